@@ -1,0 +1,158 @@
+"""Every published number the course relies on, in one place, each with its source.
+
+Nothing here is computed: these are values printed in papers (or in the authors' code),
+with the paper, table, figure or equation beside them. Modules that turn them into laws
+(``chinchilla``, ``data_limits``, ``compute``) import from here, so a value is written
+once. Derived quantities are computed in the modules and checked in ``tests/``.
+
+Conventions: N parameters, D training tokens, C training FLOP, L loss in nats per token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# ---------------------------------------------------------------------------- units
+
+#: One petaflop/s-day in FLOP: 1e15 FLOP/s × 86,400 s (Kaplan et al. 2020, §1.3).
+PF_DAY = 1e15 * 86_400
+
+
+# ------------------------------------------------------- parametric L(N, D) fits
+
+
+@dataclass(frozen=True)
+class ParametricFit:
+    """Published parameters of L(N, D) = E + A / N**alpha + B / D**beta."""
+
+    E: float
+    A: float
+    B: float
+    alpha: float
+    beta: float
+    source: str
+
+
+#: Hoffmann et al. 2022, "Training Compute-Optimal Large Language Models",
+#: arXiv:2203.15556, §3.3 and App. D.2: the values as printed in the paper.
+HOFFMANN_2022_PRINTED = ParametricFit(
+    E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28,
+    source="Hoffmann et al. 2022 (arXiv:2203.15556), §3.3 / App. D.2, as printed",
+)
+
+#: The same fit at full precision, from the paper's TeX source, as used by Besiroglu
+#: et al. 2024 (their notebook, cell 16): ln A = 6.0073404, ln B = 6.0179186,
+#: ln E = 0.5267228, alpha = 0.33917084, beta = 0.2849083.
+HOFFMANN_2022_UNROUNDED_LOGS = dict(a=6.0073404, b=6.0179186, e=0.5267228)
+HOFFMANN_2022_UNROUNDED_EXPONENTS = dict(alpha=0.33917084, beta=0.2849083)
+
+#: Besiroglu, Erdil, Barnett & You 2024, "Chinchilla Scaling: A replication attempt",
+#: arXiv:2404.10102, Table 1 (point estimate from a Huber-likelihood fit to 240 points
+#: extracted from Hoffmann et al.'s Figure 4).
+BESIROGLU_2024_FIT = ParametricFit(
+    E=1.8172, A=482.01, B=2085.43, alpha=0.3478, beta=0.3658,
+    source="Besiroglu et al. 2024 (arXiv:2404.10102), Table 1",
+)
+#: Bootstrap standard errors of that fit (Besiroglu et al. 2024, Table 1).
+BESIROGLU_2024_STANDARD_ERRORS = dict(E=0.03, A=124.58, B=1293.23, alpha=0.02, beta=0.02)
+#: Their exact replication of Hoffmann's procedure (sum of Huber losses, delta = 1e-3,
+#: L-BFGS-B from the 4,500-start grid) on the same 240 points (their notebook, cell 18).
+BESIROGLU_2024_GRID_FIT = dict(E=1.8172, A=477.84, B=2143.86, alpha=0.34731, beta=0.36718)
+
+#: Muennighoff et al. 2023, "Scaling Data-Constrained Language Models", arXiv:2305.16264
+#: (README "Parametric Fit" of huggingface/datablations): the base law with alpha = beta
+#: tied, and the decay constants of repeated data (R_D*) and excess parameters (R_N*).
+MUENNIGHOFF_2023_FIT = ParametricFit(
+    E=1.869, A=520.8, B=1487.7, alpha=0.3526596, beta=0.3526596,
+    source="Muennighoff et al. 2023 (arXiv:2305.16264), eqs. 5-6 and datablations README",
+)
+MUENNIGHOFF_2023_R_D_STAR = 15.387756
+MUENNIGHOFF_2023_R_N_STAR = 5.309743
+
+# ----------------------------------------------------------- Hoffmann et al. facts
+
+#: Hoffmann's Approach-3 fit used Huber loss with this delta (App. D.2).
+HOFFMANN_2022_HUBER_DELTA = 1e-3
+#: The initialisation grid of Approach 3 (App. D.2): 5 × 5 × 5 × 6 × 6 = 4,500 starts.
+HOFFMANN_2022_GRID = dict(
+    alpha=(0.0, 0.5, 1.0, 1.5, 2.0),
+    beta=(0.0, 0.5, 1.0, 1.5, 2.0),
+    e=(-1.0, -0.5, 0.0, 0.5, 1.0),
+    a=(0.0, 5.0, 10.0, 15.0, 20.0, 25.0),
+    b=(0.0, 5.0, 10.0, 15.0, 20.0, 25.0),
+)
+
+#: Table 2 of Hoffmann et al. 2022: exponent a of N_opt ∝ C^a for each approach.
+HOFFMANN_2022_TABLE2_A = {"approach 1": 0.50, "approach 2": 0.49, "approach 3": 0.46, "Kaplan et al. 2020": 0.73}
+
+#: Table 3 of Hoffmann et al. 2022 (Approach 1 projections): (parameters, FLOPs, tokens).
+#: The 67B row's tokens are printed rounded to 1.5T, so 6ND misses its FLOPs by 4.7%.
+HOFFMANN_2022_TABLE3 = (
+    (400e6, 1.92e19, 8.0e9),
+    (1e9, 1.21e20, 20.2e9),
+    (10e9, 1.23e22, 205.1e9),
+    (67e9, 5.76e23, 1.5e12),
+    (175e9, 3.85e24, 3.7e12),
+    (280e9, 9.90e24, 5.9e12),
+    (520e9, 3.43e25, 11.0e12),
+    (1e12, 1.27e26, 21.2e12),
+    (10e12, 1.30e28, 216.2e12),
+)
+
+#: Chinchilla: 70B parameters trained on 1.4T tokens with Gopher's budget of 5.76e23 FLOP
+#: (Hoffmann et al. 2022, §4 and Fig. 2 caption). Gopher: 280B parameters, 300B tokens.
+CHINCHILLA = dict(params=70e9, tokens=1.4e12, flops=5.76e23)
+GOPHER = dict(params=280e9, tokens=300e9, flops=5.76e23)
+
+# ------------------------------------------------------------ Kaplan et al. 2020
+
+
+@dataclass(frozen=True)
+class KaplanSingleLaw:
+    """L(X) = (X_c / X)**alpha, one of Kaplan et al.'s single-variable laws."""
+
+    alpha: float
+    scale: float
+    source: str
+
+
+#: Kaplan et al. 2020, "Scaling Laws for Neural Language Models", arXiv:2001.08361,
+#: eqs. 1.1-1.3 and Table 5. N counts non-embedding parameters; C_min is in PF-days.
+KAPLAN_2020_L_OF_N = KaplanSingleLaw(alpha=0.076, scale=8.8e13, source="Kaplan et al. 2020, eq. 1.1 / Table 5")
+KAPLAN_2020_L_OF_D = KaplanSingleLaw(alpha=0.095, scale=5.4e13, source="Kaplan et al. 2020, eq. 1.2 / Table 5")
+KAPLAN_2020_L_OF_CMIN = KaplanSingleLaw(alpha=0.050, scale=3.1e8, source="Kaplan et al. 2020, eq. 1.3 / Table 5 (PF-days)")
+
+#: The joint law L(N, D) = [(N_c/N)^(alpha_N/alpha_D) + D_c/D]^alpha_D, with its own
+#: separately fitted constants (Kaplan et al. 2020, eq. 1.5 and Table 2).
+KAPLAN_2020_JOINT = dict(alpha_N=0.076, alpha_D=0.103, N_c=6.4e13, D_c=1.8e13)
+
+#: Compute-efficient allocation, N_opt = 1.3e9 · C_min^0.73 with C_min in PF-days
+#: (Kaplan et al. 2020, §6.1 and Table 6); tokens D_opt = 2e10 · C_min^0.27.
+KAPLAN_2020_ALLOCATION = dict(N_coefficient=1.3e9, N_exponent=0.73, D_coefficient=2e10, D_exponent=0.27)
+
+# ----------------------------------------------------------------- data limits
+
+#: Villalobos et al. 2024, "Will we run out of data?", arXiv:2211.04325v2 (ICML 2024):
+#: effective stock of public human text ≈ 3e14 tokens, 90% interval 1e14-1e15; median
+#: year of full use 2028; the abstract gives 2026-2032 for full use.
+VILLALOBOS_2024_STOCK_TOKENS = 3e14
+VILLALOBOS_2024_STOCK_INTERVAL = (1e14, 1e15)
+VILLALOBOS_2024_MEDIAN_YEAR = 2028
+VILLALOBOS_2024_YEAR_INTERVAL = (2026, 2032)
+
+# ---------------------------------------------------------------- trends, cost
+
+#: Moore 1965 predicted components per chip doubling every year; Moore 1975 revised it
+#: to every two years ("Progress in digital integrated electronics", IEDM 1975).
+MOORE_DOUBLING_YEARS = 2.0
+#: Sevilla et al. 2022, "Compute Trends Across Three Eras of ML", arXiv:2202.05924,
+#: abstract and Table 2: doubling time of training compute in months.
+SEVILLA_2022_DOUBLING_MONTHS = {"pre-deep-learning (1952-2010)": 21.3, "deep learning (2010-2022)": 5.7,
+                                "large-scale (2015-2022)": 9.9}
+#: Epoch AI (Sevilla & Roldán, May 2024), "Training compute of frontier AI models grows
+#: by 4-5x per year".
+EPOCH_2024_COMPUTE_GROWTH_PER_YEAR = (4.0, 5.0)
+
+#: GPT-3: 175B parameters, 300B training tokens, 3.14e23 FLOP (Brown et al. 2020,
+#: arXiv:2005.14165, Table D.1: 3.64e3 PF-days).
+GPT3 = dict(params=175e9, tokens=300e9, flops=3.14e23)

@@ -1,0 +1,148 @@
+"""The one results schema for training runs, shared by the lab, the lessons and the tests.
+
+A results file is a CSV with the columns of :class:`RunResult`, one finished run per row.
+Rows are appended (and flushed to disk) one at a time, so an interrupted sweep keeps every
+run that finished and can resume by skipping the run ids already present.
+
+Model size is recorded twice, because the choice matters (Kaplan et al. 2020 count
+non-embedding parameters; Hoffmann et al. 2022 count all of them), and so is compute:
+``flops_6nd`` is Kaplan's C = 6·N·D with N the non-embedding parameters, and
+``flops_counted`` counts every matrix multiply of the forward and backward pass,
+attention scores and output logits included.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One finished training run.
+
+    Attributes
+    ----------
+    run_id : str
+        Unique key of the configuration (model shape, token budget, seed, corpus).
+    corpus : str
+        ``"synthetic"`` or ``"pydoc"`` (character-level English text).
+    n_layer, d_model, n_head, n_ctx, vocab_size : int
+        The model's shape.
+    params_total : int
+        Every trainable parameter, embeddings included (Hoffmann et al.'s N).
+    params_non_embedding : int
+        Parameters excluding token and position embeddings (Kaplan et al.'s N, §2.1).
+    tokens : int
+        Training tokens processed, D.
+    flops_6nd : float
+        6 · params_non_embedding · tokens (Kaplan et al. 2020, §2.1).
+    flops_counted : float
+        Forward-and-backward FLOPs counted layer by layer with attention and logits
+        (3 × the forward count of Kaplan et al. 2020, Table 1).
+    loss : float
+        Mean validation cross-entropy, nats per token.
+    train_loss : float
+        Mean training loss over the last steps, nats per token.
+    oracle_loss : float
+        The data source's own NLL of the same validation tokens (NaN for real text).
+    seed : int
+        Random seed of initialisation and data order.
+    seconds : float
+        Wall-clock training time.
+    data_hash : str
+        Hash of the training text (real text changes between Python versions).
+    """
+
+    run_id: str
+    corpus: str
+    n_layer: int
+    d_model: int
+    n_head: int
+    n_ctx: int
+    vocab_size: int
+    params_total: int
+    params_non_embedding: int
+    tokens: int
+    flops_6nd: float
+    flops_counted: float
+    loss: float
+    train_loss: float
+    oracle_loss: float
+    seed: int
+    seconds: float
+    data_hash: str = ""
+
+
+FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RunResult))
+_TYPES = {f.name: f.type for f in dataclasses.fields(RunResult)}
+_CASTS = {"int": int, "float": float, "str": str}
+
+
+def _parse_row(row: dict[str, str], where: str) -> RunResult:
+    missing = [name for name in FIELDS if name not in row]
+    if missing:
+        raise ValueError(f"{where}: results row lacks column(s) {missing}")
+    values = {}
+    for name in FIELDS:
+        cast = _CASTS[str(_TYPES[name]).replace("builtins.", "")]
+        try:
+            values[name] = cast(row[name]) if cast is not int else int(float(row[name]))
+        except ValueError:
+            raise ValueError(f"{where}: column {name!r} holds {row[name]!r}, not a {cast.__name__}") from None
+    return RunResult(**values)
+
+
+def read_results(path: str | os.PathLike) -> list[RunResult]:
+    """Read a results CSV. A final line cut short by a crash is ignored, not fatal."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines = lines[:-1]  # a row half-written when the process died
+    reader = csv.DictReader(io.StringIO("".join(lines)))
+    if reader.fieldnames is not None and tuple(reader.fieldnames) != FIELDS:
+        raise ValueError(f"{path}: header {reader.fieldnames} does not match the results schema {list(FIELDS)}")
+    return [_parse_row(row, f"{path}:{i + 2}") for i, row in enumerate(reader)]
+
+
+def append_result(path: str | os.PathLike, result: RunResult) -> None:
+    """Append one run to ``path`` (writing the header first if the file is new) and fsync."""
+    path = Path(path)
+    new = not path.exists() or path.stat().st_size == 0
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
+    if new:
+        writer.writeheader()
+    writer.writerow(dataclasses.asdict(result))
+    with open(path, "a", encoding="utf-8", newline="") as handle:
+        handle.write(buffer.getvalue())
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def write_results(path: str | os.PathLike, results: Iterable[RunResult]) -> None:
+    """Write a whole results file atomically (temporary file, then rename)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    for result in results:
+        append_result(tmp, result)
+    if not tmp.exists():
+        tmp.write_text(",".join(FIELDS) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def as_arrays(results: Iterable[RunResult]) -> dict[str, np.ndarray]:
+    """Columns of ``results`` as NumPy arrays, keyed by field name."""
+    rows = list(results)
+    return {name: np.array([getattr(r, name) for r in rows]) for name in FIELDS}
