@@ -156,3 +156,51 @@ EPOCH_2024_COMPUTE_GROWTH_PER_YEAR = (4.0, 5.0)
 #: GPT-3: 175B parameters, 300B training tokens, 3.14e23 FLOP (Brown et al. 2020,
 #: arXiv:2005.14165, Table D.1: 3.64e3 PF-days).
 GPT3 = dict(params=175e9, tokens=300e9, flops=3.14e23)
+
+#: Pearce & Song 2024, "Reconciling Kaplan and Chinchilla Scaling Laws" (TMLR,
+#: arXiv:2406.12907): total parameters N_T ≈ N + 47,491 · N^(1/3) for non-embedding N,
+#: fitted to Chinchilla's model shapes (32k vocabulary, d_model / n_layer = 39.2).
+PEARCE_SONG_2024_EMBEDDING_COEFFICIENT = 47_491.0
+
+# ------------------------------------------------------------- hardware and price
+
+
+@dataclass(frozen=True)
+class Accelerator:
+    """Peak dense throughput of one accelerator at 16-bit precision, from its datasheet."""
+
+    name: str
+    peak_flops: float
+    precision: str
+    source: str
+
+
+#: Peak dense (no structured sparsity) 16-bit tensor throughput per chip, FLOP/s.
+#: Datasheets print the H100 and A100 numbers "with sparsity" as twice these.
+ACCELERATORS = {
+    "V100": Accelerator("NVIDIA V100 SXM2", 125e12, "FP16 tensor",
+                        "NVIDIA Tesla V100 datasheet (2017): 125 TFLOPS deep learning"),
+    "A100": Accelerator("NVIDIA A100 SXM", 312e12, "BF16 tensor, dense",
+                        "NVIDIA A100 datasheet (2020): 312 TFLOPS BF16 (624 with sparsity)"),
+    "H100": Accelerator("NVIDIA H100 SXM", 989.4e12, "BF16 tensor, dense",
+                        "NVIDIA H100 datasheet (2022): 1,979 TFLOPS BF16 with sparsity, half without"),
+    "TPUv4": Accelerator("Google TPU v4", 275e12, "BF16",
+                         "Google Cloud TPU v4 documentation: 275 TFLOPS peak bf16 per chip"),
+}
+
+#: An ASSUMED rental price, not a market quote: DeepSeek-AI (2024), "DeepSeek-V3 Technical
+#: Report", arXiv:2412.19437, Table 1, prices its 2.788M H800 GPU-hours "assuming the rental
+#: price of the H800 GPU is $2 per GPU hour". Prices change; pass your own.
+ASSUMED_USD_PER_GPU_HOUR = 2.0
+
+# ---------------------------------------------------------------- dataset sizes
+
+#: Llama 3 (Meta AI, 18 April 2024) was pre-trained on over 15T tokens (Llama 3 model card;
+#: Dubey et al. 2024, arXiv:2407.21783: 15.6T for Llama 3.1-405B).
+LLAMA3_TRAINING_TOKENS = 15e12
+LLAMA3_RELEASE_DATE = "2024-04-18"
+#: Epoch AI data insight "The size of datasets used to train language models doubles
+#: approximately every six months" (Rahman & Owen, 19 June 2024): 3.7x per year. The page
+#: is updated; later snapshots say 3.1x and 3.0x per year, so cite the date.
+EPOCH_2024_DATASET_GROWTH_PER_YEAR = 3.7
+EPOCH_2024_DATASET_GROWTH_DATE = "2024-06-19"
