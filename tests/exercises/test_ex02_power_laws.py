@@ -1,0 +1,155 @@
+"""Tests for solutions/ex02_power_laws.ipynb: power-law fits, Huber loss, bootstrap.
+
+Data are synthetic draws from known laws with fixed seeds, generated in each test, so the
+truth is known. Tolerances for noisy fits are stated with the spread they cover.
+"""
+
+import numpy as np
+import pytest
+
+from course_utils.grading import exercise
+
+BLOCKED = [
+    "course_utils.powerlaw.fit_power_law",
+    "course_utils.powerlaw.fit_saturating_power_law",
+    "course_utils.powerlaw.bootstrap",
+    "course_utils.chinchilla.huber",
+]
+
+# The saturating law used below: the parameter-size part of Hoffmann et al. 2022's printed
+# fit, L = 1.69 + 406.4 N^-0.34 (App. D.2), on 40 log-spaced N from 1e7 to 1e11.
+E_TRUE, A_TRUE, ALPHA_TRUE = 1.69, 406.4, 0.34
+X_SAT = np.geomspace(1e7, 1e11, 40)
+
+
+def _noisy_power_law(n, seed, sigma=0.1):
+    """y = 3 x^-0.3 with log-normal scatter sigma at n log-spaced x in [1, 1e4]."""
+    rng = np.random.default_rng(seed)
+    x = np.geomspace(1.0, 1e4, n)
+    return x, 3.0 * x**-0.3 * rng.lognormal(0.0, sigma, n)
+
+
+# ------------------------------------------------------------------ fit_power_law
+
+
+@exercise("fit_power_law", points=1,
+          hint="Fit a line to (log x, log y): the slope is -alpha, the intercept is log A.")
+def test_power_law_fit_recovers_noiseless_parameters(student):
+    """Exact data y = 5 x^-0.076 (Kaplan et al. 2020's alpha_N as the exponent): both
+    parameters come back to floating-point accuracy (rel 1e-6)."""
+    x = np.geomspace(1e3, 1e9, 25)
+    A, alpha = student.fit_power_law(x, 5.0 * x**-0.076)
+    assert (A, alpha) == pytest.approx((5.0, 0.076), rel=1e-6)
+
+
+@exercise("fit_power_law", points=1,
+          hint="alpha is positive for a decreasing law: return minus the fitted slope.")
+def test_power_law_exponent_is_positive_for_a_decreasing_law(student):
+    x = np.array([1.0, 10.0, 100.0])
+    _A, alpha = student.fit_power_law(x, 2.0 / np.sqrt(x))
+    assert alpha == pytest.approx(0.5, rel=1e-6)
+
+
+@exercise("fit_power_law", points=1,
+          hint="Least squares on the logarithms, not on y itself.")
+def test_power_law_fit_on_noisy_data(student):
+    """y = 3 x^-0.3, 30 points, 10% log-normal scatter (seed 0). The exponent's standard
+    error is 0.1 / (sd(ln x)·sqrt(30)) ≈ 0.0069 (computed here); tolerance 0.02 ≈ 3 SE."""
+    x, y = _noisy_power_law(30, seed=0)
+    _A, alpha = student.fit_power_law(x, y)
+    assert alpha == pytest.approx(0.3, abs=0.02)
+
+
+@exercise("fit_power_law", points=1,
+          hint="Raise ValueError before taking logarithms of values that are not positive.")
+def test_power_law_fit_rejects_non_positive_values(student):
+    with pytest.raises(ValueError):
+        student.fit_power_law([1.0, 2.0, 3.0], [1.0, -1.0, 0.5])
+
+
+# ------------------------------------------------------------------ huber_loss
+
+
+@exercise("huber_loss", points=1, hint="Inside |r| <= delta the loss is 0.5 * r**2.")
+def test_huber_is_quadratic_for_small_residuals(student):
+    got = student.huber_loss(np.array([0.0, 5e-4, -1e-3]), 1e-3)
+    np.testing.assert_allclose(np.asarray(got, dtype=float), [0.0, 1.25e-7, 5e-7], rtol=1e-12)
+
+
+@exercise("huber_loss", points=1, hint="Outside, the loss is delta * (|r| - 0.5 * delta): linear in |r|.")
+def test_huber_is_linear_for_large_residuals(student):
+    """delta = 1: h(3) = 1·(3 − 0.5) = 2.5 and h(−2) = 1.5 (the definition, by hand)."""
+    got = student.huber_loss(np.array([3.0, -2.0]), 1.0)
+    np.testing.assert_allclose(np.asarray(got, dtype=float), [2.5, 1.5], rtol=1e-12)
+
+
+@exercise("huber_loss", points=1, hint="Return one loss per residual; do not sum them.")
+def test_huber_returns_one_value_per_residual(student):
+    got = np.asarray(student.huber_loss(np.linspace(-1.0, 1.0, 7), 0.5), dtype=float)
+    assert got.shape == (7,)
+
+
+# ------------------------------------------------------- fit_saturating_power_law
+
+
+@exercise("fit_saturating_power_law", points=2,
+          hint="Work in log space: log(E + A x^-alpha) = logaddexp(e, a - alpha log x).")
+def test_saturating_fit_recovers_noiseless_parameters(student):
+    """Exact data from the law: E, A and alpha within 1% (the optimiser's tolerance)."""
+    E, A, alpha = student.fit_saturating_power_law(X_SAT, E_TRUE + A_TRUE * X_SAT**-ALPHA_TRUE)
+    assert (E, A, alpha) == pytest.approx((E_TRUE, A_TRUE, ALPHA_TRUE), rel=0.01)
+
+
+@exercise("fit_saturating_power_law", points=2,
+          hint="Try several starting points and keep the fit with the lowest objective.")
+def test_saturating_fit_recovers_exponent_under_noise(student):
+    """1% multiplicative Gaussian noise (seed 3). Over 100 seeds the reference fit's alpha
+    scatters with SD 0.010 (measured when writing this test); tolerance 0.04 = 4 SD."""
+    rng = np.random.default_rng(3)
+    y = (E_TRUE + A_TRUE * X_SAT**-ALPHA_TRUE) * (1.0 + 0.01 * rng.standard_normal(X_SAT.size))
+    _E, _A, alpha = student.fit_saturating_power_law(X_SAT, y)
+    assert alpha == pytest.approx(ALPHA_TRUE, abs=0.04)
+
+
+@exercise("fit_saturating_power_law", points=2,
+          hint="Minimise the Huber loss of the log residuals, not their squares.")
+def test_saturating_fit_is_robust_to_outliers(student):
+    """Exact data with two gross outliers (one point ×1.5, one ×0.8). The Huber fit keeps
+    E within 0.005 of 1.69; a squared-error fit drops to E ≈ 1.648 (measured)."""
+    y = E_TRUE + A_TRUE * X_SAT**-ALPHA_TRUE
+    y[5] *= 1.5
+    y[30] *= 0.8
+    E, _A, _alpha = student.fit_saturating_power_law(X_SAT, y)
+    assert E == pytest.approx(E_TRUE, abs=0.005)
+
+
+# ------------------------------------------------------------ bootstrap_interval
+
+
+@exercise("bootstrap_interval", points=1,
+          hint="Return (low, high): two quantiles of the refitted exponents, low first.")
+def test_bootstrap_interval_brackets_the_point_estimate(student):
+    x, y = _noisy_power_law(30, seed=0)
+    slope = np.polyfit(np.log(x), np.log(y), 1)[0]
+    low, high = student.bootstrap_interval(x, y, 500, 0.9, 0)
+    assert low < -slope < high
+
+
+@exercise("bootstrap_interval", points=2,
+          hint="Resample indices with replacement, refit alpha each time, take percentiles.")
+def test_bootstrap_interval_contains_the_true_exponent(student):
+    """y = 3 x^-0.3, 30 points, 10% scatter (seed 0): the point estimate is 0.3010 and the
+    reference 90% interval (1000 resamples) is (0.2925, 0.3080), so the truth 0.3 sits well inside."""
+    x, y = _noisy_power_law(30, seed=0)
+    low, high = student.bootstrap_interval(x, y, 500, 0.9, 0)
+    assert low < 0.3 < high
+
+
+@exercise("bootstrap_interval", points=2,
+          hint="With more data the refitted exponents agree more closely.")
+def test_bootstrap_interval_narrows_with_more_points(student):
+    """16× more points should narrow the interval about 4× (1/sqrt(n)); over 5 seeds the
+    measured ratio was 3.2-5.1. We ask only for a 2× narrowing."""
+    few = student.bootstrap_interval(*_noisy_power_law(25, seed=1), 500, 0.9, 0)
+    many = student.bootstrap_interval(*_noisy_power_law(400, seed=1), 500, 0.9, 0)
+    assert (many[1] - many[0]) < 0.5 * (few[1] - few[0])
