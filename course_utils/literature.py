@@ -73,6 +73,10 @@ MUENNIGHOFF_2023_R_N_STAR = 5.309743
 
 #: Hoffmann's Approach-3 fit used Huber loss with this delta (App. D.2).
 HOFFMANN_2022_HUBER_DELTA = 1e-3
+#: Approach 2 (IsoFLOP profiles) used 9 training budgets from 6e18 to 3e21 FLOP
+#: (Hoffmann et al. 2022, §3.2 and Figure 3).
+HOFFMANN_2022_ISOFLOP_RANGE = (6e18, 3e21)
+HOFFMANN_2022_ISOFLOP_N_BUDGETS = 9
 #: The initialisation grid of Approach 3 (App. D.2): 5 × 5 × 5 × 6 × 6 = 4,500 starts.
 HOFFMANN_2022_GRID = dict(
     alpha=(0.0, 0.5, 1.0, 1.5, 2.0),

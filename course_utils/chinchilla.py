@@ -1,0 +1,485 @@
+"""The Chinchilla law L(N, D) = E + A/N^α + B/D^β and compute-optimal allocation.
+
+Hoffmann et al. 2022 ("Training Compute-Optimal Large Language Models",
+arXiv:2203.15556) estimated how loss depends on parameters N and training tokens D
+in three ways, all here:
+
+* Approach 1, the lower envelope of many training curves: :func:`efficient_frontier`.
+* Approach 2, IsoFLOP profiles, a parabola in log N for each budget: :func:`fit_isoflop_profile`.
+* Approach 3, the parametric law fitted with a robust loss: :func:`fit_chinchilla`,
+  giving a :class:`ChinchillaLaw`, whose closed-form optimum under C = 6ND (their
+  eq. 4) is :meth:`ChinchillaLaw.compute_optimal`.
+
+Besiroglu et al. 2024 (arXiv:2404.10102) refitted Approach 3 on points read off
+Hoffmann's Figure 4 and found different exponents; both laws are provided
+(:data:`HOFFMANN_2022`, :data:`HOFFMANN_2022_UNROUNDED`, :data:`BESIROGLU_2024`).
+
+Kaplan et al. 2020's laws are kept apart at the end of the module: their losses were
+measured with another tokenizer and dataset and their N excludes embeddings, so the
+numbers are not comparable with Chinchilla's.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy.optimize import minimize_scalar
+
+from course_utils import literature as lit
+from course_utils.powerlaw import fit_log_sum_exp, huber, huber_derivative, lse_objective, positive_array
+
+__all__ = [
+    "ChinchillaLaw", "ChinchillaFit", "IsoFlopProfile", "HOFFMANN_2022", "HOFFMANN_2022_UNROUNDED",
+    "BESIROGLU_2024", "fit_chinchilla", "chinchilla_objective", "hoffmann_grid", "fit_isoflop_profile",
+    "efficient_frontier", "synthetic_isoflop_data", "huber", "kaplan_loss_of_params",
+    "kaplan_loss_of_tokens", "kaplan_loss_of_compute", "kaplan_joint_loss", "kaplan_allocation",
+    "kaplan_joint_compute_optimal",
+]
+
+
+# --------------------------------------------------------------------- the law
+
+
+@dataclass(frozen=True)
+class ChinchillaLaw:
+    """L(N, D) = E + A/N^alpha + B/D^beta (Hoffmann et al. 2022, eq. 2).
+
+    E is the irreducible loss of the data; A/N^α is what a finite model adds; B/D^β is
+    what finite training data adds. Losses are in nats per token, N counts all
+    parameters and D training tokens.
+    """
+
+    E: float
+    A: float
+    B: float
+    alpha: float
+    beta: float
+    name: str = ""
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        for field_name in ("E", "A", "B", "alpha", "beta"):
+            value = getattr(self, field_name)
+            if not isinstance(value, (int, float, np.floating, np.integer)) or not np.isfinite(value) or value <= 0:
+                raise ValueError(f"{field_name} must be a positive finite number; got {value!r}")
+
+    @classmethod
+    def from_literature(cls, fit: lit.ParametricFit, name: str) -> "ChinchillaLaw":
+        """Build a law from a published :class:`course_utils.literature.ParametricFit`."""
+        return cls(E=fit.E, A=fit.A, B=fit.B, alpha=fit.alpha, beta=fit.beta, name=name, source=fit.source)
+
+    def loss(self, N: ArrayLike, D: ArrayLike) -> np.ndarray | float:
+        """Predicted loss E + A/N^α + B/D^β (broadcasts over arrays)."""
+        N, D = positive_array("N", N), positive_array("D", D)
+        return _scalar_or_array(self.E + self.A * N ** (-self.alpha) + self.B * D ** (-self.beta))
+
+    @property
+    def G(self) -> float:
+        """G = (αA / (βB))^(1/(α+β)) (Hoffmann et al. 2022, eq. 4)."""
+        return (self.alpha * self.A / (self.beta * self.B)) ** (1.0 / (self.alpha + self.beta))
+
+    @property
+    def a(self) -> float:
+        """Exponent of N_opt ∝ C^a: a = β/(α+β) (eq. 4)."""
+        return self.beta / (self.alpha + self.beta)
+
+    @property
+    def b(self) -> float:
+        """Exponent of D_opt ∝ C^b: b = α/(α+β) = 1 − a (eq. 4)."""
+        return self.alpha / (self.alpha + self.beta)
+
+    def compute_optimal(self, C: ArrayLike) -> tuple[np.ndarray | float, np.ndarray | float]:
+        """Loss-minimising (N_opt, D_opt) for training compute C = 6·N·D FLOP.
+
+        N_opt = G·(C/6)^a and D_opt = G^(−1)·(C/6)^b (Hoffmann et al. 2022, eq. 4).
+        Found by setting dL/dN = 0 on L(N, C/(6N)): αA/N^α = βB/D^β at the optimum.
+        """
+        C = positive_array("C", C)
+        return _scalar_or_array(self.G * (C / 6) ** self.a), _scalar_or_array((C / 6) ** self.b / self.G)
+
+    def tokens_per_parameter(self, C: ArrayLike) -> np.ndarray | float:
+        """D_opt/N_opt = G^(−2)·(C/6)^(b−a) at compute C."""
+        C = positive_array("C", C)
+        return _scalar_or_array((C / 6) ** (self.b - self.a) / self.G**2)
+
+    def isoflop_loss(self, N: ArrayLike, C: ArrayLike) -> np.ndarray | float:
+        """Loss of an N-parameter model trained with C FLOP: L(N, C/(6N))."""
+        N, C = positive_array("N", N), positive_array("C", C)
+        return self.loss(N, C / (6 * N))
+
+
+def _scalar_or_array(value: np.ndarray) -> np.ndarray | float:
+    return float(value) if np.ndim(value) == 0 else value
+
+
+#: Hoffmann et al. 2022, App. D.2, as printed: E 1.69, A 406.4, B 410.7, α 0.34, β 0.28.
+HOFFMANN_2022 = ChinchillaLaw.from_literature(lit.HOFFMANN_2022_PRINTED, "Hoffmann et al. 2022 (printed)")
+
+#: The same fit at full precision from the paper's TeX source (Besiroglu et al. 2024,
+#: notebook cell 16): A = exp(6.0073404), B = exp(6.0179186), E = exp(0.5267228).
+HOFFMANN_2022_UNROUNDED = ChinchillaLaw(
+    E=float(np.exp(lit.HOFFMANN_2022_UNROUNDED_LOGS["e"])),
+    A=float(np.exp(lit.HOFFMANN_2022_UNROUNDED_LOGS["a"])),
+    B=float(np.exp(lit.HOFFMANN_2022_UNROUNDED_LOGS["b"])),
+    alpha=lit.HOFFMANN_2022_UNROUNDED_EXPONENTS["alpha"],
+    beta=lit.HOFFMANN_2022_UNROUNDED_EXPONENTS["beta"],
+    name="Hoffmann et al. 2022 (unrounded)",
+    source="Hoffmann et al. 2022 TeX source, via Besiroglu et al. 2024 notebook cell 16",
+)
+
+#: Besiroglu et al. 2024, Table 1: E 1.8172, A 482.01, B 2085.43, α 0.3478, β 0.3658.
+BESIROGLU_2024 = ChinchillaLaw.from_literature(lit.BESIROGLU_2024_FIT, "Besiroglu et al. 2024 (refit)")
+
+
+# ----------------------------------------------------------- Approach 3: fitting
+
+
+@dataclass(frozen=True)
+class ChinchillaFit:
+    """Result of :func:`fit_chinchilla`.
+
+    Attributes
+    ----------
+    law : ChinchillaLaw
+    objective : float
+        The minimised Σ (or mean, see ``reduction``) of Huber_δ(log L̂ − log L).
+    n_starts : int
+        Initialisations tried (4,500 for Hoffmann's grid).
+    n_polished : int
+        How many of the best were refined to convergence with L-BFGS-B.
+    """
+
+    law: ChinchillaLaw
+    objective: float
+    n_starts: int
+    n_polished: int
+    delta: float
+    reduction: str
+    n_points: int
+
+    def params(self) -> dict[str, float]:
+        law = self.law
+        return {"E": law.E, "A": law.A, "B": law.B, "alpha": law.alpha, "beta": law.beta}
+
+
+def hoffmann_grid() -> np.ndarray:
+    """Hoffmann et al.'s 4,500 starting points as rows (a, b, e, alpha, beta) (App. D.2).
+
+    α, β ∈ {0, 0.5, …, 2}, e ∈ {−1, −0.5, …, 1}, a, b ∈ {0, 5, …, 25}: 5·5·5·6·6 = 4,500.
+    """
+    return _grid_from_mapping(lit.HOFFMANN_2022_GRID)
+
+
+def _grid_from_mapping(grid: Mapping[str, ArrayLike]) -> np.ndarray:
+    keys = ("a", "b", "e", "alpha", "beta")
+    missing = [k for k in keys if k not in grid]
+    if missing:
+        raise ValueError(f"grid must give values for {keys}; missing {missing}")
+    return np.array(list(itertools.product(*(np.atleast_1d(np.asarray(grid[k], dtype=float)) for k in keys))))
+
+
+def _chinchilla_inputs(N: ArrayLike, D: ArrayLike, L: ArrayLike, delta: float, reduction: str):
+    N, D, L = positive_array("N", N), positive_array("D", D), positive_array("L", L)
+    if not N.ndim == D.ndim == L.ndim == 1:
+        raise ValueError(f"N, D and L must be 1-D; got shapes {N.shape}, {D.shape}, {L.shape}")
+    if not N.size == D.size == L.size:
+        raise ValueError(f"N, D and L must have the same length; got {N.size}, {D.size}, {L.size}")
+    if N.size < 5:
+        raise ValueError(f"need at least 5 points to fit 5 parameters; got {N.size}")
+    if not (np.isfinite(delta) and delta > 0):
+        raise ValueError(f"delta must be positive and finite; got {delta}")
+    if reduction not in ("sum", "mean"):
+        raise ValueError(f"reduction must be 'sum' or 'mean'; got {reduction!r}")
+    return np.log(N), np.log(D), np.log(L)
+
+
+def chinchilla_objective(params: ArrayLike, N: ArrayLike, D: ArrayLike, L: ArrayLike,
+                         delta: float = lit.HOFFMANN_2022_HUBER_DELTA,
+                         reduction: str = "sum") -> tuple[float, np.ndarray]:
+    """Hoffmann's Approach-3 objective and its exact gradient, for your own optimiser.
+
+    f(a, b, e, α, β) = Σ_i Huber_δ( LSE(a − α log N_i, b − β log D_i, e) − log L_i )
+    (Hoffmann et al. 2022, App. D.2), divided by the number of points when
+    ``reduction="mean"``. The minimum is in the same place either way, but an optimiser
+    with an absolute tolerance stops earlier on the smaller mean objective: Besiroglu
+    et al. (2024) trace Hoffmann's biased fit to this "poor choice of loss scale".
+
+    Returns ``(value, gradient)``, so it can be passed to
+    ``scipy.optimize.minimize(..., jac=True)``.
+    """
+    log_N, log_D, log_L = _chinchilla_inputs(N, D, L, delta, reduction)
+    p = np.asarray(params, dtype=float)
+    if p.shape != (5,) or not np.isfinite(p).all():
+        raise ValueError(f"params must be 5 finite numbers (a, b, e, alpha, beta); got {params!r}")
+    a, b, e, alpha, beta = p
+    scale = log_L.size if reduction == "mean" else 1.0
+    value, grad = lse_objective([a, alpha, b, beta, e], np.stack([log_N, log_D]), log_L, delta, scale)
+    return value, grad[[0, 2, 4, 1, 3]]
+
+
+def fit_chinchilla(N: ArrayLike, D: ArrayLike, L: ArrayLike, delta: float = lit.HOFFMANN_2022_HUBER_DELTA,
+                   grid: str | Mapping[str, ArrayLike] | ArrayLike = "hoffmann",
+                   reduction: str = "sum") -> ChinchillaFit:
+    """Fit L(N, D) = E + A/N^α + B/D^β the way Hoffmann et al. 2022 did (Approach 3).
+
+    Minimises :func:`chinchilla_objective`, Σ_i Huber_δ(LSE(a − α log N_i,
+    b − β log D_i, e) − log L_i) over (a, b, e, α, β), then A, B, E = exp(a, b, e)
+    (App. D.2, δ = 1e-3). The search starts from every point of their 4,500-point grid,
+    as they did, but instead of running L-BFGS separately from each start it takes a
+    dozen damped Gauss-Newton steps from all starts at once (numpy, exact derivatives)
+    and then polishes the few best with scipy L-BFGS-B to a tight tolerance. It reaches
+    the same optimum as the one-optimiser-per-start loop (see
+    ``benchmarks/bench_fit.py``) in a fraction of a second. Deterministic.
+
+    Parameters
+    ----------
+    N, D, L : array_like
+        Parameters, training tokens and final loss of each run; positive, same length.
+    delta : float
+        Huber threshold on log-loss residuals.
+    grid : "hoffmann", mapping or array
+        Starting points: Hoffmann's grid, a mapping of ``a, b, e, alpha, beta`` to
+        values (their product is used) or an array of rows (a, b, e, alpha, beta).
+    reduction : {"sum", "mean"}
+        Whether ``objective`` is the sum (as Besiroglu et al. recommend) or the mean.
+        The fitted law is the same.
+    """
+    log_N, log_D, log_L = _chinchilla_inputs(N, D, L, delta, reduction)
+    if isinstance(grid, str):
+        if grid != "hoffmann":
+            raise ValueError(f"grid must be 'hoffmann', a mapping or an array of starts; got {grid!r}")
+        starts = hoffmann_grid()
+    elif isinstance(grid, Mapping):
+        starts = _grid_from_mapping(grid)
+    else:
+        starts = np.atleast_2d(np.asarray(grid, dtype=float))
+        if starts.ndim != 2 or starts.shape[1] != 5 or not np.isfinite(starts).all():
+            raise ValueError(f"grid must be finite rows (a, b, e, alpha, beta); got shape {starts.shape}")
+    # Work with centred logs: a − α log N = (a − α m_N) − α (log N − m_N); same optimum,
+    # much better conditioned.
+    m_N, m_D = log_N.mean(), log_D.mean()
+    a, b, e, alpha, beta = starts.T
+    theta = np.column_stack([a - alpha * m_N, alpha, b - beta * m_D, beta, e])
+    best = fit_log_sum_exp(np.stack([log_N - m_N, log_D - m_D]), log_L, theta, delta=delta)
+    c_N, alpha, c_D, beta, e = best.theta
+    law = ChinchillaLaw(E=float(np.exp(e)), A=float(np.exp(c_N + alpha * m_N)), B=float(np.exp(c_D + beta * m_D)),
+                        alpha=float(alpha), beta=float(beta), name="fit_chinchilla",
+                        source=f"Approach 3 fit to {log_L.size} points (Huber delta={delta:g})")
+    objective = best.objective / (log_L.size if reduction == "mean" else 1.0)
+    return ChinchillaFit(law=law, objective=objective, n_starts=best.n_starts, n_polished=best.n_polished,
+                         delta=float(delta), reduction=reduction, n_points=int(log_L.size))
+
+
+# -------------------------------------------------- Approaches 1 and 2, data
+
+
+@dataclass(frozen=True)
+class IsoFlopProfile:
+    """A parabola L ≈ c0 + c1·x + c2·x², x = ln N, fitted to one IsoFLOP budget.
+
+    ``N_opt`` = exp(−c1/(2·c2)) is the compute-optimal size at that budget and
+    ``L_min`` = c0 − c1²/(4·c2) the loss the parabola predicts there.
+    """
+
+    N_opt: float
+    L_min: float
+    coefficients: tuple[float, float, float]
+
+    def predict(self, N: ArrayLike) -> np.ndarray | float:
+        """The parabola's loss at N."""
+        c0, c1, c2 = self.coefficients
+        x = np.log(positive_array("N", N))
+        return _scalar_or_array(c0 + c1 * x + c2 * x**2)
+
+
+def fit_isoflop_profile(N: ArrayLike, L: ArrayLike) -> IsoFlopProfile:
+    """Approach 2 of Hoffmann et al. 2022 (§3.2): fit a parabola to one IsoFLOP profile.
+
+    For runs that all used the same compute C, loss against log N is U-shaped; a
+    least-squares parabola in x = ln N locates the minimum, N_opt = exp(−c1/(2c2)).
+    Repeating this for several budgets and fitting N_opt ∝ C^a gives their Table 2
+    "Approach 2" exponent.
+
+    Raises
+    ------
+    ValueError
+        Fewer than 3 points, fewer than 3 distinct N, or a parabola that opens downwards
+        (no minimum: the budget's runs do not bracket the optimum).
+    """
+    N = positive_array("N", N)
+    L = positive_array("L", L)
+    if N.ndim != 1 or N.shape != L.shape:
+        raise ValueError(f"N and L must be 1-D of the same length; got shapes {N.shape} and {L.shape}")
+    x = np.log(N)
+    if np.unique(x).size < 3:
+        raise ValueError(f"need at least 3 distinct values of N to fit a parabola; got {np.unique(x).size}")
+    c2, c1, c0 = np.polyfit(x, L, 2)
+    if c2 <= 0:
+        raise ValueError("the fitted parabola has no minimum (it opens downwards): the runs in N do not "
+                         "bracket the optimum of this budget")
+    x_opt = -c1 / (2 * c2)
+    return IsoFlopProfile(N_opt=float(np.exp(x_opt)), L_min=float(c0 - c1**2 / (4 * c2)),
+                          coefficients=(float(c0), float(c1), float(c2)))
+
+
+def efficient_frontier(C: ArrayLike, L: ArrayLike) -> np.ndarray:
+    """Approach 1 of Hoffmann et al. 2022 (§3.1): the lower envelope of loss against compute.
+
+    A point is on the frontier when its loss is lower than that of every other point
+    with smaller or equal compute: no cheaper (or equally cheap) run did better. Among
+    exact ties the first one listed is kept.
+
+    Returns
+    -------
+    ndarray of bool
+        Mask in the input order; ``C[mask]`` rises and ``L[mask]`` falls.
+    """
+    C = positive_array("C", C)
+    L = positive_array("L", L)
+    if C.ndim != 1 or C.shape != L.shape:
+        raise ValueError(f"C and L must be 1-D of the same length; got shapes {C.shape} and {L.shape}")
+    order = np.lexsort((L, C))  # by compute, then loss
+    best_before = np.concatenate([[np.inf], np.minimum.accumulate(L[order])[:-1]])
+    mask = np.zeros(C.size, dtype=bool)
+    mask[order] = L[order] < best_before
+    return mask
+
+
+def synthetic_isoflop_data(law: ChinchillaLaw = BESIROGLU_2024, budgets: ArrayLike | None = None,
+                           n_points: int = 240, noise: float = 0.01, span: float = 10.0,
+                           seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Chinchilla-style training results drawn from a known law: the course's own data set.
+
+    Mimics Hoffmann et al.'s IsoFLOP design (§3.2): for each compute budget C, model
+    sizes log-spaced from N_opt/span to N_opt·span around the law's optimum, each
+    trained on D = C/(6N) tokens; the loss is the law's value times exp(noise·z) with z
+    standard normal (``noise=0.01`` is about 1% scatter).
+
+    Parameters
+    ----------
+    law : ChinchillaLaw
+        The true law (default: Besiroglu et al.'s refit).
+    budgets : array_like, optional
+        FLOP budgets; default nine log-spaced from 6e18 to 3e21, Hoffmann's range.
+    n_points : int
+        Total runs, shared as evenly as possible among the budgets (240: 27 or 26 each).
+    noise : float
+        Standard deviation of the multiplicative log-normal noise (0 for exact values).
+    span : float
+        How far the sizes reach on either side of N_opt, as a factor (> 1).
+    seed : int
+        Seed of ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    N, D, L : ndarray
+    """
+    if budgets is None:
+        low, high = lit.HOFFMANN_2022_ISOFLOP_RANGE
+        budgets = np.geomspace(low, high, lit.HOFFMANN_2022_ISOFLOP_N_BUDGETS)
+    budgets = positive_array("budgets", budgets).ravel()
+    if not isinstance(n_points, (int, np.integer)) or n_points < 3 * budgets.size:
+        raise ValueError(f"n_points must be an integer of at least 3 per budget ({3 * budgets.size}); got {n_points!r}")
+    if not (np.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise must be non-negative and finite; got {noise}")
+    if not (np.isfinite(span) and span > 1):
+        raise ValueError(f"span must be a finite factor above 1; got {span}")
+    sizes = [len(part) for part in np.array_split(np.arange(n_points), budgets.size)]
+    N_opt, _ = law.compute_optimal(budgets)
+    N = np.concatenate([np.geomspace(n / span, n * span, k) for n, k in zip(np.atleast_1d(N_opt), sizes)])
+    C = np.repeat(budgets, sizes)
+    D = C / (6 * N)
+    rng = np.random.default_rng(seed)
+    L = law.loss(N, D) * np.exp(noise * rng.standard_normal(N.size))
+    return N, D, L
+
+
+# ------------------------------------------------------------ Kaplan et al. 2020
+#
+# Kaplan's N counts non-embedding parameters, his losses come from WebText2 with a
+# GPT-2 tokenizer, and his compute law is in PF-days: do not mix these numbers with the
+# Chinchilla laws above.
+
+
+def _kaplan_single(law: lit.KaplanSingleLaw, name: str, X: ArrayLike) -> np.ndarray | float:
+    return _scalar_or_array((law.scale / positive_array(name, X)) ** law.alpha)
+
+
+def kaplan_loss_of_params(N: ArrayLike) -> np.ndarray | float:
+    """L(N) = (N_c/N)^α_N, α_N = 0.076, N_c = 8.8e13 (Kaplan et al. 2020, eq. 1.1).
+
+    For models trained to convergence on enough data; N = non-embedding parameters.
+    Doubling N multiplies the loss by 2^(−0.076) ≈ 0.949.
+    """
+    return _kaplan_single(lit.KAPLAN_2020_L_OF_N, "N", N)
+
+
+def kaplan_loss_of_tokens(D: ArrayLike) -> np.ndarray | float:
+    """L(D) = (D_c/D)^α_D, α_D = 0.095, D_c = 5.4e13 tokens (Kaplan et al. 2020, eq. 1.2)."""
+    return _kaplan_single(lit.KAPLAN_2020_L_OF_D, "D", D)
+
+
+def kaplan_loss_of_compute(C_pf_days: ArrayLike) -> np.ndarray | float:
+    """L(C_min) = (C_c/C_min)^0.050, C_c = 3.1e8 PF-days (Kaplan et al. 2020, eq. 1.3).
+
+    Compute is in PF-days (1 PF-day = 8.64e19 FLOP), with optimal allocation.
+    """
+    return _kaplan_single(lit.KAPLAN_2020_L_OF_CMIN, "C_pf_days", C_pf_days)
+
+
+def kaplan_joint_loss(N: ArrayLike, D: ArrayLike) -> np.ndarray | float:
+    """L(N, D) = [(N_c/N)^(α_N/α_D) + D_c/D]^α_D (Kaplan et al. 2020, eq. 1.5).
+
+    With its own fitted constants (Table 2): α_N = 0.076, α_D = 0.103, N_c = 6.4e13,
+    D_c = 1.8e13 — not the single-variable ones.
+    """
+    k = lit.KAPLAN_2020_JOINT
+    N, D = positive_array("N", N), positive_array("D", D)
+    return _scalar_or_array(((k["N_c"] / N) ** (k["alpha_N"] / k["alpha_D"]) + k["D_c"] / D) ** k["alpha_D"])
+
+
+def kaplan_allocation(C_flops: ArrayLike) -> np.ndarray | float:
+    """Kaplan's compute-efficient model size N = 1.3e9 · C^0.73, C in PF-days (Table 6, §6.1).
+
+    Takes compute in FLOP and converts it (1 PF-day = 8.64e19 FLOP). Kaplan found the
+    optimal size grows about 5× per 10× compute; Hoffmann et al. found about 3.2×
+    (a ≈ 0.5).
+    """
+    k = lit.KAPLAN_2020_ALLOCATION
+    C = positive_array("C_flops", C_flops)
+    return _scalar_or_array(k["N_coefficient"] * (C / lit.PF_DAY) ** k["N_exponent"])
+
+
+def kaplan_joint_compute_optimal(C_flops: ArrayLike) -> tuple[np.ndarray | float, np.ndarray | float]:
+    """Minimise Kaplan's joint law L(N, D) subject to C = 6·N·D, numerically.
+
+    With p = α_N/α_D and D = C/(6N), L = [(N_c/N)^p + 6·D_c·N/C]^α_D, which is an
+    increasing function of u(N) = (N_c/N)^p + 6·D_c·N/C. Setting du/dN = 0,
+
+        −p·N_c^p·N^(−p−1) + 6·D_c/C = 0  ⇒  N^(1+p) = p·N_c^p·C/(6·D_c),
+
+    so N_opt ∝ C^(1/(1+p)) = C^(α_D/(α_N+α_D)) = C^(0.103/0.179) ≈ C^0.575 and
+    D_opt ∝ C^0.425. That is much nearer Chinchilla's 0.5 than Kaplan's own 0.73, which
+    came from stopping large models early (the L(N, S) frontier of §6), not from this law.
+
+    The minimum is found with a bounded scalar search over log N for each C (u is convex
+    in log N, so there is one minimum); the closed form above is what the tests check.
+
+    Returns
+    -------
+    N_opt, D_opt : ndarray or float
+    """
+    C = positive_array("C_flops", C_flops)
+
+    def one(c: float) -> float:
+        upper = np.log(c / 6)  # D >= 1 token
+        result = minimize_scalar(lambda x: kaplan_joint_loss(np.exp(x), c / (6 * np.exp(x))),
+                                 bounds=(0.0, upper), method="bounded", options=dict(xatol=1e-10))
+        return float(np.exp(result.x))
+
+    N_opt = np.vectorize(one, otypes=[float])(C)
+    return _scalar_or_array(N_opt), _scalar_or_array(C / (6 * N_opt))
