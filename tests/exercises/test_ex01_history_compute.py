@@ -17,6 +17,7 @@ BLOCKED = [
     "course_utils.compute.non_embedding_params",
     "course_utils.compute.training_cost",
     "course_utils.trends.fit_exponential_trend",
+    "course_utils.trends.doubling_months_from_growth",
 ]
 
 
