@@ -1,0 +1,42 @@
+"""Autograded exercises: extraction, the ``student`` proxy, ``check``, class grading, release.
+
+Public names
+------------
+``exercise``
+    decorator for tests in ``tests/exercises/test_<notebook>.py``.
+``check(name)``, ``check_all()``
+    instant feedback inside an exercise notebook.
+``StudentError``, ``StudentTimeout``, ``NotImplementedYet``, ``ExerciseMissing``...
+    what the ``student`` proxy raises (see :mod:`.errors`).
+
+Subcommands ``release``, ``start``, ``check`` and ``grade`` of ``python -m course_utils``
+are implemented in :mod:`.cli`. Submodules are imported lazily so that importing this
+package in a notebook's setup cell stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .errors import (BadReturn, ExerciseMissing, NotebookProblem, NotImplementedYet,
+                     StudentCrashed, StudentError, StudentProblem, StudentTimeout)
+
+_LAZY = {
+    "exercise": "plugin",
+    "check": "feedback",
+    "check_all": "feedback",
+    "add_arguments": "cli",
+    "run_command": "cli",
+    "Student": "proxy",
+}
+
+__all__ = ["exercise", "check", "check_all", "StudentError", "StudentTimeout", "StudentCrashed",
+           "NotImplementedYet", "ExerciseMissing", "BadReturn", "NotebookProblem",
+           "StudentProblem", "Student"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

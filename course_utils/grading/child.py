@@ -1,0 +1,241 @@
+"""The child process that runs a learner's tagged cells and answers the grader's calls.
+
+It is started (forked where the OS allows) by :class:`~.proxy.Student`. Before running any
+learner code it caps its own memory (``resource.RLIMIT_AS``) and output, moves into its own
+process group (so the grader can kill everything it starts) and makes the reference versions
+named in ``blocked`` unusable from learner code. Then it runs the cells, reporting each one,
+and serves calls: ``("call", name, args, kwargs)`` -> ``("ok", value)`` or an error tuple.
+Every message is plain data; the parent unpickles with a restricted unpickler.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import importlib
+import linecache
+import os
+import sys
+import traceback
+from typing import Any
+
+from .errors import BadReturn
+from .plaindata import dumps, loads, to_plain
+
+#: filenames of learner code start with this, so tracebacks and the blocking guard know it
+LEARNER_FILE_PREFIX = "<learner "
+ENV_CHILD = "COURSE_GRADING_CHILD"
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+
+
+def single_thread_env() -> None:
+    """One BLAS/OpenMP thread per process (many graders share few cores)."""
+    for var in _THREAD_VARS:
+        os.environ[var] = "1"
+
+
+class CappedStream:
+    """A text stream that keeps the first ``limit`` characters and counts the rest."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.kept, self.dropped = limit, [], 0
+        self._size = 0
+
+    def write(self, text: Any) -> int:
+        text = str(text)
+        room = self.limit - self._size
+        if room > 0:
+            self.kept.append(text[:room])
+            self._size += min(room, len(text))
+        self.dropped += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def getvalue(self) -> str:
+        return "".join(self.kept)
+
+
+def memory_limit_note() -> str | None:
+    """Why no memory limit can be applied here, or None when it can."""
+    try:
+        import resource  # noqa: F401
+    except ImportError:
+        return "this operating system has no 'resource' module: memory is not limited (time is)"
+    return None
+
+
+def _apply_memory_limit(extra_mb: float | None) -> None:
+    if not extra_mb:
+        return
+    try:
+        import resource
+    except ImportError:
+        return
+    current = 0
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    current = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    limit = current + int(extra_mb * 2**20)
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ValueError, OSError):
+        pass
+
+
+def _called_from_learner_code() -> bool:
+    frame = sys._getframe(2)
+    return frame is not None and frame.f_code.co_filename.startswith(LEARNER_FILE_PREFIX)
+
+
+def _guard(original: Any, dotted: str) -> Any:
+    @functools.wraps(original)
+    def blocked(*args: Any, **kwargs: Any) -> Any:
+        if _called_from_learner_code():
+            raise ImportError(f"{dotted} is not available while grading: write it yourself")
+        return original(*args, **kwargs)
+
+    blocked.__course_blocked__ = True
+    return blocked
+
+
+def block(names: list[str]) -> None:
+    """Make each dotted name (module.function or module.Class.method) unusable from learner code.
+
+    Every ``course_utils`` module that holds the same object gets the guard, so the name
+    cannot be reached through another module either. Names that do not resolve are ignored.
+    """
+    for dotted in names:
+        parts = dotted.split(".")
+        for split in range(len(parts) - 1, 0, -1):
+            try:
+                owner = importlib.import_module(".".join(parts[:split]))
+            except Exception:
+                continue
+            break
+        else:
+            continue
+        try:
+            for attr in parts[split:-1]:
+                owner = getattr(owner, attr)
+            raw = vars(owner)[parts[-1]] if parts[-1] in vars(owner) else getattr(owner, parts[-1])
+        except (AttributeError, KeyError, TypeError):
+            continue
+        if isinstance(raw, (staticmethod, classmethod)):
+            setattr(owner, parts[-1], type(raw)(_guard(raw.__func__, dotted)))
+            continue
+        if not callable(raw) or getattr(raw, "__course_blocked__", False):
+            continue
+        guarded = _guard(raw, dotted)
+        setattr(owner, parts[-1], guarded)
+        for module_name, module in list(sys.modules.items()):
+            if module_name.split(".")[0] != "course_utils" or module is None:
+                continue
+            for key, value in list(vars(module).items()):
+                if value is raw:
+                    setattr(module, key, guarded)
+
+
+def _learner_location(tb: Any) -> str:
+    where = ""
+    for frame, lineno in traceback.walk_tb(tb):
+        filename = frame.f_code.co_filename
+        if filename.startswith(LEARNER_FILE_PREFIX):
+            where = f"line {lineno} of {frame.f_code.co_name}" if frame.f_code.co_name != "<module>" \
+                else f"line {lineno} of {filename[len(LEARNER_FILE_PREFIX):-1]}"
+    return where
+
+
+def _describe(exc: BaseException) -> tuple[str, str, str]:
+    message = str(exc)
+    if len(message) > 500:
+        message = message[:500] + " ..."
+    return type(exc).__name__, message, _learner_location(exc.__traceback__)
+
+
+def _run_cell(label: str, source: str, namespace: dict) -> str | None:
+    filename = f"{LEARNER_FILE_PREFIX}{label}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    try:
+        code = compile(source, filename, "exec")
+    except (SyntaxError, ValueError) as exc:
+        line = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
+        return f"{type(exc).__name__}: {getattr(exc, 'msg', exc)}{line}"
+    try:
+        exec(code, namespace)
+    except BaseException as exc:  # SystemExit, KeyboardInterrupt and MemoryError included
+        type_name, message, where = _describe(exc)
+        return f"{type_name}: {message}" + (f" ({where})" if where else "")
+    return None
+
+
+def child_main(conn: Any, cells: list[tuple[str, str]], skip: list[int], blocked: list[str],
+               memory_mb: float | None, output_chars: int) -> None:
+    """Entry point of the child process (see the module docstring for the protocol)."""
+    if hasattr(os, "setpgid"):
+        try:
+            os.setpgid(0, 0)
+        except OSError:
+            pass
+    single_thread_env()
+    os.environ[ENV_CHILD] = "1"
+    stream = CappedStream(output_chars)
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+    except OSError:
+        pass
+    sys.stdout = sys.stderr = stream
+    send = conn.send_bytes
+    block(blocked)
+    _apply_memory_limit(memory_mb)
+
+    namespace: dict = {"__name__": "__main__", "__builtins__": builtins}
+    for index, (label, source) in enumerate(cells):
+        if index in skip:
+            continue
+        send(dumps(("start", index)))
+        send(dumps(("done", index, _run_cell(label, source, namespace))))
+    functions = sorted(name for name, value in namespace.items()
+                       if callable(value) and not isinstance(value, type) and not name.startswith("_"))
+    send(dumps(("ready", functions)))
+
+    while True:
+        try:
+            request = loads(conn.recv_bytes())
+        except (EOFError, OSError):
+            return
+        if request[0] != "call":
+            continue
+        _, name, args, kwargs = request
+        function = namespace.get(name)
+        if not callable(function):
+            reply = ("missing", name)
+        else:
+            try:
+                value = function(*args, **kwargs)
+                reply = ("ok", to_plain(value, what=f"your function {name} returned"))
+            except NotImplementedError as exc:
+                reply = ("notimplemented", str(exc))
+            except BadReturn as exc:
+                reply = ("badreturn", str(exc))
+            except BaseException as exc:
+                reply = ("error", *_describe(exc))
+        try:
+            payload = dumps(reply)
+        except BaseException as exc:
+            payload = dumps(("badreturn", f"{name} returned data that cannot be sent back ({exc})"))
+        send(payload)

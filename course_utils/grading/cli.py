@@ -1,0 +1,117 @@
+"""The grading subcommands of ``python -m course_utils``: release, start, check, grade.
+
+Each returns 0 when it ran (whatever the learners' code did) and 2 when it cannot run:
+bad arguments, a folder that does not exist or cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .proxy import DEFAULT_TIMEOUT
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
+    if command == "release":
+        parser.add_argument("--solutions", type=Path, default=None, help="source notebooks (default: solutions/)")
+        parser.add_argument("--out", type=Path, default=None, help="where to write them (default: exercises/)")
+        parser.add_argument("--without-solutions", type=Path, metavar="DIR",
+                            help="also write a workshop copy of the course to DIR, with no solutions in it")
+    elif command == "start":
+        parser.add_argument("--dir", type=Path, default=Path("my_work"),
+                            help="your working folder (default: my_work, which git ignores)")
+    elif command == "check":
+        parser.add_argument("notebooks", nargs="+", type=Path,
+                            help="exercise notebooks (named like ex02_power_laws.ipynb) or folders of them")
+        parser.add_argument("--exercise", action="append", metavar="NAME", help="check only this exercise")
+        parser.add_argument("--timeout", type=_positive, default=DEFAULT_TIMEOUT,
+                            help="seconds each call to your function may take")
+        parser.add_argument("--jobs", type=_positive_int, default=1, help="notebooks graded side by side")
+        parser.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON")
+    elif command == "grade":
+        from .grade import add_grade_arguments
+
+        add_grade_arguments(parser)
+
+
+def run_command(command: str, args: argparse.Namespace) -> int:
+    try:
+        if command == "release":
+            return _release(args)
+        if command == "start":
+            return _start(args)
+        if command == "check":
+            return _check(args)
+        if command == "grade":
+            from .grade import run_grade
+
+            return run_grade(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    raise ValueError(f"unknown grading subcommand {command!r}")
+
+
+def _release(args: argparse.Namespace) -> int:
+    from .release import release, workshop_copy
+    from .plugin import REPO_ROOT
+
+    written = release(args.solutions or REPO_ROOT / "solutions", args.out or REPO_ROOT / "exercises")
+    for path in written:
+        print(f"wrote {path}")
+    if args.without_solutions:
+        folder = workshop_copy(args.without_solutions)
+        print(f"workshop copy without solutions: {folder}")
+    return 0
+
+
+def _start(args: argparse.Namespace) -> int:
+    from .workcopy import start
+
+    copied, kept = start(args.dir)
+    for path in copied:
+        print(f"copied  {path}")
+    for path in kept:
+        print(f"kept    {path} (your existing file is never overwritten)")
+    print(f"Open the notebooks in {args.dir}/ and run check(...) cells for feedback.")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .feedback import check_notebooks
+    from .report import format_results
+
+    notebooks = []
+    for path in args.notebooks:
+        if path.is_dir():
+            notebooks += sorted(path.glob("*.ipynb"))
+        elif path.suffix == ".ipynb":
+            notebooks.append(path)
+        else:
+            raise ValueError(f"{path}: not a notebook (.ipynb) or a folder")
+    if not notebooks:
+        raise ValueError(f"no notebooks found in {', '.join(map(str, args.notebooks))}")
+    results = check_notebooks(notebooks, exercises=args.exercise, timeout=args.timeout, jobs=args.jobs)
+    for path, (rows, notes) in results.items():
+        print(format_results(rows, notes, heading=Path(path).name))
+        print()
+    if args.json:
+        args.json.write_text(json.dumps(results), encoding="utf-8")
+    return 0

@@ -1,0 +1,179 @@
+"""Find the code the grader may run in an exercise notebook: cells tagged ``setup`` and
+``exercise``, nothing else.
+
+A learner's notebook can be damaged in many ways; :func:`extract_cells` grades what it can
+find and says what it could not:
+
+* an exercise cell that lost its tag: the function's *definition* (only that) is taken from
+  the untagged cell, with a note asking to restore the tag;
+* an exercise defined in two tagged cells: both run in notebook order, so the last one
+  counts, as it would in the kernel; a note says so;
+* an exercise defined nowhere: a note names it (its tests then fail as "missing");
+* a syntax error: the cell is kept (it fails when run, with the line) and, when the
+  function name can still be read off a ``def`` line, the note names the exercise.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from .errors import NotebookProblem
+
+SETUP_TAG = "setup"
+EXERCISE_TAG = "exercise"
+_DEF_LINE = re.compile(r"^(?:async\s+)?def\s+([A-Za-z_]\w*)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One piece of code the grader runs; ``label`` names it in feedback."""
+
+    index: int  # position in the notebook (0-based)
+    kind: str  # "setup", "exercise" or "untagged"
+    source: str
+    defines: tuple[str, ...] = ()
+    syntax_error: str | None = None
+
+    @property
+    def label(self) -> str:
+        what = f"{self.kind} cell" if self.kind != "untagged" else "untagged cell"
+        names = f" ({', '.join(self.defines)})" if self.defines else ""
+        return f"{what} {self.index + 1}{names}"
+
+
+@dataclass
+class Extraction:
+    """Cells to run, in order (all setup cells, then all exercise cells), and notes."""
+
+    cells: list[Cell] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def defines(self) -> set[str]:
+        return {name for cell in self.cells for name in cell.defines}
+
+
+def cell_tags(cell: dict) -> set[str]:
+    """A cell's tags (tolerates the metadata a hand-edited notebook may carry)."""
+    tags = cell.get("metadata", {}).get("tags", [])
+    return {tag for tag in tags if isinstance(tag, str)} if isinstance(tags, list) else set()
+
+
+def _source(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def top_level_functions(source: str) -> tuple[tuple[str, ...], str | None]:
+    """Names of the functions ``source`` defines at top level, and its syntax error if any."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        return tuple(_DEF_LINE.findall(source)), f"SyntaxError: {exc.msg} (line {exc.lineno})"
+    except (ValueError, RecursionError) as exc:  # null bytes, absurd nesting
+        return (), f"{type(exc).__name__}: {exc}"
+    names = tuple(node.name for node in tree.body
+                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)))
+    return names, None
+
+
+def _definition_only(source: str, name: str) -> str | None:
+    """The source of the top-level definition of ``name`` in ``source`` (with decorators)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    lines = source.splitlines(keepends=True)
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            start = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
+            return "".join(lines[start:node.end_lineno])
+    return None
+
+
+def extract_cells(nb: dict, expected: Iterable[str] = ()) -> Extraction:
+    """The setup and exercise cells of ``nb``, repaired where possible, with notes.
+
+    Parameters
+    ----------
+    nb
+        A notebook as a dict (from :func:`read_notebook_json` or nbformat).
+    expected
+        Exercise names the tests will call; used to find untagged definitions and to
+        name what is missing.
+    """
+    result = Extraction()
+    setup, exercises, untagged = [], [], []
+    for index, cell in enumerate(nb.get("cells", [])):
+        if cell.get("cell_type") != "code":
+            continue
+        tags, source = cell_tags(cell), _source(cell)
+        defines, error = top_level_functions(source)
+        if SETUP_TAG in tags:
+            setup.append(Cell(index, "setup", source, defines, error))
+        elif EXERCISE_TAG in tags:
+            exercises.append(Cell(index, "exercise", source, defines, error))
+        else:
+            untagged.append((index, source))
+    result.cells = setup + exercises
+
+    expected = list(dict.fromkeys(expected))
+    for name in expected:
+        holders = [cell for cell in exercises if name in cell.defines]
+        if len(holders) > 1:
+            where = ", ".join(str(cell.index + 1) for cell in holders)
+            result.notes.append(f"{name}: defined in {len(holders)} exercise cells (cells {where}); "
+                                f"the last one was graded")
+        for cell in holders:
+            if cell.syntax_error:
+                result.notes.append(f"{name}: its cell {cell.index + 1} has a {cell.syntax_error}")
+        if holders:
+            continue
+        found = next(((index, snippet) for index, source in untagged
+                      if (snippet := _definition_only(source, name)) is not None), None)
+        if found is not None:
+            index, snippet = found
+            result.cells.append(Cell(index, "untagged", snippet, (name,)))
+            result.notes.append(f"{name}: found in cell {index + 1}, which is not tagged "
+                                f"'{EXERCISE_TAG}'; graded its definition (put the tag back)")
+        else:
+            result.notes.append(f"{name}: no cell tagged '{EXERCISE_TAG}' defines it "
+                                f"(deleted or renamed?)")
+    return result
+
+
+def read_notebook_json(path: str | Path) -> dict:
+    """Read a notebook as plain JSON, raising :class:`NotebookProblem` with the reason.
+
+    Grading reads notebooks with :mod:`json` rather than nbformat: it needs only the cells,
+    must survive any file a learner submits, and importing nbformat takes seconds.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise NotebookProblem(f"no notebook {path.name} was found")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise NotebookProblem(f"{path.name} is not a notebook (not a text file)") from None
+    except OSError as exc:
+        raise NotebookProblem(f"{path.name} could not be read ({exc.strerror})") from None
+    if not text.strip():
+        raise NotebookProblem(f"{path.name} is empty, not a notebook")
+    try:
+        nb = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise NotebookProblem(f"{path.name} is not valid JSON, so not a notebook ({exc})") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise NotebookProblem(f"{path.name} is JSON but not a Jupyter notebook (no list of cells)")
+    if not all(isinstance(cell, dict) for cell in nb["cells"]):
+        raise NotebookProblem(f"{path.name} has cells that are not JSON objects")
+    return nb
+
+
+def load_submission(path: str | Path, expected: Iterable[str] = ()) -> Extraction:
+    """Read a notebook file and extract its cells; :class:`NotebookProblem` says why not."""
+    return extract_cells(read_notebook_json(path), expected)

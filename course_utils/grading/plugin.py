@@ -1,0 +1,125 @@
+"""The pytest side of grading: the ``exercise`` decorator, the ``student`` fixture and
+the ``--target`` option.
+
+``tests/exercises/conftest.py`` imports the hooks and the fixture from here. Each test
+module ``test_<stem>.py`` is graded against ``<target>/<stem>.ipynb``, where the target is
+``solutions`` (default), ``exercises``, a notebook or a folder of notebooks.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from .proxy import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Student
+
+#: root of a source checkout (the folder holding solutions/, exercises/ and tests/)
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MARKER = "exercise"
+ENV_TARGET = "COURSE_GRADING_TARGET"
+#: where the grading engine keeps its :class:`~.runner.Session` plugin on the pytest config
+SESSION_KEY: pytest.StashKey = pytest.StashKey()
+
+
+def exercise(name: str, points: float = 1, hint: str = "", timeout: float | None = None) -> Callable:
+    """Mark a test as checking exercise ``name``, worth ``points``, with a ``hint`` for learners.
+
+    Parameters
+    ----------
+    name
+        The exercise: the name of the function the learner writes.
+    points
+        Points earned when this test passes (positive).
+    hint
+        One friendly sentence shown when the test fails (the test's code never is).
+    timeout
+        Seconds each call to the learner's function may take (default 10).
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"exercise name must be a Python identifier, got {name!r}")
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or not points > 0:
+        raise ValueError(f"points must be a positive number, got {points!r}")
+    if not isinstance(hint, str):
+        raise ValueError(f"hint must be a string, got {type(hint).__name__}")
+    if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    return pytest.mark.exercise(name=name, points=float(points), hint=hint, timeout=timeout)
+
+
+def exercise_info(item: pytest.Item) -> dict[str, Any] | None:
+    """The ``exercise`` marker's arguments of a collected test, or None."""
+    marker = item.get_closest_marker(MARKER)
+    return dict(marker.kwargs) if marker is not None else None
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("course grading")
+    group.addoption("--target", default=None, metavar="TARGET",
+                    help="what the exercise tests grade: 'solutions' (default), 'exercises', "
+                         "a notebook, or a folder of notebooks")
+    group.addoption("--exercise-timeout", type=float, default=None, metavar="S",
+                    help=f"seconds each call to a learner's function may take (default {DEFAULT_TIMEOUT:g})")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "exercise(name, points, hint, timeout): an autograded exercise test")
+
+
+def _option(config: pytest.Config, name: str) -> Any:
+    try:
+        return config.getoption(name)
+    except ValueError:  # the option was registered too late (conftest not loaded at start)
+        return None
+
+
+def target_notebook(target: str | os.PathLike | None, stem: str) -> Path:
+    """The notebook a test module ``test_<stem>.py`` grades for a given ``--target``."""
+    target = str(target) if target else "solutions"
+    if target in ("solutions", "exercises"):
+        return REPO_ROOT / target / f"{stem}.ipynb"
+    path = Path(target)
+    if path.suffix == ".ipynb" or path.is_file():
+        return path
+    return path / f"{stem}.ipynb"
+
+
+@pytest.fixture(scope="module")
+def student(request: pytest.FixtureRequest):
+    """The learner's functions in the notebook this test module grades (see :class:`Student`)."""
+    config = request.config
+    session = config.stash.get(SESSION_KEY, None)
+    target = _option(config, "--target") or os.environ.get(ENV_TARGET) or "solutions"
+    stem = Path(request.module.__file__).stem.removeprefix("test_")
+    notebook = target_notebook(target, stem)
+    if target == "solutions" and not notebook.parent.is_dir():
+        pytest.skip("this copy of the course has no solutions/ folder (a workshop copy); "
+                    "use --target to grade your own notebooks")
+    if notebook.suffix == ".ipynb" and Path(target).suffix == ".ipynb" and notebook.stem != stem:
+        pytest.skip(f"--target {target} is not {stem}.ipynb")
+
+    infos = [info for item in request.session.items
+             if item.module is request.module and (info := exercise_info(item))]
+    timeout = (getattr(session, "timeout", None) or _option(config, "--exercise-timeout")
+               or DEFAULT_TIMEOUT)
+    timeouts = {}
+    for info in infos:
+        if info.get("timeout"):
+            timeouts[info["name"]] = max(info["timeout"], timeouts.get(info["name"], 0))
+    proxy = Student(
+        notebook,
+        expected=[info["name"] for info in infos],
+        blocked=getattr(request.module, "BLOCKED", []),
+        timeout=timeout,
+        timeouts=timeouts,
+        memory_mb=getattr(session, "memory_mb", DEFAULT_MEMORY_MB),
+    )
+    try:
+        yield proxy
+    finally:
+        proxy.close()
+        if session is not None:
+            session.notes.setdefault(stem, []).extend(proxy.notes)

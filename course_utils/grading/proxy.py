@@ -1,0 +1,261 @@
+"""The ``student`` proxy: tests call the learner's functions through it.
+
+``student.fit_power_law(x, y)`` sends plain data to a child process (see :mod:`.child`)
+that ran only the notebook's tagged cells, waits at most the time limit, and returns plain
+data or raises one of the :mod:`.errors`. The assertions stay in the test's process, where
+nothing the learner's code patches can reach them.
+
+The child is started lazily and restarted when it dies or is killed. A cell that runs past
+the time limit or ends the process is skipped on restart (and named in :attr:`notes`), so
+one bad cell costs only the exercises that need it. After a function has timed out once,
+further calls to it fail at once: each exercise gets one time budget, not one per test.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+from .child import child_main, memory_limit_note
+from .errors import (BadReturn, ExerciseMissing, NotebookProblem, NotImplementedYet,
+                     StudentCrashed, StudentTimeout, student_error)
+from .extract import Extraction, load_submission
+from .plaindata import dumps, loads, to_plain
+
+DEFAULT_TIMEOUT = 10.0  # seconds per call
+DEFAULT_MEMORY_MB = 2048  # address space the learner's code may add
+DEFAULT_OUTPUT_CHARS = 20_000
+_MAX_REPLY_BYTES = 256 * 2**20
+
+
+def process_context() -> multiprocessing.context.BaseContext:
+    """Fork (fast: inherits loaded modules) where it is safe, spawn elsewhere."""
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+class Student:
+    """Proxy to the learner's functions in one notebook.
+
+    Parameters
+    ----------
+    notebook
+        Path of the learner's notebook.
+    expected
+        Exercise names the tests will call (to find untagged cells and name missing ones).
+    blocked
+        Dotted names of reference implementations the learner's code may not call.
+    timeout
+        Seconds allowed for each call (and for each cell while starting up).
+    timeouts
+        Per-exercise overrides of ``timeout``.
+    """
+
+    def __init__(self, notebook: str | os.PathLike, *, expected: Iterable[str] = (),
+                 blocked: Iterable[str] = (), timeout: float = DEFAULT_TIMEOUT,
+                 timeouts: dict[str, float] | None = None,
+                 memory_mb: float | None = DEFAULT_MEMORY_MB,
+                 output_chars: int = DEFAULT_OUTPUT_CHARS) -> None:
+        self._notebook = Path(notebook)
+        self._blocked = list(blocked)
+        self._timeout = float(timeout)
+        self._timeouts = dict(timeouts or {})
+        self._memory_mb = memory_mb
+        self._output_chars = output_chars
+        self._proc: Any = None
+        self._conn: Any = None
+        self._defined: set[str] = set()
+        self._skip: list[int] = []
+        self._timed_out: set[str] = set()
+        self._cell_errors: dict[int, str] = {}
+        self._problem: str | None = None
+        self.notes: list[str] = []
+        note = memory_limit_note()
+        if note:
+            self.notes.append(note)
+        try:
+            self._extraction: Extraction = load_submission(self._notebook, expected)
+        except NotebookProblem as exc:
+            self._problem = str(exc)
+            self._extraction = Extraction()
+        self.notes.extend(self._extraction.notes)
+
+    # ------------------------------------------------------------------ public
+
+    def has(self, name: str) -> bool:
+        """Whether the learner's notebook defines a function ``name`` (after running it)."""
+        if self._problem:
+            return False
+        self._ensure_started()
+        return name in self._defined
+
+    def close(self) -> None:
+        """Stop the child process and everything it started."""
+        if self._proc is not None:
+            _kill(self._proc)
+            self._proc = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self._call(name, args, kwargs)
+
+        call.__name__ = name
+        return call
+
+    def __enter__(self) -> "Student":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    # ----------------------------------------------------------------- private
+
+    def _limit(self, name: str) -> float:
+        return self._timeouts.get(name, self._timeout)
+
+    def _cell_timeout(self) -> float:
+        return max([self._timeout, *self._timeouts.values()])
+
+    def _start_child(self) -> None:
+        ctx = process_context()
+        parent, child = ctx.Pipe(duplex=True)
+        cells = [(cell.label, cell.source) for cell in self._extraction.cells]
+        self._proc = ctx.Process(
+            target=child_main, daemon=True,
+            args=(child, cells, list(self._skip), self._blocked, self._memory_mb, self._output_chars))
+        self._proc.start()
+        child.close()
+        self._conn = parent
+
+    def _ensure_started(self) -> None:
+        if self._problem:
+            raise NotebookProblem(f"your notebook could not be graded: {self._problem}")
+        if self._proc is not None and self._proc.is_alive():
+            return
+        self.close()
+        cells = self._extraction.cells
+        for _attempt in range(len(cells) + 2):
+            self._start_child()
+            current, deadline = None, time.monotonic() + self._cell_timeout()
+            while True:
+                message = self._receive(deadline)
+                if message is None or message == "dead":
+                    reason = (f"ran longer than {self._cell_timeout():g} s" if message is None
+                              else f"ended the grading process ({_exit_reason(self._proc)})")
+                    self.close()
+                    if current is None:
+                        self._problem = f"the grader could not start your code: it {reason}"
+                        raise StudentCrashed(self._problem)
+                    self._skip.append(current)
+                    self.notes.append(f"{cells[current].label}: {reason}; it was skipped")
+                    break
+                if message[0] == "start":
+                    current, deadline = message[1], time.monotonic() + self._cell_timeout()
+                elif message[0] == "done":
+                    _, index, error = message
+                    if error and index not in self._cell_errors:
+                        self._cell_errors[index] = error
+                        self.notes.append(f"{cells[index].label} raised {error}")
+                    current = None
+                elif message[0] == "ready":
+                    self._defined = set(message[1])
+                    return
+        raise StudentCrashed("the grader could not start your code")  # pragma: no cover
+
+    def _receive(self, deadline: float) -> Any:
+        """The next message, None on timeout, "dead" when the child is gone or garbled."""
+        try:
+            if not self._conn.poll(max(0.0, deadline - time.monotonic())):
+                return None
+            return loads(self._conn.recv_bytes(_MAX_REPLY_BYTES))
+        except (EOFError, OSError):
+            return "dead"
+        except Exception:  # a refused or garbled pickle: the child is not to be trusted
+            return "dead"
+
+    def _missing(self, name: str) -> ExerciseMissing:
+        reasons = [note for note in self.notes if note.startswith(f"{name}:")]
+        reasons += [error for index, error in self._cell_errors.items()
+                    if name in self._extraction.cells[index].defines]
+        detail = "; ".join(reasons) or f"no cell tagged 'exercise' defines {name}"
+        return ExerciseMissing(f"{name} was not found in your notebook: {detail}")
+
+    def _call(self, name: str, args: tuple, kwargs: dict) -> Any:
+        limit = self._limit(name)
+        if name in self._timed_out:
+            raise StudentTimeout(f"{name} already ran out of time ({limit:g} s) in an earlier test")
+        self._ensure_started()
+        if name not in self._defined:
+            raise self._missing(name)
+        request = dumps(("call", name, to_plain(tuple(args), what="the test passed"),
+                         to_plain(dict(kwargs), what="the test passed")))
+        try:
+            self._conn.send_bytes(request)
+        except (OSError, ValueError):
+            self.close()
+            raise StudentCrashed(f"{name}: the process running your code had stopped")
+        reply = self._receive(time.monotonic() + limit)
+        if reply is None:
+            self.close()
+            self._timed_out.add(name)
+            raise StudentTimeout(f"{name} did not finish within {limit:g} s "
+                                 f"(an endless loop, or much slower than needed?)")
+        if reply == "dead":
+            reason = _exit_reason(self._proc)
+            self.close()
+            raise StudentCrashed(f"{name} ended the grading process ({reason})")
+        kind = reply[0]
+        if kind == "ok":
+            return reply[1]
+        if kind == "error":
+            raise student_error(*reply[1:])
+        if kind == "notimplemented":
+            raise NotImplementedYet(f"{name} is not implemented yet")
+        if kind == "badreturn":
+            raise BadReturn(reply[1])
+        raise self._missing(name)
+
+
+def _exit_reason(proc: Any) -> str:
+    if proc is None:
+        return "it stopped"
+    proc.join(timeout=1.0)
+    code = proc.exitcode
+    if code is None:
+        return "it stopped answering"
+    if code < 0:
+        try:
+            return f"killed by signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+def _kill(proc: Any) -> None:
+    """Kill the child and its process group (anything the learner's code started)."""
+    if proc.pid is not None and hasattr(os, "killpg"):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError, OSError):
+            pass
+    if proc.is_alive():
+        proc.kill()
+    proc.join(timeout=5)

@@ -1,0 +1,58 @@
+"""Learner-facing text for test results: what passed, what failed and the hint.
+
+Used by ``check`` (in a notebook and on the command line) and by the per-student
+feedback files of ``grade``. It never shows a test's code: only the exercise, a readable
+test name, the reason (a learner exception, a time limit, "wrong result"...) and the hint.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping, Sequence
+
+PASS, FAIL = "✓", "✗"
+
+
+def score(results: Iterable[Mapping]) -> tuple[float, float]:
+    """Points earned and points possible."""
+    rows = list(results)
+    return sum(r["points"] for r in rows), sum(r["max_points"] for r in rows)
+
+
+def by_exercise(results: Iterable[Mapping]) -> dict[str, list[Mapping]]:
+    """Results grouped by exercise, in the order the tests ran."""
+    groups: dict[str, list[Mapping]] = {}
+    for row in results:
+        groups.setdefault(row["exercise"], []).append(row)
+    return groups
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def format_results(results: Sequence[Mapping], notes: Sequence[str] = (), *,
+                   heading: str = "", markdown: bool = False, total: bool = True) -> str:
+    """A short report: one line per test, the hint under each failure, then the score."""
+    bullet = "- " if markdown else "  "
+    lines = [f"## {heading}" if markdown else heading] if heading else []
+    for name, rows in by_exercise(results).items():
+        earned, possible = score(rows)
+        mark = PASS if earned == possible else FAIL
+        title = f"`{name}`" if markdown else name
+        lines.append(f"{'### ' if markdown else ''}{mark} {title}: {_number(earned)}/{_number(possible)} points")
+        for row in rows:
+            if row["status"] == "passed":
+                lines.append(f"{bullet}{PASS} {row['test']}")
+                continue
+            lines.append(f"{bullet}{FAIL} {row['test']}: {row['message'] or row['status']}")
+            if row.get("hint"):
+                lines.append(f"{'  ' if markdown else '    '}hint: {row['hint']}")
+    if notes:
+        lines.append("#### Notes on your notebook" if markdown else "Notes on your notebook:")
+        lines += [f"{bullet}{note}" for note in dict.fromkeys(notes)]
+    if total and results:
+        earned, possible = score(results)
+        percent = 100.0 * earned / possible if possible else 0.0
+        lines.append(f"{'**' if markdown else ''}Score: {_number(earned)}/{_number(possible)} points "
+                     f"({percent:.0f}%){'**' if markdown else ''}")
+    return "\n".join(lines)

@@ -1,0 +1,215 @@
+"""Run exercise tests against a notebook and collect one result per test.
+
+:func:`run_tests` runs pytest in the current process with a :class:`Session` plugin that
+records, for every test, its exercise, points, hint, status and a learner-facing message
+(never the test's code: assertions are run in ``--assert=plain`` mode and only the first
+line of an assertion message is kept). :func:`run_isolated` runs work like this in a
+forked worker so that many notebooks can be graded side by side, each in a fresh process
+that inherits the already imported numpy, scipy and pytest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import pytest
+
+from .errors import StudentProblem
+from .plugin import SESSION_KEY, exercise_info
+from .proxy import process_context
+
+
+@dataclass
+class TestResult:
+    """One test of one notebook: what ``results.jsonl`` stores, one JSON object per line."""
+
+    notebook: str
+    exercise: str
+    test: str
+    status: str  # passed, failed, error, timeout, crashed, missing, not implemented, ...
+    points: float
+    max_points: float
+    message: str = ""
+    hint: str = ""
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Session:
+    """pytest plugin object collecting :class:`TestResult` rows (and notes) for one run."""
+
+    notebook: str
+    exercises: frozenset[str] | None = None
+    timeout: float | None = None
+    memory_mb: float | None = None
+    results: list[TestResult] = field(default_factory=list)
+    notes: dict[str, list[str]] = field(default_factory=dict)
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.stash[SESSION_KEY] = self
+
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        keep = [item for item in items if (info := exercise_info(item)) is not None
+                and (self.exercises is None or info["name"] in self.exercises)]
+        dropped = [item for item in items if item not in keep]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
+        report = yield
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            info = exercise_info(item) or {}
+            status, message = describe_outcome(report, call)
+            max_points = float(info.get("points", 0))
+            self.results.append(TestResult(
+                notebook=self.notebook, exercise=info.get("name", "?"),
+                test=describe_test(item.name, info.get("name", "")), status=status,
+                points=max_points if status == "passed" else 0.0, max_points=max_points,
+                message=message, hint=info.get("hint", ""), seconds=round(report.duration, 3)))
+        return report
+
+
+def describe_test(function_name: str, exercise: str) -> str:
+    """``test_fit_power_law_recovers_x`` -> ``recovers x`` (a name a learner can read)."""
+    words = function_name.removeprefix("test_")
+    words = words.removeprefix(f"{exercise}_") if exercise else words
+    return words.split("[")[0].replace("_", " ") + (
+        f" [{function_name.split('[', 1)[1]}" if "[" in function_name else "")
+
+
+def describe_outcome(report: pytest.TestReport, call: pytest.CallInfo) -> tuple[str, str]:
+    """Status word and learner-facing message for a test report (no test code)."""
+    if report.passed:
+        return "passed", ""
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        return "skipped", reason.removeprefix("Skipped: ")
+    exc = call.excinfo.value if call.excinfo is not None else None
+    if report.when == "setup":
+        return "error", f"the grader could not prepare this test ({type(exc).__name__}: {exc})"
+    if isinstance(exc, StudentProblem):
+        return exc.status, str(exc)
+    if isinstance(exc, AssertionError):
+        first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+        return "failed", "wrong result" + (f": {first[:200]}" if first else "")
+    return "failed", f"your result could not be checked ({type(exc).__name__}: {str(exc)[:200]})"
+
+
+def pytest_args(test_file: str | os.PathLike, target: str | os.PathLike,
+                *extra: str) -> list[str]:
+    """The pytest command line the engine uses for one test module and target."""
+    return [str(test_file), "--target", str(target), "-q", "--assert=plain",
+            "-p", "no:cacheprovider", "-p", "no:randomly", "-W", "ignore", *extra]
+
+
+def run_tests(test_file: str | os.PathLike, target: str | os.PathLike, *,
+              exercises: Iterable[str] | None = None, timeout: float | None = None,
+              memory_mb: float | None = None) -> Session:
+    """Run the exercise tests of ``test_file`` against ``target`` here.
+
+    Call it in a disposable process (see :func:`run_isolated`): pytest imports the test
+    module, and a second run in the same process would reuse it.
+    """
+    session = Session(Path(str(target)).stem if str(target).endswith(".ipynb")
+                      else Path(test_file).stem.removeprefix("test_"),
+                      frozenset(exercises) if exercises is not None else None, timeout, memory_mb)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        pytest.main(pytest_args(test_file, target), plugins=[session])
+    return session
+
+
+def collect_syllabus(test_file: str | os.PathLike) -> list[dict[str, Any]]:
+    """Every exercise test in ``test_file``: ``{exercise, test, max_points, hint}`` in order."""
+    rows: list[dict[str, Any]] = []
+
+    class _Collector:
+        def pytest_collection_finish(self, session: pytest.Session) -> None:
+            for item in session.items:
+                info = exercise_info(item)
+                if info is not None:
+                    rows.append({"exercise": info["name"], "test": describe_test(item.name, info["name"]),
+                                 "max_points": float(info["points"]), "hint": info.get("hint", "")})
+
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        pytest.main(pytest_args(test_file, "solutions", "--collect-only"), plugins=[_Collector()])
+    return rows
+
+
+# ---------------------------------------------------------------- isolated workers
+
+
+def _worker(conn: Any, fn: Callable, args: tuple, kwargs: dict) -> None:
+    try:
+        conn.send(("ok", fn(*args, **kwargs)))
+    except BaseException as exc:  # reported to the parent, never raised past the worker
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+@dataclass
+class Job:
+    """Work for :func:`run_isolated`: ``fn(*args, **kwargs)`` returning picklable data."""
+
+    key: Any
+    fn: Callable
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    deadline: float = 600.0  # seconds before the worker is killed
+
+
+def run_isolated(jobs: list[Job], *, workers: int = 1) -> Iterator[tuple[Any, str, Any]]:
+    """Run jobs in fresh worker processes, ``workers`` at a time, yielding as they finish.
+
+    Yields ``(key, "ok", value)`` or ``(key, "error", reason)``; a worker that dies or
+    passes its deadline is killed and reported, never raised.
+    """
+    from multiprocessing.connection import wait
+
+    ctx = process_context()
+    pending = list(reversed(jobs))
+    running: dict[Any, tuple[Job, Any, float]] = {}
+    while pending or running:
+        while pending and len(running) < max(1, workers):
+            job = pending.pop()
+            parent, child = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_worker, args=(child, job.fn, job.args, job.kwargs))
+            proc.start()
+            child.close()
+            running[parent] = (job, proc, time.monotonic() + job.deadline)
+        soonest = min(deadline for _, _, deadline in running.values())
+        ready = wait(list(running), timeout=max(0.0, soonest - time.monotonic()))
+        now = time.monotonic()
+        for conn in list(running):
+            job, proc, deadline = running[conn]
+            if conn in ready:
+                try:
+                    status, value = conn.recv()
+                except (EOFError, OSError):
+                    proc.join(5)
+                    status, value = "error", f"the grading process died (exit code {proc.exitcode})"
+            elif now >= deadline:
+                status, value = "error", f"grading took longer than {job.deadline:g} s and was stopped"
+            else:
+                continue
+            del running[conn]
+            conn.close()
+            if proc.is_alive():
+                proc.kill()
+            proc.join(5)
+            yield job.key, status, value
