@@ -21,7 +21,6 @@ from typing import Iterable, Union
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from course_utils.literature import MOORE_DOUBLING_YEARS
 
@@ -220,6 +219,8 @@ def fit_exponential_trend(dates: Iterable[DateLike], values: ArrayLike, level: f
     sse = float(residuals @ residuals)
     sst = float(((log_y - intercept) ** 2).sum())
     standard_error = math.sqrt(sse / dof / sxx)
+    from scipy import stats  # imported here: scipy.stats takes a second to import
+
     half_width = float(stats.t.ppf(0.5 + level / 2, dof)) * standard_error
     return TrendFit(slope=slope, intercept=intercept, reference_year=reference,
                     slope_interval=(slope - half_width, slope + half_width), level=level,
