@@ -28,12 +28,13 @@ from course_utils.literature import (
 
 __all__ = [
     "training_flops", "non_embedding_params", "flops_per_token", "total_params",
-    "TrainingCost", "training_cost", "implied_mfu", "accelerator",
+    "TrainingCost", "training_cost", "implied_mfu", "accelerator", "check_positive",
 ]
 
-def _positive(name: str, value: ArrayLike) -> np.ndarray:
-    """``value`` as a float array; ValueError naming ``name`` unless finite and > 0."""
-    if isinstance(value, (str, bytes)):
+def check_positive(name: str, value: ArrayLike) -> np.ndarray:
+    """``value`` as a float array; ValueError naming ``name`` unless every entry is a finite
+    number > 0 (strings are refused, not parsed). Shared by the quantity modules."""
+    if isinstance(value, (str, bytes, bool)):
         raise ValueError(f"{name} must be a number, not {type(value).__name__}")
     try:
         array = np.asarray(value, dtype=float)
@@ -74,7 +75,7 @@ def training_flops(N: ArrayLike, D: ArrayLike):
         FLOPs: 2N per token forward, 4N backward. GPT-3 (175e9 parameters on 300e9
         tokens) gives 3.15e23; Brown et al. 2020, Table D.1, report 3.14e23.
     """
-    return _scalar_or_array(6.0 * _positive("N", N) * _positive("D", D))
+    return _scalar_or_array(6.0 * check_positive("N", N) * check_positive("D", D))
 
 
 def non_embedding_params(n_layer: int, d_model: int) -> int:
@@ -113,7 +114,7 @@ def total_params(non_embedding: ArrayLike):
     Pearce & Song 2024 (arXiv:2406.12907) fit this to Chinchilla's model shapes (32k
     vocabulary, d_model/n_layer = 39.2), so it holds only for shapes like those.
     """
-    n = _positive("non_embedding", non_embedding)
+    n = check_positive("non_embedding", non_embedding)
     return _scalar_or_array(n + PEARCE_SONG_2024_EMBEDDING_COEFFICIENT * np.cbrt(n))
 
 
@@ -176,13 +177,13 @@ def training_cost(flops: float, gpu: str | Accelerator = "H100", n_gpus: int = 1
         The price of one accelerator-hour. The default is an assumption (the $2 per
         H800-hour DeepSeek-AI used to price DeepSeek-V3), not a quote: pass your own.
     """
-    flops_array = _positive("flops", flops)
+    flops_array = check_positive("flops", flops)
     if flops_array.ndim != 0:
         raise ValueError("flops must be a single number")
     chip = accelerator(gpu)
     n_gpus = _positive_int("n_gpus", n_gpus)
     mfu = _fraction("mfu", mfu)
-    price = float(_positive("usd_per_gpu_hour", usd_per_gpu_hour))
+    price = float(check_positive("usd_per_gpu_hour", usd_per_gpu_hour))
     gpu_hours = float(flops_array) / (mfu * chip.peak_flops) / 3600.0
     return TrainingCost(flops=float(flops_array), gpu=chip.name, n_gpus=n_gpus, mfu=mfu,
                         usd_per_gpu_hour=price, gpu_hours=gpu_hours,
@@ -195,6 +196,6 @@ def implied_mfu(flops: float, gpu_hours: float, gpu: str | Accelerator = "H100")
     Example: Llama 2-70B, 6ND = 6 · 70e9 · 2e12 = 8.4e23 FLOP in 1,720,320 A100-hours
     (Touvron et al. 2023, Table 2), gives about 0.435.
     """
-    flops = float(_positive("flops", flops))
-    gpu_hours = float(_positive("gpu_hours", gpu_hours))
+    flops = float(check_positive("flops", flops))
+    gpu_hours = float(check_positive("gpu_hours", gpu_hours))
     return flops / (gpu_hours * 3600.0 * accelerator(gpu).peak_flops)

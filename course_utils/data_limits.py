@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import brentq, minimize_scalar
 
+from course_utils.compute import check_positive
 from course_utils.literature import (
     MUENNIGHOFF_2023_R_D_STAR, VILLALOBOS_2024_STOCK_INTERVAL, VILLALOBOS_2024_STOCK_TOKENS,
 )
@@ -35,18 +36,6 @@ __all__ = [
     "effective_data", "repeated_data_value", "data_exhaustion_year", "exhaustion_interval",
     "lifetime_flops", "InferenceOptimum", "inference_optimal_size",
 ]
-
-
-def _positive(name: str, value: ArrayLike) -> np.ndarray:
-    if isinstance(value, (str, bytes, bool)):
-        raise ValueError(f"{name} must be a positive number; got {value!r}")
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a positive number; got {value!r}") from None
-    if array.size == 0 or not np.all(np.isfinite(array)) or np.any(array <= 0):
-        raise ValueError(f"{name} must be finite and positive; got {value!r}")
-    return array
 
 
 def _non_negative(name: str, value: ArrayLike) -> np.ndarray:
@@ -89,9 +78,9 @@ def effective_data(unique_tokens: ArrayLike, total_tokens: ArrayLike, r_star: fl
     float or ndarray
         D', in tokens.
     """
-    unique = _positive("unique_tokens", unique_tokens)
-    total = _positive("total_tokens", total_tokens)
-    r_star = float(_positive("r_star", r_star))
+    unique = check_positive("unique_tokens", unique_tokens)
+    total = check_positive("total_tokens", total_tokens)
+    r_star = float(check_positive("r_star", r_star))
     repeats = np.maximum(total / unique - 1.0, 0.0)
     effective = unique + unique * r_star * (1.0 - np.exp(-repeats / r_star))
     return _out(np.where(total <= unique, total, effective))
@@ -103,7 +92,7 @@ def repeated_data_value(epochs: ArrayLike, r_star: float = MUENNIGHOFF_2023_R_D_
     With R* = 15.39 (Muennighoff et al. 2023): 2 epochs → 0.984, 4 → 0.931,
     16 → 0.661, 100 → 0.164. One epoch or less is worth 1.
     """
-    epochs = _positive("epochs", epochs)
+    epochs = check_positive("epochs", epochs)
     return _out(np.asarray(effective_data(1.0, epochs, r_star)) / epochs)
 
 
@@ -134,9 +123,9 @@ def data_exhaustion_year(dataset_tokens_now: float, year_now: float, growth_per_
     float
         Decimal year; earlier than ``year_now`` if the stock is already smaller.
     """
-    now = float(_positive("dataset_tokens_now", dataset_tokens_now))
-    stock = float(_positive("stock_tokens", stock_tokens))
-    growth = float(_positive("growth_per_year", growth_per_year))
+    now = float(check_positive("dataset_tokens_now", dataset_tokens_now))
+    stock = float(check_positive("stock_tokens", stock_tokens))
+    growth = float(check_positive("growth_per_year", growth_per_year))
     if growth <= 1.0:
         raise ValueError(f"growth_per_year must be > 1 for the dataset to reach the stock; got {growth_per_year!r}")
     if isinstance(year_now, bool) or not isinstance(year_now, (int, float)) or not math.isfinite(year_now):
@@ -164,8 +153,8 @@ def lifetime_flops(N: ArrayLike, D_train: ArrayLike, inference_tokens: ArrayLike
     Training costs 6N FLOPs per token (Kaplan et al. 2020, §2.1); a forward pass at
     inference costs 2N per token (Sardana et al. 2023, §2).
     """
-    n = _positive("N", N)
-    d_train = _positive("D_train", D_train)
+    n = check_positive("N", N)
+    d_train = check_positive("D_train", D_train)
     d_inference = _non_negative("inference_tokens", inference_tokens)
     return _out(6.0 * n * d_train + 2.0 * n * d_inference)
 
@@ -235,9 +224,9 @@ def inference_optimal_size(loss: Callable[[float, float], float], target_loss: f
     """
     if not callable(loss):
         raise ValueError(f"loss must be a callable loss(N, D); got {type(loss).__name__}")
-    target = float(_positive("target_loss", target_loss))
+    target = float(check_positive("target_loss", target_loss))
     d_inference = float(_non_negative("inference_tokens", inference_tokens))
-    n_low, n_high = (float(v) for v in _positive("N_range", N_range))
+    n_low, n_high = (float(v) for v in check_positive("N_range", N_range))
     if not n_low < n_high:
         raise ValueError(f"N_range must be (low, high) with low < high; got {N_range!r}")
 
