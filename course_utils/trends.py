@@ -37,8 +37,11 @@ def decimal_year(date: DateLike) -> float:
     """A date as a decimal year: 2024-07-02 (day 183 of a 366-day year) → 2024.5.
 
     Accepts ``"YYYY-MM-DD"``, ``"YYYY-MM"`` (the first of the month), ``"YYYY"``,
-    :class:`datetime.date`, :class:`datetime.datetime` or a number (returned as a float).
+    :class:`datetime.date`, :class:`datetime.datetime`, :class:`numpy.datetime64` or a
+    number (returned as a float).
     """
+    if isinstance(date, np.datetime64):
+        date = date.astype("datetime64[us]").item()
     if isinstance(date, bool):
         raise ValueError(f"date must be a date, a 'YYYY-MM-DD' string or a year; got {date!r}")
     if isinstance(date, (int, float, np.integer, np.floating)):

@@ -28,6 +28,12 @@ def test_decimal_year_accepts_year_month_strings_as_the_first_of_the_month():
     assert trends.decimal_year("2023-03") == trends.decimal_year("2023-03-01")
 
 
+def test_fit_accepts_numpy_datetime64_dates_as_in_notable_models_arrays():
+    dates = np.array(["2020-01-01", "2021-01-01", "2022-01-01"], dtype="datetime64[D]")
+    fit = trends.fit_exponential_trend(dates, [1.0, 10.0, 100.0])
+    assert fit.oom_per_year == pytest.approx(1.0, rel=2e-3)
+
+
 def test_decimal_year_passes_numbers_through():
     assert trends.decimal_year(2017.5) == 2017.5
 
