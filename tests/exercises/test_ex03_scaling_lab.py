@@ -1,0 +1,180 @@
+"""Tests for solutions/ex03_scaling_lab.ipynb: parameter counts, entropy rate, bigram
+cross-entropy, the compute-efficient frontier and the reducible-loss fit.
+
+Expected values are computed here from the definitions (Kaplan et al. 2020 eq. 2.1;
+Cover & Thomas Thm. 4.2.4; Hoffmann et al. 2022 §3.1) on small hand-checkable inputs or
+seeded synthetic data.
+"""
+
+import bisect
+import math
+
+import numpy as np
+import pytest
+
+from course_utils.grading import exercise
+
+BLOCKED = [
+    "course_utils.compute.non_embedding_params",
+    "course_utils.compute.total_params",
+    "course_utils.chinchilla.efficient_frontier",
+    "course_utils.powerlaw.fit_power_law",
+    "course_utils.lab.SyntheticLanguage.entropy_rate",
+    "course_utils.lab.SyntheticLanguage.oracle_loss",
+]
+
+
+def _two_state_chain(p, q):
+    """P(0→1) = p, P(1→0) = q."""
+    return np.array([[1 - p, p], [q, 1 - q]])
+
+
+def _binary_entropy(p):
+    return -(p * math.log(p) + (1 - p) * math.log(1 - p))
+
+
+def _sample(P, n, seed):
+    """n symbols of the Markov chain P from state 0 (inverse-CDF sampling, seeded)."""
+    cumulative = np.cumsum(P, axis=1).tolist()
+    last = len(P) - 1
+    tokens, state = [], 0
+    for u in np.random.default_rng(seed).random(n).tolist():
+        state = min(bisect.bisect_right(cumulative[state], u), last)
+        tokens.append(state)
+    return np.array(tokens, dtype=np.int64)
+
+
+# -------------------------------------------------------- count_non_embedding_params
+
+
+@exercise("count_non_embedding_params", points=1, hint="12 * n_layer * d_model**2 (Kaplan et al. 2020, eq. 2.1).")
+def test_non_embedding_params_of_a_small_model(student):
+    """2 layers of width 64: 12 · 2 · 64² = 98,304 (computed here)."""
+    assert student.count_non_embedding_params(2, 64) == 98_304
+
+
+@exercise("count_non_embedding_params", points=1, hint="The count grows with the square of d_model.")
+def test_non_embedding_params_are_quadratic_in_width(student):
+    assert student.count_non_embedding_params(4, 512) == 4 * student.count_non_embedding_params(4, 256)
+
+
+# ---------------------------------------------------------------- embedding_fraction
+
+
+@exercise("embedding_fraction", points=1,
+          hint="(vocab_size + n_ctx) * d_model embedding weights over all weights.")
+def test_embedding_fraction_by_hand(student):
+    """n_layer 2, d_model 64, vocab 256, n_ctx 128: embedding 384·64 = 24,576 of
+    98,304 + 24,576 = 122,880, i.e. exactly 0.2 (computed here)."""
+    assert student.embedding_fraction(2, 64, 256, 128) == pytest.approx(0.2, rel=1e-12)
+
+
+@exercise("embedding_fraction", points=1,
+          hint="Tiny models with a large vocabulary are mostly embedding.")
+def test_tiny_model_with_gpt2_vocabulary_is_mostly_embedding(student):
+    """2 layers × 64 wide with Kaplan's 50,257-token vocabulary and n_ctx 1024: embedding
+    51,281 · 64 = 3,281,984 of 3,380,288 parameters = 0.971 (computed here)."""
+    assert student.embedding_fraction(2, 64, 50_257, 1024) == pytest.approx(3_281_984 / 3_380_288, rel=1e-9)
+
+
+# -------------------------------------------------------------------- entropy_rate
+
+
+@exercise("entropy_rate", points=1, hint="If every row is uniform, each step costs ln(V) nats.")
+def test_entropy_rate_of_uniform_noise_is_log_v(student):
+    assert student.entropy_rate(np.full((8, 8), 1 / 8)) == pytest.approx(math.log(8), rel=1e-9)
+
+
+@exercise("entropy_rate", points=1, hint="Treat 0 * log(0) as 0: a deterministic chain has entropy rate 0.")
+def test_entropy_rate_of_a_deterministic_cycle_is_zero(student):
+    cycle = np.roll(np.eye(5), 1, axis=1)  # 0→1→2→3→4→0
+    assert student.entropy_rate(cycle) == pytest.approx(0.0, abs=1e-12)
+
+
+@exercise("entropy_rate", points=2,
+          hint="Weight each row's entropy by the stationary probability of its state (pi = pi P).")
+def test_entropy_rate_of_a_two_state_chain(student):
+    """P(0→1) = 0.1, P(1→0) = 0.4: π = (0.8, 0.2), so H = 0.8·h(0.1) + 0.2·h(0.4) with h
+    the binary entropy in nats (computed here; 0.3947)."""
+    expected = 0.8 * _binary_entropy(0.1) + 0.2 * _binary_entropy(0.4)
+    assert student.entropy_rate(_two_state_chain(0.1, 0.4)) == pytest.approx(expected, rel=1e-9)
+
+
+# ------------------------------------------------------------ bigram_cross_entropy
+
+
+@exercise("bigram_cross_entropy", points=1,
+          hint="Count consecutive pairs of the training text, add the smoothing to every cell, normalise rows.")
+def test_bigram_cross_entropy_by_hand(student):
+    """Train 0,1,0,1,0 (pairs 0→1 twice, 1→0 twice), smoothing 1, V = 2: P̂(1|0) = 3/4 and
+    P̂(0|1) = 3/4. Test 0,1,0 has two pairs each costing −ln 0.75 = 0.2877 nats."""
+    got = student.bigram_cross_entropy(np.array([0, 1, 0, 1, 0]), np.array([0, 1, 0]), 2, 1.0)
+    assert got == pytest.approx(-math.log(0.75), rel=1e-9)
+
+
+@exercise("bigram_cross_entropy", points=2,
+          hint="Average -log P_hat(next | current) over the test pairs, in nats.")
+def test_bigram_loss_approaches_the_entropy_rate(student):
+    """Two-state chain (0.1, 0.4), 50,000 training and 20,000 test tokens (seeds 0, 1):
+    the bigram model's test loss is within 0.03 nats of the entropy rate 0.3947. The
+    sampling SD of a 20,000-token test average is about 0.005 nats and the estimation
+    bias about V²/(2n) < 1e-4, so 0.03 is a loose bound."""
+    P = _two_state_chain(0.1, 0.4)
+    expected = 0.8 * _binary_entropy(0.1) + 0.2 * _binary_entropy(0.4)
+    got = student.bigram_cross_entropy(_sample(P, 50_000, 0), _sample(P, 20_000, 1), 2, 1.0)
+    assert got == pytest.approx(expected, abs=0.03)
+
+
+@exercise("bigram_cross_entropy", points=1,
+          hint="Estimate the probabilities from the training text only, never from the test text.")
+def test_more_training_data_lowers_the_test_loss(student):
+    """An 8-symbol chain with rows Dirichlet(0.3) (seed 5): 200 training tokens leave most
+    pairs poorly estimated, 20,000 do not, so the test loss falls (measured: from 1.396 to
+    1.267 nats, entropy rate 1.273). We ask for a drop of at least 0.05."""
+    P = np.random.default_rng(5).dirichlet(np.full(8, 0.3), size=8)
+    train, test = _sample(P, 20_000, 2), _sample(P, 5_000, 3)
+    small = student.bigram_cross_entropy(train[:200], test, 8, 1.0)
+    large = student.bigram_cross_entropy(train, test, 8, 1.0)
+    assert large < small - 0.05
+
+
+# ------------------------------------------------------ compute_efficient_frontier
+
+
+@exercise("compute_efficient_frontier", points=2,
+          hint="Sort by compute; keep a point only if its loss beats the best loss seen so far.")
+def test_frontier_by_hand(student):
+    """Points (C, L): (1, 5), (2, 4), (3, 4.5), (4, 3), (5, 3.5), (6, 2), given out of
+    order. The frontier is C = 1, 2, 4, 6 with L = 5, 4, 3, 2."""
+    C = np.array([4.0, 1.0, 6.0, 3.0, 2.0, 5.0])
+    L = np.array([3.0, 5.0, 2.0, 4.5, 4.0, 3.5])
+    C_f, L_f = student.compute_efficient_frontier(C, L)
+    np.testing.assert_array_equal(np.asarray(C_f, dtype=float), [1.0, 2.0, 4.0, 6.0])
+    np.testing.assert_array_equal(np.asarray(L_f, dtype=float), [5.0, 4.0, 3.0, 2.0])
+
+
+@exercise("compute_efficient_frontier", points=1,
+          hint="Along the frontier, more compute must mean strictly lower loss.")
+def test_frontier_loss_falls_strictly_with_compute(student):
+    rng = np.random.default_rng(0)
+    C = rng.uniform(1.0, 100.0, 200)
+    L = 2.0 + 5.0 / np.sqrt(C) + rng.uniform(0.0, 1.0, 200)
+    C_f, L_f = (np.asarray(v, dtype=float) for v in student.compute_efficient_frontier(C, L))
+    assert C_f.size >= 2 and np.all(np.diff(C_f) > 0) and np.all(np.diff(L_f) < 0)
+
+
+# --------------------------------------------------------- fit_reducible_power_law
+
+
+@exercise("fit_reducible_power_law", points=1, hint="Subtract E, then fit a line to (log C, log(L - E)).")
+def test_reducible_fit_recovers_an_exact_law(student):
+    """L = 1.5 + 40 C^-0.15 exactly: A = 40 and alpha = 0.15 to floating-point accuracy."""
+    C = np.geomspace(1e12, 1e18, 20)
+    A, alpha = student.fit_reducible_power_law(C, 1.5 + 40.0 * C**-0.15, 1.5)
+    assert (A, alpha) == pytest.approx((40.0, 0.15), rel=1e-6)
+
+
+@exercise("fit_reducible_power_law", points=1, hint="If some L <= E, raise ValueError: log(L - E) is undefined.")
+def test_reducible_fit_rejects_loss_below_the_floor(student):
+    with pytest.raises(ValueError):
+        student.fit_reducible_power_law([1e12, 1e13, 1e14], [2.0, 1.9, 1.4], 1.5)
