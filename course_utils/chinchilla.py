@@ -266,6 +266,9 @@ def fit_chinchilla(N: ArrayLike, D: ArrayLike, L: ArrayLike, delta: float = lit.
     theta = np.column_stack([a - alpha * m_N, alpha, b - beta * m_D, beta, e])
     best = fit_log_sum_exp(np.stack([log_N - m_N, log_D - m_D]), log_L, theta, delta=delta)
     c_N, alpha, c_D, beta, e = best.theta
+    if not (alpha > 0 and beta > 0):
+        raise ValueError(f"the best fit has alpha = {alpha:.3g} and beta = {beta:.3g}; a Chinchilla law needs both "
+                         "positive (loss falling with N and with D), which these data do not show")
     law = ChinchillaLaw(E=float(np.exp(e)), A=float(np.exp(c_N + alpha * m_N)), B=float(np.exp(c_D + beta * m_D)),
                         alpha=float(alpha), beta=float(beta), name="fit_chinchilla",
                         source=f"Approach 3 fit to {log_L.size} points (Huber delta={delta:g})")

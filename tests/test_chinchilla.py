@@ -37,6 +37,12 @@ def synthetic():
 
 
 @pytest.fixture(scope="module")
+def synthetic_fit(synthetic):
+    """fit_chinchilla on the synthetic set, computed once for the module."""
+    return fit_chinchilla(*synthetic)
+
+
+@pytest.fixture(scope="module")
 def anchor():
     """Epoch's 245 extracted points minus the 5 highest losses, as in their notebook (cells 3, 14-15)."""
     if not ANCHOR.exists():
@@ -213,14 +219,14 @@ def test_hoffmann_grid_has_4500_starts():
     assert len(np.unique(grid, axis=0)) == 4500
 
 
-def test_summed_huber_converges_where_averaged_huber_stops_early(synthetic):
+def test_summed_huber_converges_where_averaged_huber_stops_early(synthetic, synthetic_fit):
     """Besiroglu et al. 2024: Hoffmann's fit "stopped before convergence due to a poor choice
     of loss scale". From the TeX start, BFGS on the mean objective stops with the exponents
     still near the start (beta ≈ 0.285), while the sum reaches the optimum."""
     start = [lit.HOFFMANN_2022_UNROUNDED_LOGS[k] for k in "abe"] + list(lit.HOFFMANN_2022_UNROUNDED_EXPONENTS.values())
     by_sum = minimize(chinchilla_objective, start, args=(*synthetic, 1e-3, "sum"), jac=True, method="BFGS")
     by_mean = minimize(chinchilla_objective, start, args=(*synthetic, 1e-3, "mean"), jac=True, method="BFGS")
-    optimum = fit_chinchilla(*synthetic).law
+    optimum = synthetic_fit.law
     assert by_mean.x[4] == pytest.approx(0.2849, abs=0.005)
     assert by_sum.x[4] == pytest.approx(optimum.beta, abs=1e-3)
     assert by_mean.fun * 240 > 1.2 * by_sum.fun  # the early stop leaves a clearly worse fit
@@ -237,11 +243,11 @@ def test_fit_recovers_a_noiseless_law_exactly():
     assert fit.n_starts == 4500
 
 
-def test_fit_recovers_the_law_from_one_percent_noise(synthetic):
+def test_fit_recovers_the_law_from_one_percent_noise(synthetic_fit):
     """240 points, 9 budgets, 1% noise (seed 0): E within 0.06, α and β within 0.03,
     the allocation exponent a within 0.02 of Besiroglu et al.'s law. At this noise
     level E and α trade off against each other, which is why the tolerance is loose."""
-    law = fit_chinchilla(*synthetic).law
+    law = synthetic_fit.law
     assert law.E == pytest.approx(BESIROGLU_2024.E, abs=0.06)
     assert law.alpha == pytest.approx(BESIROGLU_2024.alpha, abs=0.03)
     assert law.beta == pytest.approx(BESIROGLU_2024.beta, abs=0.03)
@@ -255,35 +261,35 @@ def test_fit_recovers_the_law_tightly_from_tenth_percent_noise():
     assert law.beta == pytest.approx(BESIROGLU_2024.beta, abs=0.003)
 
 
-def test_fit_is_at_least_as_good_as_lbfgs_from_sampled_grid_starts(synthetic):
+def test_fit_is_at_least_as_good_as_lbfgs_from_sampled_grid_starts(synthetic, synthetic_fit):
     """Hoffmann's procedure runs L-BFGS from each grid start; no sampled start may beat us."""
-    fit = fit_chinchilla(*synthetic)
-    starts = hoffmann_grid()[np.random.default_rng(0).choice(4500, size=25, replace=False)]
+    fit = synthetic_fit
+    starts = hoffmann_grid()[np.random.default_rng(0).choice(4500, size=12, replace=False)]
     loop_best = min(minimize(chinchilla_objective, x0, args=synthetic, jac=True, method="L-BFGS-B").fun
                     for x0 in starts)
     assert fit.objective <= loop_best * (1 + 1e-6)
 
 
-def test_fit_is_deterministic(synthetic):
-    assert fit_chinchilla(*synthetic) == fit_chinchilla(*synthetic)
+def test_fit_is_deterministic(synthetic, synthetic_fit):
+    assert fit_chinchilla(*synthetic) == synthetic_fit
 
 
-def test_fit_mean_reduction_reports_the_mean_and_finds_the_same_law(synthetic):
-    by_sum = fit_chinchilla(*synthetic, reduction="sum")
+def test_fit_mean_reduction_reports_the_mean_and_finds_the_same_law(synthetic, synthetic_fit):
+    by_sum = synthetic_fit
     by_mean = fit_chinchilla(*synthetic, reduction="mean")
     assert by_mean.objective == pytest.approx(by_sum.objective / 240)
     assert by_mean.law.beta == pytest.approx(by_sum.law.beta, rel=1e-6)
 
 
-def test_fit_accepts_a_custom_grid(synthetic):
+def test_fit_accepts_a_custom_grid(synthetic, synthetic_fit):
     as_mapping = fit_chinchilla(*synthetic, grid=dict(a=[5.0], b=[5.0, 10.0], e=[0.5], alpha=[0.5], beta=[0.5]))
     as_array = fit_chinchilla(*synthetic, grid=[[6.0, 7.0, 0.5, 0.3, 0.3]])
     assert as_mapping.n_starts == 2 and as_array.n_starts == 1
-    assert as_array.law.beta == pytest.approx(fit_chinchilla(*synthetic).law.beta, rel=1e-5)
+    assert as_array.law.beta == pytest.approx(synthetic_fit.law.beta, rel=1e-5)
 
 
-def test_fit_params_lists_the_five_parameters(synthetic):
-    assert set(fit_chinchilla(*synthetic).params()) == {"E", "A", "B", "alpha", "beta"}
+def test_fit_params_lists_the_five_parameters(synthetic_fit):
+    assert set(synthetic_fit.params()) == {"E", "A", "B", "alpha", "beta"}
 
 
 def test_anchor_replication_of_besiroglu_grid_fit(anchor):
@@ -435,3 +441,19 @@ def test_fit_chinchilla_rejects_bad_options(kwargs, word):
 def test_law_and_approaches_name_the_bad_argument(call, argument, bad):
     with pytest.raises(ValueError, match=rf"^{argument} must"):
         call(bad)
+
+
+def test_bootstrap_refits_chinchilla_on_resampled_runs(synthetic, synthetic_fit):
+    """Pairs bootstrap as in Besiroglu et al. 2024 (cell 21), with N and D as two columns and
+    each refit started from the full-data optimum to keep it fast."""
+    from course_utils.powerlaw import bootstrap
+
+    N, D, L = synthetic
+    best = synthetic_fit.law
+    start = [[np.log(best.A), np.log(best.B), np.log(best.E), best.alpha, best.beta]]
+    result = bootstrap(lambda x, y: fit_chinchilla(x[:, 0], x[:, 1], y, grid=start),
+                       np.column_stack([N, D]), L, n=10, seed=0)
+    assert result.samples["beta"].shape == (10,)
+    assert np.std(result.samples["beta"]) > 0
+    low, high = result.interval("beta", level=0.9)
+    assert low < best.beta < high
