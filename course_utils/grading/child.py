@@ -36,11 +36,14 @@ def single_thread_env() -> None:
 
 
 class CappedStream:
-    """A text stream that keeps the first ``limit`` characters and counts the rest."""
+    """A text stream that keeps the first ``limit`` characters, then discards the rest.
+
+    Once full it puts a C-level stream on ``os.devnull`` in its place as ``sys.stdout`` and
+    ``sys.stderr``, so that printing millions of lines costs almost nothing.
+    """
 
     def __init__(self, limit: int) -> None:
-        self.limit, self.kept, self.dropped = limit, [], 0
-        self._size = 0
+        self.limit, self.kept, self._size = limit, [], 0
 
     def write(self, text: Any) -> int:
         text = str(text)
@@ -48,7 +51,11 @@ class CappedStream:
         if room > 0:
             self.kept.append(text[:room])
             self._size += min(room, len(text))
-        self.dropped += max(0, len(text) - max(room, 0))
+        else:
+            sink = open(os.devnull, "w")
+            for name in ("stdout", "stderr"):
+                if getattr(sys, name) is self:
+                    setattr(sys, name, sink)
         return len(text)
 
     def flush(self) -> None:

@@ -57,11 +57,14 @@ def exercise_info(item: pytest.Item) -> dict[str, Any] | None:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("course grading")
-    group.addoption("--target", default=None, metavar="TARGET",
-                    help="what the exercise tests grade: 'solutions' (default), 'exercises', "
-                         "a notebook, or a folder of notebooks")
-    group.addoption("--exercise-timeout", type=float, default=None, metavar="S",
-                    help=f"seconds each call to a learner's function may take (default {DEFAULT_TIMEOUT:g})")
+    try:
+        group.addoption("--target", default=None, metavar="TARGET",
+                        help="what the exercise tests grade: 'solutions' (default), 'exercises', "
+                             "a notebook, or a folder of notebooks")
+        group.addoption("--exercise-timeout", type=float, default=None, metavar="S",
+                        help=f"seconds each call to a learner's function may take (default {DEFAULT_TIMEOUT:g})")
+    except ValueError:  # already added by another conftest that imports these hooks
+        pass
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -76,9 +79,16 @@ def _option(config: pytest.Config, name: str) -> Any:
         return None
 
 
-def target_notebook(target: str | os.PathLike | None, stem: str) -> Path:
-    """The notebook a test module ``test_<stem>.py`` grades for a given ``--target``."""
+def target_notebook(target: str | os.PathLike | None, stem: str,
+                    solutions_dir: str | os.PathLike | None = None) -> Path:
+    """The notebook a test module ``test_<stem>.py`` grades for a given ``--target``.
+
+    ``solutions_dir`` replaces ``solutions/`` for test modules that grade notebooks kept
+    elsewhere (a module sets ``SOLUTIONS_DIR``; the grader's own test fixtures do).
+    """
     target = str(target) if target else "solutions"
+    if target == "solutions" and solutions_dir is not None:
+        return Path(solutions_dir) / f"{stem}.ipynb"
     if target in ("solutions", "exercises"):
         return REPO_ROOT / target / f"{stem}.ipynb"
     path = Path(target)
@@ -94,7 +104,7 @@ def student(request: pytest.FixtureRequest):
     session = config.stash.get(SESSION_KEY, None)
     target = _option(config, "--target") or os.environ.get(ENV_TARGET) or "solutions"
     stem = Path(request.module.__file__).stem.removeprefix("test_")
-    notebook = target_notebook(target, stem)
+    notebook = target_notebook(target, stem, getattr(request.module, "SOLUTIONS_DIR", None))
     if target == "solutions" and not notebook.parent.is_dir():
         pytest.skip("this copy of the course has no solutions/ folder (a workshop copy); "
                     "use --target to grade your own notebooks")

@@ -165,6 +165,7 @@ class Student:
                         self._problem = f"the grader could not start your code: it {reason}"
                         raise StudentCrashed(self._problem)
                     self._skip.append(current)
+                    self._cell_errors[current] = f"its cell {reason} and was skipped"
                     self.notes.append(f"{cells[current].label}: {reason}; it was skipped")
                     break
                 if message[0] == "start":
@@ -192,9 +193,10 @@ class Student:
             return "dead"
 
     def _missing(self, name: str) -> ExerciseMissing:
-        reasons = [note for note in self.notes if note.startswith(f"{name}:")]
-        reasons += [error for index, error in self._cell_errors.items()
-                    if name in self._extraction.cells[index].defines]
+        reasons = [note.removeprefix(f"{name}: ") for note in self.notes if note.startswith(f"{name}:")]
+        for index, error in self._cell_errors.items():
+            if name in self._extraction.cells[index].defines and not any(error in r for r in reasons):
+                reasons.append(error if error.startswith("its cell") else f"its cell raised {error}")
         detail = "; ".join(reasons) or f"no cell tagged 'exercise' defines {name}"
         return ExerciseMissing(f"{name} was not found in your notebook: {detail}")
 

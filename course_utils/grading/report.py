@@ -35,7 +35,14 @@ def format_results(results: Sequence[Mapping], notes: Sequence[str] = (), *,
     """A short report: one line per test, the hint under each failure, then the score."""
     bullet = "- " if markdown else "  "
     lines = [f"## {heading}" if markdown else heading] if heading else []
-    for name, rows in by_exercise(results).items():
+    groups = by_exercise(results)
+    messages = {row["message"] for row in results}
+    if len(results) > 1 and len(messages) == 1 and not any(row["status"] == "passed" for row in results):
+        # one reason for everything (a notebook that is missing or unreadable): say it once
+        lines.append(f"{FAIL} {messages.pop() or results[0]['status']}")
+        lines.append(bullet + ", ".join(f"{name} 0/{_number(score(rows)[1])}" for name, rows in groups.items()))
+        groups = {}
+    for name, rows in groups.items():
         earned, possible = score(rows)
         mark = PASS if earned == possible else FAIL
         title = f"`{name}`" if markdown else name
