@@ -230,9 +230,10 @@ def fit_chinchilla(N: ArrayLike, D: ArrayLike, L: ArrayLike, delta: float = lit.
     b − β log D_i, e) − log L_i) over (a, b, e, α, β), then A, B, E = exp(a, b, e)
     (App. D.2, δ = 1e-3). The search starts from every point of their 4,500-point grid,
     as they did, but instead of running L-BFGS separately from each start it takes a
-    dozen damped Gauss-Newton steps from all starts at once (numpy, exact derivatives)
-    and then polishes the few best with scipy L-BFGS-B to a tight tolerance. It reaches
-    the same optimum as the one-optimiser-per-start loop (see
+    damped Gauss-Newton step from all starts at once (numpy, exact derivatives), keeps
+    the 300 best, takes nine more steps on those and polishes the six best with scipy
+    L-BFGS-B to a tight tolerance (:func:`course_utils.powerlaw.fit_log_sum_exp`). It
+    reaches the same optimum as the one-optimiser-per-start loop (see
     ``benchmarks/bench_fit.py``) in a fraction of a second. Deterministic.
 
     Parameters

@@ -212,10 +212,7 @@ def _gauss_newton_matrix(weights: list[np.ndarray], Z: np.ndarray, omega: np.nda
                 H[:, ck, cl + 1] = -(p @ Z[l])
             if k < m and l < m:
                 H[:, ck + 1, cl + 1] = p @ (Z[k] * Z[l])
-    upper = np.triu_indices(P, 1)
-    # fill the lower triangle from the upper one (blocks k == l fill their own halves)
-    for k in range(m):
-        H[:, 2 * k, 2 * k + 1] = H[:, 2 * k + 1, 2 * k]
+    upper = np.triu_indices(P, 1)  # every upper entry was set above; mirror it
     H[:, upper[1], upper[0]] = H[:, upper[0], upper[1]]
     return H
 
