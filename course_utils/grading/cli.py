@@ -45,6 +45,8 @@ def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
                             help="seconds each call to your function may take")
         parser.add_argument("--jobs", type=_positive_int, default=1, help="notebooks graded side by side")
         parser.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON")
+        parser.add_argument("--tests", type=Path, default=None,
+                            help="folder of test_<notebook>.py files (default: tests/exercises)")
     elif command == "grade":
         from .grade import add_grade_arguments
 
@@ -108,7 +110,8 @@ def _check(args: argparse.Namespace) -> int:
             raise ValueError(f"{path}: not a notebook (.ipynb) or a folder")
     if not notebooks:
         raise ValueError(f"no notebooks found in {', '.join(map(str, args.notebooks))}")
-    results = check_notebooks(notebooks, exercises=args.exercise, timeout=args.timeout, jobs=args.jobs)
+    results = check_notebooks(notebooks, exercises=args.exercise, timeout=args.timeout, jobs=args.jobs,
+                              tests_dir=args.tests)
     for path, (rows, notes) in results.items():
         print(format_results(rows, notes, heading=Path(path).name))
         print()

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .child import memory_limit_note, single_thread_env
-from .feedback import TESTS_DIR, exercises_of
+from .feedback import exercises_of, tests_folder
 from .proxy import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from .report import format_results, score
 
@@ -53,7 +53,8 @@ def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds each call to a learner's function (and each cell) may take")
     parser.add_argument("--memory-mb", type=_positive, default=DEFAULT_MEMORY_MB,
                         help="memory each learner's code may add, in MiB")
-    parser.add_argument("--tests", type=Path, default=TESTS_DIR, help="folder of test_<notebook>.py files")
+    parser.add_argument("--tests", type=Path, default=None,
+                        help="folder of test_<notebook>.py files (default: tests/exercises)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -134,7 +135,7 @@ def _filled(rows: list[dict], syllabus: list[dict], stem: str, status: str, mess
 
 def grade_class(submissions: Path, out: Path, *, students: list[str] | None = None, jobs: int = 1,
                 timeout: float = DEFAULT_TIMEOUT, memory_mb: float = DEFAULT_MEMORY_MB,
-                tests_dir: Path = TESTS_DIR, progress: bool = True) -> dict[str, Any]:
+                tests_dir: Path | None = None, progress: bool = True) -> dict[str, Any]:
     """Grade every student's notebooks and write the outputs; return a summary dict.
 
     Raises
@@ -161,7 +162,8 @@ def grade_class(submissions: Path, out: Path, *, students: list[str] | None = No
         chosen = roster
     if not chosen:
         raise ValueError(f"submissions: no student folders in {submissions}")
-    test_files = sorted(Path(tests_dir).glob("test_*.py"))
+    tests_dir = Path(tests_dir or tests_folder())
+    test_files = sorted(tests_dir.glob("test_*.py"))
     if not test_files:
         raise ValueError(f"tests: no test_<notebook>.py files in {tests_dir}")
     try:

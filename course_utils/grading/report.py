@@ -37,7 +37,8 @@ def format_results(results: Sequence[Mapping], notes: Sequence[str] = (), *,
     lines = [f"## {heading}" if markdown else heading] if heading else []
     groups = by_exercise(results)
     messages = {row["message"] for row in results}
-    if len(results) > 1 and len(messages) == 1 and not any(row["status"] == "passed" for row in results):
+    statuses = {row["status"] for row in results}
+    if len(results) > 1 and len(messages) == 1 and statuses <= {"unreadable", "missing"}:
         # one reason for everything (a notebook that is missing or unreadable): say it once
         lines.append(f"{FAIL} {messages.pop() or results[0]['status']}")
         lines.append(bullet + ", ".join(f"{name} 0/{_number(score(rows)[1])}" for name, rows in groups.items()))
