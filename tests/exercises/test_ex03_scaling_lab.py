@@ -2,7 +2,7 @@
 cross-entropy, the compute-efficient frontier and the reducible-loss fit.
 
 Expected values are computed here from the definitions (Kaplan et al. 2020 eq. 2.1;
-Cover & Thomas Thm. 4.2.4; Hoffmann et al. 2022 §3.1) on small hand-checkable inputs or
+Cover & Thomas §4.2; Hoffmann et al. 2022 §3.1) on small hand-checkable inputs or
 seeded synthetic data.
 """
 

@@ -1,8 +1,8 @@
 """Tests for solutions/ex05_data_limits.ipynb: tokens per parameter, repeated data,
 exhaustion year, lifetime compute and inference-aware allocation.
 
-Published inputs carry their source; expected results are the course fact sheet's [R]
-recomputations or are computed here from the formulas.
+Published inputs carry their source; expected results are computed here from the
+formulas, or are recomputations of published formulas stated with their inputs.
 """
 
 import math
@@ -32,7 +32,7 @@ HOFFMANN_PRINTED = dict(E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28)  # Hoff
 
 @exercise("tokens_per_parameter", points=1, hint="Divide tokens by parameters: D / N.")
 def test_llama3_8b_saw_1875_tokens_per_parameter(student):
-    """Llama 3 8B: 8e9 parameters, 15e12 tokens (Meta, 2024) → 1,875 (fact sheet §8)."""
+    """Llama 3 8B: 8e9 parameters, 15e12 tokens (Meta, 2024) → 15e12 / 8e9 = 1,875."""
     assert student.tokens_per_parameter(8e9, 15e12) == pytest.approx(1875.0, rel=1e-12)
 
 
@@ -56,8 +56,8 @@ def test_tokens_per_parameter_rejects_zero_parameters(student):
 @exercise("effective_data", points=2,
           hint="R = total/unique - 1 repeated epochs; D' = U + U*r_star*(1 - exp(-R/r_star)).")
 def test_four_epochs_are_worth_93_percent_of_fresh_data(student):
-    """4 epochs over U unique tokens: D'/D = 0.931 (Muennighoff et al. 2023 fit, recomputed
-    in the fact sheet §4: "up to 4 epochs ... negligible changes"). Tolerance 0.0005 =
+    """4 epochs over U unique tokens: D'/D = 0.931 (Muennighoff et al. 2023's law with their
+    fitted R_D*, recomputed; their abstract: "up to 4 epochs ... negligible changes"). Tolerance 0.0005 =
     rounding of the published 0.931."""
     U = 100e9
     assert student.effective_data(U, 4 * U, R_D_STAR) / (4 * U) == pytest.approx(0.931, abs=5e-4)
@@ -70,8 +70,7 @@ def test_effective_data_without_repetition_is_the_data(student):
 
 @exercise("effective_data", points=1, hint="As R grows, 1 - exp(-R/r_star) tends to 1: D' tends to U*(1 + r_star).")
 def test_effective_data_saturates_at_one_plus_r_star_times_unique(student):
-    """10,000 epochs: D'/U = 1 + 15.387756·(1 − e^(−9999/15.39)) = 16.388 (fact sheet §4:
-    16.39×), computed here."""
+    """10,000 epochs: D'/U = 1 + 15.387756·(1 − e^(−9999/15.39)) = 16.388, computed here."""
     U = 1e9
     assert student.effective_data(U, 1e4 * U, R_D_STAR) / U == pytest.approx(1 + R_D_STAR, rel=1e-9)
 
