@@ -64,19 +64,25 @@ def exercises_of(stem: str, tests_dir: str | os.PathLike | None = None) -> list[
 # ------------------------------------------------------------- command-line engine
 
 
-def _grade_one(test_file: str, notebook: str, exercises: list[str] | None,
-               timeout: float | None) -> tuple[list[dict], list[str]]:
+def run_group(test_files: list[str], notebooks: dict[str, str], exercises: list[str] | None = None,
+              timeout: float | None = None, memory_mb: float | None = None) -> dict[str, tuple[list[dict], list[str]]]:
+    """Grade several notebooks (stem -> path) in one pytest run: ``{stem: (results, notes)}``."""
     from .runner import run_tests
 
-    session = run_tests(test_file, notebook, exercises=exercises, timeout=timeout)
-    notes = [note for group in session.notes.values() for note in group]
-    return [row.to_dict() for row in session.results], notes
+    session = run_tests(test_files, notebooks=notebooks, exercises=exercises, timeout=timeout,
+                        memory_mb=memory_mb)
+    out: dict[str, tuple[list[dict], list[str]]] = {stem: ([], []) for stem in notebooks}
+    for row in session.results:
+        out.setdefault(row.notebook, ([], []))[0].append(row.to_dict())
+    for stem, notes in session.notes.items():
+        out.setdefault(stem, ([], []))[1].extend(notes)
+    return out
 
 
 def check_notebooks(notebooks: Sequence[str | os.PathLike], *, exercises: Iterable[str] | None = None,
                     timeout: float = DEFAULT_TIMEOUT, tests_dir: str | os.PathLike | None = None,
                     jobs: int = 1) -> dict[str, tuple[list[dict], list[str]]]:
-    """Grade notebooks, each in a fresh worker process: ``{path: (results, notes)}``.
+    """Grade notebooks, one fresh worker process per folder: ``{path: (results, notes)}``.
 
     A notebook with no test module gets one note saying so and no results.
     """
@@ -84,18 +90,22 @@ def check_notebooks(notebooks: Sequence[str | os.PathLike], *, exercises: Iterab
 
     chosen = list(exercises) if exercises is not None else None
     tests_dir = Path(tests_dir or tests_folder())
-    found, out = [], {}
-    for notebook in notebooks:
-        stem = Path(notebook).stem
-        test_file = test_module_for(stem, tests_dir)
-        if test_file is None:
-            out[str(notebook)] = ([], [f"no tests for {stem} (expected {Path(tests_dir) / f'test_{stem}.py'})"])
-            continue
-        budget = 60 + timeout * (len(exercises_of(stem, tests_dir)) + 20)
-        found.append(Job(str(notebook), _grade_one, (str(test_file), str(notebook), chosen, timeout),
-                         deadline=budget))
-    for key, status, value in run_isolated(found, workers=jobs):
-        out[key] = value if status == "ok" else ([], [f"could not grade {Path(key).name}: {value}"])
+    out: dict[str, tuple[list[dict], list[str]]] = {}
+    folders: dict[Path, dict[str, str]] = {}
+    for notebook in map(Path, notebooks):
+        if test_module_for(notebook.stem, tests_dir) is None:
+            out[str(notebook)] = ([], [f"no tests for {notebook.stem} "
+                                       f"(expected {tests_dir / f'test_{notebook.stem}.py'})"])
+        else:
+            folders.setdefault(notebook.parent, {})[notebook.stem] = str(notebook)
+    work = []
+    for folder, group in folders.items():
+        test_files = [str(test_module_for(stem, tests_dir)) for stem in group]
+        budget = 60 + timeout * sum(len(exercises_of(stem, tests_dir)) + 20 for stem in group)
+        work.append(Job(folder, run_group, (test_files, group, chosen, timeout), deadline=budget))
+    for folder, status, value in run_isolated(work, workers=jobs):
+        for stem, path in folders[folder].items():
+            out[path] = value[stem] if status == "ok" else ([], [f"could not grade {Path(path).name}: {value}"])
     return {str(path): out[str(path)] for path in notebooks if str(path) in out}
 
 

@@ -13,9 +13,10 @@ renamed into place, so an interrupted run leaves the previous gradebook intact):
     what passed, what failed with the hint and the reason, notes on the notebook.
 
 Speed: the parent imports numpy, scipy, pytest, the test modules and the course modules
-the notebooks use once; every (student, notebook) is then graded in a worker forked from
-it (milliseconds to start, one BLAS thread), ``--jobs`` at a time. A student's broken
-notebook costs that student the affected points, never the run.
+the notebooks use once; every student is then graded in a worker forked from it
+(milliseconds to start, one BLAS thread) that runs all of that student's notebooks in one
+pytest session, ``--jobs`` workers at a time. A student's broken notebook costs that
+student the affected points, never the run.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .child import memory_limit_note, single_thread_env
-from .feedback import exercises_of, tests_folder
+from .feedback import exercises_of, run_group, tests_folder
 from .proxy import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from .report import format_results, score
 
@@ -117,13 +118,6 @@ def preload(test_files: Iterable[Path], notebooks: Iterable[Path]) -> None:
                 continue
 
 
-def _grade_job(test_file: str, notebook: str, timeout: float, memory_mb: float) -> tuple[list[dict], list[str]]:
-    from .runner import run_tests
-
-    session = run_tests(test_file, notebook, timeout=timeout, memory_mb=memory_mb)
-    return [row.to_dict() for row in session.results], [n for group in session.notes.values() for n in group]
-
-
 def _filled(rows: list[dict], syllabus: list[dict], stem: str, status: str, message: str) -> list[dict]:
     """``rows`` completed with a row for every syllabus test that did not report."""
     seen = {(row["exercise"], row["test"]) for row in rows}
@@ -183,7 +177,8 @@ def grade_class(submissions: Path, out: Path, *, students: list[str] | None = No
     notes: dict[tuple[str, str], list[str]] = {}
     jobs_to_run = []
     for student in chosen:
-        for stem, test_file in zip(stems, test_files):
+        group = {}
+        for stem in stems:
             notebook = find_notebook(submissions / student, stem)
             if notebook is None:
                 rows[student, stem] = _filled([], syllabus[stem], stem, "missing",
@@ -191,24 +186,28 @@ def grade_class(submissions: Path, out: Path, *, students: list[str] | None = No
                 continue
             if notebook.parent != submissions / student:
                 notes[student, stem] = [f"graded {notebook.relative_to(submissions / student)}"]
-            budget = 60 + timeout * (2 * len(exercises_of(stem, tests_dir)) + 10)
-            jobs_to_run.append(Job((student, stem), _grade_job,
-                                   (str(test_file), str(notebook), timeout, memory_mb), deadline=budget))
+            group[stem] = str(notebook)
+        if group:
+            budget = 60 + timeout * sum(2 * len(exercises_of(stem, tests_dir)) + 10 for stem in group)
+            test_files = [str(tests_dir / f"test_{stem}.py") for stem in group]
+            jobs_to_run.append(Job(student, run_group, (test_files, group, None, timeout, memory_mb),
+                                   deadline=budget))
 
     bar = None
     if progress and jobs_to_run:
         from tqdm import tqdm
 
         tqdm.monitor_interval = 0  # no monitor thread in a process that forks
-        bar = tqdm(total=len(jobs_to_run), unit="notebook", desc="grading", file=sys.stderr)
-    for (student, stem), status, value in run_isolated(jobs_to_run, workers=jobs):
-        if status == "ok":
-            found, found_notes = value
-            rows[student, stem] = _filled(found, syllabus[stem], stem, "error",
-                                          "this test did not run (the notebook's grading stopped early)")
-            notes.setdefault((student, stem), []).extend(found_notes)
-        else:
-            rows[student, stem] = _filled([], syllabus[stem], stem, "error", value)
+        bar = tqdm(total=len(jobs_to_run), unit="student", desc="grading", file=sys.stderr)
+    for student, status, value in run_isolated(jobs_to_run, workers=jobs):
+        for stem in (stem for stem in stems if (student, stem) not in rows):
+            if status == "ok":
+                found, found_notes = value.get(stem, ([], []))
+                rows[student, stem] = _filled(found, syllabus[stem], stem, "error",
+                                              "this test did not run (the notebook's grading stopped early)")
+                notes.setdefault((student, stem), []).extend(found_notes)
+            else:
+                rows[student, stem] = _filled([], syllabus[stem], stem, "error", value)
         if bar is not None:
             bar.update(1)
     if bar is not None:

@@ -49,9 +49,13 @@ class TestResult:
 
 @dataclass
 class Session:
-    """pytest plugin object collecting :class:`TestResult` rows (and notes) for one run."""
+    """pytest plugin object collecting :class:`TestResult` rows (and notes) for one run.
 
-    notebook: str
+    ``notebooks`` maps a notebook stem to the file its test module grades (it overrides
+    ``--target``); ``exercises`` restricts the run to those exercises.
+    """
+
+    notebooks: dict[str, str] = field(default_factory=dict)
     exercises: frozenset[str] | None = None
     timeout: float | None = None
     memory_mb: float | None = None
@@ -77,7 +81,7 @@ class Session:
             status, message = describe_outcome(report, call)
             max_points = float(info.get("points", 0))
             self.results.append(TestResult(
-                notebook=self.notebook, exercise=info.get("name", "?"),
+                notebook=Path(str(item.path)).stem.removeprefix("test_"), exercise=info.get("name", "?"),
                 test=describe_test(item.name, info.get("name", "")), status=status,
                 points=max_points if status == "passed" else 0.0, max_points=max_points,
                 message=message, hint=info.get("hint", ""), seconds=round(report.duration, 3)))
@@ -124,25 +128,24 @@ def _quiet_pytest(args: list[str], plugins: list[Any]) -> None:
         pytest.main(args, plugins=plugins)
 
 
-def pytest_args(test_file: str | os.PathLike, target: str | os.PathLike,
-                *extra: str) -> list[str]:
-    """The pytest command line the engine uses for one test module and target."""
-    return [str(test_file), "--target", str(target), "-q", "--assert=plain", "-W", "ignore",
+def pytest_args(*test_files: str | os.PathLike, target: str | os.PathLike = "solutions",
+                extra: Iterable[str] = ()) -> list[str]:
+    """The pytest command line the engine uses for some test modules and a target."""
+    return [*map(str, test_files), "--target", str(target), "-q", "--assert=plain", "-W", "ignore",
             *(arg for plugin in _UNNEEDED_PLUGINS for arg in ("-p", f"no:{plugin}")), *extra]
 
 
-def run_tests(test_file: str | os.PathLike, target: str | os.PathLike, *,
-              exercises: Iterable[str] | None = None, timeout: float | None = None,
-              memory_mb: float | None = None) -> Session:
-    """Run the exercise tests of ``test_file`` against ``target`` here.
+def run_tests(test_files: Iterable[str | os.PathLike], target: str | os.PathLike = "solutions", *,
+              notebooks: dict[str, str] | None = None, exercises: Iterable[str] | None = None,
+              timeout: float | None = None, memory_mb: float | None = None) -> Session:
+    """Run the exercise tests of ``test_files`` here, against ``target`` or ``notebooks``.
 
     Call it in a disposable process (see :func:`run_isolated`): pytest imports the test
-    module, and a second run in the same process would reuse it.
+    modules, and a second run in the same process would reuse them.
     """
-    session = Session(Path(str(target)).stem if str(target).endswith(".ipynb")
-                      else Path(test_file).stem.removeprefix("test_"),
-                      frozenset(exercises) if exercises is not None else None, timeout, memory_mb)
-    _quiet_pytest(pytest_args(test_file, target), [session])
+    session = Session(dict(notebooks or {}), frozenset(exercises) if exercises is not None else None,
+                      timeout, memory_mb)
+    _quiet_pytest(pytest_args(*test_files, target=target), [session])
     return session
 
 
@@ -158,7 +161,7 @@ def collect_syllabus(test_file: str | os.PathLike) -> list[dict[str, Any]]:
                     rows.append({"exercise": info["name"], "test": describe_test(item.name, info["name"]),
                                  "max_points": float(info["points"]), "hint": info.get("hint", "")})
 
-    _quiet_pytest(pytest_args(test_file, "solutions", "--collect-only"), [_Collector()])
+    _quiet_pytest(pytest_args(test_file, extra=["--collect-only"]), [_Collector()])
     return rows
 
 

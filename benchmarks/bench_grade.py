@@ -1,0 +1,92 @@
+"""Benchmark: grade a synthetic class with ``python -m course_utils grade``.
+
+Builds a class from solutions/ and exercises/ (30 students by default): most submit the
+solutions, some the blank notebooks, some a mix (every other exercise left blank), one
+misses a notebook. Grades it with ``--jobs 2`` and prints the time per student. Then, side
+by side in the same run, grades a few students the naive way — one fresh ``pytest``
+interpreter per notebook — and prints the per-notebook ratio (the fork server's gain).
+
+Run from the repository root (where solutions/ has notebooks):
+
+    python benchmarks/bench_grade.py [--students 30] [--jobs 2] [--naive 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_SECONDS = 120  # issue 4: 30 students x all notebooks, --jobs 2, on 2 cores
+
+
+def _mixed(solution: Path, blank: Path, destination: Path) -> None:
+    """The solution notebook with every other exercise cell taken from the blank one."""
+    solved, empty = (json.loads(p.read_text(encoding="utf-8")) for p in (solution, blank))
+    exercise = [i for i, c in enumerate(solved["cells"]) if "exercise" in c["metadata"].get("tags", [])]
+    for i in exercise[1::2]:
+        solved["cells"][i] = empty["cells"][i]
+    destination.write_text(json.dumps(solved), encoding="utf-8")
+
+
+def build_class(folder: Path, students: int) -> None:
+    solutions = sorted((ROOT / "solutions").glob("*.ipynb"))
+    for n in range(students):
+        student = folder / f"student{n:02d}"
+        student.mkdir(parents=True)
+        for path in solutions:
+            blank = ROOT / "exercises" / path.name
+            if n % 5 == 1:
+                shutil.copy(blank, student / path.name)
+            elif n % 5 == 2:
+                _mixed(path, blank, student / path.name)
+            elif n == 3 and path == solutions[-1]:
+                continue  # a missing notebook
+            else:
+                shutil.copy(path, student / path.name)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--naive", type=int, default=3, help="students graded the naive way for the ratio")
+    args = parser.parse_args()
+    notebooks = len(list((ROOT / "solutions").glob("*.ipynb")))
+    with tempfile.TemporaryDirectory(prefix="bench-grade-") as scratch:
+        scratch = Path(scratch)
+        build_class(scratch / "class", args.students)
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "course_utils", "grade", str(scratch / "class"), "--out",
+                        str(scratch / "out"), "--jobs", str(args.jobs), "--quiet"], check=True, cwd=ROOT,
+                       stdout=subprocess.DEVNULL)
+        fast = time.perf_counter() - start
+        fast_per_notebook = fast / (args.students * notebooks)
+        print(f"grade: {args.students} students x {notebooks} notebooks, --jobs {args.jobs}: {fast:.1f} s "
+              f"({fast / args.students:.2f} s per student, {fast_per_notebook:.2f} s per notebook); "
+              f"target < {TARGET_SECONDS} s for 30 students: {'met' if fast * 30 / args.students < TARGET_SECONDS else 'NOT met'}")
+
+        if args.naive:
+            start = time.perf_counter()
+            for student in sorted((scratch / "class").iterdir())[:args.naive]:
+                for test in sorted((ROOT / "tests" / "exercises").glob("test_*.py")):
+                    notebook = student / f"{test.stem.removeprefix('test_')}.ipynb"
+                    subprocess.run([sys.executable, "-m", "pytest", str(test), "--target", str(notebook), "-q",
+                                    "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True)
+            naive = time.perf_counter() - start
+            naive_per_notebook = naive / (args.naive * notebooks)
+            print(f"naive: one fresh pytest per notebook, serial, {args.naive} students: {naive:.1f} s "
+                  f"({naive_per_notebook:.2f} s per notebook)")
+            print(f"ratio naive/grade per notebook: {naive_per_notebook / fast_per_notebook:.1f}x "
+                  f"(grade uses {args.jobs} jobs; per job: {naive_per_notebook / fast_per_notebook / args.jobs:.1f}x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
