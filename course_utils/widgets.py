@@ -38,7 +38,9 @@ from course_utils.chinchilla import (
     kaplan_joint_compute_optimal,
 )
 from course_utils.data_limits import data_exhaustion_year, effective_data, repeated_data_value
-from course_utils.powerlaw import bootstrap, fit_power_law, fit_saturating_power_law
+from course_utils.powerlaw import (
+    PowerLawFit, SaturatingPowerLawFit, bootstrap, fit_power_law, fit_saturating_power_law,
+)
 from course_utils.trends import decimal_year
 
 __all__ = [
@@ -198,12 +200,14 @@ def budget_figure(summary: BudgetSummary) -> Figure:
 
 def _kaplan_note() -> str:
     k = lit.KAPLAN_2020_ALLOCATION
-    return (f"<small>Kaplan et al. (2020, Table 6) allocate N = {k['N_coefficient']:.2g}·C<sup>"
+    exponent = math.floor(math.log10(k["N_coefficient"]))
+    coefficient = f"{k['N_coefficient'] / 10**exponent:g}·10<sup>{exponent}</sup>"
+    return (f"<small>Kaplan et al. (2020, Table 6) allocate N = {coefficient}·C<sup>"
             f"{k['N_exponent']}</sup> with C in PF-days; only that published line is drawn. His losses "
             "were measured on other data with another tokenizer, and his N leaves out embeddings, so his "
             "L(N, D) cannot share this loss axis. Minimising his own L(N, D) (eq. 1.5) under C = 6ND gives "
-            f"N ∝ C<sup>{kaplan_joint_exponent():.3f}</sup>, not {k['N_exponent']}: the 0.73 came from "
-            "stopping large models early.</small>")
+            f"N ∝ C<sup>{kaplan_joint_exponent():.3f}</sup>, not {k['N_exponent']}: his allocation came from a "
+            "different fit, of loss against model size and training steps (§6).</small>")
 
 
 # ========================================================================= fit explorer
@@ -221,7 +225,7 @@ class FitExperiment:
     x: np.ndarray
     y: np.ndarray
     model: str
-    fit: object
+    fit: PowerLawFit | SaturatingPowerLawFit
     true_params: dict[str, float]
     grid: np.ndarray
     true_curve: np.ndarray
@@ -357,7 +361,7 @@ def fit_figure(experiment: FitExperiment) -> Figure:
     # Limits follow the truth and the data, so a wild fit visibly leaves the frame.
     values = np.concatenate([e.true_curve, e.y])
     ax.set_ylim(values.min() / 1.15, values.max() * 1.15)
-    ax.set(xscale="log", yscale="log", xlabel="parameters N", ylabel="loss (nats/token)")
+    ax.set(xscale="log", xlabel="parameters N", ylabel="loss (nats/token)")
     ax.legend(fontsize="small", loc="upper right")
     return fig
 
@@ -441,11 +445,13 @@ def data_limits_figure(summary: DataLimitsSummary) -> Figure:
     fig = Figure(figsize=(9, 3.8), layout="constrained")
     ax = fig.subplots()
     ax.plot(s.years, s.dataset_tokens, color="C0", label=f"largest training set, ×{s.growth_per_year:.2f}/year")
-    ax.plot([s.year_now], [s.dataset_tokens_now], "o", color="C0")
+    ax.plot([s.year_now], [s.dataset_tokens_now], "o", color="C0",
+            label=f"start: {s.dataset_tokens_now:.2g} tokens in {s.year_now:.1f}")
     ax.axhline(s.unique_tokens, color="0.4", linestyle=":", label=f"unique stock {s.unique_tokens:.2g}")
     ax.axhline(s.effective_tokens, color="C3", linestyle="--",
                label=f"effective stock with {s.epochs:.3g} epochs {s.effective_tokens:.2g}")
-    ax.axvline(s.exhaustion_year_effective, color="C3", alpha=0.6)
+    ax.axvline(s.exhaustion_year_effective, color="C3", alpha=0.6,
+               label=f"effective stock used up: {s.exhaustion_year_effective:.1f}")
     ax.set(yscale="log", xlabel="year", ylabel="tokens")
     ax.legend(fontsize="small", loc="upper left")
     return fig
@@ -607,9 +613,13 @@ def fit_explorer(noise: float = 0.02, n_points: int = 12, x_range: tuple[float, 
                                     n_bootstrap=n_bootstrap)
         return fit_readout(experiment), fit_figure(experiment)
 
+    true = _true_loss_curve()
+    note = (f"<small>True curve: L(N) = {true['E']} + {true['A']}/N<sup>{true['alpha']}</sup>, the E, A and α "
+            "Hoffmann et al. (2022, App. D.2) printed. The cross marks the truth at 1e12 parameters; the band "
+            f"is the spread of {n_bootstrap} bootstrap refits.</small>")
     controls = {"noise": noise_slider, "n_points": points, "span": span, "seed": seed, "model": model}
     rows = [widgets.HBox([noise_slider, points]), widgets.HBox([span, seed, model])]
-    return Explorer("Fit explorer", controls, rows, compute, "cu-fit-explorer")
+    return Explorer("Fit explorer", controls, rows, compute, "cu-fit-explorer", note=note)
 
 
 def data_limits_explorer(unique_tokens: float = lit.VILLALOBOS_2024_STOCK_TOKENS, epochs: float = 4.0,
@@ -634,6 +644,12 @@ def data_limits_explorer(unique_tokens: float = lit.VILLALOBOS_2024_STOCK_TOKENS
         summary = data_limits_summary(unique_tokens, epochs, growth_per_year)
         return data_limits_readout(summary), data_limits_figure(summary)
 
+    low, high = lit.VILLALOBOS_2024_STOCK_INTERVAL
+    note = (f"<small>Start: Llama 3, trained on {lit.LLAMA3_TRAINING_TOKENS:.3g} tokens (Meta, "
+            f"{lit.LLAMA3_RELEASE_DATE}). Stock of public human text: about {lit.VILLALOBOS_2024_STOCK_TOKENS:.0e} "
+            f"tokens, 90% interval {low:.0e} to {high:.0e} (Villalobos et al. 2024). Growth: Epoch AI measured "
+            f"{lit.EPOCH_2024_DATASET_GROWTH_PER_YEAR}× per year ({lit.EPOCH_2024_DATASET_GROWTH_DATE} snapshot). "
+            f"Worth of repeats: Muennighoff et al. 2023, R<sub>D</sub>* = {lit.MUENNIGHOFF_2023_R_D_STAR:.1f}.</small>")
     controls = {"unique_tokens": unique, "epochs": passes, "growth_per_year": growth}
     return Explorer("Data-limits explorer", controls, [unique_row, epochs_row, growth], compute, "cu-data-limits",
-                    message=message)
+                    note=note, message=message)
