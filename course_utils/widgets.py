@@ -45,7 +45,7 @@ from course_utils.trends import decimal_year
 
 __all__ = [
     "LAWS", "BudgetSummary", "budget_summary", "budget_readout", "budget_figure", "kaplan_joint_exponent",
-    "FitExperiment", "fit_experiment", "fit_readout", "fit_figure",
+    "FIT_MODELS", "FitExperiment", "fit_experiment", "fit_readout", "fit_figure",
     "DataLimitsSummary", "data_limits_summary", "data_limits_readout", "data_limits_figure",
     "parse_number", "Explorer", "compute_budget_explorer", "fit_explorer", "data_limits_explorer",
 ]
@@ -294,9 +294,10 @@ def fit_experiment(noise: float, n_points: int, x_range: tuple[float, float], se
     if not isinstance(n_points, (int, np.integer)) or isinstance(n_points, bool) or n_points < 4:
         raise ValueError(f"n_points must be an integer of at least 4; got {n_points!r}")
     try:
-        low, high = (_positive_float("x_range", v) for v in x_range)
-    except TypeError:
+        low, high = x_range
+    except (TypeError, ValueError):
         raise ValueError(f"x_range must be a pair (low, high); got {x_range!r}") from None
+    low, high = _positive_float("x_range[0]", low), _positive_float("x_range[1]", high)
     if not low < high:
         raise ValueError(f"x_range must be (low, high) with low < high; got {x_range!r}")
     if model not in FIT_MODELS:
@@ -460,6 +461,10 @@ def data_limits_figure(summary: DataLimitsSummary) -> Figure:
 # ============================================================================ widgets
 
 
+def _warning_html(text: str) -> str:
+    return f'<span style="color:#b00020">⚠ {html.escape(text)}</span>' if text else ""
+
+
 def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90)
@@ -502,7 +507,7 @@ class Explorer(widgets.VBox):
 
     def show_message(self, text: str) -> None:
         """Show ``text`` (plain text) as a warning, or clear the message with ``""``."""
-        self.message.value = f'<span style="color:#b00020">⚠ {html.escape(text)}</span>' if text else ""
+        self.message.value = _warning_html(text)
 
     def refresh(self) -> None:
         """Recompute from the controls and redraw the readout and the plot in place."""
@@ -547,7 +552,7 @@ def _log_control(label: str, value: float, exponents: tuple[float, float], step:
         try:
             number = parse_number(change["new"], label, low, high)
         except ValueError as error:
-            message.value = f'<span style="color:#b00020">⚠ {html.escape(str(error))}</span>'
+            message.value = _warning_html(str(error))
             return
         message.value = ""
         slider.value = number

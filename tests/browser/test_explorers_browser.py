@@ -61,15 +61,25 @@ def _wait_for_idle_kernel(page, notebook: str) -> None:
     expect(status).to_have_text(re.compile(r"\| Idle$"), timeout=RUN_TIMEOUT_MS)
 
 
-def open_and_run_all(page, lab, notebook: str, explorer_class: str) -> None:
-    """Open ``notebook``, wait for its kernel, run all cells, wait until they have all run."""
-    page.goto(lab.lab_url(notebook, workspace=explorer_class))
+def open_notebook(page, lab, notebook: str) -> None:
+    """Open ``notebook`` in a fresh workspace and wait until its kernel is idle."""
+    page.goto(lab.lab_url(notebook, workspace=re.sub(r"\W", "-", notebook)))
     page.locator(".jp-NotebookPanel").wait_for()
     _wait_for_idle_kernel(page, notebook.rsplit("/", 1)[-1])
+
+
+def run_all_cells(page, notebook: str, explorer_class: str) -> None:
+    """Run → Run All Cells; wait for a new explorer, the last cell and an idle kernel.
+
+    Explorers already on the page are marked stale first, so that a re-run waits for the
+    explorer the re-run builds.
+    """
+    page.evaluate("(cls) => document.querySelectorAll('.' + cls).forEach(e => e.dataset.stale = 'yes')",
+                  explorer_class)
     page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
     page.locator(".lm-Menu-item:visible", has=page.locator(".lm-Menu-itemLabel", has_text=re.compile(
         r"^Run All Cells$"))).click()
-    page.locator(f".{explorer_class}").first.wait_for(timeout=RUN_TIMEOUT_MS)
+    page.locator(f".{explorer_class}:not([data-stale])").first.wait_for(timeout=RUN_TIMEOUT_MS)
     page.wait_for_function(_NO_CELL_RUNNING_JS, timeout=RUN_TIMEOUT_MS, polling=250)
     _wait_for_idle_kernel(page, notebook.rsplit("/", 1)[-1])
     tracebacks = page.locator(".jp-OutputArea-output", has_text="Traceback (most recent call last)")
@@ -81,7 +91,7 @@ class ExplorerView:
 
     def __init__(self, page, css_class: str) -> None:
         self.page = page
-        self.root = page.locator(f".{css_class}").first
+        self.root = page.locator(f".{css_class}:not([data-stale])").first
         self.readout = self.root.locator(".cu-readout")
         self.plot = self.root.locator("img.cu-plot")
         self.message = self.root.locator(".cu-message")
@@ -124,7 +134,8 @@ def _wait_until_changed(locator, old_text: str) -> str:
 
 def test_lesson_04_budget_slider_moves_the_optimum_and_the_plot(page, lab, lab_root):
     notebook = _lesson(lab_root, "04_chinchilla.ipynb", "compute_budget_explorer(")
-    open_and_run_all(page, lab, notebook, "cu-compute-budget")
+    open_notebook(page, lab, notebook)
+    run_all_cells(page, notebook, "cu-compute-budget")
     explorer = ExplorerView(page, "cu-compute-budget")
     handle = explorer.handle("cu-budget")
     assert handle.is_visible(), "the budget slider did not render"
@@ -139,9 +150,12 @@ def test_lesson_04_budget_slider_moves_the_optimum_and_the_plot(page, lab, lab_r
     assert explorer.message.inner_text().strip() == ""
 
 
-def test_lesson_05_growth_slider_and_a_bad_epoch_count(page, lab, lab_root):
+def test_lesson_05_growth_slider_bad_epochs_and_a_rerun(page, lab, lab_root):
+    from playwright.sync_api import expect
+
     notebook = _lesson(lab_root, "05_data_limits.ipynb", "data_limits_explorer(")
-    open_and_run_all(page, lab, notebook, "cu-data-limits")
+    open_notebook(page, lab, notebook)
+    run_all_cells(page, notebook, "cu-data-limits")
     explorer = ExplorerView(page, "cu-data-limits")
     assert explorer.handle("cu-growth").is_visible(), "the growth slider did not render"
     before = explorer.readout.inner_text()
@@ -156,7 +170,12 @@ def test_lesson_05_growth_slider_and_a_bad_epoch_count(page, lab, lab_root):
     epochs = explorer.root.locator(".cu-epochs-text input")
     epochs.fill("0")
     epochs.press("Enter")
-    from playwright.sync_api import expect
-
     expect(explorer.message).to_contain_text("epochs must be positive", timeout=RUN_TIMEOUT_MS)
     assert explorer.readout.inner_text() == after
+
+    # Re-running the notebook builds a new explorer, which works too.
+    run_all_cells(page, notebook, "cu-data-limits")
+    rerun = ExplorerView(page, "cu-data-limits")
+    fresh = rerun.readout.inner_text()
+    rerun.press("cu-growth", "ArrowLeft")
+    assert _number(_wait_until_changed(rerun.readout, fresh), "exhaustion year") > _number(fresh, "exhaustion year")
