@@ -11,13 +11,14 @@ Every message is plain data; the parent unpickles with a restricted unpickler.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import functools
 import importlib
 import linecache
 import os
 import sys
 import traceback
-from typing import Any
+from typing import Any, Iterator
 
 from .errors import BadReturn
 from .plaindata import dumps, loads, to_plain
@@ -25,14 +26,28 @@ from .plaindata import dumps, loads, to_plain
 #: filenames of learner code start with this, so tracebacks and the blocking guard know it
 LEARNER_FILE_PREFIX = "<learner "
 ENV_CHILD = "COURSE_GRADING_CHILD"
-_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                 "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 
 
 def single_thread_env() -> None:
     """One BLAS/OpenMP thread per process (many graders share few cores)."""
-    for var in _THREAD_VARS:
-        os.environ[var] = "1"
+    os.environ.update(dict.fromkeys(THREAD_VARS, "1"))
+
+
+@contextlib.contextmanager
+def environment(**variables: str) -> Iterator[None]:
+    """Set environment variables for the duration of a ``with`` block, then restore them."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class CappedStream:

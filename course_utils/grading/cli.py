@@ -110,6 +110,10 @@ def _check(args: argparse.Namespace) -> int:
             raise ValueError(f"{path}: not a notebook (.ipynb) or a folder")
     if not notebooks:
         raise ValueError(f"no notebooks found in {', '.join(map(str, args.notebooks))}")
+    from .child import memory_limit_note
+
+    if memory_limit_note():
+        print(f"note: {memory_limit_note()}")
     results = check_notebooks(notebooks, exercises=args.exercise, timeout=args.timeout, jobs=args.jobs,
                               tests_dir=args.tests)
     for path, (rows, notes) in results.items():

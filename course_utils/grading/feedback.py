@@ -128,13 +128,12 @@ def _kernel_cell_source(function: Any) -> str | None:
 
 
 def _saved_notebook(stem: str, namespace: dict, notebook: str | os.PathLike | None) -> Path | None:
-    candidates = [notebook, namespace.get("__session__"), os.environ.get("JPY_SESSION_NAME"),
-                  Path.cwd() / f"{stem}.ipynb"]
-    for candidate in candidates:
-        if candidate and str(candidate).endswith(".ipynb") and Path(candidate).is_file() \
-                and Path(candidate).stem == stem:
+    """The saved file of the running notebook: given, told by Jupyter, or <stem>.ipynb here."""
+    for candidate in (notebook, namespace.get("__session__"), os.environ.get("JPY_SESSION_NAME")):
+        if candidate and str(candidate).endswith(".ipynb") and Path(candidate).is_file():
             return Path(candidate)
-    return None
+    here = Path.cwd() / f"{stem}.ipynb"
+    return here if here.is_file() else None
 
 
 def _snapshot(stem: str, names: list[str], namespace: dict, saved: dict | None,

@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterable
 
-from .child import memory_limit_note, single_thread_env
+from .child import THREAD_VARS, environment, memory_limit_note
 from .feedback import exercises_of, run_group, tests_folder
 from .proxy import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from .report import format_results, score
@@ -137,8 +137,12 @@ def grade_class(submissions: Path, out: Path, *, students: list[str] | None = No
     ValueError
         When grading cannot run: no such or unreadable folder, no tests, unknown student.
     """
-    single_thread_env()
-    submissions, out = Path(submissions), Path(out)
+    with environment(**dict.fromkeys(THREAD_VARS, "1")):
+        return _grade_class(Path(submissions), Path(out), students, jobs, timeout, memory_mb, tests_dir, progress)
+
+
+def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs: int, timeout: float,
+                 memory_mb: float, tests_dir: Path | None, progress: bool) -> dict[str, Any]:
     if not submissions.is_dir():
         raise ValueError(f"submissions: {submissions} is not a folder")
     try:

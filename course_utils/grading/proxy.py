@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterable
 
-from .child import child_main, memory_limit_note
+from .child import child_main
 from .errors import (BadReturn, ExerciseMissing, NotebookProblem, NotImplementedYet,
                      StudentCrashed, StudentTimeout, student_error)
 from .extract import Extraction, load_submission
@@ -76,9 +76,6 @@ class Student:
         self._cell_errors: dict[int, str] = {}
         self._problem: str | None = None
         self.notes: list[str] = []
-        note = memory_limit_note()
-        if note:
-            self.notes.append(note)
         try:
             self._extraction: Extraction = load_submission(self._notebook, expected)
         except NotebookProblem as exc:

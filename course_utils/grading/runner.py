@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import pytest
 
+from .child import environment
 from .errors import StudentProblem
 from .plugin import SESSION_KEY, exercise_info
 from .proxy import process_context
@@ -123,8 +124,8 @@ _UNNEEDED_PLUGINS = ("cacheprovider", "unraisableexception", "threadexception", 
 
 
 def _quiet_pytest(args: list[str], plugins: list[Any]) -> None:
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    with environment(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1"), \
+            contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         pytest.main(args, plugins=plugins)
 
 
