@@ -261,11 +261,12 @@ def browser(chromium_path):
         pytest.fail(f"processes left behind by Playwright/Chromium: {sorted(survivors)}")
 
 
-@pytest.hookimpl(wrapper=True, tryfirst=True)
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
-    report = yield
+    """Keep each phase's report on the test item, so the page fixture can see a failure."""
+    outcome = yield
+    report = outcome.get_result()
     setattr(item, f"report_{report.when}", report)
-    return report
 
 
 @pytest.fixture
