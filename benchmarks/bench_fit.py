@@ -22,14 +22,21 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import time
 from pathlib import Path
 
-import numpy as np
-from scipy.optimize import minimize
-from scipy.special import huber
+# Both contenders are single-threaded algorithms; one BLAS thread keeps scipy's L-BFGS-B
+# from losing time to idle BLAS threads on a busy machine. Set before numpy loads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from course_utils.chinchilla import BESIROGLU_2024, fit_chinchilla, hoffmann_grid, synthetic_isoflop_data
+import numpy as np  # noqa: E402
+from scipy.optimize import minimize  # noqa: E402
+from scipy.special import huber  # noqa: E402
+
+from course_utils.chinchilla import (  # noqa: E402
+    BESIROGLU_2024, fit_chinchilla, hoffmann_grid, synthetic_isoflop_data,
+)
 
 ANCHOR = Path(__file__).resolve().parents[2] / "shared" / "anchors" / "epoch_chinchilla_svg_extracted_data.csv"
 DELTA = 1e-3

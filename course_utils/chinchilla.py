@@ -66,6 +66,7 @@ class ChinchillaLaw:
             value = getattr(self, field_name)
             if not isinstance(value, (int, float, np.floating, np.integer)) or not np.isfinite(value) or value <= 0:
                 raise ValueError(f"{field_name} must be a positive finite number; got {value!r}")
+            object.__setattr__(self, field_name, float(value))
 
     @classmethod
     def from_literature(cls, fit: lit.ParametricFit, name: str) -> "ChinchillaLaw":
@@ -150,7 +151,7 @@ class ChinchillaFit:
     n_starts : int
         Initialisations tried (4,500 for Hoffmann's grid).
     n_polished : int
-        How many of the best were refined to convergence with L-BFGS-B.
+        How many of the best were polished to convergence with BFGS.
     """
 
     law: ChinchillaLaw
@@ -231,8 +232,9 @@ def fit_chinchilla(N: ArrayLike, D: ArrayLike, L: ArrayLike, delta: float = lit.
     (App. D.2, δ = 1e-3). The search starts from every point of their 4,500-point grid,
     as they did, but instead of running L-BFGS separately from each start it takes a
     damped Gauss-Newton step from all starts at once (numpy, exact derivatives), keeps
-    the 300 best, takes nine more steps on those and polishes the six best with scipy
-    L-BFGS-B to a tight tolerance (:func:`course_utils.powerlaw.fit_log_sum_exp`). It
+    the 300 best, takes nine more steps on those, 40 more on the six best distinct ones,
+    and polishes those six with scipy BFGS to a tight tolerance
+    (:func:`course_utils.powerlaw.fit_log_sum_exp`). It
     reaches the same optimum as the one-optimiser-per-start loop (see
     ``benchmarks/bench_fit.py``) in a fraction of a second. Deterministic.
 

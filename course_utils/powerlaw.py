@@ -287,7 +287,8 @@ class LogSumExpFit:
 
 
 def fit_log_sum_exp(Z: np.ndarray, log_y: np.ndarray, starts: np.ndarray, *, delta: float | None,
-                    screen_steps: int = 1, keep: int = 300, steps: int = 10, n_polish: int = 6) -> LogSumExpFit:
+                    screen_steps: int = 1, keep: int = 300, steps: int = 10, n_polish: int = 6,
+                    refine_steps: int = 40) -> LogSumExpFit:
     """Minimise Σ ρ(LSE(c_k − s_k·z_k, e) − log y) from many starts; return the best.
 
     The engine behind :func:`fit_saturating_power_law` and
@@ -297,10 +298,16 @@ def fit_log_sum_exp(Z: np.ndarray, log_y: np.ndarray, starts: np.ndarray, *, del
     1. takes ``screen_steps`` damped Gauss-Newton steps from *all* starts at once
        (vectorised over starts, exact derivatives of the log-sum-exp model),
     2. keeps the ``keep`` rows with the lowest objective and takes them to ``steps``
-       steps in all, then
-    3. polishes the ``n_polish`` best distinct end points with scipy's L-BFGS-B
-       (exact gradient, objective rescaled to order one so that the relative tolerance
-       ``ftol`` means something) and returns the lowest objective found.
+       steps in all,
+    3. keeps the ``n_polish`` best distinct rows and takes ``refine_steps`` more steps, then
+    4. polishes each with scipy's BFGS (exact gradient, objective rescaled to order one,
+       ``gtol`` 1e-12, so it runs until no further decrease is possible) and returns the
+       lowest objective found.
+
+    BFGS rather than L-BFGS-B for the polish: with five parameters the memory saving is
+    irrelevant, L-BFGS-B's ``ftol`` test, relative to max(|f|, 1), stops early on
+    objectives far below 1 (the trap Besiroglu et al. 2024 describe), and its compiled
+    core calls BLAS, whose threads stall for milliseconds per iteration on a busy machine.
 
     Parameters
     ----------
@@ -319,19 +326,21 @@ def fit_log_sum_exp(Z: np.ndarray, log_y: np.ndarray, starts: np.ndarray, *, del
         if step == screen_steps and len(search.f) > keep:
             search.keep(np.argsort(search.f, kind="stable")[:keep])
         search.step()
-    theta, f = search.theta, search.f
-    order = np.argsort(f, kind="stable")
-    chosen: list[np.ndarray] = []
-    for index in order:
-        if not np.isfinite(f[index]) or len(chosen) == n_polish:
+    chosen: list[int] = []
+    for index in np.argsort(search.f, kind="stable"):
+        if not np.isfinite(search.f[index]) or len(chosen) == n_polish:
             break
-        if all(np.max(np.abs(theta[index] - other)) > 1e-6 for other in chosen):
-            chosen.append(theta[index])
-    best_theta, best_f = theta[order[0]], float(f[order[0]])
-    for x0 in chosen:
+        if all(np.max(np.abs(search.theta[index] - search.theta[other])) > 1e-6 for other in chosen):
+            chosen.append(int(index))
+    search.keep(np.array(chosen, dtype=int))
+    for _ in range(refine_steps):
+        search.step()
+    best = int(np.argmin(search.f))
+    best_theta, best_f = search.theta[best], float(search.f[best])
+    for x0 in search.theta:
         scale = max(float(lse_objective(x0, Z, log_y, delta)[0]), 1e-300)
-        result = minimize(lse_objective, x0, args=(Z, log_y, delta, scale), jac=True, method="L-BFGS-B",
-                          options=dict(maxiter=20_000, maxfun=40_000, ftol=1e-15, gtol=1e-12, maxcor=20))
+        result = minimize(lse_objective, x0, args=(Z, log_y, delta, scale), jac=True, method="BFGS",
+                          options=dict(maxiter=20_000, gtol=1e-12))
         value = float(lse_objective(result.x, Z, log_y, delta)[0])
         if value < best_f:
             best_theta, best_f = result.x, value
