@@ -140,31 +140,36 @@ def block(names: list[str]) -> None:
     cannot be reached through another module either. Names that do not resolve are ignored.
     """
     for dotted in names:
-        parts = dotted.split(".")
-        for split in range(len(parts) - 1, 0, -1):
-            try:
-                owner = importlib.import_module(".".join(parts[:split]))
-            except Exception:
-                continue
-            break
-        else:
-            continue
         try:
-            for attr in parts[split:-1]:
-                owner = getattr(owner, attr)
-            raw = vars(owner)[parts[-1]] if parts[-1] in vars(owner) else getattr(owner, parts[-1])
-        except (AttributeError, KeyError, TypeError):
+            _block_one(dotted)
+        except Exception:  # e.g. attributes of a C type cannot be replaced: leave it usable
             continue
-        if isinstance(raw, (staticmethod, classmethod)):
-            setattr(owner, parts[-1], type(raw)(_guard(raw.__func__, dotted)))
+
+
+def _block_one(dotted: str) -> None:
+    parts = dotted.split(".")
+    owner = None
+    for split in range(len(parts) - 1, 0, -1):  # the longest prefix that imports
+        try:
+            owner = importlib.import_module(".".join(parts[:split]))
+            break
+        except ImportError:
             continue
-        if not callable(raw) or getattr(raw, "__course_blocked__", False):
-            continue
-        guarded = _guard(raw, dotted)
-        setattr(owner, parts[-1], guarded)
-        for module_name, module in list(sys.modules.items()):
-            if module_name.split(".")[0] != "course_utils" or module is None:
-                continue
+    if owner is None:
+        return
+    for attr in parts[split:-1]:
+        owner = getattr(owner, attr)
+    name = parts[-1]
+    raw = vars(owner)[name] if name in vars(owner) else getattr(owner, name)
+    if isinstance(raw, (staticmethod, classmethod)):
+        setattr(owner, name, type(raw)(_guard(raw.__func__, dotted)))
+        return
+    if not callable(raw) or getattr(raw, "__course_blocked__", False):
+        return
+    guarded = _guard(raw, dotted)
+    setattr(owner, name, guarded)
+    for module_name, module in list(sys.modules.items()):  # other references in the course
+        if module is not None and module_name.split(".")[0] == "course_utils":
             for key, value in list(vars(module).items()):
                 if value is raw:
                     setattr(module, key, guarded)
