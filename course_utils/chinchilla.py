@@ -30,7 +30,7 @@ from numpy.typing import ArrayLike
 from scipy.optimize import minimize_scalar
 
 from course_utils import literature as lit
-from course_utils.powerlaw import fit_log_sum_exp, huber, huber_derivative, lse_objective, positive_array
+from course_utils.powerlaw import fit_log_sum_exp, huber, lse_objective, positive_array
 
 __all__ = [
     "ChinchillaLaw", "ChinchillaFit", "IsoFlopProfile", "HOFFMANN_2022", "HOFFMANN_2022_UNROUNDED",

@@ -380,8 +380,8 @@ def fit_saturating_power_law(x: ArrayLike, y: ArrayLike, loss: str = "huber", de
 
     Minimises Σ_i ρ(LSE(a − α·log x_i, e) − log y_i) over (a, α, e), with
     A = exp(a), E = exp(e) and ρ the Huber loss with threshold ``delta`` (or ½r² for
-    ``loss="squared"``). This is the one-variable version of Hoffmann et al. 2022,
-    App. D.2 (eq. 3 objective).
+    ``loss="squared"``). This is the one-variable version of the objective of
+    Hoffmann et al. 2022 (§3.3 and App. D.2).
 
     Parameters
     ----------
@@ -421,9 +421,9 @@ def fit_saturating_power_law(x: ArrayLike, y: ArrayLike, loss: str = "huber", de
         starts = np.atleast_2d(np.asarray(starts, dtype=float))
         if starts.ndim != 2 or starts.shape[1] != 3 or not np.isfinite(starts).all():
             raise ValueError(f"starts must be finite (E, A, alpha) rows; got shape {starts.shape}")
-        E0, A0, alpha0 = positive_array("starts[:, 0] (E)", starts[:, 0]), \
-            positive_array("starts[:, 1] (A)", starts[:, 1]), starts[:, 2]
-        start_theta = np.column_stack([np.log(A0), alpha0, np.log(E0)])
+        E0 = positive_array("starts[:, 0] (E)", starts[:, 0])
+        A0 = positive_array("starts[:, 1] (A)", starts[:, 1])
+        start_theta = np.column_stack([np.log(A0), starts[:, 2], np.log(E0)])
     # centred parametrisation: a − α·log x = (a − α·centre) − α·(log x − centre)
     start_theta[:, 0] -= start_theta[:, 1] * centre
     best = fit_log_sum_exp(Z, log_y, start_theta, delta=delta if loss == "huber" else None)
