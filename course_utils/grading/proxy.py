@@ -30,6 +30,8 @@ from .plaindata import dumps, loads, to_plain
 DEFAULT_TIMEOUT = 10.0  # seconds per call
 DEFAULT_MEMORY_MB = 2048  # address space the learner's code may add
 DEFAULT_OUTPUT_CHARS = 20_000
+SETUP_CELL_SECONDS = 30.0  # the course's own setup cells may load data or fit once
+GRADER_SECONDS = 60.0  # the grader's own work in the child between cells (start-up, imports)
 _MAX_REPLY_BYTES = 256 * 2**20
 
 
@@ -128,8 +130,10 @@ class Student:
     def _limit(self, name: str) -> float:
         return self._timeouts.get(name, self._timeout)
 
-    def _cell_timeout(self) -> float:
-        return max([self._timeout, *self._timeouts.values()])
+    def _cell_timeout(self, index: int) -> float:
+        """Seconds a cell may run: the longest call limit; setup cells (the course's) 30 s at least."""
+        limit = max([self._timeout, *self._timeouts.values()])
+        return max(limit, SETUP_CELL_SECONDS) if self._extraction.cells[index].kind == "setup" else limit
 
     def _start_child(self) -> None:
         ctx = process_context()
@@ -151,28 +155,30 @@ class Student:
         cells = self._extraction.cells
         for _attempt in range(len(cells) + 2):
             self._start_child()
-            current, deadline = None, time.monotonic() + self._cell_timeout()
+            current, deadline = None, time.monotonic() + GRADER_SECONDS
             while True:
                 message = self._receive(deadline)
                 if message is None or message == "dead":
-                    reason = (f"ran longer than {self._cell_timeout():g} s" if message is None
-                              else f"ended the grading process ({_exit_reason(self._proc)})")
+                    stopped = f"ended the grading process ({_exit_reason(self._proc)})" if message else ""
                     self.close()
-                    if current is None:
-                        self._problem = f"the grader could not start your code: it {reason}"
+                    if current is None:  # between cells: the grader's own work failed
+                        self._problem = (f"the grader could not start your code: it "
+                                         f"{stopped or f'did not answer within {GRADER_SECONDS:g} s'}")
                         raise StudentCrashed(self._problem)
+                    reason = stopped or f"ran longer than {self._cell_timeout(current):g} s"
                     self._skip.append(current)
                     self._cell_errors[current] = f"its cell {reason} and was skipped"
                     self.notes.append(f"{cells[current].label}: {reason}; it was skipped")
                     break
                 if message[0] == "start":
-                    current, deadline = message[1], time.monotonic() + self._cell_timeout()
+                    current = message[1]
+                    deadline = time.monotonic() + self._cell_timeout(current)
                 elif message[0] == "done":
                     _, index, error = message
                     if error and index not in self._cell_errors:
                         self._cell_errors[index] = error
                         self.notes.append(f"{cells[index].label} raised {error}")
-                    current = None
+                    current, deadline = None, time.monotonic() + GRADER_SECONDS
                 elif message[0] == "ready":
                     self._defined = set(message[1])
                     return
