@@ -332,15 +332,16 @@ def test_isoflop_profile_finds_the_vertex_of_an_exact_parabola():
 
 def test_isoflop_profile_locates_the_laws_optimum():
     """Noiseless profile of Besiroglu's law at 1e21 FLOP: the parabola's minimum lies within
-    5% of eq. 4's N_opt (a parabola in log N is only an approximation of the profile)."""
+    1% of eq. 4's N_opt (a parabola in log N only approximates the profile: 0.4% off here)."""
     law, C = BESIROGLU_2024, 1e21
     N_opt, _ = law.compute_optimal(C)
     N = N_opt * np.geomspace(1 / 4, 4, 15)
-    assert fit_isoflop_profile(N, law.isoflop_loss(N, C)).N_opt == pytest.approx(N_opt, rel=0.05)
+    assert fit_isoflop_profile(N, law.isoflop_loss(N, C)).N_opt == pytest.approx(N_opt, rel=0.01)
 
 
 def test_isoflop_profiles_give_approach_2_exponent(synthetic):
-    """Parabola minima over the 9 budgets of the synthetic set scale as C^a with a ≈ 0.51."""
+    """Parabola minima over the 9 budgets of the synthetic set scale as C^a with a within
+    0.03 of the true law's a = 0.513 (0.533 on this set)."""
     N, D, L = synthetic
     C = 6 * N * D
     _, budget = np.unique(np.round(np.log10(C), 6), return_inverse=True)
