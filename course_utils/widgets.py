@@ -461,6 +461,11 @@ def data_limits_figure(summary: DataLimitsSummary) -> Figure:
 # ============================================================================ widgets
 
 
+#: One label width for every control, so that sliders line up.
+_STYLE = {"description_width": "120px"}
+_SHORT_STYLE = {"description_width": "initial"}
+
+
 def _warning_html(text: str) -> str:
     return f'<span style="color:#b00020">⚠ {html.escape(text)}</span>' if text else ""
 
@@ -534,7 +539,7 @@ def _log_control(label: str, value: float, exponents: tuple[float, float], step:
     low, high = 10 ** exponents[0], 10 ** exponents[1]
     slider = widgets.FloatLogSlider(value=value, base=10, min=exponents[0], max=exponents[1], step=step,
                                     readout=False, continuous_update=False, description=label,
-                                    style={"description_width": "initial"}, layout=widgets.Layout(width="420px"))
+                                    style=_STYLE, layout=widgets.Layout(width="420px"))
     slider.add_class(css_class)
     text = widgets.Text(value=f"{value:.3g}", continuous_update=False, layout=widgets.Layout(width="110px"))
     text.add_class(f"{css_class}-text")
@@ -573,7 +578,7 @@ def compute_budget_explorer(C: float = lit.CHINCHILLA["flops"], law: str = HOFFM
     """
     message = widgets.HTML()
     budget, budget_row = _log_control("budget C", C, _BUDGET_EXPONENTS, 0.05, "cu-budget", message, "FLOP")
-    law_choice = widgets.Dropdown(options=list(LAWS), value=_law(law).name, description="law",
+    law_choice = widgets.Dropdown(options=list(LAWS), value=_law(law).name, description="law", style=_STYLE,
                                   layout=widgets.Layout(width="420px"))
     law_choice.add_class("cu-law")
 
@@ -594,21 +599,20 @@ def fit_explorer(noise: float = 0.02, n_points: int = 12, x_range: tuple[float, 
     fit, its bootstrap band and the extrapolation to 1e12 parameters against the true
     curve (Hoffmann et al. 2022's printed E, A and α).
     """
-    style = {"description_width": "initial"}
     noise_slider = widgets.FloatSlider(value=noise, min=0.0, max=0.1, step=0.005, readout_format=".3f",
-                                       continuous_update=False, description="noise (log sd)", style=style)
+                                       continuous_update=False, description="noise (log sd)", style=_STYLE)
     noise_slider.add_class("cu-noise")
     points = widgets.IntSlider(value=n_points, min=4, max=60, continuous_update=False, description="points",
-                               style=style)
+                               style=_STYLE)
     points.add_class("cu-points")
     span = widgets.FloatRangeSlider(value=[math.log10(x_range[0]), math.log10(x_range[1])], min=_FIT_EXPONENTS[0],
                                     max=_FIT_EXPONENTS[1], step=0.25, readout_format=".2f", continuous_update=False,
-                                    description="fitted log10 N", style=style, layout=widgets.Layout(width="420px"))
+                                    description="fitted log10 N", style=_STYLE, layout=widgets.Layout(width="420px"))
     span.add_class("cu-range")
-    seed = widgets.BoundedIntText(value=0, min=0, max=10_000, description="seed", style=style,
+    seed = widgets.BoundedIntText(value=0, min=0, max=10_000, description="seed", style=_SHORT_STYLE,
                                   layout=widgets.Layout(width="160px"))
     seed.add_class("cu-seed")
-    model = widgets.Dropdown(options=list(FIT_MODELS), value="saturating", description="model", style=style)
+    model = widgets.Dropdown(options=list(FIT_MODELS), value="saturating", description="model", style=_SHORT_STYLE)
     model.add_class("cu-model")
 
     def compute(noise: float, n_points: int, span: tuple[float, float], seed: int, model: str):
@@ -641,8 +645,8 @@ def data_limits_explorer(unique_tokens: float = lit.VILLALOBOS_2024_STOCK_TOKENS
                                       message, "tokens")
     passes, epochs_row = _log_control("epochs", epochs, _EPOCHS_EXPONENTS, 0.05, "cu-epochs", message, "passes")
     growth = widgets.FloatSlider(value=growth_per_year, min=1.2, max=10.0, step=0.1, readout_format=".1f",
-                                 continuous_update=False, description="growth per year (×)",
-                                 style={"description_width": "initial"}, layout=widgets.Layout(width="420px"))
+                                 continuous_update=False, description="growth ×/year",
+                                 style=_STYLE, layout=widgets.Layout(width="420px"))
     growth.add_class("cu-growth")
 
     def compute(unique_tokens: float, epochs: float, growth_per_year: float):
