@@ -1,9 +1,10 @@
 """The child process that runs a learner's tagged cells and answers the grader's calls.
 
 It is started (forked where the OS allows) by :class:`~.proxy.Student`. Before running any
-learner code it caps its own memory (``resource.RLIMIT_AS``) and output, moves into its own
-process group (so the grader can kill everything it starts) and makes the reference versions
-named in ``blocked`` unusable from learner code. Then it runs the cells, reporting each one,
+learner code it caps its own memory (``resource.RLIMIT_AS``), sends its output to
+``os.devnull`` (printing a million lines floods nothing), moves into its own process group
+(so the grader can kill everything it starts) and makes the reference versions named in
+``blocked`` unusable from learner code. Then it runs the cells, reporting each one,
 and serves calls: ``("call", name, args, kwargs)`` -> ``("ok", value)`` or an error tuple.
 Every message is plain data; the parent unpickles with a restricted unpickler.
 """
@@ -48,39 +49,6 @@ def environment(**variables: str) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-
-
-class CappedStream:
-    """A text stream that keeps the first ``limit`` characters, then discards the rest.
-
-    Once full it puts a C-level stream on ``os.devnull`` in its place as ``sys.stdout`` and
-    ``sys.stderr``, so that printing millions of lines costs almost nothing.
-    """
-
-    def __init__(self, limit: int) -> None:
-        self.limit, self.kept, self._size = limit, [], 0
-
-    def write(self, text: Any) -> int:
-        text = str(text)
-        room = self.limit - self._size
-        if room > 0:
-            self.kept.append(text[:room])
-            self._size += min(room, len(text))
-        else:
-            sink = open(os.devnull, "w")
-            for name in ("stdout", "stderr"):
-                if getattr(sys, name) is self:
-                    setattr(sys, name, sink)
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
-
-    def getvalue(self) -> str:
-        return "".join(self.kept)
 
 
 def memory_limit_note() -> str | None:
@@ -209,7 +177,7 @@ def _run_cell(label: str, source: str, namespace: dict) -> str | None:
 
 
 def child_main(conn: Any, cells: list[tuple[str, str]], skip: list[int], blocked: list[str],
-               memory_mb: float | None, output_chars: int) -> None:
+               memory_mb: float | None) -> None:
     """Entry point of the child process (see the module docstring for the protocol)."""
     if hasattr(os, "setpgid"):
         try:
@@ -218,14 +186,13 @@ def child_main(conn: Any, cells: list[tuple[str, str]], skip: list[int], blocked
             pass
     single_thread_env()
     os.environ[ENV_CHILD] = "1"
-    stream = CappedStream(output_chars)
-    try:
+    try:  # learner output goes nowhere, whether printed from Python or from C
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
     except OSError:
         pass
-    sys.stdout = sys.stderr = stream
+    sys.stdout = sys.stderr = open(os.devnull, "w")
     send = conn.send_bytes
     block(blocked)
     _apply_memory_limit(memory_mb)

@@ -53,9 +53,6 @@ class Extraction:
     cells: list[Cell] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
-    def defines(self) -> set[str]:
-        return {name for cell in self.cells for name in cell.defines}
-
 
 def cell_tags(cell: dict) -> set[str]:
     """A cell's tags (tolerates the metadata a hand-edited notebook may carry)."""

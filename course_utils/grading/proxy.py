@@ -29,7 +29,6 @@ from .plaindata import dumps, loads, to_plain
 
 DEFAULT_TIMEOUT = 10.0  # seconds per call
 DEFAULT_MEMORY_MB = 2048  # address space the learner's code may add
-DEFAULT_OUTPUT_CHARS = 20_000
 SETUP_CELL_SECONDS = 30.0  # the course's own setup cells may load data or fit once
 GRADER_SECONDS = 60.0  # the grader's own work in the child between cells (start-up, imports)
 _MAX_REPLY_BYTES = 256 * 2**20
@@ -62,14 +61,12 @@ class Student:
     def __init__(self, notebook: str | os.PathLike, *, expected: Iterable[str] = (),
                  blocked: Iterable[str] = (), timeout: float = DEFAULT_TIMEOUT,
                  timeouts: dict[str, float] | None = None,
-                 memory_mb: float | None = DEFAULT_MEMORY_MB,
-                 output_chars: int = DEFAULT_OUTPUT_CHARS) -> None:
+                 memory_mb: float | None = DEFAULT_MEMORY_MB) -> None:
         self._notebook = Path(notebook)
         self._blocked = list(blocked)
         self._timeout = float(timeout)
         self._timeouts = dict(timeouts or {})
         self._memory_mb = memory_mb
-        self._output_chars = output_chars
         self._proc: Any = None
         self._conn: Any = None
         self._defined: set[str] = set()
@@ -141,7 +138,7 @@ class Student:
         cells = [(cell.label, cell.source) for cell in self._extraction.cells]
         self._proc = ctx.Process(
             target=child_main, daemon=True,
-            args=(child, cells, list(self._skip), self._blocked, self._memory_mb, self._output_chars))
+            args=(child, cells, list(self._skip), self._blocked, self._memory_mb))
         self._proc.start()
         child.close()
         self._conn = parent

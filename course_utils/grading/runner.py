@@ -40,10 +40,6 @@ class TestResult:
     hint: str = ""
     seconds: float = 0.0
 
-    @property
-    def passed(self) -> bool:
-        return self.status == "passed"
-
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
