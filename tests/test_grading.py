@@ -218,3 +218,10 @@ def test_a_report_shows_the_hint_of_a_failure_and_the_score():
     text = format_results(rows)
     assert "✗ f: 1/3 points" in text and "hint: Raise ValueError." in text and "Score: 1/3 points (33%)" in text
     assert "h1" not in text  # hints only for failures
+
+
+def test_definitions_only_drops_demo_calls_but_keeps_helpers():
+    from course_utils.grading.extract import definitions_only
+
+    source = "import math\nK = 2\ndef f(x):\n    return K * x\nprint(f(3))\ncheck('f')\nfor i in range(3):\n    f(i)\n"
+    assert definitions_only(source) == "import math\nK = 2\ndef f(x):\n    return K * x\n"

@@ -78,6 +78,29 @@ def top_level_functions(source: str) -> tuple[tuple[str, ...], str | None]:
     return names, None
 
 
+_DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                ast.Assign, ast.AnnAssign)
+
+
+def definitions_only(source: str) -> str:
+    """``source`` without its top-level statements that *do* something (calls, loops, plots).
+
+    Keeps imports, function and class definitions and assignments; ``check`` uses it on the
+    cells a kernel ran, which may hold demo code next to an exercise.
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError):
+        return source
+    lines = source.splitlines(keepends=True)
+    kept = []
+    for node in tree.body:
+        if isinstance(node, _DEFINITIONS):
+            start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1
+            kept.append("".join(lines[start:node.end_lineno]))
+    return "\n".join(part.rstrip("\n") for part in kept) + "\n"
+
+
 def _definition_only(source: str, name: str) -> str | None:
     """The source of the top-level definition of ``name`` in ``source`` (with decorators)."""
     try:

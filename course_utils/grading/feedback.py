@@ -1,9 +1,9 @@
 """Instant feedback: ``check("name")`` and ``check_all()`` in a notebook, and the engine
 behind ``python -m course_utils check NOTEBOOK``.
 
-In a notebook, ``check`` takes the code the kernel actually ran — the whole cell that
-defined each exercise function (from ``linecache``, where IPython keeps every cell) plus
-the notebook's setup cells — writes it to a scratch notebook, and grades that in a
+In a notebook, ``check`` takes the code the kernel actually ran — the definitions in the
+cell that defined each exercise function (from ``linecache``, where IPython keeps every
+cell; demo calls in it are left out) plus the notebook's setup cells — writes it to a scratch notebook, and grades that in a
 subprocess with a time limit. It warns when the saved notebook differs from what the
 kernel ran, because graders read the saved file. Inside the grader's own child process
 ``check`` does nothing.
@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from .child import ENV_CHILD
-from .extract import EXERCISE_TAG, SETUP_TAG, NotebookProblem, cell_tags, read_notebook_json, top_level_functions
+from .extract import (EXERCISE_TAG, SETUP_TAG, NotebookProblem, cell_tags, definitions_only,
+                      read_notebook_json, top_level_functions)
 from .plugin import REPO_ROOT
 from .proxy import DEFAULT_TIMEOUT
 from .report import format_results
@@ -163,6 +164,7 @@ def _snapshot(stem: str, names: list[str], namespace: dict, saved: dict | None,
         if saved is not None and saved_defs.get(name, "").strip() != source.strip():
             warnings.append(f"{name}: the saved notebook differs from the code you ran — "
                             f"save the notebook (graders read the saved file)")
+        source = definitions_only(source)
         if source not in seen:
             seen.add(source)
             cells.append({"cell_type": "code", "metadata": {"tags": [EXERCISE_TAG]},
