@@ -19,7 +19,7 @@ import linecache
 import os
 import sys
 import traceback
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from .errors import BadReturn
 from .plaindata import dumps, loads, to_plain
@@ -114,21 +114,43 @@ def block(names: list[str]) -> None:
             continue
 
 
-def _block_one(dotted: str) -> None:
+def resolve(dotted: str) -> tuple[Any, str, Any]:
+    """``(owner, attribute name, raw value)`` for ``package.module.Class.attr``.
+
+    Imports the longest importable prefix, then follows attributes (which also triggers a
+    package's lazy imports). Raises ImportError or AttributeError when it does not resolve.
+    """
     parts = dotted.split(".")
-    owner = None
-    for split in range(len(parts) - 1, 0, -1):  # the longest prefix that imports
+    for split in range(len(parts) - 1, 0, -1):
         try:
             owner = importlib.import_module(".".join(parts[:split]))
             break
         except ImportError:
             continue
-    if owner is None:
-        return
+    else:
+        raise ImportError(f"no module in {dotted}")
     for attr in parts[split:-1]:
         owner = getattr(owner, attr)
     name = parts[-1]
-    raw = vars(owner)[name] if name in vars(owner) else getattr(owner, name)
+    return owner, name, (vars(owner)[name] if name in vars(owner) else getattr(owner, name))
+
+
+def preload_names(names: Iterable[str]) -> None:
+    """Import what dotted ``names`` need (never patching anything), ignoring failures."""
+    for dotted in names:
+        try:
+            importlib.import_module(dotted)
+            continue
+        except Exception:
+            pass
+        try:
+            resolve(dotted)
+        except Exception:
+            continue
+
+
+def _block_one(dotted: str) -> None:
+    owner, name, raw = resolve(dotted)
     if isinstance(raw, (staticmethod, classmethod)):
         setattr(owner, name, type(raw)(_guard(raw.__func__, dotted)))
         return

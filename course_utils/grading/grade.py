@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib
 import io
 import json
 import os
@@ -34,7 +33,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterable
 
-from .child import THREAD_VARS, environment, memory_limit_note
+from .child import THREAD_VARS, environment, memory_limit_note, preload_names
 from .feedback import exercises_of, run_group, tests_folder
 from .proxy import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from .report import format_results, score
@@ -106,16 +105,7 @@ def preload(test_files: Iterable[Path], notebooks: Iterable[Path]) -> None:
             if "setup" in (cell.get("metadata", {}).get("tags") or []):
                 names |= set(re.findall(r"^\s*(?:from|import)\s+([\w.]+)", "".join(cell.get("source", "")),
                                         re.MULTILINE))
-    for name in sorted(names):
-        if name.split(".")[0] not in _PRELOAD_ROOTS:
-            continue
-        parts = name.split(".")
-        for end in range(len(parts), 0, -1):  # the longest prefix that is a module
-            try:
-                importlib.import_module(".".join(parts[:end]))
-                break
-            except Exception:
-                continue
+    preload_names(sorted(name for name in names if name.split(".")[0] in _PRELOAD_ROOTS))
 
 
 def _filled(rows: list[dict], syllabus: list[dict], stem: str, status: str, message: str) -> list[dict]:

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterable
 
-from .child import child_main
+from .child import child_main, preload_names
 from .errors import (BadReturn, ExerciseMissing, NotebookProblem, NotImplementedYet,
                      StudentCrashed, StudentTimeout, student_error)
 from .extract import Extraction, load_submission
@@ -74,6 +74,7 @@ class Student:
         self._timed_out: set[str] = set()
         self._cell_errors: dict[int, str] = {}
         self._problem: str | None = None
+        self._preloaded = False
         self.notes: list[str] = []
         try:
             self._extraction: Extraction = load_submission(self._notebook, expected)
@@ -134,6 +135,9 @@ class Student:
 
     def _start_child(self) -> None:
         ctx = process_context()
+        if ctx.get_start_method() == "fork" and not self._preloaded:
+            preload_names(self._blocked)  # imported once here, inherited by every child
+            self._preloaded = True
         parent, child = ctx.Pipe(duplex=True)
         cells = [(cell.label, cell.source) for cell in self._extraction.cells]
         self._proc = ctx.Process(
