@@ -198,9 +198,26 @@ def _run_cell(label: str, source: str, namespace: dict) -> str | None:
     return None
 
 
+def _die_with_parent() -> None:
+    """On Linux, have the kernel kill this process when its parent dies (even by SIGKILL)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import signal
+
+        parent = os.getppid()
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before the call
+            os._exit(1)
+    except (OSError, AttributeError):
+        pass
+
+
 def child_main(conn: Any, cells: list[tuple[str, str]], skip: list[int], blocked: list[str],
                memory_mb: float | None) -> None:
     """Entry point of the child process (see the module docstring for the protocol)."""
+    _die_with_parent()
     if hasattr(os, "setpgid"):
         try:
             os.setpgid(0, 0)

@@ -191,11 +191,21 @@ def run_isolated(jobs: list[Job], *, workers: int = 1) -> Iterator[tuple[Any, st
     Yields ``(key, "ok", value)`` or ``(key, "error", reason)``; a worker that dies or
     passes its deadline is killed and reported, never raised.
     """
-    from multiprocessing.connection import wait
-
     ctx = process_context()
     pending = list(reversed(jobs))
     running: dict[Any, tuple[Job, Any, float]] = {}
+    try:
+        yield from _schedule(ctx, pending, running, workers)
+    finally:  # interrupted (Ctrl-C) or abandoned: stop every worker still running
+        for _job, proc, _deadline in running.values():
+            if proc.is_alive():
+                proc.kill()
+            proc.join(5)
+
+
+def _schedule(ctx: Any, pending: list[Job], running: dict, workers: int) -> Iterator[tuple[Any, str, Any]]:
+    from multiprocessing.connection import wait
+
     while pending or running:
         while pending and len(running) < max(1, workers):
             job = pending.pop()
