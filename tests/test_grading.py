@@ -225,3 +225,31 @@ def test_definitions_only_drops_demo_calls_but_keeps_helpers():
 
     source = "import math\nK = 2\ndef f(x):\n    return K * x\nprint(f(3))\ncheck('f')\nfor i in range(3):\n    f(i)\n"
     assert definitions_only(source) == "import math\nK = 2\ndef f(x):\n    return K * x\n"
+
+
+def _run_forever(notebook: str) -> None:
+    with Student(notebook, expected=["f"], timeout=600) as student:
+        student.f()
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux-only")
+def test_a_learners_endless_loop_stops_when_its_grading_worker_is_killed(tmp_path):
+    import os
+    import time
+
+    from course_utils.grading.runner import Job, run_isolated
+
+    pid_file = tmp_path / "pid"
+    path = _notebook(tmp_path, _code(f"import os\ndef f():\n    open({str(pid_file)!r}, 'w').write(str(os.getpid()))"
+                                     f"\n    while True:\n        pass", "exercise"))
+    [(_, status, reason)] = list(run_isolated([Job("k", _run_forever, (str(path),), deadline=2.0)]))
+    assert status == "error" and "longer than 2 s" in reason
+    pid = int(pid_file.read_text())
+    for _ in range(50):
+        state = Path(f"/proc/{pid}/status")
+        if not state.exists() or "zombie" in state.read_text():
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, 9)
+        pytest.fail("the learner's process outlived its grading worker")
