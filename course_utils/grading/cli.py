@@ -43,7 +43,8 @@ def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--exercise", action="append", metavar="NAME", help="check only this exercise")
         parser.add_argument("--timeout", type=_positive, default=DEFAULT_TIMEOUT,
                             help="seconds each call to your function may take")
-        parser.add_argument("--jobs", type=_positive_int, default=1, help="worker processes (one per folder of notebooks)")
+        parser.add_argument("--jobs", type=_positive_int, default=1,
+                            help="worker processes (one per folder of notebooks)")
         parser.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON")
         parser.add_argument("--tests", type=Path, default=None,
                             help="folder of test_<notebook>.py files (default: tests/exercises)")

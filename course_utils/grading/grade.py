@@ -48,7 +48,8 @@ def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True, help="folder for grades.csv, results.jsonl, feedback/")
     parser.add_argument("--student", action="append", metavar="NAME",
                         help="grade only this student (repeatable); other students' results are kept")
-    parser.add_argument("--jobs", type=_positive_int, default=1, help="worker processes grading students side by side")
+    parser.add_argument("--jobs", type=_positive_int, default=1,
+                        help="worker processes grading students side by side")
     parser.add_argument("--timeout", type=_positive, default=DEFAULT_TIMEOUT,
                         help="seconds each call to a learner's function (and each cell) may take")
     parser.add_argument("--memory-mb", type=_positive, default=DEFAULT_MEMORY_MB,
