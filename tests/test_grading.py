@@ -253,3 +253,8 @@ def test_a_learners_endless_loop_stops_when_its_grading_worker_is_killed(tmp_pat
     else:
         os.kill(pid, 9)
         pytest.fail("the learner's process outlived its grading worker")
+
+
+def test_a_function_written_as_a_lambda_counts_as_defined():
+    found = extract_cells({"cells": [_code("add = lambda a, b: a + b", "exercise")]}, ["add"])
+    assert found.cells[0].defines == ("add",) and not found.notes

@@ -66,16 +66,21 @@ def _source(cell: dict) -> str:
 
 
 def top_level_functions(source: str) -> tuple[tuple[str, ...], str | None]:
-    """Names of the functions ``source`` defines at top level, and its syntax error if any."""
+    """Names of the functions ``source`` defines at top level (``def`` or ``name = lambda``),
+    and its syntax error if any."""
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
         return tuple(_DEF_LINE.findall(source)), f"SyntaxError: {exc.msg} (line {exc.lineno})"
     except (ValueError, RecursionError) as exc:  # null bytes, absurd nesting
         return (), f"{type(exc).__name__}: {exc}"
-    names = tuple(node.name for node in tree.body
-                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)))
-    return names, None
+    names = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.append(node.name)
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):  # f = lambda ...
+            names += [target.id for target in node.targets if isinstance(target, ast.Name)]
+    return tuple(names), None
 
 
 _DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
