@@ -258,3 +258,13 @@ def test_a_learners_endless_loop_stops_when_its_grading_worker_is_killed(tmp_pat
 def test_a_function_written_as_a_lambda_counts_as_defined():
     found = extract_cells({"cells": [_code("add = lambda a, b: a + b", "exercise")]}, ["add"])
     assert found.cells[0].defines == ("add",) and not found.notes
+
+
+def test_files_the_learners_code_writes_land_in_a_scratch_folder_that_is_removed(tmp_path):
+    path = _notebook(tmp_path, _code("import os\ndef f():\n    open('out.txt', 'w').write('x')\n"
+                                     "    return os.getcwd()", "exercise"))
+    student = Student(path, expected=["f"])
+    workdir = Path(student.f())
+    assert (workdir / "out.txt").is_file() and tmp_path not in workdir.parents
+    student.close()
+    assert not workdir.exists()

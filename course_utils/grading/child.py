@@ -215,9 +215,10 @@ def _die_with_parent() -> None:
 
 
 def child_main(conn: Any, cells: list[tuple[str, str]], skip: list[int], blocked: list[str],
-               memory_mb: float | None) -> None:
+               memory_mb: float | None, workdir: str) -> None:
     """Entry point of the child process (see the module docstring for the protocol)."""
     _die_with_parent()
+    os.chdir(workdir)  # files the learner's code writes stay out of the course and the gradebook
     if hasattr(os, "setpgid"):
         try:
             os.setpgid(0, 0)

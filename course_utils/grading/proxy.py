@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Iterable
@@ -75,6 +76,7 @@ class Student:
         self._cell_errors: dict[int, str] = {}
         self._problem: str | None = None
         self._preloaded = False
+        self._scratch: tempfile.TemporaryDirectory | None = None
         self.notes: list[str] = []
         try:
             self._extraction: Extraction = load_submission(self._notebook, expected)
@@ -93,7 +95,13 @@ class Student:
         return name in self._defined
 
     def close(self) -> None:
-        """Stop the child process and everything it started."""
+        """Stop the child process and everything it started; remove its scratch folder."""
+        self._stop()
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
+
+    def _stop(self) -> None:
         if self._proc is not None:
             _kill(self._proc)
             self._proc = None
@@ -134,6 +142,8 @@ class Student:
         return max(limit, SETUP_CELL_SECONDS) if self._extraction.cells[index].kind == "setup" else limit
 
     def _start_child(self) -> None:
+        if self._scratch is None:  # the learner's working folder: relative paths land here
+            self._scratch = tempfile.TemporaryDirectory(prefix="course-grading-")
         ctx = process_context()
         if ctx.get_start_method() == "fork" and not self._preloaded:
             preload_names(self._blocked)  # imported once here, inherited by every child
@@ -142,7 +152,7 @@ class Student:
         cells = [(cell.label, cell.source) for cell in self._extraction.cells]
         self._proc = ctx.Process(
             target=child_main, daemon=True,
-            args=(child, cells, list(self._skip), self._blocked, self._memory_mb))
+            args=(child, cells, list(self._skip), self._blocked, self._memory_mb, self._scratch.name))
         self._proc.start()
         child.close()
         self._conn = parent
@@ -152,7 +162,7 @@ class Student:
             raise NotebookProblem(f"your notebook could not be graded: {self._problem}")
         if self._proc is not None and self._proc.is_alive():
             return
-        self.close()
+        self._stop()
         cells = self._extraction.cells
         for _attempt in range(len(cells) + 2):
             self._start_child()
@@ -161,7 +171,7 @@ class Student:
                 message = self._receive(deadline)
                 if message is None or message == "dead":
                     stopped = f"ended the grading process ({_exit_reason(self._proc)})" if message else ""
-                    self.close()
+                    self._stop()
                     if current is None:  # between cells: the grader's own work failed
                         self._problem = (f"the grader could not start your code: it "
                                          f"{stopped or f'did not answer within {GRADER_SECONDS:g} s'}")
@@ -216,17 +226,17 @@ class Student:
         try:
             self._conn.send_bytes(request)
         except (OSError, ValueError):
-            self.close()
+            self._stop()
             raise StudentCrashed(f"{name}: the process running your code had stopped")
         reply = self._receive(time.monotonic() + limit)
         if reply is None:
-            self.close()
+            self._stop()
             self._timed_out.add(name)
             raise StudentTimeout(f"{name} did not finish within {limit:g} s "
                                  f"(an endless loop, or much slower than needed?)")
         if reply == "dead":
             reason = _exit_reason(self._proc)
-            self.close()
+            self._stop()
             raise StudentCrashed(f"{name} ended the grading process ({reason})")
         kind = reply[0]
         if kind == "ok":
