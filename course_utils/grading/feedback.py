@@ -139,7 +139,11 @@ def _saved_notebook(stem: str, namespace: dict, notebook: str | os.PathLike | No
 
 def _snapshot(stem: str, names: list[str], namespace: dict, saved: dict | None,
               folder: Path) -> tuple[Path, list[str]]:
-    """Write the kernel's code for ``names`` (plus setup cells) as ``folder/<stem>.ipynb``."""
+    """Write the kernel's code for every exercise of ``stem`` (plus the setup cells) as
+    ``folder/<stem>.ipynb``; warnings concern only ``names``, the exercises being checked.
+
+    Every exercise goes in because one may call another (a fit that uses a loss function).
+    """
     source_nb = saved
     warnings = []
     if source_nb is None:
@@ -156,14 +160,16 @@ def _snapshot(stem: str, names: list[str], namespace: dict, saved: dict | None,
             for name in top_level_functions(text)[0]:
                 saved_defs[name] = text
     cells, seen = [], set()
-    for name in names:
+    for name in dict.fromkeys(names + exercises_of(stem)):
         source = _kernel_cell_source(namespace.get(name)) if callable(namespace.get(name)) else None
-        if source is None:
+        checked = name in names
+        if checked and source is None:
             warnings.append(f"{name}: not defined in this kernel yet — run the cell that defines it")
-            continue
-        if saved is not None and saved_defs.get(name, "").strip() != source.strip():
+        elif checked and saved is not None and saved_defs.get(name, "").strip() != source.strip():
             warnings.append(f"{name}: the saved notebook differs from the code you ran — "
                             f"save the notebook (graders read the saved file)")
+        if source is None:
+            continue
         source = definitions_only(source)
         if source not in seen:
             seen.add(source)
