@@ -268,3 +268,22 @@ def test_files_the_learners_code_writes_land_in_a_scratch_folder_that_is_removed
     assert (workdir / "out.txt").is_file() and tmp_path not in workdir.parents
     student.close()
     assert not workdir.exists()
+
+
+def test_check_snapshots_every_exercise_the_kernel_defined_but_warns_only_about_the_checked_one(
+        tmp_path, monkeypatch):
+    """One exercise may call another, so check("add") must carry mean and scale too."""
+    import linecache
+
+    from course_utils.grading import feedback
+
+    monkeypatch.setenv(feedback.ENV_TESTS, str(TINY.parent))
+    namespace: dict = {}
+    for index, source in enumerate(["def add(a, b):\n    return a + b\n", "def mean(xs):\n    return 0.0\n"]):
+        filename = f"<kernel cell {index}>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        exec(compile(source, filename, "exec"), namespace)
+    path, warnings = feedback._snapshot("tiny", ["add"], namespace, None, tmp_path)
+    sources = [cell["source"] for cell in json.loads(path.read_text())["cells"]]
+    assert any("def add" in s for s in sources) and any("def mean" in s for s in sources)
+    assert warnings == []  # scale is not defined in the kernel, but it is not being checked
