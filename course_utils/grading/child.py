@@ -27,6 +27,7 @@ from .plaindata import dumps, loads, to_plain
 #: filenames of learner code start with this, so tracebacks and the blocking guard know it
 LEARNER_FILE_PREFIX = "<learner "
 ENV_CHILD = "COURSE_GRADING_CHILD"
+MAX_REPLY_BYTES = 256 * 2**20  # the most a learner's function may send back
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                 "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 
@@ -272,4 +273,7 @@ def child_main(conn: Any, cells: list[tuple[str, str]], skip: list[int], blocked
             payload = dumps(reply)
         except BaseException as exc:
             payload = dumps(("badreturn", f"{name} returned data that cannot be sent back ({exc})"))
+        if len(payload) > MAX_REPLY_BYTES:
+            payload = dumps(("badreturn", f"{name} returned {len(payload) / 2**20:.0f} MiB of data; "
+                                          f"the limit is {MAX_REPLY_BYTES / 2**20:.0f} MiB"))
         send(payload)

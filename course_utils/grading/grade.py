@@ -214,8 +214,12 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
             results += [{"student": student, **row} for row in rows[student, stem]]
     _write_outputs(out, results, chosen, stems, syllabus, notes, replace_only=students is not None)
     elapsed = time.perf_counter() - started
+    means = {}
+    for row in results:
+        earned, possible = means.get(row["exercise"], (0.0, 0.0))
+        means[row["exercise"]] = (earned + row["points"] / len(chosen), possible + row["max_points"] / len(chosen))
     return {"students": len(chosen), "notebooks": len(stems), "seconds": elapsed,
-            "ignored": ignored, "memory_note": memory_limit_note()}
+            "ignored": ignored, "memory_note": memory_limit_note(), "exercise_means": means}
 
 
 def _read_previous(path: Path) -> list[dict]:
@@ -279,6 +283,9 @@ def run_grade(args: argparse.Namespace) -> int:
         print(f"note: {summary['memory_note']}")
     for name in summary["ignored"]:
         print(f"note: ignored {name} (not a student folder)")
+    print("class mean per exercise (points earned / possible):")
+    for name, (earned, possible) in summary["exercise_means"].items():
+        print(f"  {name:<32} {earned:5.2f} / {possible:g}")
     seconds = summary["seconds"]
     print(f"graded {summary['students']} students x {summary['notebooks']} notebooks in {seconds:.1f} s "
           f"({seconds / summary['students']:.2f} s per student)")

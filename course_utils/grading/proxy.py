@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterable
 
-from .child import child_main, preload_names
+from .child import MAX_REPLY_BYTES, child_main, preload_names
 from .errors import (BadReturn, ExerciseMissing, NotebookProblem, NotImplementedYet,
                      StudentCrashed, StudentTimeout, student_error)
 from .extract import Extraction, load_submission
@@ -32,7 +32,6 @@ DEFAULT_TIMEOUT = 10.0  # seconds per call
 DEFAULT_MEMORY_MB = 2048  # address space the learner's code may add
 SETUP_CELL_SECONDS = 30.0  # the course's own setup cells may load data or fit once
 GRADER_SECONDS = 60.0  # the grader's own work in the child between cells (start-up, imports)
-_MAX_REPLY_BYTES = 256 * 2**20
 
 
 def process_context() -> multiprocessing.context.BaseContext:
@@ -200,7 +199,7 @@ class Student:
         try:
             if not self._conn.poll(max(0.0, deadline - time.monotonic())):
                 return None
-            return loads(self._conn.recv_bytes(_MAX_REPLY_BYTES))
+            return loads(self._conn.recv_bytes(MAX_REPLY_BYTES + 2**16))
         except (EOFError, OSError):
             return "dead"
         except Exception:  # a refused or garbled pickle: the child is not to be trusted
