@@ -287,3 +287,9 @@ def test_check_snapshots_every_exercise_the_kernel_defined_but_warns_only_about_
     sources = [cell["source"] for cell in json.loads(path.read_text())["cells"]]
     assert any("def add" in s for s in sources) and any("def mean" in s for s in sources)
     assert warnings == []  # scale is not defined in the kernel, but it is not being checked
+
+
+@pytest.mark.parametrize("kwargs", [{"timeout": 0}, {"timeouts": {"f": -1}}, {"memory_mb": 0}, {"timeout": "10"}])
+def test_the_proxy_rejects_non_positive_limits(kwargs):
+    with pytest.raises(ValueError, match="must be a positive number"):
+        Student(TINY, **kwargs)

@@ -56,12 +56,19 @@ class Student:
         Seconds allowed for each call (and for each cell while starting up).
     timeouts
         Per-exercise overrides of ``timeout``.
+    memory_mb
+        Address space (MiB) the learner's code may add (``resource.RLIMIT_AS``); None for
+        no limit. Not enforced where the OS lacks ``resource`` (Windows).
     """
 
     def __init__(self, notebook: str | os.PathLike, *, expected: Iterable[str] = (),
                  blocked: Iterable[str] = (), timeout: float = DEFAULT_TIMEOUT,
                  timeouts: dict[str, float] | None = None,
                  memory_mb: float | None = DEFAULT_MEMORY_MB) -> None:
+        for label, value in [("timeout", timeout), *((f"timeouts[{k!r}]", v) for k, v in (timeouts or {}).items()),
+                             ("memory_mb", memory_mb if memory_mb is not None else 1)]:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise ValueError(f"{label} must be a positive number, got {value!r}")
         self._notebook = Path(notebook)
         self._blocked = list(blocked)
         self._timeout = float(timeout)
