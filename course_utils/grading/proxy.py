@@ -65,8 +65,9 @@ class Student:
                  blocked: Iterable[str] = (), timeout: float = DEFAULT_TIMEOUT,
                  timeouts: dict[str, float] | None = None,
                  memory_mb: float | None = DEFAULT_MEMORY_MB) -> None:
-        for label, value in [("timeout", timeout), *((f"timeouts[{k!r}]", v) for k, v in (timeouts or {}).items()),
-                             ("memory_mb", memory_mb if memory_mb is not None else 1)]:
+        limits = {"timeout": timeout, "memory_mb": 1 if memory_mb is None else memory_mb}
+        limits.update({f"timeouts[{name!r}]": value for name, value in (timeouts or {}).items()})
+        for label, value in limits.items():
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
                 raise ValueError(f"{label} must be a positive number, got {value!r}")
         self._notebook = Path(notebook)
