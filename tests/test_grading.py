@@ -293,3 +293,15 @@ def test_check_snapshots_every_exercise_the_kernel_defined_but_warns_only_about_
 def test_the_proxy_rejects_non_positive_limits(kwargs):
     with pytest.raises(ValueError, match="must be a positive number"):
         Student(TINY, **kwargs)
+
+
+def test_without_the_resource_module_the_grader_says_memory_is_not_limited(monkeypatch, tmp_path):
+    """Windows has no ``resource``: the note says so, and the time limit still holds."""
+    from course_utils.grading.child import memory_limit_note
+
+    assert memory_limit_note() is None  # this platform has it
+    monkeypatch.setitem(__import__("sys").modules, "resource", None)  # import resource -> ImportError
+    assert "memory is not limited (time is)" in memory_limit_note()
+    path = _notebook(tmp_path, _code("def f():\n    while True:\n        pass", "exercise"))
+    with Student(path, expected=["f"], timeout=0.5) as student, pytest.raises(StudentTimeout):
+        student.f()
