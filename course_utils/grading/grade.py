@@ -74,12 +74,15 @@ def write_atomic(path: Path, text: str) -> None:
 
 def find_notebook(student_dir: Path, stem: str) -> Path | None:
     """``<student>/<stem>.ipynb``, or the first one found deeper (a zip unpacked in a folder)."""
-    direct = student_dir / f"{stem}.ipynb"
-    if direct.is_file():
-        return direct
-    for path in sorted(student_dir.rglob(f"{stem}.ipynb")):
-        if ".ipynb_checkpoints" not in path.parts and path.is_file():
-            return path
+    try:
+        direct = student_dir / f"{stem}.ipynb"
+        if direct.is_file():
+            return direct
+        for path in sorted(student_dir.rglob(f"{stem}.ipynb")):
+            if ".ipynb_checkpoints" not in path.parts and path.is_file():
+                return path
+    except OSError:  # an unreadable folder: graded as not submitted
+        return None
     return None
 
 
