@@ -127,7 +127,7 @@ def student(request: pytest.FixtureRequest):
         blocked=getattr(request.module, "BLOCKED", []),
         timeout=timeout,
         timeouts=timeouts,
-        memory_mb=getattr(session, "memory_mb", DEFAULT_MEMORY_MB),
+        memory_mb=getattr(session, "memory_mb", None) or DEFAULT_MEMORY_MB,
     )
     try:
         yield proxy
