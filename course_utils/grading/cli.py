@@ -118,6 +118,8 @@ def _check(args: argparse.Namespace) -> int:
     results = check_notebooks(notebooks, exercises=args.exercise, timeout=args.timeout, jobs=args.jobs,
                               tests_dir=args.tests)
     for path, (rows, notes) in results.items():
+        if not rows and args.exercise:
+            notes = [*notes, f"no tests of {', '.join(args.exercise)} for this notebook"]
         print(format_results(rows, notes, heading=Path(path).name))
         print()
     if args.json:
