@@ -70,8 +70,17 @@ def test_runtime_dependencies_include_what_the_course_needs():
 def test_distribution_and_package_names_follow_the_design():
     project = _pyproject()
     assert project["project"]["name"] == "scaling-laws-course"
-    assert project["tool"]["setuptools"]["packages"] == ["course_utils"]
     assert project["project"]["requires-python"] == ">=3.10"
+
+
+def test_every_subpackage_is_in_the_distribution():
+    """A non-editable install must carry course_utils.lab and course_utils.grading too."""
+    from setuptools import find_packages
+
+    include = _pyproject()["tool"]["setuptools"]["packages"]["find"]["include"]
+    found = set(find_packages(where=str(ROOT), include=include))
+    on_disk = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "course_utils").rglob("__init__.py")}
+    assert found == on_disk and {"course_utils", "course_utils.lab", "course_utils.grading"} <= found
 
 
 def _readme_commands(section: str) -> list[str]:

@@ -1,7 +1,7 @@
 """The pytest side of grading: the ``exercise`` decorator, the ``student`` fixture and
 the ``--target`` option.
 
-``tests/exercises/conftest.py`` imports the hooks and the fixture from here. Each test
+``tests/conftest.py`` imports the hooks and the fixture from here. Each test
 module ``test_<stem>.py`` is graded against ``<target>/<stem>.ipynb``, where the target is
 ``solutions`` (default), ``exercises``, a notebook or a folder of notebooks.
 """
