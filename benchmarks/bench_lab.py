@@ -1,11 +1,20 @@
 """Training throughput of the scaling lab as a fraction of this CPU's fp32 matmul peak.
 
 Run: python benchmarks/bench_lab.py [threads]
-Prints, measured side by side in one run, the peak (2048² matmuls) and 6·N·tokens/s for
-models of ~100k, ~300k and ~1M non-embedding parameters. Shared machines make the absolute
-numbers noisy; the fractions are the point.
+
+Prints, measured side by side in one run, for models of ~100k, ~300k and ~1M
+non-embedding parameters:
+
+* the fp32 matmul peak with ``threads`` threads (2048² matrices) just before each model;
+* the training throughput of one process using ``threads`` threads, as 6·N·tokens/s over
+  that peak (the issue's reference, a plain implementation: 0.28, 0.42 and 0.47 on 2 cores);
+* the throughput of ``threads`` single-thread worker processes training side by side, as
+  the sweep runs them, over the same peak, and its ratio to the one-process figure.
+
+Shared machines make the absolute numbers noisy; the fractions and ratios are the point.
 """
 
+import multiprocessing
 import sys
 import time
 
@@ -15,6 +24,7 @@ from course_utils.lab.model import ModelConfig, TinyTransformer
 from course_utils.lab.train import TrainSettings, _optimizer
 
 SHAPES = [(2, 64), (3, 96), (5, 128)]  # ~100k, ~335k, ~990k non-embedding parameters
+SETTINGS = TrainSettings()  # the batch size the sweep trains with
 
 
 def matmul_peak(n: int = 2048, reps: int = 8) -> float:
@@ -26,10 +36,11 @@ def matmul_peak(n: int = 2048, reps: int = 8) -> float:
     return 2 * n**3 * reps / (time.perf_counter() - start)
 
 
-def train_throughput(config: ModelConfig, batch_size: int = 32, steps: int = 20) -> float:
+def train_throughput(config: ModelConfig, steps: int = 20, barrier=None) -> float:
+    """Tokens per second of the sweep's training step (after three warm-up steps)."""
     model = TinyTransformer(config)
-    optimizer = _optimizer(model, TrainSettings())
-    x = torch.randint(0, config.vocab_size, (batch_size, config.n_ctx + 1))
+    optimizer = _optimizer(model, SETTINGS)
+    x = torch.randint(0, config.vocab_size, (SETTINGS.batch_size, config.n_ctx + 1))
 
     def step():
         loss = model(x[:, :-1], x[:, 1:])
@@ -39,21 +50,46 @@ def train_throughput(config: ModelConfig, batch_size: int = 32, steps: int = 20)
 
     for _ in range(3):
         step()
+    if barrier is not None:
+        barrier.wait()
     start = time.perf_counter()
     for _ in range(steps):
         step()
-    return steps * batch_size * config.n_ctx / (time.perf_counter() - start)
+    return steps * SETTINGS.batch_size * config.n_ctx / (time.perf_counter() - start)
+
+
+_BARRIER = None
+
+
+def _init(barrier) -> None:
+    global _BARRIER
+    _BARRIER = barrier
+    torch.set_num_threads(1)
+
+
+def _one_worker(config: ModelConfig) -> float:
+    return train_throughput(config, barrier=_BARRIER)
+
+
+def workers_throughput(config: ModelConfig, workers: int) -> float:
+    """Summed tokens/s of ``workers`` single-thread processes started together."""
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(workers)
+    with context.Pool(workers, initializer=_init, initargs=(barrier,)) as pool:
+        return sum(pool.map(_one_worker, [config] * workers))
 
 
 def main(threads: int = 2) -> None:
     torch.set_num_threads(threads)
+    print(f"{'N (non-emb.)':>12} {'peak GFLOP/s':>12} {'1 process':>10} {f'{threads} workers':>10} {'ratio':>6}")
     for n_layer, d_model in SHAPES:
         config = ModelConfig(n_layer, d_model)
+        six_n = 6 * config.params_non_embedding
         peak = matmul_peak()
-        tokens_per_s = train_throughput(config)
-        fraction = 6 * config.params_non_embedding * tokens_per_s / peak
-        print(f"N={config.params_non_embedding:>9,}  {tokens_per_s:8.0f} tok/s  peak {peak / 1e9:6.1f} GFLOP/s  "
-              f"6N fraction of peak {fraction:.2f}")
+        one = six_n * train_throughput(config) / peak
+        many = six_n * workers_throughput(config, threads) / peak
+        print(f"{config.params_non_embedding:12,d} {peak / 1e9:12.1f} {one:10.2f} {many:10.2f} {many / one:6.2f}")
+    print("columns 3-4: 6·N·tokens/s as a fraction of the matmul peak; ratio: workers over one process")
 
 
 if __name__ == "__main__":

