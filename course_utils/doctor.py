@@ -42,7 +42,7 @@ MINIMUM_VERSIONS: dict[str, str] = {
 DATA_FILES: dict[str, tuple[bool, str]] = {
     "notable_models.csv": (True, "lessons 01 and 05 (notable language models)"),
     "SOURCES.md": (True, "attribution of the shipped data"),
-    "sweep_course.csv": (False, "lesson 03 and the capstone (shipped scaling-lab sweep)"),
+    "sweep_course.csv": (True, "lessons 03 and 04 (the scaling lab's shipped course sweep)"),
 }
 _HEADLESS_VARIABLE = "COURSE_HEADLESS"
 

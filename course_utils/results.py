@@ -146,3 +146,34 @@ def as_arrays(results: Iterable[RunResult]) -> dict[str, np.ndarray]:
     """Columns of ``results`` as NumPy arrays, keyed by field name."""
     rows = list(results)
     return {name: np.array([getattr(r, name) for r in rows]) for name in FIELDS}
+
+
+#: Columns that identify a configuration: runs equal on all of them differ only in seed.
+CONFIGURATION = ("corpus", "data_hash", "n_layer", "d_model", "n_head", "n_ctx", "vocab_size", "tokens")
+
+
+def mean_over_seeds(results: Iterable[RunResult]) -> dict[str, np.ndarray]:
+    """One row per configuration: numeric columns averaged over its seeds.
+
+    Configurations are the distinct values of :data:`CONFIGURATION`, in order of
+    (parameters, tokens). Besides the averaged columns of :func:`as_arrays` (``seed``
+    and ``seconds`` are dropped), ``n_seeds`` counts the runs behind each row and
+    ``loss_sd`` is the standard deviation of their losses (0 for a single run).
+    """
+    rows = list(results)
+    if not rows:
+        raise ValueError("results is empty")
+    groups: dict[tuple, list[RunResult]] = {}
+    for r in rows:
+        groups.setdefault(tuple(getattr(r, name) for name in CONFIGURATION), []).append(r)
+    keys = sorted(groups, key=lambda k: (groups[k][0].params_non_embedding, groups[k][0].tokens, k))
+    out: dict[str, np.ndarray] = {}
+    for name in FIELDS:
+        if name in ("seed", "seconds", "run_id"):
+            continue
+        values = [[getattr(r, name) for r in groups[k]] for k in keys]
+        out[name] = np.array([v[0] if name in CONFIGURATION else np.mean(v) for v in values])
+    losses = [np.array([r.loss for r in groups[k]]) for k in keys]
+    out["n_seeds"] = np.array([len(v) for v in losses])
+    out["loss_sd"] = np.array([v.std(ddof=1) if len(v) > 1 else 0.0 for v in losses])
+    return out

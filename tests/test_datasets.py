@@ -152,8 +152,6 @@ def test_sweep_preset_must_be_a_plain_name():
         datasets.sweep_results("../etc")
 
 
-def test_sweep_results_reads_the_shipped_file_when_present():
-    if not datasets.data_file("sweep_course.csv").is_file():
-        pytest.skip("sweep_course.csv not produced by the lab yet")
+def test_sweep_results_reads_the_shipped_course_sweep():
     runs = datasets.sweep_results("course")
     assert runs and all(r.loss > 0 and r.tokens > 0 for r in runs)

@@ -33,18 +33,8 @@ _NO_CELL_RUNNING_JS = """() => ![...document.querySelectorAll(".jp-InputArea-pro
 
 
 def _lesson(lab_root, name: str, call: str) -> str:
-    """The lesson's path relative to the server root; it must call ``call``.
-
-    Until the lesson is written, a stand-in notebook that only calls the explorer is used.
-    """
-    path = lab_root / "notebooks" / name
-    if not path.exists():
-        stand_in = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-            f"from course_utils.widgets import {call.rstrip('(')}\n{call})")])
-        stand_in.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                                           "language": "python"}
-        nbformat.write(stand_in, path)
-    notebook = nbformat.read(path, as_version=4)
+    """The lesson's path relative to the server root; the lesson must call ``call``."""
+    notebook = nbformat.read(lab_root / "notebooks" / name, as_version=4)
     assert any(call in cell.source for cell in notebook.cells if cell.cell_type == "code"), \
         f"notebooks/{name} does not call {call}"
     return f"notebooks/{name}"
