@@ -156,8 +156,9 @@ def _run_parallel(jobs: list[tuple], workers: int, keep, progress: bool) -> None
             except queue.Empty:
                 dead = [p.exitcode for p in processes if p.exitcode not in (None, 0)]
                 if dead:
-                    raise RuntimeError(f"a training worker stopped with exit code {dead[0]}; "
-                                       "the runs finished before it are kept") from None
+                    raise RuntimeError(f"a training worker stopped with exit code {dead[0]} (its error is "
+                                       "printed above); the runs finished before it are kept. Code read "
+                                       "from standard input cannot start workers: use a file, or workers=1") from None
                 continue
             if kind == "progress":
                 bar.update(payload)
