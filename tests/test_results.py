@@ -6,7 +6,8 @@ import dataclasses
 
 import pytest
 
-from course_utils.results import FIELDS, RunResult, append_result, as_arrays, read_results, write_results
+from course_utils.results import (FIELDS, RunResult, append_result, as_arrays, mean_over_seeds, read_results,
+                                   write_results)
 
 
 def _run(run_id: str = "r1", loss: float = 3.25) -> RunResult:
@@ -65,3 +66,19 @@ def test_as_arrays_gives_one_numpy_column_per_field():
 def test_results_are_immutable():
     with pytest.raises(dataclasses.FrozenInstanceError):
         _run().loss = 0.0  # type: ignore[misc]
+
+
+def test_mean_over_seeds_averages_the_seeds_of_each_configuration():
+    """Two seeds of one configuration (losses 3.0 and 3.5) and one run of another: two rows."""
+    runs = [_run("a", 3.0), dataclasses.replace(_run("b", 3.5), seed=1),
+            dataclasses.replace(_run("c", 2.5), tokens=2_000_000)]
+    rows = mean_over_seeds(runs)
+    assert rows["tokens"].tolist() == [1_000_000, 2_000_000]
+    assert rows["loss"].tolist() == [3.25, 2.5] and rows["n_seeds"].tolist() == [2, 1]
+    assert rows["loss_sd"][0] == pytest.approx(0.3535533906, rel=1e-9) and rows["loss_sd"][1] == 0
+    assert "seed" not in rows and "run_id" not in rows
+
+
+def test_mean_over_seeds_of_no_runs_is_an_error():
+    with pytest.raises(ValueError, match="empty"):
+        mean_over_seeds([])
