@@ -156,9 +156,10 @@ def _run_parallel(jobs: list[tuple], workers: int, keep, progress: bool) -> None
             except queue.Empty:
                 dead = [p.exitcode for p in processes if p.exitcode not in (None, 0)]
                 if dead:
-                    raise RuntimeError(f"a training worker stopped with exit code {dead[0]} (its error is "
-                                       "printed above); the runs finished before it are kept. Code read "
-                                       "from standard input cannot start workers: use a file, or workers=1") from None
+                    raise RuntimeError(
+                        f"a training worker stopped with exit code {dead[0]} (its error is printed above); "
+                        "the runs finished before it are kept. Code read from standard input cannot start "
+                        "workers: use a file, or workers=1") from None
                 continue
             if kind == "progress":
                 bar.update(payload)
@@ -240,4 +241,3 @@ def run_sweep(preset: str | Preset, out: str | os.PathLike, *, device: str = "cp
     except KeyboardInterrupt:
         print(f"interrupted: {len(finished)} finished run(s) kept in {out}")
     return finished
-
