@@ -28,7 +28,7 @@ from scipy.optimize import minimize
 __all__ = [
     "PowerLawFit", "SaturatingPowerLawFit", "BootstrapResult", "LogSumExpFit",
     "fit_power_law", "fit_saturating_power_law", "fit_log_sum_exp", "bootstrap",
-    "huber", "huber_derivative",
+    "huber", "huber_derivative", "log_r_squared",
 ]
 
 
@@ -137,10 +137,19 @@ def fit_power_law(x: ArrayLike, y: ArrayLike) -> PowerLawFit:
     if np.ptp(log_x) == 0:
         raise ValueError("x must take at least two distinct values to fit a slope")
     slope, intercept = np.polyfit(log_x, log_y, 1)
-    residual = log_y - (intercept + slope * log_x)
+    r2 = log_r_squared(y, np.exp(intercept + slope * log_x))
+    return PowerLawFit(A=float(np.exp(intercept)), alpha=float(-slope), r2=r2)
+
+
+def log_r_squared(y: ArrayLike, predicted: ArrayLike) -> float:
+    """Coefficient of determination in log space: 1 − Σ(log y − log ŷ)² / Σ(log y − mean log y)².
+
+    The space every fit in this module minimises in; 1 when y is constant and matched.
+    """
+    log_y = np.log(positive_array("y", y))
+    residual = log_y - np.log(positive_array("predicted", predicted))
     total = np.sum((log_y - log_y.mean()) ** 2)
-    r2 = 1.0 if total == 0 else 1.0 - np.sum(residual**2) / total
-    return PowerLawFit(A=float(np.exp(intercept)), alpha=float(-slope), r2=float(r2))
+    return 1.0 if total == 0 else float(1.0 - np.sum(residual**2) / total)
 
 
 # ------------------------------------------- log-sum-exp models (shared engine)

@@ -12,7 +12,7 @@ from course_utils.chinchilla import efficient_frontier
 from course_utils.datasets import sweep_results
 from course_utils.lab import PRESETS, SyntheticLanguage, TrainSettings, train
 from course_utils.lab.train import run_id
-from course_utils.powerlaw import bootstrap, fit_saturating_power_law
+from course_utils.powerlaw import bootstrap, fit_saturating_power_law, log_r_squared
 from course_utils.results import mean_over_seeds
 
 PRESET = PRESETS["course"]
@@ -79,10 +79,6 @@ def test_loss_decreases_with_parameters_at_a_fixed_large_token_budget(runs):
     assert at.sum() >= 4 and (np.diff(losses) < 0).all()
 
 
-def _r_squared(observed: np.ndarray, predicted: np.ndarray) -> float:
-    return float(1 - np.sum((observed - predicted) ** 2) / np.sum((observed - observed.mean()) ** 2))
-
-
 def test_the_frontier_follows_a_saturating_power_law(frontier):
     """L = E + A·C^(−α), fitted in log space, explains ≥ 95 % of the variance of log L there.
 
@@ -90,7 +86,7 @@ def test_the_frontier_follows_a_saturating_power_law(frontier):
     """
     C, L = frontier
     fit = fit_saturating_power_law(C, L)
-    assert len(C) >= 8 and _r_squared(np.log(L), np.log(fit.predict(C))) >= 0.95
+    assert len(C) >= 8 and log_r_squared(L, fit.predict(C)) >= 0.95
 
 
 def test_a_fit_without_the_largest_budget_predicts_it_within_3_percent(frontier):

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import scipy.special
 
-from course_utils.powerlaw import bootstrap, fit_power_law, fit_saturating_power_law, huber, huber_derivative
+from course_utils.powerlaw import (bootstrap, fit_power_law, fit_saturating_power_law, huber, huber_derivative,
+                                   log_r_squared)
 
 X = np.geomspace(1e6, 1e10, 30)
 
@@ -233,3 +234,10 @@ def test_fits_reject_text(fit):
 def test_bootstrap_rejects_mismatched_rows():
     with pytest.raises(ValueError, match="same number of rows"):
         bootstrap(fit_power_law, X, X[:-1])
+
+
+def test_log_r_squared_is_one_for_a_perfect_fit_and_zero_for_the_mean():
+    """1 − SS_res/SS_tot of log y: predicting y exactly gives 1, predicting its geometric mean 0."""
+    y = np.array([1.0, 10.0, 100.0])
+    assert log_r_squared(y, y) == 1.0
+    assert log_r_squared(y, np.full(3, 10.0)) == pytest.approx(0.0, abs=1e-12)
