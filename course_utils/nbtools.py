@@ -20,10 +20,6 @@ from typing import Iterable
 import nbformat
 from nbformat import NotebookNode
 
-#: Root of a source checkout (the folder holding notebooks/, exercises/, solutions/).
-REPO_ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
-
 #: Metadata keys that carry run-time state and never belong in a committed notebook.
 _VOLATILE_NOTEBOOK_METADATA = ("widgets",)
 _VOLATILE_CELL_METADATA = ("execution", "collapsed", "scrolled")
@@ -162,8 +158,15 @@ def export_html(nb: NotebookNode, path: str | os.PathLike) -> Path:
     return path
 
 
-def lesson_notebooks(folder: str | os.PathLike = NOTEBOOKS_DIR) -> list[Path]:
-    """The lesson notebooks in course order (their names start with a two-digit number)."""
+def lesson_notebooks(folder: str | os.PathLike | None = None) -> list[Path]:
+    """The lesson notebooks in course order (their names start with a two-digit number).
+
+    ``folder`` defaults to the course's ``notebooks/`` (see :mod:`course_utils.course_root`).
+    """
+    if folder is None:
+        from .course_root import find_folder
+
+        folder = find_folder("notebooks")
     return sorted(Path(folder).glob("[0-9][0-9]_*.ipynb"))
 
 
@@ -197,9 +200,16 @@ def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
 
 
 def run_command(command: str, args: argparse.Namespace) -> int:
-    notebooks = args.notebooks or lesson_notebooks()
+    from .course_root import CourseRootError, find_folder
+
+    try:
+        folder = None if args.notebooks else find_folder("notebooks")
+    except CourseRootError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    notebooks = args.notebooks or lesson_notebooks(folder)
     if not notebooks:
-        print(f"error: no lesson notebooks found in {NOTEBOOKS_DIR}", file=sys.stderr)
+        print(f"error: no lesson notebooks found in {folder}", file=sys.stderr)
         return 2
     missing = [str(p) for p in notebooks if not Path(p).is_file()]
     if missing:

@@ -18,11 +18,14 @@ from course_utils.grading import (BadReturn, ExerciseMissing, NotebookProblem, N
 from course_utils.grading.errors import student_error
 from course_utils.grading.extract import extract_cells, read_notebook_json
 from course_utils.grading.plaindata import dumps, loads, to_plain
-from course_utils.grading.plugin import REPO_ROOT, target_notebook
+from course_utils.course_root import find_course_root
+from course_utils.grading.plugin import target_notebook
 from course_utils.grading.proxy import Student
 from course_utils.grading.release import strip_solutions
 from course_utils.grading.report import format_results
 from course_utils.grading.runner import describe_test
+
+REPO_ROOT = find_course_root().path
 
 TINY = Path(__file__).parent / "hostile" / "fixture" / "tiny.ipynb"
 

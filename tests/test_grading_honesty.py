@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.grading.plugin import REPO_ROOT
+from course_utils.course_root import find_course_root
 from course_utils.grading.release import release
 
-SOLUTIONS, EXERCISES, TESTS = REPO_ROOT / "solutions", REPO_ROOT / "exercises", REPO_ROOT / "tests" / "exercises"
+ROOT = find_course_root()
+SOLUTIONS, EXERCISES, TESTS = ROOT.solutions, ROOT.exercises, ROOT.exercise_tests
 
 pytestmark = [
     pytest.mark.skipif(not SOLUTIONS.is_dir(), reason="a workshop copy has no solutions/ to prove tests on"),

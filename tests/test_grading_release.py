@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.grading.plugin import REPO_ROOT
+from course_utils.course_root import find_course_root
 from course_utils.grading.release import BEGIN, END, release, workshop_copy
 from course_utils.grading.workcopy import start
 
+REPO_ROOT = find_course_root().path
 SOLUTIONS = REPO_ROOT / "solutions"
 
 

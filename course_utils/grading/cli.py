@@ -66,7 +66,7 @@ def run_command(command: str, args: argparse.Namespace) -> int:
             from .grade import run_grade
 
             return run_grade(args)
-    except ValueError as exc:
+    except ValueError as exc:  # CourseRootError included
         print(f"error: {exc}", file=sys.stderr)
         return 2
     raise ValueError(f"unknown grading subcommand {command!r}")
@@ -74,9 +74,10 @@ def run_command(command: str, args: argparse.Namespace) -> int:
 
 def _release(args: argparse.Namespace) -> int:
     from .release import release, workshop_copy
-    from .plugin import REPO_ROOT
+    from ..course_root import find_course_root
 
-    written = release(args.solutions or REPO_ROOT / "solutions", args.out or REPO_ROOT / "exercises")
+    root = find_course_root()
+    written = release(args.solutions or root.require("solutions"), args.out or root.exercises)
     for path in written:
         print(f"wrote {path}")
     if args.without_solutions:

@@ -24,18 +24,21 @@ from typing import Any, Iterable, Sequence
 from .child import ENV_CHILD
 from .extract import (EXERCISE_TAG, SETUP_TAG, NotebookProblem, cell_tags, definitions_only,
                       read_notebook_json, top_level_functions)
-from .plugin import REPO_ROOT
 from .proxy import DEFAULT_TIMEOUT
 from .report import format_results
 
-TESTS_DIR = REPO_ROOT / "tests" / "exercises"
 #: environment variables: another folder of test modules; skip checks (fast notebook runs)
 ENV_TESTS, ENV_SKIP = "COURSE_GRADING_TESTS", "COURSE_SKIP_CHECKS"
 
 
 def tests_folder() -> Path:
-    """The folder of ``test_<notebook>.py`` modules ``check`` uses (``$COURSE_GRADING_TESTS``)."""
-    return Path(os.environ.get(ENV_TESTS) or TESTS_DIR)
+    """The folder of ``test_<notebook>.py`` modules ``check`` uses: ``$COURSE_GRADING_TESTS``,
+    else the course root's ``tests/exercises`` (see :mod:`course_utils.course_root`)."""
+    if os.environ.get(ENV_TESTS):
+        return Path(os.environ[ENV_TESTS])
+    from ..course_root import find_folder
+
+    return find_folder("exercise_tests")
 
 
 def test_module_for(stem: str, tests_dir: str | os.PathLike | None = None) -> Path | None:
@@ -148,8 +151,10 @@ def _snapshot(stem: str, names: list[str], namespace: dict, saved: dict | None,
     warnings = []
     if source_nb is None:
         try:
-            source_nb = read_notebook_json(REPO_ROOT / "exercises" / f"{stem}.ipynb")
-        except NotebookProblem:
+            from ..course_root import find_folder
+
+            source_nb = read_notebook_json(find_folder("exercises") / f"{stem}.ipynb")
+        except (NotebookProblem, ValueError):
             source_nb = {"cells": []}
     setup = [cell for cell in source_nb["cells"]
              if cell.get("cell_type") == "code" and SETUP_TAG in cell_tags(cell)]
@@ -198,7 +203,7 @@ def _check_in_kernel(names: list[str] | None, stem: str | None, namespace: dict,
         snapshot, warnings = _snapshot(stem, chosen, namespace, saved, Path(folder))
         out = Path(folder) / "results.json"
         command = [sys.executable, "-m", "course_utils", "check", str(snapshot), "--json", str(out),
-                   "--timeout", f"{timeout:g}"]
+                   "--timeout", f"{timeout:g}", "--tests", str(tests_folder())]
         if names:
             command += [arg for name in names for arg in ("--exercise", name)]
         limit = 60 + timeout * (len(chosen) + 20)
@@ -239,7 +244,12 @@ def check(name: str, *, notebook: str | os.PathLike | None = None,
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"name must be an exercise name such as 'fit_power_law', got {name!r}")
     namespace = sys._getframe(1).f_globals
-    _check_in_kernel([name], notebook_for_exercise(name), namespace, notebook, timeout)
+    try:
+        stem = notebook_for_exercise(name)
+    except ValueError as exc:  # no course folder with the tests (CourseRootError)
+        print(f"check: {exc}")
+        return
+    _check_in_kernel([name], stem, namespace, notebook, timeout)
 
 
 def check_all(*, notebook: str | os.PathLike | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
@@ -250,6 +260,11 @@ def check_all(*, notebook: str | os.PathLike | None = None, timeout: float = DEF
         print(f"check_all() skipped (${ENV_SKIP} is set)")
         return
     namespace = sys._getframe(1).f_globals
+    try:
+        tests_folder()
+    except ValueError as exc:  # no course folder with the tests (CourseRootError)
+        print(f"check_all: {exc}")
+        return
     stem = Path(notebook).stem if notebook else None
     if stem is None:
         session = namespace.get("__session__") or os.environ.get("JPY_SESSION_NAME") or ""

@@ -163,12 +163,16 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
     except OSError as exc:
         raise ValueError(f"out: cannot create {out} ({exc.strerror})") from None
 
-    from .plugin import REPO_ROOT
+    from ..course_root import CourseRootError, find_folder
     from .runner import Job, collect_syllabus, run_isolated
 
     started = time.perf_counter()
     stems = [path.stem.removeprefix("test_") for path in test_files]
-    preload(test_files, [REPO_ROOT / "exercises" / f"{stem}.ipynb" for stem in stems])
+    try:
+        exercises = find_folder("exercises")
+    except CourseRootError:
+        exercises = None  # preloading is an optimisation only
+    preload(test_files, [exercises / f"{stem}.ipynb" for stem in stems] if exercises else [])
     syllabus = {stem: collect_syllabus(path) for stem, path in zip(stems, test_files)}
 
     rows: dict[tuple[str, str], list[dict]] = {}

@@ -16,8 +16,6 @@ import pytest
 
 from .proxy import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Student
 
-#: root of a source checkout (the folder holding solutions/, exercises/ and tests/)
-REPO_ROOT = Path(__file__).resolve().parents[2]
 MARKER = "exercise"
 ENV_TARGET = "COURSE_GRADING_TARGET"
 #: where the grading engine keeps its :class:`~.runner.Session` plugin on the pytest config
@@ -90,7 +88,9 @@ def target_notebook(target: str | os.PathLike | None, stem: str,
     if target == "solutions" and solutions_dir is not None:
         return Path(solutions_dir) / f"{stem}.ipynb"
     if target in ("solutions", "exercises"):
-        return REPO_ROOT / target / f"{stem}.ipynb"
+        from ..course_root import find_course_root
+
+        return find_course_root().folder(target) / f"{stem}.ipynb"
     path = Path(target)
     if path.suffix == ".ipynb" or path.is_file():
         return path

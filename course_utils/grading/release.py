@@ -18,7 +18,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .plugin import REPO_ROOT
+from ..course_root import find_course_root
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -70,10 +70,15 @@ def release_notebook(source: str | os.PathLike, destination: str | os.PathLike) 
     return write_notebook(nb, destination)
 
 
-def release(solutions: str | os.PathLike = REPO_ROOT / "solutions",
-            exercises: str | os.PathLike = REPO_ROOT / "exercises") -> list[Path]:
-    """Write ``exercises/<name>.ipynb`` for every ``solutions/ex*.ipynb``; remove stale ones."""
-    solutions, exercises = Path(solutions), Path(exercises)
+def release(solutions: str | os.PathLike | None = None,
+            exercises: str | os.PathLike | None = None) -> list[Path]:
+    """Write ``exercises/<name>.ipynb`` for every ``solutions/ex*.ipynb``; remove stale ones.
+
+    Both folders default to the course root's (see :mod:`course_utils.course_root`).
+    """
+    root = find_course_root() if solutions is None or exercises is None else None
+    solutions = Path(solutions) if solutions is not None else root.require("solutions")
+    exercises = Path(exercises) if exercises is not None else root.exercises
     sources = sorted(solutions.glob("*.ipynb"))
     if not sources:
         raise ValueError(f"solutions: no notebooks in {solutions}")
@@ -92,13 +97,14 @@ def _tracked_files(root: Path) -> list[Path] | None:
     return [root / name for name in listing.stdout.decode().split("\0") if name]
 
 
-def workshop_copy(destination: str | os.PathLike, root: str | os.PathLike = REPO_ROOT) -> Path:
+def workshop_copy(destination: str | os.PathLike, root: str | os.PathLike | None = None) -> Path:
     """Copy the course to ``destination`` without ``solutions/`` and without solution text.
 
     Notebooks anywhere in the copy pass through :func:`strip_solutions`, so even a
     solution block outside ``solutions/`` does not leak.
     """
-    root, destination = Path(root).resolve(), Path(destination).resolve()
+    root = Path(root).resolve() if root is not None else find_course_root().path
+    destination = Path(destination).resolve()
     if destination == root or root in destination.parents and destination.parts[len(root.parts)] not in _SKIP:
         raise ValueError(f"destination {destination} must lie outside the course folder "
                          f"(or in an ignored folder such as my_work/)")

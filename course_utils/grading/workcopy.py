@@ -11,13 +11,17 @@ import os
 import shutil
 from pathlib import Path
 
-from .plugin import REPO_ROOT
+from ..course_root import find_folder
 
 
 def start(folder: str | os.PathLike = "my_work",
-          exercises: str | os.PathLike = REPO_ROOT / "exercises") -> tuple[list[Path], list[Path]]:
-    """Copy every exercise notebook into ``folder``; return ``(copied, kept)`` paths."""
-    exercises, folder = Path(exercises), Path(folder)
+          exercises: str | os.PathLike | None = None) -> tuple[list[Path], list[Path]]:
+    """Copy every exercise notebook into ``folder``; return ``(copied, kept)`` paths.
+
+    ``exercises`` defaults to the course's ``exercises/`` (see :mod:`course_utils.course_root`).
+    """
+    exercises = Path(exercises) if exercises is not None else find_folder("exercises")
+    folder = Path(folder)
     sources = sorted(exercises.glob("*.ipynb"))
     if not sources:
         raise ValueError(f"exercises: no notebooks in {exercises}")
