@@ -9,4 +9,5 @@ notebook; the default is ``solutions``. The hooks and the fixture live in
 :mod:`course_utils.grading.plugin`.
 """
 
-from course_utils.grading.plugin import pytest_addoption, pytest_configure, student  # noqa: F401
+from course_utils.grading.plugin import (pytest_addoption, pytest_configure, student,  # noqa: F401
+                                         student_seed)

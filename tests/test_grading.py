@@ -308,3 +308,22 @@ def test_without_the_resource_module_the_grader_says_memory_is_not_limited(monke
     path = _notebook(tmp_path, _code("def f():\n    while True:\n        pass", "exercise"))
     with Student(path, expected=["f"], timeout=0.5) as student, pytest.raises(StudentTimeout):
         student.f()
+
+
+def test_student_seed_is_sha256_of_the_folder_name_not_python_hash():
+    """First 8 bytes of SHA-256("ada"), big-endian, computed here by hand: the same number in
+    every process (Python's hash() of a str changes with PYTHONHASHSEED)."""
+    import hashlib
+
+    from course_utils.grading.plugin import student_seed_for
+
+    expected = int.from_bytes(hashlib.sha256(b"ada").digest()[:8], "big")
+    assert student_seed_for("ada") == expected
+    assert student_seed_for("ada") != student_seed_for("alan")
+
+
+def test_exercise_marker_records_hidden_and_refuses_non_booleans():
+    assert exercise("f", hidden=True).kwargs["hidden"] is True
+    assert exercise("f").kwargs["hidden"] is False
+    with pytest.raises(ValueError, match="hidden must be True or False"):
+        exercise("f", hidden="yes")

@@ -8,6 +8,7 @@ module ``test_<stem>.py`` is graded against ``<target>/<stem>.ipynb``, where the
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Any, Callable
@@ -18,11 +19,14 @@ from .proxy import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Student
 
 MARKER = "exercise"
 ENV_TARGET = "COURSE_GRADING_TARGET"
+#: environment variable naming the student whose hidden-test inputs to draw (see ``student_seed``)
+ENV_STUDENT = "COURSE_STUDENT_NAME"
 #: where the grading engine keeps its :class:`~.runner.Session` plugin on the pytest config
 SESSION_KEY: pytest.StashKey = pytest.StashKey()
 
 
-def exercise(name: str, points: float = 1, hint: str = "", timeout: float | None = None) -> Callable:
+def exercise(name: str, points: float = 1, hint: str = "", timeout: float | None = None,
+             hidden: bool = False) -> Callable:
     """Mark a test as checking exercise ``name``, worth ``points``, with a ``hint`` for learners.
 
     Parameters
@@ -35,6 +39,9 @@ def exercise(name: str, points: float = 1, hint: str = "", timeout: float | None
         One friendly sentence shown when the test fails (the test's code never is).
     timeout
         Seconds each call to the learner's function may take (default 10).
+    hidden
+        A hidden test: it lives in ``tests/hidden/`` (never shipped to learners), runs only when
+        an instructor grades, and feedback names it and its points only.
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"exercise name must be a Python identifier, got {name!r}")
@@ -44,7 +51,16 @@ def exercise(name: str, points: float = 1, hint: str = "", timeout: float | None
         raise ValueError(f"hint must be a string, got {type(hint).__name__}")
     if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
-    return pytest.mark.exercise(name=name, points=float(points), hint=hint, timeout=timeout)
+    if not isinstance(hidden, bool):
+        raise ValueError(f"hidden must be True or False, got {hidden!r}")
+    return pytest.mark.exercise(name=name, points=float(points), hint=hint, timeout=timeout, hidden=hidden)
+
+
+def student_seed_for(name: str) -> int:
+    """The seed of a student's own hidden-test inputs: the first 8 bytes of SHA-256 of the
+    student's folder name, big-endian (never Python's ``hash()``, which changes per process)."""
+    digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).digest()
+    return int.from_bytes(digest[:8], "big")
 
 
 def exercise_info(item: pytest.Item) -> dict[str, Any] | None:
@@ -97,9 +113,8 @@ def target_notebook(target: str | os.PathLike | None, stem: str,
     return path / f"{stem}.ipynb"
 
 
-@pytest.fixture(scope="module")
-def student(request: pytest.FixtureRequest):
-    """The learner's functions in the notebook this test module grades (see :class:`Student`)."""
+def _graded_notebook(request: pytest.FixtureRequest) -> tuple[Path, str, str]:
+    """``(notebook, target, stem)`` that the requesting test module grades."""
     config = request.config
     session = config.stash.get(SESSION_KEY, None)
     target = _option(config, "--target") or os.environ.get(ENV_TARGET) or "solutions"
@@ -107,6 +122,26 @@ def student(request: pytest.FixtureRequest):
     notebook = target_notebook(target, stem, getattr(request.module, "SOLUTIONS_DIR", None))
     if session is not None and stem in session.notebooks:
         notebook = Path(session.notebooks[stem])
+    return notebook, target, stem
+
+
+@pytest.fixture(scope="module")
+def student_seed(request: pytest.FixtureRequest) -> int:
+    """Seed of this student's own hidden-test inputs (:func:`student_seed_for`).
+
+    The student is ``$COURSE_STUDENT_NAME`` when set, else the name of the folder holding the
+    graded notebook (``submissions/<student>/…`` when grading a class).
+    """
+    name = os.environ.get(ENV_STUDENT) or _graded_notebook(request)[0].resolve().parent.name
+    return student_seed_for(name)
+
+
+@pytest.fixture(scope="module")
+def student(request: pytest.FixtureRequest):
+    """The learner's functions in the notebook this test module grades (see :class:`Student`)."""
+    config = request.config
+    session = config.stash.get(SESSION_KEY, None)
+    notebook, target, stem = _graded_notebook(request)
     if target == "solutions" and not notebook.parent.is_dir() and not (session and session.notebooks):
         pytest.skip("this copy of the course has no solutions/ folder (a workshop copy); "
                     "use --target to grade your own notebooks")
