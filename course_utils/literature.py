@@ -208,3 +208,128 @@ LLAMA3_RELEASE_DATE = "2024-04-18"
 #: is updated; later snapshots say 3.1x and 3.0x per year, so cite the date.
 EPOCH_2024_DATASET_GROWTH_PER_YEAR = 3.7
 EPOCH_2024_DATASET_GROWTH_DATE = "2024-06-19"
+
+# =====================================================================================
+# Scaling since Chinchilla (lesson 06): test-time compute, mixture of experts, precision,
+# data filtering, downstream prediction, algorithmic progress, hyperparameter laws.
+# Each value was read in the source named beside it; section, table or figure given.
+# =====================================================================================
+
+#: Brown et al. 2024, "Large Language Monkeys: Scaling Inference Compute with Repeated
+#: Sampling", arXiv:2407.21787, abstract: on SWE-bench Lite, DeepSeek-Coder-V2-Instruct
+#: (named DeepSeek-V2-Coder-Instruct in v1) solves 15.9% of issues with one sample and 56%
+#: with 250 samples; the single-sample state of the art was 43%. "Coverage" is the fraction
+#: of problems solved by at least one sample.
+BROWN_2024_SWE_BENCH_LITE = dict(samples=(1, 250), coverage=(0.159, 0.56), single_sample_sota=0.43)
+
+#: Snell, Lee, Xu & Kumar 2024, "Scaling LLM Test-Time Compute Optimally can be More
+#: Effective than Scaling Model Parameters", arXiv:2408.03314, abstract: choosing the
+#: test-time strategy per prompt is "more than 4x" as efficient as best-of-N, and in a
+#: FLOPs-matched comparison test-time compute beats a 14x larger model on problems where
+#: the small model has "somewhat non-trivial success rates".
+SNELL_2024_EFFICIENCY_OVER_BEST_OF_N = 4.0
+SNELL_2024_LARGER_MODEL_FACTOR = 14.0
+
+#: Mixtral 8x7B architecture: Jiang et al. 2024, "Mixtral of Experts", arXiv:2401.04088,
+#: Table 1 (dim 4096, 32 layers, head_dim 128, hidden_dim 14336, 32 heads, 8 kv heads,
+#: vocabulary 32000, 8 experts, top-2). Experts are SwiGLU blocks (three matrices, §2.1);
+#: the released checkpoint has separate input and output embeddings.
+MIXTRAL_8X7B_ARCHITECTURE = dict(n_layer=32, d_model=4096, d_ff=14336, n_heads=32, n_kv_heads=8,
+                                 head_dim=128, vocab_size=32000, n_experts=8, top_k=2,
+                                 tied_embeddings=False)
+#: Published counts: 46.7B total, 12.9B used per token (Mistral AI, "Mixtral of experts",
+#: blog, 11 December 2023); the paper's abstract rounds them to 47B and 13B.
+MIXTRAL_8X7B_PUBLISHED_PARAMS = dict(total=46.7e9, active=12.9e9)
+
+#: DeepSeek-V3 (DeepSeek-AI 2024, arXiv:2412.19437; official README of deepseek-ai/DeepSeek-V3):
+#: 671B total parameters, 37B activated per token, pre-trained on 14.8T tokens; 2.788M H800
+#: GPU-hours for the full training, 2.664M of them for pre-training. (The Hugging Face
+#: checkpoint is 685B: 671B main model plus a 14B multi-token-prediction module.)
+DEEPSEEK_V3 = dict(total_params=671e9, active_params=37e9, tokens=14.8e12,
+                   gpu_hours_total=2.788e6, gpu_hours_pretraining=2.664e6)
+
+#: Kumar et al. 2024, "Scaling Laws for Precision", arXiv:2411.04330 (ICLR 2025), App. K,
+#: Table 2: fitted constants of L = A·N_eff^(-alpha) + B·D^(-alpha) + E (alpha = beta tied)
+#: with N_eff = N·prod_x (1 - exp(-P_x/gamma_x + n_x)) over weights, activations and KV cache
+#: (App. K: each exponential "is really computed with offset" n_x). Fitted on integer-type
+#: quantised training of models up to 1.7B parameters and 26B tokens (abstract).
+KUMAR_2024_FIT = dict(A=4.299e3, alpha=0.4965, B=1.806e4, E=2.7648,
+                      gamma=dict(weights=2.6745, activations=2.2102, kv_cache=0.9578),
+                      offset=dict(weights=0.3037, activations=1.4072, kv_cache=2.4185))
+#: Compute-optimal pretraining precision "around 7-8 bits" when N, D and P are optimised
+#: jointly, independent of compute (Kumar et al. 2024, §4.3.2 and Finding 3). Training
+#: compute scales as C = (6/16)·N·D·P (their eq. 5).
+KUMAR_2024_OPTIMAL_BITS = (7.0, 8.0)
+
+#: Goyal, Maini, Lipton, Raghunathan & Kolter 2024, "Scaling Laws for Data Filtering — Data
+#: Curation cannot be Compute Agnostic", CVPR 2024, arXiv:2404.07177, abstract: LAION kept
+#: about 10% of the crawled data, and a model trained on unfiltered Common Crawl beats one
+#: trained on LAION after 40 or more repetitions.
+GOYAL_2024_LAION_KEPT_FRACTION = 0.10
+GOYAL_2024_REPETITIONS_WHERE_UNFILTERED_WINS = 40
+#: Their fitted utilities b and half-lives tau (in epochs) of four quality buckets of the
+#: DataComp medium pool (12.8M samples each, ranked by T-MARS score, top 0-10% first),
+#: with a = 0.025, irreducible error d = 0.1 and samples counted in units of 100,000: the
+#: authors' repository locuslab/scaling_laws_data_filtering, results/parameter_values.jsonl,
+#: key "tmars_imagenet1k_utility" (ImageNet zero-shot error of CLIP models).
+GOYAL_2024_BUCKETS = (
+    dict(name="top 0-10%", utility=-0.16, half_life=6.7272727272727275),
+    dict(name="top 10-20%", utility=-0.125, half_life=8.545454545454547),
+    dict(name="top 20-30%", utility=-0.1, half_life=5.2727272727272725),
+    dict(name="top 30-40%", utility=-0.085, half_life=2.2727272727272725),
+)
+GOYAL_2024_CONSTANTS = dict(a=0.025, d=0.1, bucket_size=12_800_000, sample_unit=100_000)
+
+#: Gadre et al. 2024, "Language models scale reliably with over-training and on downstream
+#: tasks", arXiv:2403.08540, §4 and Table 1: a loss fit costing 2.4e19 FLOPs predicts the C4
+#: loss of a 1.4B model on 900B tokens and of a 6.9B model on 138B tokens within 0.7%
+#: relative error; a downstream fit costing 2.7e20 FLOPs predicts their 17-task average
+#: top-1 error within 3.6% and 0.05%; without the 1.4B run in the fit the 6.9B error is
+#: 10.64%. Downstream error follows Err(L) = epsilon - k·exp(-gamma·L) (their eq. 5).
+GADRE_2024 = dict(
+    targets={"1.4B, 900B tokens": (1.4e9, 900e9), "6.9B, 138B tokens": (6.9e9, 138e9)},
+    loss_fit_flops=2.4e19, downstream_fit_flops=2.7e20,
+    loss_relative_error={"1.4B, 900B tokens": 0.007, "6.9B, 138B tokens": 0.007},
+    error_relative_error={"1.4B, 900B tokens": 0.036, "6.9B, 138B tokens": 0.0005},
+)
+
+#: Llama Team, AI @ Meta 2024, "The Llama 3 Herd of Models", arXiv:2407.21783, §3.2.1:
+#: optimal training tokens N*(C) = A·C^alpha, "(alpha, A) = (0.53, 0.29)" in the text and
+#: "alpha = 0.537, A = 0.299" in the legend of Figure 3; extrapolated to 3.8e25 FLOPs it
+#: "suggests training a 402B parameter model on 16.55T tokens". IsoFLOP runs spanned 6e18
+#: to 1e22 FLOPs; the ARC-Challenge forecast (Figure 4) chains FLOPs -> normalised NLL of
+#: the correct answer -> accuracy and "extrapolates over four orders of magnitude".
+LLAMA3_TOKEN_FIT_TEXT = dict(alpha=0.53, A=0.29)
+LLAMA3_TOKEN_FIT_FIGURE = dict(alpha=0.537, A=0.299)
+LLAMA3_FLAGSHIP_PLAN = dict(flops=3.8e25, params=402e9, tokens=16.55e12)
+LLAMA3_ISOFLOP_RANGE = (6e18, 1e22)
+
+#: Ho et al. 2024, "Algorithmic progress in language models", arXiv:2403.05812: the compute
+#: needed to reach a fixed performance halves about every 8 months; arXiv v1 abstract gives
+#: a 95% confidence interval of about 5 to 14 months, the NeurIPS 2024 version a 90%
+#: interval of about 2 to 22 months. Data: 200+ evaluations on WikiText and Penn Treebank,
+#: 2012-2023.
+HO_2024_HALVING_MONTHS = 8.0
+HO_2024_HALVING_INTERVAL_ARXIV_95 = (5.0, 14.0)
+HO_2024_HALVING_INTERVAL_NEURIPS_90 = (2.0, 22.0)
+
+#: DeepSeek-AI (Bi et al.) 2024, "DeepSeek LLM", arXiv:2401.02954, §3.1 eq. 1, fitted on
+#: runs of 1e17 to 2e19 FLOPs: eta_opt = 0.3118·C^-0.1250, B_opt = 0.2920·C^0.3271 (B in
+#: tokens); C = M·D with M = 72·n_layer·d_model² + 12·n_layer·d_model·l_seq the
+#: non-embedding FLOPs per token (§3.2, eq. 2).
+DEEPSEEK_LLM_HYPERPARAMETER_LAW = dict(lr_coefficient=0.3118, lr_exponent=-0.1250,
+                                       batch_coefficient=0.2920, batch_exponent=0.3271)
+#: The two models they trained with it: 30 and 95 layers (§2.2), widths 4096 and 8192
+#: (Table 2), sequence length 4096, 2T tokens; batch 2304 and 4608 sequences, peak learning
+#: rate 4.2e-4 and 3.2e-4 (Table 2; also the README of deepseek-ai/DeepSeek-LLM).
+DEEPSEEK_LLM_MODELS = {
+    "7B": dict(n_layer=30, d_model=4096, seq_len=4096, tokens=2e12, batch_sequences=2304, lr=4.2e-4),
+    "67B": dict(n_layer=95, d_model=8192, seq_len=4096, tokens=2e12, batch_sequences=4608, lr=3.2e-4),
+}
+
+#: Yang et al. 2022, "Tensor Programs V: Tuning Large Neural Networks via Zero-Shot
+#: Hyperparameter Transfer", arXiv:2203.03466, abstract: hyperparameters tuned on a 13M
+#: model beat published BERT-large (350M) at a tuning cost of one BERT-large pretraining;
+#: tuned on a 40M model they beat published GPT-3 6.7B at 7% of its pretraining cost.
+YANG_2022_MUTRANSFER = dict(bert_proxy=13e6, bert_target=350e6, gpt3_proxy=40e6, gpt3_target=6.7e9,
+                            gpt3_tuning_cost_fraction=0.07)

@@ -25,6 +25,7 @@ BUDGET_S = {
     "03_scaling_lab": 120,
     "04_chinchilla": 40,
     "05_data_limits": 120,
+    "06_since_chinchilla": 120,
     "07_capstone": 120,
 }
 LESSONS = [ROOT / "notebooks" / f"{name}.ipynb" for name in BUDGET_S]
