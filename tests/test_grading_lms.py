@@ -30,6 +30,7 @@ from course_utils.grading.lms_export import (Assignment, canvas_gradebook_csv, m
 from course_utils.grading.lms_import import (MANIFEST, LMSImportError, import_submissions, parse_canvas_filename,
                                              plan_canvas, plan_moodle, read_manifest, strip_duplicate_suffix)
 from course_utils.grading.roster import RosterError, parse_roster
+from vendor_formats import RESULTS_SCHEMA, canvas_reads
 
 ROOT = find_course_root()
 ROSTER = parse_roster("""folder,name,canvas_id,sis_user_id,sis_login_id,section,email,idnumber
@@ -218,36 +219,13 @@ def test_importing_a_moodle_zip(tmp_path):
 # ------------------------------------------------------------------ Canvas export
 
 
-def _canvas_reads(text: str) -> tuple[list[tuple[str, str | None]], dict[str, str], dict[str, dict[str, str]]]:
-    """Read a gradebook CSV the way Canvas's GradebookImporter does (app/models/gradebook_importer.rb):
-    returns the assignments as (title, id), the Points Possible row, and the scores by student ID."""
-    rows = list(csv.reader(io.StringIO(text)))
-    header = rows[0]
-    assert len(header) > 3 and "Student" in header[0] and "ID" in header[1]          # row_has_student_headers?
-    assert re.search(r"SIS\s+User\s+ID", header[2]) and re.search(r"SIS\s+Login\s+ID", header[3])
-    student_columns = 5                                                              # update_column_count
-    assert "Section" in header[student_columns - 1]                                  # header? (last info column)
-    assignments = []
-    for name in header[student_columns:]:
-        match = re.match(r"\A(.*)\s\((\d+)\)\Z", name)                               # Assignment.title_and_id
-        assignments.append((match.group(1), match.group(2)) if match else (name, None))
-    points, scores = {}, {}
-    for row in rows[1:]:
-        if "Points Possible" in row[0]:                                              # check_for_non_student_row
-            points = dict(zip(header[student_columns:], row[student_columns:]))
-            continue
-        assert row[1].isdigit(), f"row for {row[0]} has no Canvas user ID"
-        scores[row[1]] = dict(zip(header[student_columns:], row[student_columns:]))
-    return assignments, points, scores
-
-
 def test_the_canvas_csv_has_canvas_s_header_and_an_assignment_column_named_title_and_id():
     assignments = [Assignment("ex02_power_laws", "Exercises 2: power laws", "5123"),
                    Assignment("ex07_capstone", "Capstone", "")]
     text = canvas_gradebook_csv(ROWS, ROSTER, assignments)
     assert text.splitlines()[0] == ("Student,ID,SIS User ID,SIS Login ID,Section,"
                                     "Exercises 2: power laws (5123),Capstone")
-    titles, points, scores = _canvas_reads(text)
+    titles, points, scores = canvas_reads(text)
     assert titles == [("Exercises 2: power laws", "5123"), ("Capstone", None)]
     # a new assignment gets its points; an existing one's cell stays blank, keeping Canvas's settings
     assert points == {"Exercises 2: power laws (5123)": "", "Capstone": "6"}
@@ -258,7 +236,7 @@ def test_the_canvas_csv_has_canvas_s_header_and_an_assignment_column_named_title
 
 def test_the_canvas_csv_rescales_to_the_assignment_s_points():
     text = canvas_gradebook_csv(ROWS, ROSTER, [Assignment("ex02_power_laws", "Power laws", "5123", 10.0)])
-    assert _canvas_reads(text)[2]["101"] == {"Power laws (5123)": "5.71"}  # 2 of 3.5 points -> 5.714 of 10
+    assert canvas_reads(text)[2]["101"] == {"Power laws (5123)": "5.71"}  # 2 of 3.5 points -> 5.714 of 10
 
 
 def test_names_that_look_like_formulas_are_escaped_in_the_canvas_csv():
@@ -307,36 +285,6 @@ def test_a_moodle_grade_above_100_is_refused_with_advice():
 
 
 # ------------------------------------------------------------------ Gradescope
-
-
-VISIBILITY = {"enum": ["hidden", "after_due_date", "after_published", "visible"]}
-FORMAT = {"enum": ["text", "html", "simple_format", "md", "ansi"]}
-#: Gradescope's results.json as its specification describes it (docs/specs.md, autograder_samples, 2025)
-RESULTS_SCHEMA = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "score": {"type": "number"},
-        "execution_time": {"type": "integer", "minimum": 0},
-        "output": {"type": "string"},
-        "output_format": FORMAT, "test_output_format": FORMAT, "test_name_format": FORMAT,
-        "visibility": VISIBILITY, "stdout_visibility": VISIBILITY,
-        "extra_data": {"type": "object"},
-        "tests": {"type": "array", "items": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["score", "max_score", "name"],
-            "properties": {
-                "score": {"type": "number"}, "max_score": {"type": "number", "minimum": 0},
-                "status": {"enum": ["passed", "failed"]}, "name": {"type": "string"}, "name_format": FORMAT,
-                "number": {"type": "string"}, "output": {"type": "string"}, "output_format": FORMAT,
-                "tags": {"type": "array", "items": {"type": "string"}}, "visibility": VISIBILITY,
-                "extra_data": {"type": "object"},
-            }}},
-        "leaderboard": {"type": "array"},
-    },
-    "anyOf": [{"required": ["score"]}, {"required": ["tests"]}],
-}
 
 
 def test_gradescope_results_follow_the_specification():
