@@ -394,3 +394,12 @@ def test_run_autograder_grades_a_submission_and_writes_valid_results(tmp_path, w
     assert results["tests"], results["output"]
     assert all(test["status"] == "passed" for test in results["tests"]), results
     assert results["score"] == sum(test["max_score"] for test in results["tests"]) > 0
+
+
+def test_a_path_inside_the_zip_never_decides_where_a_file_lands(tmp_path):
+    download = _canvas_zip(tmp_path / "d.zip", ["../../lovelaceada_101_1_.bashrc", "x/../../lovelaceada_101_2_a.ipynb"])
+    out = tmp_path / "deep" / "submissions"
+    import_submissions(download, out, ROSTER, "canvas")
+    landed = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert landed == ["d.zip", "deep/submissions/.lms_import.csv", "deep/submissions/ada/_.bashrc",
+                      "deep/submissions/ada/a.ipynb"]
