@@ -134,7 +134,9 @@ def canvas_gradebook_csv(rows: Sequence[Mapping], roster: Roster, assignments: S
 
     One row per roster student who has a result in at least one of the assignments (students
     without any are left out, so their Canvas scores stay as they are); a blank cell means
-    no result for that assignment. A ``Points Possible`` row gives the points of assignments
+    no result for that assignment. Canvas compares a blank with the score it holds and may
+    offer to clear it (``no_change_to_value?`` treats blank-versus-score as a change), so
+    export an assignment once all its students have a result, or on its own. A ``Points Possible`` row gives the points of assignments
     without a Canvas id (new ones) and is blank for the others, so existing assignments keep
     their settings.
 
