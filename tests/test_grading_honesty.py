@@ -17,6 +17,7 @@ import pytest
 
 from course_utils.course_root import find_course_root
 from course_utils.grading.release import release
+from course_utils.grading.rubric import exercise_notebooks, is_rubric_only
 
 ROOT = find_course_root()
 SOLUTIONS, EXERCISES, TESTS = ROOT.solutions, ROOT.exercises, ROOT.exercise_tests
@@ -31,11 +32,17 @@ def _stems(folder: Path, pattern: str, prefix: str = "") -> list[str]:
     return sorted(path.stem.removeprefix(prefix) for path in folder.glob(pattern))
 
 
+def _tested_stems(folder: Path) -> list[str]:
+    """Notebooks graded by tests: rubric-only notebooks (marked by a person) are left out."""
+    return [path.stem for path in exercise_notebooks(folder, TESTS)]
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> dict[str, dict[str, list[dict]]]:
     """Results of every exercise test on every solution and every blank exercise notebook."""
     out = tmp_path_factory.mktemp("honesty") / "results.json"
-    command = [sys.executable, "-m", "course_utils", "check", str(SOLUTIONS), str(EXERCISES),
+    command = [sys.executable, "-m", "course_utils", "check",
+               *map(str, exercise_notebooks(SOLUTIONS, TESTS) + exercise_notebooks(EXERCISES, TESTS)),
                "--jobs", "2", "--json", str(out)]
     subprocess.run(command, capture_output=True, check=True, timeout=900)
     raw = json.loads(out.read_text(encoding="utf-8"))
@@ -47,21 +54,29 @@ def graded(tmp_path_factory) -> dict[str, dict[str, list[dict]]]:
 
 
 def test_every_solution_notebook_has_tests_and_every_test_module_a_notebook():
-    assert _stems(SOLUTIONS, "*.ipynb") == _stems(TESTS, "test_*.py", "test_")
+    assert _tested_stems(SOLUTIONS) == _stems(TESTS, "test_*.py", "test_")
+
+
+def test_a_notebook_without_tests_is_marked_by_a_rubric_instead():
+    """The capstone's answers are marked by a person: it carries a rubric, not tests, and
+    that is the only way a solution notebook may go without tests."""
+    untested = [path.stem for path in sorted(SOLUTIONS.glob("*.ipynb")) if path.stem not in _tested_stems(SOLUTIONS)]
+    assert untested == ["ex07_capstone"]
+    assert all(is_rubric_only(SOLUTIONS / f"{stem}.ipynb", TESTS) for stem in untested)
 
 
 def test_every_exercise_test_passes_on_the_solutions(graded):
     failed = [f"{nb}: {r['exercise']} / {r['test']}: {r['message']}"
               for nb, rows in graded["solutions"].items() for r in rows if r["status"] != "passed"]
     assert not failed, "\n".join(failed)
-    assert sorted(graded["solutions"]) == _stems(SOLUTIONS, "*.ipynb")
+    assert sorted(graded["solutions"]) == _tested_stems(SOLUTIONS)
 
 
 def test_every_exercise_test_fails_on_the_blank_exercises(graded):
     passed = [f"{nb}: {r['exercise']} / {r['test']}"
               for nb, rows in graded["exercises"].items() for r in rows if r["status"] == "passed"]
     assert not passed, "tests that pass on a blank notebook prove nothing:\n" + "\n".join(passed)
-    assert sorted(graded["exercises"]) == _stems(SOLUTIONS, "*.ipynb")
+    assert sorted(graded["exercises"]) == _tested_stems(SOLUTIONS)
 
 
 def test_committed_exercises_are_what_release_produces(tmp_path):

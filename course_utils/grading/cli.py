@@ -105,7 +105,9 @@ def _check(args: argparse.Namespace) -> int:
     notebooks = []
     for path in args.notebooks:
         if path.is_dir():
-            notebooks += sorted(path.glob("*.ipynb"))
+            from .rubric import exercise_notebooks
+
+            notebooks += exercise_notebooks(path, args.tests)
         elif path.suffix == ".ipynb":
             notebooks.append(path)
         else:
