@@ -15,7 +15,9 @@ One idea per module:
 ``plotting``              the course's look for log-log plots
 ``widgets``               ipywidgets explorers used in the lessons
 ``grading``               exercises, ``check``, class grading, release builds
-``nbtools``               the one notebook executor and output cleaner
+``nbtools``               the one notebook executor, output cleaner and offline HTML
+``widget_snapshot``       static snapshots of widgets for pages read without a kernel
+``course_root``           where the course's folders are (checkout, started folder, wheel)
 ``doctor``                environment check for the first cell of every notebook
 ========================  =====================================================
 
@@ -28,11 +30,12 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _SUBMODULES = (
     "literature", "powerlaw", "chinchilla", "compute", "trends", "data_limits",
-    "datasets", "results", "lab", "plotting", "widgets", "grading", "nbtools", "doctor",
+    "datasets", "results", "lab", "plotting", "widgets", "grading", "nbtools", "widget_snapshot",
+    "course_root", "doctor",
 )
 
 
