@@ -22,7 +22,7 @@ fi
 # The CPU-only build of PyTorch first: a plain `torch` requirement pulls a multi-GB CUDA build
 # on Linux. Order of sources: a CPU wheel pip can see locally (find-links), PyTorch's CPU
 # index on Linux, PyPI elsewhere (whose macOS and Windows wheels are CPU builds already).
-if ! .venv/bin/python -c 'import torch' 2>/dev/null; then
+if ! .venv/bin/python -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("torch") is None)'; then
     echo "installing PyTorch ${torch_version} (CPU build)"
     if .venv/bin/python -m pip install --quiet --no-index "torch==${torch_version}" 2>/dev/null; then
         :
