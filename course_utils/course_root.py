@@ -15,6 +15,9 @@ held-out data, instructors only). :func:`find_course_root` looks, in this order,
 
 and raises :class:`CourseRootError`, saying what it tried, when none is found. Nothing
 else in the course derives a path from ``__file__``: ask this module.
+
+The public part of a course root (what a learner may see) is :data:`PUBLIC`; the wheel's
+build hook (``setup.py``) copies exactly :func:`public_files` into ``course_utils/_course``.
 """
 
 from __future__ import annotations
@@ -40,6 +43,19 @@ FOLDERS = {
     "exercise_tests": Path("tests") / "exercises",
     "hidden_tests": Path("tests") / "hidden",
 }
+
+
+#: The public course, as (folder, glob) pairs relative to a course root: the lessons, the
+#: exercise notebooks, the public exercise tests (and any data beside them) and the conftest
+#: that registers the grading plugin for them. Never ``solutions/`` or ``tests/hidden/``.
+PUBLIC: tuple[tuple[str, str], ...] = (
+    ("notebooks", "[0-9][0-9]_*.ipynb"),
+    ("exercises", "*.ipynb"),
+    ("tests/exercises", "**/*"),
+    ("tests", "conftest.py"),
+)
+#: path parts that never belong in the public course, wherever they appear
+NEVER_PUBLIC = frozenset({"solutions", "hidden", "__pycache__", ".ipynb_checkpoints"})
 
 
 class CourseRootError(ValueError):
@@ -133,13 +149,30 @@ def started_folder(start: str | os.PathLike | None = None) -> Path | None:
     return None
 
 
+def public_files(root: str | os.PathLike) -> list[Path]:
+    """The files of the public course under ``root`` (:data:`PUBLIC`), relative, sorted.
+
+    Compiled bytecode, notebook checkpoints and anything under a ``solutions`` or ``hidden``
+    folder are left out.
+    """
+    root = Path(root)
+    found = set()
+    for folder, pattern in PUBLIC:
+        for path in (root / folder).glob(pattern):
+            relative = path.relative_to(root)
+            if path.is_file() and not NEVER_PUBLIC & set(relative.parts) and path.suffix != ".pyc":
+                found.add(relative)
+    return sorted(found)
+
+
 def candidates(explicit: str | os.PathLike | None = None, *,
-               cwd: str | os.PathLike | None = None) -> list[CourseRoot]:
+               cwd: str | os.PathLike | None = None, started: bool = True) -> list[CourseRoot]:
     """The course roots to consult, in order.
 
     An explicit folder or ``$SCALING_COURSE_ROOT`` is the only candidate when given (saying
-    where the course is means exactly that); otherwise a started folder, the source checkout
-    and the installed package's copy, those that exist.
+    where the course is means exactly that); otherwise a started folder (unless ``started``
+    is False: ``start`` copies from the course, never from a learner's own folder), the
+    source checkout and the installed package's copy, those that exist.
 
     Raises
     ------
@@ -154,8 +187,8 @@ def candidates(explicit: str | os.PathLike | None = None, *,
             where = "the course root given" if how == "argument" else f"${ENV_ROOT}"
             raise CourseRootError(f"{where} ({value}) is not a folder")
         return [CourseRoot(path, how)]
-    found = [(started_folder(cwd), "started folder"), (source_checkout(), "source checkout"),
-             (bundled_course(), "installed package")]
+    found = [(started_folder(cwd) if started else None, "started folder"),
+             (source_checkout(), "source checkout"), (bundled_course(), "installed package")]
     return [CourseRoot(path, how) for path, how in found if path is not None]
 
 
@@ -189,13 +222,14 @@ def find_course_root(explicit: str | os.PathLike | None = None, *,
 
 
 def find_folder(name: str, explicit: str | os.PathLike | None = None, *,
-                cwd: str | os.PathLike | None = None) -> Path:
+                cwd: str | os.PathLike | None = None, started: bool = True) -> Path:
     """Folder ``name`` (a key of :data:`FOLDERS`) from the first candidate root that has it.
 
     A learner's started folder holds the lessons and exercises; the tests may come from the
-    installed package's copy. Raises :class:`CourseRootError` when no candidate has it.
+    installed package's copy. ``started=False`` skips the started folder (see
+    :func:`candidates`). Raises :class:`CourseRootError` when no candidate has it.
     """
-    found = candidates(explicit, cwd=cwd)
+    found = candidates(explicit, cwd=cwd, started=started)
     for root in found:
         if root.has(name):
             return root.folder(name)

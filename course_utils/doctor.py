@@ -1,8 +1,12 @@
 """Environment check for the first cell of every notebook: ``from course_utils.doctor import doctor; doctor()``.
 
-It reports the Python and package versions, warns about versions older than the course
-needs, checks that the course's data files are installed, and, inside a Jupyter kernel,
-shows a small slider. A kernel cannot see whether the browser draws widgets, so the
+It checks what the *kernel* needs — Python, ipykernel, ipywidgets, numpy, torch and the
+other packages the course imports, and the course's data files — and warns about versions
+older than the course needs. It also reports, as information only, the JupyterLab version
+when JupyterLab is installed beside the kernel, and where the course's folders were found.
+JupyterLab is not required here: on JupyterHub, in VS Code or on Colab the notebook server
+runs elsewhere (``pip install "scaling-laws-course[lab]"`` puts both in one environment, as
+``start.sh`` does on a laptop). Inside a Jupyter kernel it shows a small slider. A kernel cannot see whether the browser draws widgets, so the
 learner checks that by eye: if the slider appears and moves, the lessons' widgets will work.
 
 Versions are read from the installed packages' metadata, so the check never imports
@@ -22,20 +26,28 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata
 
 __all__ = ["doctor", "DoctorReport", "PackageStatus", "MINIMUM_VERSIONS", "MINIMUM_PYTHON", "DATA_FILES",
-           "add_arguments", "run_command"]
+           "INFORMATION_ONLY", "add_arguments", "run_command"]
 
-#: Oldest versions the course supports; keep in step with pyproject.toml (a test checks).
+#: Oldest versions the course supports of what the kernel imports; keep in step with
+#: pyproject.toml's dependencies (a test checks).
 MINIMUM_PYTHON = (3, 10)
 MINIMUM_VERSIONS: dict[str, str] = {
+    "ipykernel": "5.5",
+    "ipywidgets": "8.0",
     "numpy": "1.24",
     "scipy": "1.10",
     "matplotlib": "3.7",
     "torch": "2.1",
-    "ipywidgets": "8.0",
-    "jupyterlab": "4.0",
     "nbformat": "5.9",
     "nbclient": "0.8",
+    "nbconvert": "7.0",
     "tqdm": "4.65",
+    "pytest": "7.4",
+}
+#: Reported when visible, never required: the notebook server may run in another environment.
+INFORMATION_ONLY: dict[str, str] = {
+    "jupyterlab": "the notebook server; not needed beside the kernel when it runs elsewhere "
+                  "(JupyterHub, VS Code, Colab)",
 }
 #: Package data: file name -> what needs it. A missing required file is a problem; a
 #: missing optional one is a note (the lesson computes or trains instead).
@@ -68,6 +80,8 @@ class DoctorReport:
     data_files: dict[str, bool]
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    information: dict[str, str | None] = field(default_factory=dict)
+    course_root: str | None = None
     in_kernel: bool = False
     headless: bool = False
     widget_shown: bool = False
@@ -82,13 +96,17 @@ class DoctorReport:
         return data
 
     def as_text(self) -> str:
-        width = max(len(name) for name in self.packages) + 2
+        width = max(len(name) for name in [*self.packages, *self.information]) + 2
         lines = [f"Python      {self.python} ({self.platform})", f"course_utils {self.course_utils}", ""]
         for status in self.packages.values():
             version = status.version or "not installed"
             need = f"(needs >= {status.minimum})" if status.minimum else ""
             mark = "ok " if status.ok else "!! "
             lines.append(f"  {mark}{status.name:<{width}}{version:<16}{need}")
+        for name, version in self.information.items():
+            lines.append(f"  -- {name:<{width}}{version or 'not in this environment':<16}(information only)")
+        lines.append("")
+        lines.append(f"course folder  {self.course_root or 'none found'}")
         lines.append("")
         for name, present in self.data_files.items():
             lines.append(f"  {'ok ' if present else '-- '}data/{name}{'' if present else '  (missing)'}")
@@ -169,11 +187,29 @@ def check(minimums: dict[str, str] | None = None, data_files: dict[str, tuple[bo
             else:
                 notes.append(message + " It is produced by the scaling lab (python -m course_utils lab).")
 
+    information = {name: _installed_version(name) for name in INFORMATION_ONLY}
+    for name, version in information.items():
+        if version is None:
+            notes.append(f"{name} is not installed beside this kernel: {INFORMATION_ONLY[name]}.")
+
     return DoctorReport(
         python=".".join(map(str, python_version)), platform=platform.platform(terse=True),
         course_utils=__version__, packages=packages, data_files=present, problems=problems, notes=notes,
+        information=information, course_root=_course_root(notes),
         in_kernel=_in_kernel(), headless=os.environ.get(_HEADLESS_VARIABLE, "") == "1",
     )
+
+
+def _course_root(notes: list[str]) -> str | None:
+    """Where the course's folders come from, as ``path (found by)``; a note when nowhere."""
+    from course_utils.course_root import CourseRootError, find_course_root
+
+    try:
+        root = find_course_root()
+    except CourseRootError as exc:
+        notes.append(f"no course folder: {exc}")
+        return None
+    return f"{root.path} ({root.found_by})"
 
 
 def _show_test_widget() -> bool:

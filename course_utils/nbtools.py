@@ -4,6 +4,11 @@ Tests, ``python -m course_utils run-all`` and the grader all execute notebooks t
 :func:`execute_notebook`, and every committed notebook is cleaned with
 :func:`strip_outputs`, so there is exactly one definition of "runs top to bottom" and of
 "stored without outputs".
+
+:func:`export_html` writes pages that need no network: no script, style sheet or font is
+loaded from elsewhere, and each widget (an explorer, a progress bar) is replaced by a static
+snapshot of its first view, drawn from the widget state the executor saved (see
+:mod:`course_utils.widget_snapshot`).
 """
 
 from __future__ import annotations
@@ -19,6 +24,33 @@ from typing import Iterable
 
 import nbformat
 from nbformat import NotebookNode
+
+#: The first code cell of every lesson, verbatim (tests/test_nbtools.py checks each lesson).
+#: Self-contained on purpose: it must run where the course is not installed yet (Colab), so it
+#: installs the course's wheel found beside the notebook only when ``course_utils`` is missing,
+#: and is silent where the course is installed; then it runs :func:`course_utils.doctor.doctor`.
+LESSON_SETUP_CELL = """\
+# Set-up, the same in every lesson. Where the course is installed (your laptop, a hub, Binder)
+# this only checks your environment. Where it is not (Colab), it first installs the course's
+# wheel, uploaded beside this notebook (Colab: the Files panel).
+import importlib.util, subprocess, sys
+from pathlib import Path
+
+if importlib.util.find_spec("course_utils") is None:
+    wheels = sorted(Path.cwd().glob("scaling_laws_course-*.whl"), key=lambda p: p.stat().st_mtime)
+    if not wheels:
+        raise RuntimeError("The course is not installed here: upload its wheel (scaling_laws_course-"
+                           "<version>-py3-none-any.whl) beside this notebook, then run this cell again.")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", str(wheels[-1])], check=True)
+    importlib.invalidate_caches()
+    if "google.colab" in sys.modules:  # Colab draws ipywidgets 8 with its custom widget manager
+        from google.colab import output
+        output.enable_custom_widget_manager()
+
+# Check your environment: Python and package versions, the course's data files, and
+# (in JupyterLab) a slider you can drag to confirm that widgets work in your browser.
+from course_utils.doctor import doctor
+doctor();"""
 
 #: Metadata keys that carry run-time state and never belong in a committed notebook.
 _VOLATILE_NOTEBOOK_METADATA = ("widgets",)
@@ -147,11 +179,39 @@ def execute_notebook(
     return ExecutionResult(nb, time.perf_counter() - start, path)
 
 
-def export_html(nb: NotebookNode, path: str | os.PathLike) -> Path:
-    """Write a readable, self-contained HTML copy of an executed notebook."""
+#: nbconvert's lab template without the blocks that load scripts from a CDN (require.js,
+#: MathJax, mermaid and the widget renderer); widgets are snapshots instead (see export_html).
+_OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+"""
+
+
+def offline_html(nb: NotebookNode) -> str:
+    """An executed notebook as one HTML page that loads nothing from the network.
+
+    Widget outputs become static snapshots of their first view (:func:`.widget_snapshot.snapshot_widgets`,
+    applied to a copy); math in markdown is shown as typed (no MathJax).
+    """
+    import copy
+
+    from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
-    body, _ = HTMLExporter().from_notebook_node(nb)
+    from .widget_snapshot import snapshot_widgets
+
+    page = snapshot_widgets(copy.deepcopy(nb))
+    exporter = HTMLExporter(template_name="lab", template_file="course_offline.html.j2",
+                            extra_loaders=[DictLoader({"course_offline.html.j2": _OFFLINE_TEMPLATE})])
+    body, _ = exporter.from_notebook_node(page)
+    return body
+
+
+def export_html(nb: NotebookNode, path: str | os.PathLike) -> Path:
+    """Write a readable, self-contained HTML copy of an executed notebook (:func:`offline_html`)."""
+    body = offline_html(nb)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(body, encoding="utf-8")

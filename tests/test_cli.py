@@ -35,3 +35,57 @@ def test_the_module_runs_as_a_script():
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
     assert "run-all" in done.stdout
+
+
+def test_version_is_printed_by_the_module(capsys):
+    from course_utils import __version__
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"scaling-laws-course {__version__}"
+
+
+def test_the_console_script_prints_the_same_version():
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "scaling-course"
+    if not script.exists():
+        pytest.skip("the console script is installed by pip install (-e) .")
+    by_script = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60)
+    by_module = subprocess.run([sys.executable, "-m", "course_utils", "--version"],
+                               capture_output=True, text=True, timeout=60)
+    assert by_script.returncode == 0 and by_script.stdout == by_module.stdout != ""
+
+
+def test_the_usage_line_names_both_entry_points(capsys):
+    main([])
+    out = capsys.readouterr().out
+    assert out.startswith("usage: scaling-course <subcommand>")
+    assert "or: python -m course_utils <subcommand>" in out
+
+
+def test_course_root_option_names_a_folder_that_does_not_exist(tmp_path, capsys):
+    assert main(["grade", str(tmp_path), "--out", str(tmp_path / "out"),
+                 "--course-root", str(tmp_path / "nowhere")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+
+
+def test_grade_uses_the_tests_of_the_course_root_it_is_given(tmp_path, capsys, monkeypatch):
+    """``--course-root`` is the only place grade looks: an empty folder has no tests."""
+    from course_utils.course_root import ENV_ROOT
+
+    monkeypatch.setenv(ENV_ROOT, "")  # recorded, so that what main() sets is undone afterwards
+    monkeypatch.delenv(ENV_ROOT)
+    (tmp_path / "submissions" / "ada").mkdir(parents=True)
+    (tmp_path / "course").mkdir()
+    code = main(["grade", str(tmp_path / "submissions"), "--out", str(tmp_path / "out"),
+                 "--course-root", str(tmp_path / "course")])
+    assert code == 2
+    assert f"no tests/exercises/ in the course folders found: {tmp_path / 'course'}" in capsys.readouterr().err
+
+
+def test_course_root_option_is_what_doctor_reports(tmp_path):
+    import json
+
+    done = subprocess.run([sys.executable, "-m", "course_utils", "doctor", "--json", "--course-root", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert json.loads(done.stdout)["course_root"] == f"{tmp_path.resolve()} (environment)"

@@ -98,3 +98,30 @@ def test_no_other_module_derives_paths_from_its_own_file():
                  if path.name != "course_root.py"
                  and re.search(r"(?<!module\.)__file__", path.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def test_public_files_are_lessons_exercises_and_public_tests_only(tmp_path):
+    for name in ("notebooks/00_welcome.ipynb", "notebooks/scratch.ipynb", "notebooks/quick_results.csv",
+                 "exercises/ex01.ipynb", "solutions/ex01.ipynb", "tests/conftest.py", "tests/test_lib.py",
+                 "tests/exercises/test_ex01.py", "tests/exercises/data/public.csv",
+                 "tests/exercises/__pycache__/test_ex01.cpython-311.pyc", "tests/hidden/test_ex01.py",
+                 "tests/hidden/data/held_out.csv", "tests/exercises/hidden/secret.csv"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    assert [p.as_posix() for p in course_root.public_files(tmp_path)] == [
+        "exercises/ex01.ipynb", "notebooks/00_welcome.ipynb", "tests/conftest.py",
+        "tests/exercises/data/public.csv", "tests/exercises/test_ex01.py"]
+
+
+def test_the_checkouts_public_files_hold_no_solution_or_hidden_test():
+    files = course_root.public_files(CHECKOUT)
+    assert {p.parts[0] for p in files} == {"notebooks", "exercises", "tests"}
+    assert not [p for p in files if "solutions" in p.parts or "hidden" in p.parts]
+
+
+def test_start_can_look_past_the_learners_own_folder(tmp_path):
+    """``start`` copies from the course, never from the started folder it is run in."""
+    (tmp_path / MARKER).write_text("{}\n")
+    (tmp_path / "exercises").mkdir()
+    assert find_folder("exercises", cwd=tmp_path) == tmp_path.resolve() / "exercises"
+    assert find_folder("exercises", cwd=tmp_path, started=False) == CHECKOUT / "exercises"

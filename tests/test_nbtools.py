@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
 
 import nbformat
 import pytest
 from nbclient.exceptions import CellExecutionError
 
-from course_utils import nbtools
+from course_utils import nbtools, widgets
+from course_utils.widget_snapshot import WIDGET_STATE, WIDGET_VIEW, snapshot_widgets
 
 
 def _notebook(*sources: str) -> nbformat.NotebookNode:
@@ -82,3 +87,161 @@ def test_run_all_command_writes_an_html_copy(tmp_path, capsys):
     html = (tmp_path / "html" / "00_demo.html").read_text()
     assert "hello course" in html
     assert "00_demo.ipynb" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------ offline HTML (issue 12, item 5)
+
+PNG_1x1 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+
+
+def _model(name: str, **state) -> dict:
+    return {"model_name": f"{name}Model", "model_module": "@jupyter-widgets/controls", "state": state}
+
+
+def _with_widget(state: dict, model_id: str) -> nbformat.NotebookNode:
+    nb = _notebook("explorer()")
+    nb.cells[0].outputs = [nbformat.v4.new_output(
+        "display_data", data={"text/plain": "VBox(...)", WIDGET_VIEW: {"model_id": model_id, "version_major": 2}})]
+    nb.metadata["widgets"] = {WIDGET_STATE: {"state": state, "version_major": 2, "version_minor": 0}}
+    return nb
+
+
+def _explorer_like_state() -> dict:
+    image = _model("Image", format="png", _dom_classes=["cu-plot"])
+    image["buffers"] = [{"path": ["value"], "encoding": "base64", "data": PNG_1x1}]
+    return {
+        "root": _model("VBox", children=["IPY_MODEL_title", "IPY_MODEL_row", "IPY_MODEL_plot"],
+                       _dom_classes=["cu-explorer", "cu-data-limits"]),
+        "title": _model("HTML", value="<b>Data-limits explorer</b>"),
+        "row": _model("HBox", children=["IPY_MODEL_slider", "IPY_MODEL_law"]),
+        "slider": _model("FloatLogSlider", description="budget C", base=10.0, min=16.0, max=28.0, value=5.76e23),
+        "law": _model("Dropdown", description="law", _options_labels=["Hoffmann", "Besiroglu"], index=1),
+        "plot": image,
+    }
+
+
+def test_a_widget_output_becomes_a_static_snapshot_of_its_saved_state():
+    nb = snapshot_widgets(_with_widget(_explorer_like_state(), "root"))
+    data = nb.cells[0].outputs[0].data
+    assert WIDGET_VIEW not in data and "widgets" not in nb.metadata
+    page = data["text/html"]
+    assert f"data:image/png;base64,{PNG_1x1}" in page            # the explorer's plot
+    assert "Data-limits explorer" in page and "cu-data-limits" in page
+    assert "5.76e+23" in page and 'value="23.76' in page       # a log slider: value, and its exponent
+    assert "<option selected>Besiroglu</option>" in page
+    assert "open the notebook in Jupyter" in page
+
+
+def test_a_progress_bar_becomes_a_progress_element_without_the_explorer_note():
+    state = {"bar": _model("HBox", children=["IPY_MODEL_label", "IPY_MODEL_progress"]),
+             "label": _model("HTML", value="sweep: 100%"),
+             "progress": _model("FloatProgress", value=3.0, max=3.0)}
+    page = snapshot_widgets(_with_widget(state, "bar")).cells[0].outputs[0].data["text/html"]
+    assert '<progress value="3.0" max="3.0"' in page and "sweep: 100%" in page
+    assert "open the notebook in Jupyter" not in page
+
+
+def test_an_unknown_widget_is_named_not_dropped():
+    page = snapshot_widgets(_with_widget({"w": _model("ColorPicker", value="#ff0000")}, "w")).cells[0].outputs[0]
+    assert "ColorPicker: interactive in Jupyter only" in page.data["text/html"]
+
+
+def test_a_widget_whose_state_was_not_saved_keeps_its_text_form():
+    nb = _with_widget({}, "missing")
+    data = snapshot_widgets(nb).cells[0].outputs[0].data
+    assert data == {"text/plain": "VBox(...)"}
+
+
+class _Loads(HTMLParser):
+    """Every URL a browser would fetch while showing a page: scripts, style sheets, images,
+    frames, and ``url(...)``/``@import``/``import`` inside style and script elements."""
+
+    ATTRIBUTES = {"script": "src", "link": "href", "img": "src", "iframe": "src", "source": "src",
+                  "embed": "src", "video": "src", "audio": "src", "object": "data"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self._inside: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        value = dict(attrs).get(self.ATTRIBUTES.get(tag, ""), None)
+        if value:
+            self.urls.append(value)
+        self._inside = tag if tag in {"script", "style"} else None
+        for _, text in attrs:
+            if text and "url(" in text:
+                self.handle_data(text)
+
+    def handle_endtag(self, tag):
+        self._inside = None
+
+    def handle_data(self, data):
+        if self._inside == "script":
+            self.urls += re.findall(r"""(?:https?:)?//[^\s'"`)]+""", data)
+        self.urls += re.findall(r"""url\(\s*['"]?([^'")]+)""", data)
+        self.urls += re.findall(r"""@import\s+['"]([^'"]+)""", data)
+
+
+def external_loads(page: str) -> list[str]:
+    parser = _Loads()
+    parser.feed(page)
+    return [url for url in parser.urls if re.match(r"^(https?:)?//", url.strip())]
+
+
+def test_the_load_finder_sees_what_a_browser_would_fetch():
+    page = ('<script src="https://cdn.example/require.js"></script><link rel="stylesheet" href="//fonts.example/a.css">'
+            '<style>@import "https://x.example/b.css"; .a{background:url(http://x.example/c.png)}</style>'
+            '<script>import("https://cdn.example/mermaid.mjs")</script><a href="https://epoch.ai">a link</a>'
+            '<img src="data:image/png;base64,AAAA">')
+    assert len(external_loads(page)) == 5  # the link and the data: image load nothing
+
+
+@pytest.mark.slow
+def test_offline_html_shows_every_explorer_and_progress_bar_and_loads_nothing(tmp_path):
+    """Every explorer of course_utils.widgets, a tqdm bar (the lab's) and the doctor's slider,
+    executed and exported: no network URL, and each widget output shows its first view."""
+    explorers = [name for name in widgets.__all__ if name.endswith("_explorer")]
+    nb = _notebook(*[f"from course_utils.widgets import {name}\n{name}()" for name in explorers],
+                   "from tqdm.auto import tqdm\nfor _ in tqdm(range(3), desc='sweep'):\n    pass",
+                   "import os\nos.environ.pop('COURSE_HEADLESS', None)\n"
+                   "from course_utils.doctor import doctor\ndoctor();")
+    executed = nbtools.execute_notebook(nb, cwd=tmp_path, timeout=120).notebook
+    assert executed.metadata.get("widgets")  # the executor saved the widget state
+    page = nbtools.export_html(executed, tmp_path / "page.html").read_text(encoding="utf-8")
+    assert external_loads(page) == []
+    snapshots = page.split('<div class="cu-widget-snapshot">')[1:]
+    assert len(snapshots) == len(explorers) + 2
+    for name, snapshot in zip(explorers, snapshots):
+        assert "data:image/png;base64," in snapshot, f"{name} shows no plot"
+    assert "<progress" in snapshots[len(explorers)] and "sweep" in snapshots[len(explorers)]
+    assert 'type="range"' in snapshots[-1]  # the doctor's "move me" slider
+
+
+def test_every_explorer_a_lesson_shows_is_one_the_offline_test_covers():
+    used = {name for path in nbtools.lesson_notebooks() for cell in nbtools.read_notebook(path).cells
+            if cell.cell_type == "code" for name in re.findall(r"\b(\w+_explorer)\(", cell.source)}
+    assert used and used <= {name for name in widgets.__all__ if name.endswith("_explorer")}
+
+
+# ------------------------------------------------------- the lessons' first cell (item 4)
+
+
+def test_every_lessons_first_code_cell_is_the_setup_cell():
+    for path in nbtools.lesson_notebooks():
+        first = next(cell for cell in nbtools.read_notebook(path).cells if cell.cell_type == "code")
+        assert first.source == nbtools.LESSON_SETUP_CELL, f"{path.name}: first code cell differs"
+
+
+def test_the_setup_cell_is_silent_where_the_course_is_installed(tmp_path):
+    done = subprocess.run([sys.executable, "-c", nbtools.LESSON_SETUP_CELL], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Python ") and "All set" in done.stdout  # doctor's report, nothing else
+
+
+def test_the_setup_cell_asks_for_the_wheel_where_the_course_is_missing(tmp_path):
+    """``-S``: no site-packages, so no course; and no wheel beside the notebook."""
+    done = subprocess.run([sys.executable, "-S", "-c", nbtools.LESSON_SETUP_CELL], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=60)
+    assert done.returncode != 0 and "upload its wheel" in done.stderr

@@ -1,9 +1,13 @@
-"""The install story: pyproject.toml, environment.yml, README and CI agree with each other."""
+"""The install story: pyproject.toml, environment.yml (+ environment-dev.yml), the scripts,
+README and CI agree with each other, and environment.yml meets repo2docker's rules."""
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,8 +21,23 @@ yaml = pytest.importorskip("yaml")
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: PyPI name -> conda-forge name, where they differ.
-PYPI_TO_CONDA = {"torch": "pytorch"}
+#: PyPI name -> conda-forge name, where they differ. conda-forge's `pytorch` may pull a CUDA
+#: build (`pytorch-cpu` is its CPU-only variant); `matplotlib` there adds a Qt GUI
+#: (`matplotlib-base` is the library); conda-forge's `playwright` is the Node.js tool, and the
+#: Python bindings are `playwright-python`.
+PYPI_TO_CONDA = {"torch": "pytorch-cpu", "matplotlib": "matplotlib-base", "playwright": "playwright-python"}
+#: conda-forge names that look right and are not, with the reason
+WRONG_CONDA_NAMES = {
+    "torch": "PyPI's name; conda-forge's package is pytorch-cpu",
+    "pytorch": "may resolve to a CUDA build; the course wants pytorch-cpu",
+    "playwright": "conda-forge's playwright is the Node.js tool, not the Python bindings (playwright-python)",
+}
+#: repo2docker's pattern for the Python version (repo2docker/buildpacks/conda/__init__.py,
+#: PYTHON_REGEX, applied with re.match to each dependency string); a spec such as
+#: `python>=3.10` does not match, and repo2docker then falls back to its default Python.
+REPO2DOCKER_PYTHON = re.compile(r"python\s*=+\s*([\d\.]*)")
+#: the Python versions repo2docker has lock files for (environment.py-X.Y-linux-64.lock)
+REPO2DOCKER_PYTHONS = {"3.10", "3.11", "3.12", "3.13", "3.14"}
 
 
 def _split_requirement(requirement: str) -> tuple[str, str]:
@@ -31,40 +50,96 @@ def _pyproject() -> dict:
     return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 
-def _pip_requirements() -> dict[str, str]:
+def _requirements(*groups: str) -> dict[str, str]:
+    """PyPI name -> version spec of ``dependencies`` and of the optional groups named."""
     project = _pyproject()["project"]
-    requirements = project["dependencies"] + project["optional-dependencies"]["dev"]
-    return dict(_split_requirement(r) for r in requirements)
+    found = {}
+    for group in groups:
+        listed = project["dependencies"] if group == "dependencies" else project["optional-dependencies"][group]
+        found.update(_split_requirement(r) for r in listed)
+    return found
 
 
-def _conda_requirements() -> dict[str, str]:
-    environment = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+def _environment(name: str) -> dict:
+    return yaml.safe_load((ROOT / name).read_text(encoding="utf-8"))
+
+
+def _conda_requirements(name: str) -> dict[str, str]:
     conda = {}
-    for entry in environment["dependencies"]:
+    for entry in _environment(name)["dependencies"]:
         if isinstance(entry, str):
-            name, spec = _split_requirement(entry)
-            if name not in {"python", "pip"}:
-                conda[name] = spec
+            package, spec = _split_requirement(entry)
+            if package not in {"python", "pip"}:
+                conda[package] = spec
     return conda
 
 
-def test_environment_yml_lists_every_pyproject_dependency_under_its_conda_name():
-    pip = {PYPI_TO_CONDA.get(name, name): spec for name, spec in _pip_requirements().items()}
-    assert _conda_requirements() == pip
+def _as_conda(requirements: dict[str, str]) -> dict[str, str]:
+    return {PYPI_TO_CONDA.get(name, name): spec for name, spec in requirements.items()}
 
 
-def test_environment_yml_uses_conda_forge_and_installs_the_course_with_pip():
-    environment = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+def test_environment_yml_is_what_the_kernel_needs_plus_jupyterlab_under_conda_names():
+    assert _conda_requirements("environment.yml") == _as_conda(_requirements("dependencies", "lab"))
+
+
+def test_environment_dev_yml_adds_exactly_the_development_only_packages():
+    runtime = _as_conda(_requirements("dependencies", "lab"))
+    dev_only = {name: spec for name, spec in _as_conda(_requirements("dev")).items() if name not in runtime}
+    assert _conda_requirements("environment-dev.yml") == dev_only
+    assert not set(dev_only) & set(_conda_requirements("environment.yml"))
+
+
+@pytest.mark.parametrize("name", ["environment.yml", "environment-dev.yml"])
+def test_no_conda_name_is_one_of_the_known_wrong_ones(name):
+    wrong = {package: WRONG_CONDA_NAMES[package] for package in _conda_requirements(name) if package in WRONG_CONDA_NAMES}
+    assert wrong == {}
+
+
+def test_environment_yml_pins_python_in_the_form_repo2docker_reads():
+    """repo2docker takes the first dependency matching its pattern and keeps X.Y; it has
+    environments for 3.10-3.14 only. The pin must also satisfy requires-python."""
+    strings = [entry for entry in _environment("environment.yml")["dependencies"] if isinstance(entry, str)]
+    pins = [m.group(1) for m in map(REPO2DOCKER_PYTHON.match, strings) if m]
+    assert pins, "no python=X.Y pin: repo2docker would use its default Python"
+    assert re.fullmatch(r"3\.\d+", pins[0]) and pins[0] in REPO2DOCKER_PYTHONS
+    assert not [s for s in strings if s.startswith("python") and not REPO2DOCKER_PYTHON.match(s)]
+    minimum = _pyproject()["project"]["requires-python"].removeprefix(">=")
+    assert tuple(map(int, pins[0].split("."))) >= tuple(map(int, minimum.split(".")))
+
+
+def test_environment_yml_is_found_by_repo2docker_and_installs_the_course_from_the_repository():
+    """repo2docker reads environment.yml (not .yaml) at the top or in binder/; a local pip
+    requirement (`-e .`) makes it copy the repository before building the environment."""
+    assert not (ROOT / "environment.yaml").exists() and not (ROOT / "binder").exists()
+    environment = _environment("environment.yml")
     assert environment["channels"] == ["conda-forge"]
     pip_section = [e for e in environment["dependencies"] if isinstance(e, dict)]
     assert pip_section == [{"pip": ["-e ."]}]
 
 
-def test_runtime_dependencies_include_what_the_course_needs():
-    names = {_split_requirement(r)[0] for r in _pyproject()["project"]["dependencies"]}
-    needed = {"jupyterlab", "numpy", "scipy", "matplotlib", "ipywidgets", "torch", "tqdm",
+def test_runtime_dependencies_are_what_the_kernel_needs_and_jupyterlab_is_an_extra():
+    names = set(_requirements("dependencies"))
+    needed = {"numpy", "scipy", "matplotlib", "ipywidgets", "ipykernel", "torch", "tqdm",
               "nbformat", "nbclient", "nbconvert", "pytest"}
-    assert needed <= names
+    assert needed <= names and "jupyterlab" not in names
+    assert "jupyterlab" in _requirements("lab") and "jupyterlab" in _requirements("dev")
+
+
+def test_the_dev_extra_can_build_the_wheel_offline():
+    """tests/test_wheel.py builds with --no-build-isolation: the build requirements must be
+    installed by the dev extra."""
+    build = dict(_split_requirement(r) for r in _pyproject()["build-system"]["requires"])
+    assert set(build) <= set(_requirements("dev"))
+
+
+def test_the_version_is_declared_once_and_cited_alike():
+    from course_utils import __version__
+
+    project = _pyproject()
+    assert "version" not in project["project"] and "version" in project["project"]["dynamic"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "course_utils.__version__"}
+    assert str(yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))["version"]) == __version__
+    assert f"## {__version__}" in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
 
 
 def test_distribution_and_package_names_follow_the_design():
@@ -87,29 +162,51 @@ def _readme_commands(section: str) -> list[str]:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     body = readme.split(f"## {section}", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```(?:bash|sh|console)?\n(.*?)```", body, flags=re.S)
-    return [line.strip() for block in blocks for line in block.splitlines()
-            if line.strip() and not line.strip().startswith("#")]
+    return [line.split("#", 1)[0].strip() for block in blocks for line in block.splitlines()
+            if line.split("#", 1)[0].strip()]
 
 
-def _ci_commands() -> list[str]:
-    lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+def _script_commands(path: str) -> list[str]:
+    lines = (ROOT / path).read_text(encoding="utf-8").splitlines()
     return [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
 
 
-def test_ci_runs_exactly_the_readme_test_command_last():
+def test_the_readme_leads_with_the_two_laptop_commands():
+    assert _readme_commands("Quickstart")[:2] == ["./start.sh", "./test.sh"]
+    for script in ("start.sh", "test.sh", "scripts/setup-venv.sh", ".ci/run"):
+        assert os.access(ROOT / script, os.X_OK), f"{script} is not executable"
+
+
+def test_ci_runs_test_sh_and_test_sh_ends_with_the_readme_test_command():
+    assert _script_commands(".ci/run")[-1] == "bash test.sh"
     readme_test = [c for c in _readme_commands("Quickstart") if shlex.split(c)[0] == "pytest"]
     assert readme_test, "the README Quickstart must show the test command"
-    assert _ci_commands()[-1] == readme_test[-1]
+    assert _script_commands("test.sh")[-1] == readme_test[-1]
 
 
-def test_ci_installs_cpu_torch_before_the_project_as_the_readme_says():
-    ci = _ci_commands()
-    torch_line = next(i for i, c in enumerate(ci) if "torch==2.13.0" in c)
-    project_line = next(i for i, c in enumerate(ci) if '-e ".[dev]"' in c)
-    assert torch_line < project_line
+def test_setup_installs_cpu_torch_before_the_course_as_the_readme_says():
+    setup = (ROOT / "scripts" / "setup-venv.sh").read_text(encoding="utf-8")
+    version = re.search(r'torch_version="([\d.]+)"', setup).group(1)
+    assert setup.index("torch==${torch_version}") < setup.index('pip install --quiet -e ".[${extras}]"')
     readme = _readme_commands("Quickstart")
-    assert any("torch==2.13.0" in c for c in readme)
-    assert any('pip install -e ".[dev]"' in c for c in readme)
+    torch_line = next(i for i, c in enumerate(readme) if f"torch=={version}" in c)
+    course_line = readme.index('pip install -e ".[dev]"')
+    assert torch_line < course_line and "whl/cpu" in readme[torch_line]
+    assert _script_commands("test.sh")[0] == "set -euo pipefail" and "setup-venv.sh dev" in _script_commands("test.sh")[2]
+
+
+def test_start_sh_sets_up_the_lab_extra_and_opens_lesson_00_in_jupyterlab_even_as_root():
+    start = (ROOT / "start.sh").read_text(encoding="utf-8")
+    assert "scripts/setup-venv.sh lab" in start
+    assert re.search(r"exec \.venv/bin/jupyter lab .*notebooks/00_welcome\.ipynb", start)
+    assert re.search(r'if \[ "\$\(id -u\)" = "0" \]; then\s+extra\+=\(--allow-root\)', start)
+    assert (ROOT / "notebooks" / "00_welcome.ipynb").is_file()
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+@pytest.mark.parametrize("script", ["start.sh", "test.sh", "scripts/setup-venv.sh", ".ci/run"])
+def test_the_scripts_parse(script):
+    assert subprocess.run(["bash", "-n", str(ROOT / script)]).returncode == 0
 
 
 def test_every_shipped_data_file_is_attributed():

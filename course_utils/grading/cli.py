@@ -36,7 +36,8 @@ def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
                             help="also write a workshop copy of the course to DIR, with no solutions in it")
     elif command == "start":
         parser.add_argument("--dir", type=Path, default=Path("my_work"),
-                            help="your working folder (default: my_work, which git ignores)")
+                            help="your course folder: the exercises, plus the lessons when it is outside "
+                                 "the course's own folder (default: my_work, which git ignores)")
     elif command == "check":
         parser.add_argument("notebooks", nargs="+", type=Path,
                             help="exercise notebooks (named like ex02_power_laws.ipynb) or folders of them")
@@ -87,14 +88,18 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def _start(args: argparse.Namespace) -> int:
-    from .workcopy import start
+    from .workcopy import start_course
 
-    copied, kept = start(args.dir)
-    for path in copied:
+    report = start_course(args.dir)
+    for path in report.copied:
         print(f"copied  {path}")
-    for path in kept:
+    for path in report.kept:
         print(f"kept    {path} (your existing file is never overwritten)")
-    print(f"Open the notebooks in {args.dir}/ and run check(...) cells for feedback.")
+    if report.course_folder:
+        print(f"Your course folder is {args.dir}/: lessons in {args.dir / 'notebooks'}/ (start with "
+              f"00_welcome.ipynb), your exercises beside them. Open it with: jupyter lab {args.dir}")
+    else:
+        print(f"Open the notebooks in {args.dir}/ and run check(...) cells for feedback.")
     return 0
 
 
