@@ -8,6 +8,7 @@ module ``test_<stem>.py`` is graded against ``<target>/<stem>.ipynb``, where the
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
 from pathlib import Path
@@ -26,7 +27,7 @@ SESSION_KEY: pytest.StashKey = pytest.StashKey()
 
 
 def exercise(name: str, points: float = 1, hint: str = "", timeout: float | None = None,
-             hidden: bool = False) -> Callable:
+             hidden: bool = False, requires_value: bool = False) -> Callable:
     """Mark a test as checking exercise ``name``, worth ``points``, with a ``hint`` for learners.
 
     Parameters
@@ -42,6 +43,10 @@ def exercise(name: str, points: float = 1, hint: str = "", timeout: float | None
     hidden
         A hidden test: it lives in ``tests/hidden/`` (never shipped to learners), runs only when
         an instructor grades, and feedback names it and its points only.
+    requires_value
+        The test only checks that bad input is refused (``pytest.raises``): it earns its
+        points only when a test of the same exercise's result passes, so a function that
+        raises for every input earns nothing (see :func:`.scoring.apply_gates`).
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"exercise name must be a Python identifier, got {name!r}")
@@ -53,7 +58,10 @@ def exercise(name: str, points: float = 1, hint: str = "", timeout: float | None
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     if not isinstance(hidden, bool):
         raise ValueError(f"hidden must be True or False, got {hidden!r}")
-    return pytest.mark.exercise(name=name, points=float(points), hint=hint, timeout=timeout, hidden=hidden)
+    if not isinstance(requires_value, bool):
+        raise ValueError(f"requires_value must be True or False, got {requires_value!r}")
+    return pytest.mark.exercise(name=name, points=float(points), hint=hint, timeout=timeout, hidden=hidden,
+                                requires_value=requires_value)
 
 
 def student_seed_for(name: str) -> int:
@@ -83,7 +91,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "exercise(name, points, hint, timeout): an autograded exercise test")
+        "markers", "exercise(name, points, hint, timeout, hidden, requires_value): an autograded exercise test")
 
 
 def _option(config: pytest.Config, name: str) -> Any:
@@ -113,12 +121,44 @@ def target_notebook(target: str | os.PathLike | None, stem: str,
     return path / f"{stem}.ipynb"
 
 
+def _module_stem(module: Any) -> str | None:
+    """``ex02_power_laws`` for ``tests/exercises/test_ex02_power_laws.py`` (and ``tests/hidden/``)."""
+    path = getattr(module, "__file__", None)
+    return Path(path).stem.removeprefix("test_") if path else None
+
+
+def _literal_blocked(path: Path) -> list[str]:
+    """The ``BLOCKED = [...]`` list of a test module, read without importing it."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "BLOCKED" for t in node.targets):
+            try:
+                return [str(name) for name in ast.literal_eval(node.value)]
+            except ValueError:
+                return []
+    return []
+
+
+def blocked_names(module: Any) -> list[str]:
+    """What the child running a notebook must block for test ``module``: its ``BLOCKED``,
+    and for a hidden test module (``tests/hidden/test_<stem>.py``) also the ``BLOCKED`` of
+    the public one (``tests/exercises/test_<stem>.py``), so both guard the same code."""
+    names = list(getattr(module, "BLOCKED", []))
+    path = Path(getattr(module, "__file__", "") or ".")
+    if path.parent.name == "hidden":
+        names += _literal_blocked(path.parent.parent / "exercises" / path.name)
+    return list(dict.fromkeys(names))
+
+
 def _graded_notebook(request: pytest.FixtureRequest) -> tuple[Path, str, str]:
     """``(notebook, target, stem)`` that the requesting test module grades."""
     config = request.config
     session = config.stash.get(SESSION_KEY, None)
     target = _option(config, "--target") or os.environ.get(ENV_TARGET) or "solutions"
-    stem = Path(request.module.__file__).stem.removeprefix("test_")
+    stem = _module_stem(request.module)
     notebook = target_notebook(target, stem, getattr(request.module, "SOLUTIONS_DIR", None))
     if session is not None and stem in session.notebooks:
         notebook = Path(session.notebooks[stem])
@@ -159,7 +199,7 @@ def student(request: pytest.FixtureRequest):
     proxy = Student(
         notebook,
         expected=[info["name"] for info in infos],
-        blocked=getattr(request.module, "BLOCKED", []),
+        blocked=blocked_names(request.module),
         timeout=timeout,
         timeouts=timeouts,
         memory_mb=getattr(session, "memory_mb", None) or DEFAULT_MEMORY_MB,
