@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+import zlib
 from pathlib import Path
 from typing import Any, Callable
 
@@ -69,6 +70,15 @@ def student_seed_for(name: str) -> int:
     student's folder name, big-endian (never Python's ``hash()``, which changes per process)."""
     digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).digest()
     return int.from_bytes(digest[:8], "big")
+
+
+def student_rng(seed: int, label: str) -> Any:
+    """The random generator of one hidden test: ``numpy.random.default_rng`` seeded with the
+    student's seed and a CRC-32 of ``label`` (the test's own name), so that each test of a
+    student draws its own inputs, the same every time that student is graded."""
+    import numpy as np
+
+    return np.random.default_rng([int(seed), zlib.crc32(label.encode("utf-8"))])
 
 
 def exercise_info(item: pytest.Item) -> dict[str, Any] | None:

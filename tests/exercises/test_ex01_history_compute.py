@@ -12,6 +12,10 @@ import pytest
 from course_utils.grading import exercise
 from course_utils.grading.compare import assert_close, number
 
+#: points of the hidden tests in tests/hidden/test_ex01_history_compute.py, which run when an instructor grades
+#: (check_all() tells learners; tests/test_grading_honesty.py checks the sum)
+HIDDEN_POINTS = 5
+
 BLOCKED = [
     "course_utils.compute.training_flops",
     "course_utils.data_limits.lifetime_flops",  # 6ND + 2N·0 is training_flops

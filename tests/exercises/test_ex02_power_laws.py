@@ -10,6 +10,10 @@ import pytest
 from course_utils.grading import exercise
 from course_utils.grading.compare import assert_close, numbers
 
+#: points of the hidden tests in tests/hidden/test_ex02_power_laws.py, which run when an instructor grades
+#: (check_all() tells learners; tests/test_grading_honesty.py checks the sum)
+HIDDEN_POINTS = 7
+
 BLOCKED = [
     "course_utils.powerlaw.fit_power_law",
     "course_utils.powerlaw.fit_saturating_power_law",

@@ -15,6 +15,10 @@ import pytest
 from course_utils.grading import exercise
 from course_utils.grading.compare import array, assert_all, assert_close, items, number
 
+#: points of the hidden tests in tests/hidden/test_ex03_scaling_lab.py, which run when an instructor grades
+#: (check_all() tells learners; tests/test_grading_honesty.py checks the sum)
+HIDDEN_POINTS = 9
+
 BLOCKED = [
     "course_utils.compute.non_embedding_params",
     "course_utils.compute.total_params",

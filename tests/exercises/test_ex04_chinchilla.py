@@ -14,6 +14,10 @@ import pytest
 from course_utils.grading import exercise
 from course_utils.grading.compare import assert_close, fields, numbers
 
+#: points of the hidden tests in tests/hidden/test_ex04_chinchilla.py, which run when an instructor grades
+#: (check_all() tells learners; tests/test_grading_honesty.py checks the sum)
+HIDDEN_POINTS = 6
+
 BLOCKED = [
     "course_utils.chinchilla.ChinchillaLaw.loss",
     "course_utils.chinchilla.ChinchillaLaw.compute_optimal",

@@ -13,6 +13,10 @@ import pytest
 from course_utils.grading import exercise
 from course_utils.grading.compare import assert_close, number, numbers
 
+#: points of the hidden tests in tests/hidden/test_ex05_data_limits.py, which run when an instructor grades
+#: (check_all() tells learners; tests/test_grading_honesty.py checks the sum)
+HIDDEN_POINTS = 7
+
 BLOCKED = [
     "course_utils.data_limits.effective_data",
     "course_utils.data_limits.repeated_data_value",
