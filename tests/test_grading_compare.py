@@ -53,7 +53,8 @@ def test_a_result_that_is_not_numbers_never_passes(got, kind):
 
 
 def test_a_tuple_result_must_have_as_many_numbers_as_expected():
-    assert _message(np.array([]), (1.0, 2.0)) == "your result should be 2 values (a tuple), but is an empty array (shape (0,))"
+    assert _message(np.array([]), (1.0, 2.0)) == \
+        "your result should be 2 values (a tuple), but is an empty array (shape (0,))"
     assert "should be 2 values" in _message((1.0,), (1.0, 2.0))
     assert _message((1.0, np.array([])), (1.0, 2.0), rtol=1e-9) == \
         "item 2 of your result should be a single number, but is an empty array (shape (0,))"
