@@ -34,7 +34,7 @@ from course_utils.grading.release import release
 
 ROOT = find_course_root()
 SOLUTIONS, EXERCISES, TESTS = ROOT.solutions, ROOT.exercises, ROOT.exercise_tests
-HIDDEN = ROOT.path / "tests" / "hidden"
+HIDDEN = ROOT.hidden_tests
 SEEDS = 50  # students whose hidden inputs the reference solutions must pass
 DEGENERATE_SHARE = 0.05  # the most a degenerate student may score
 
