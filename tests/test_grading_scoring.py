@@ -3,7 +3,7 @@ when a value test of the same exercise passed (issue 10, item 4)."""
 
 from __future__ import annotations
 
-from course_utils.grading.scoring import GATED, apply_gates
+from course_utils.grading.scoring import GATED, apply_gates, hidden_points_note, literal_constant
 
 
 def _row(exercise, test, status, points=1.0, requires_value=False, **extra):
@@ -51,3 +51,27 @@ def test_gates_are_pure():
 def test_rows_without_the_mark_are_copied_unchanged():
     rows = [{"exercise": "f", "test": "t", "status": "passed", "points": 2.0, "max_points": 2.0}]
     assert apply_gates(rows) == rows
+
+
+# ------------------------------------------------------------- hidden points
+
+
+def test_check_all_announces_the_hidden_points_a_public_module_states(tmp_path):
+    module = tmp_path / "test_ex09_demo.py"
+    module.write_text("BLOCKED = []\nHIDDEN_POINTS = 7\n")
+    assert hidden_points_note(module) == ("Hidden tests worth 7 more points run when your instructor grades: "
+                                          "the same behaviours, checked on inputs of your own.")
+
+
+def test_no_hidden_points_no_announcement(tmp_path):
+    module = tmp_path / "test_ex09_demo.py"
+    module.write_text("BLOCKED = []\n")
+    assert hidden_points_note(module) == "" and hidden_points_note(None) == ""
+    assert hidden_points_note(tmp_path / "missing.py") == ""
+
+
+def test_constants_are_read_without_running_the_module(tmp_path):
+    module = tmp_path / "test_ex09_demo.py"
+    module.write_text("raise SystemExit('never run')\nBLOCKED = ['m.f', 'm.g(seed=7)']\nLATER = len(BLOCKED)\n")
+    assert literal_constant(module, "BLOCKED") == ["m.f", "m.g(seed=7)"]
+    assert literal_constant(module, "LATER", "not a literal") == "not a literal"

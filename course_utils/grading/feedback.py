@@ -26,7 +26,7 @@ from .extract import (EXERCISE_TAG, SETUP_TAG, NotebookProblem, cell_tags, defin
                       read_notebook_json, top_level_functions)
 from .proxy import DEFAULT_TIMEOUT
 from .report import format_results
-from .scoring import apply_gates
+from .scoring import apply_gates, hidden_points_note
 
 #: environment variables: another folder of test modules; skip checks (fast notebook runs)
 ENV_TESTS, ENV_SKIP = "COURSE_GRADING_TESTS", "COURSE_SKIP_CHECKS"
@@ -222,6 +222,8 @@ def _check_in_kernel(names: list[str] | None, stem: str | None, namespace: dict,
     if saved_path is None:
         notes.append("could not find the saved notebook to compare with (pass notebook=...)")
     print(format_results(results, notes, total=names is None))
+    if names is None and (note := hidden_points_note(test_module_for(stem))):  # check_all(): hidden points
+        print(note)
 
 
 def check(name: str, *, notebook: str | os.PathLike | None = None,

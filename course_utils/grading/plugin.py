@@ -8,7 +8,6 @@ module ``test_<stem>.py`` is graded against ``<target>/<stem>.ipynb``, where the
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import os
 import zlib
@@ -18,6 +17,7 @@ from typing import Any, Callable
 import pytest
 
 from .proxy import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Student
+from .scoring import literal_constant
 
 MARKER = "exercise"
 ENV_TARGET = "COURSE_GRADING_TARGET"
@@ -137,21 +137,6 @@ def _module_stem(module: Any) -> str | None:
     return Path(path).stem.removeprefix("test_") if path else None
 
 
-def _literal_blocked(path: Path) -> list[str]:
-    """The ``BLOCKED = [...]`` list of a test module, read without importing it."""
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
-        return []
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "BLOCKED" for t in node.targets):
-            try:
-                return [str(name) for name in ast.literal_eval(node.value)]
-            except ValueError:
-                return []
-    return []
-
-
 def blocked_names(module: Any) -> list[str]:
     """What the child running a notebook must block for test ``module``: its ``BLOCKED``,
     and for a hidden test module (``tests/hidden/test_<stem>.py``) also the ``BLOCKED`` of
@@ -159,7 +144,7 @@ def blocked_names(module: Any) -> list[str]:
     names = list(getattr(module, "BLOCKED", []))
     path = Path(getattr(module, "__file__", "") or ".")
     if path.parent.name == "hidden":
-        names += _literal_blocked(path.parent.parent / "exercises" / path.name)
+        names += [str(name) for name in literal_constant(path.parent.parent / "exercises" / path.name, "BLOCKED", [])]
     return list(dict.fromkeys(names))
 
 
