@@ -69,6 +69,49 @@ def test_wrapped_and_copied_functions_are_blocked_too(tmp_path):
                 getattr(student, name)(1e9, 2e10)
 
 
+def test_a_cached_or_decorated_function_is_blocked_with_its_cache(tmp_path, monkeypatch):
+    """A blocked name may be a wrapper (``functools.lru_cache``, ``functools.wraps``): the
+    function inside is blocked, and answers the cache already holds are forgotten."""
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "reference_demo.py").write_text(textwrap.dedent("""
+        import functools
+
+        @functools.lru_cache(maxsize=None)
+        def cached(x):
+            return 2 * x
+
+        def _logged(function):
+            @functools.wraps(function)
+            def wrapper(*args):
+                return function(*args)
+            return wrapper
+
+        @_logged
+        def decorated(x):
+            return 3 * x
+
+        ANSWER = cached(21)  # computed at import: in the cache before blocking
+    """))
+    monkeypatch.syspath_prepend(str(library))  # the child inherits sys.path
+    source = """
+        import reference_demo
+        def via_cache(x):
+            return reference_demo.cached(x)
+        def via_inner(x):
+            return reference_demo.cached.__wrapped__(x)
+        def via_decorated(x):
+            return reference_demo.decorated(x)
+        def via_decorated_inner(x):
+            return reference_demo.decorated.__wrapped__(x)
+    """
+    names = ["via_cache", "via_inner", "via_decorated", "via_decorated_inner"]
+    with _student(tmp_path, source, ["reference_demo.cached", "reference_demo.decorated"], names) as student:
+        for name in names:
+            with pytest.raises(ImportError, match=NOT_AVAILABLE):
+                getattr(student, name)(21)
+
+
 def test_course_functions_that_call_a_blocked_one_fail_too(tmp_path):
     """Private helpers and unblocked wrappers: today only the immediate caller is checked,
     so ``powerlaw._rho`` (which calls ``huber``) and ``repeated_data_value`` (which calls

@@ -71,16 +71,19 @@ def _exercise_tests(path: Path, module=None) -> list[tuple[object, dict]]:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> dict[str, dict[str, list[dict]]]:
-    """Results of every exercise test on every solution and every blank exercise notebook."""
+    """Results of every exercise test on every solution and every blank exercise notebook
+    (and, under "notes", the grader's notes on each solution notebook)."""
     out = tmp_path_factory.mktemp("honesty") / "results.json"
     command = [sys.executable, "-m", "course_utils", "check", str(SOLUTIONS), str(EXERCISES),
                "--jobs", "2", "--json", str(out)]
     subprocess.run(command, capture_output=True, check=True, timeout=900)
     raw = json.loads(out.read_text(encoding="utf-8"))
-    results: dict[str, dict[str, list[dict]]] = {"solutions": {}, "exercises": {}}
+    results: dict[str, dict[str, list]] = {"solutions": {}, "exercises": {}, "notes": {}}
     for path, (rows, notes) in raw.items():
         assert rows, f"{path}: no test ran ({notes})"
         results[Path(path).parent.name][Path(path).stem] = rows
+        if Path(path).parent.name == "solutions":
+            results["notes"][Path(path).stem] = notes
     return results
 
 
@@ -93,6 +96,12 @@ def test_every_exercise_test_passes_on_the_solutions(graded):
               for nb, rows in graded["solutions"].items() for r in rows if r["status"] != "passed"]
     assert not failed, "\n".join(failed)
     assert sorted(graded["solutions"]) == _stems(SOLUTIONS, "*.ipynb")
+
+
+def test_the_setup_cells_run_cleanly_while_the_references_are_blocked(graded):
+    """Blocking removes the reference code from the grading process; the notebooks' own
+    setup cells (ex04's synthetic_isoflop_data(seed=7) needs blocked code) must still run."""
+    assert graded["notes"] == {stem: [] for stem in _stems(SOLUTIONS, "*.ipynb")}
 
 
 def test_every_exercise_test_fails_on_the_blank_exercises(graded):
