@@ -4,8 +4,6 @@ Each test checks one behaviour of the learner's function; expected values come f
 published table (cited) or are computed here from first principles.
 """
 
-import math
-
 import numpy as np
 import pytest
 

@@ -6,8 +6,6 @@ Besiroglu et al. 2024 Table 1). Expected optima are recomputed from eq. 4 of Hof
 al. (independently of the course library); synthetic data are generated here.
 """
 
-import math
-
 import numpy as np
 import pytest
 
