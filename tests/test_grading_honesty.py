@@ -133,6 +133,46 @@ def test_hidden_tests_are_marked_hidden_and_hidden_points_are_announced_right():
         assert getattr(public, "HIDDEN_POINTS", None) == sum(info["points"] for _, info in tests), path.name
 
 
+class _Recorder:
+    """A stand-in for the ``student`` proxy: answers with the reference solution (run here)
+    and records every call's arguments, as bytes, to compare the inputs tests use."""
+
+    def __init__(self, notebook: Path) -> None:
+        self.calls: set[bytes] = set()
+        self.namespace: dict = {"__name__": "__reference__"}
+        for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+            tags = cell.get("metadata", {}).get("tags", [])
+            if cell["cell_type"] == "code" and ("setup" in tags or "exercise" in tags):
+                exec("".join(cell["source"]), self.namespace)
+
+    def __getattr__(self, name: str):
+        import pickle
+
+        from course_utils.grading.plaindata import to_plain
+
+        def call(*args, **kwargs):
+            self.calls.add(pickle.dumps((name, to_plain(args), to_plain(kwargs))))
+            return to_plain(self.namespace[name](*args, **kwargs))
+
+        return call
+
+
+@pytest.mark.parametrize("stem", _stems(HIDDEN, "test_*.py", "test_"))
+def test_hidden_inputs_differ_per_student_and_from_every_public_case(stem):
+    """So a table of answers to the public cases, or to a classmate's hidden cases, earns
+    nothing: no hidden call repeats a public test's call or another student's."""
+    def calls(path: Path, *seed: int) -> set[bytes]:
+        recorder = _Recorder(SOLUTIONS / f"{stem}.ipynb")
+        for test, _info in _exercise_tests(path):
+            test(recorder, *seed)
+        return recorder.calls
+
+    public = calls(TESTS / f"test_{stem}.py")
+    ada, alan = (calls(HIDDEN / f"test_{stem}.py", student_seed_for(name)) for name in ("ada", "alan"))
+    assert public and ada and alan
+    assert not ada & public and not ada & alan
+
+
 def _serve_seeds(stem: str, notebook: Path, seeds: list[int]) -> list[str]:
     """Call every hidden test of ``stem`` once per seed on ``notebook``, one child process."""
     from course_utils.grading.proxy import Student
