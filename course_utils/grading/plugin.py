@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 import pytest
 
+from ..course_root import FOLDERS
 from .proxy import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Student
 from .scoring import literal_constant
 
@@ -131,10 +132,9 @@ def target_notebook(target: str | os.PathLike | None, stem: str,
     return path / f"{stem}.ipynb"
 
 
-def _module_stem(module: Any) -> str | None:
+def _module_stem(module: Any) -> str:
     """``ex02_power_laws`` for ``tests/exercises/test_ex02_power_laws.py`` (and ``tests/hidden/``)."""
-    path = getattr(module, "__file__", None)
-    return Path(path).stem.removeprefix("test_") if path else None
+    return Path(module.__file__).stem.removeprefix("test_")
 
 
 def blocked_names(module: Any) -> list[str]:
@@ -142,9 +142,11 @@ def blocked_names(module: Any) -> list[str]:
     and for a hidden test module (``tests/hidden/test_<stem>.py``) also the ``BLOCKED`` of
     the public one (``tests/exercises/test_<stem>.py``), so both guard the same code."""
     names = list(getattr(module, "BLOCKED", []))
-    path = Path(getattr(module, "__file__", "") or ".")
-    if path.parent.name == "hidden":
-        names += [str(name) for name in literal_constant(path.parent.parent / "exercises" / path.name, "BLOCKED", [])]
+    path = Path(module.__file__)
+    hidden, public = FOLDERS["hidden_tests"].parts, FOLDERS["exercise_tests"]
+    if path.parent.parts[-len(hidden):] == hidden:
+        root = path.parent.parents[len(hidden) - 1]
+        names += [str(name) for name in literal_constant(root / public / path.name, "BLOCKED", [])]
     return list(dict.fromkeys(names))
 
 
