@@ -1,13 +1,26 @@
-"""The exercise tests are honest: 100% on solutions/, 0% on the untouched exercises/.
+"""The exercise tests are honest: 100% on solutions/, 0% on the untouched exercises/, and
+nothing for a student who answers without working (issue 10, items 3 and 4).
+
+* The public tests run through the grading engine, one ``python -m course_utils check``
+  subprocess for both targets.
+* The hidden tests (``tests/hidden/``) pass on the reference solutions for 50 students'
+  seeds and fail on the blank exercises: one child process per notebook serves every
+  seed's calls (the test functions are called directly, with ``student_seed`` as argument).
+* Degenerate students, generated from the solution notebooks, score at most 5% of all the
+  points (public and hidden, with the ``requires_value`` gate): every function returns
+  ``np.array([])``; every function raises ``ValueError``; every function returns its
+  first argument.
 
 Also: every solution notebook runs top to bottom, each has a test module (and each test
-module a notebook), and the committed exercises/ is exactly what ``release`` produces.
-The exercise tests run through the grading engine, one ``python -m course_utils check``
-subprocess for both targets. A workshop copy (no solutions/) skips this module.
+module a notebook), every exercise has a hidden test, ``HIDDEN_POINTS`` is right, and the
+committed exercises/ is exactly what ``release`` produces. A workshop copy (no solutions/)
+skips this module.
 """
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import json
 import subprocess
 import sys
@@ -16,11 +29,15 @@ from pathlib import Path
 import pytest
 
 from course_utils.course_root import find_course_root
+from course_utils.grading.plugin import MARKER, blocked_names, student_seed_for
 from course_utils.grading.release import release
 from course_utils.grading.rubric import exercise_notebooks, is_rubric_only
 
 ROOT = find_course_root()
 SOLUTIONS, EXERCISES, TESTS = ROOT.solutions, ROOT.exercises, ROOT.exercise_tests
+HIDDEN = ROOT.hidden_tests
+SEEDS = 50  # students whose hidden inputs the reference solutions must pass
+DEGENERATE_SHARE = 0.05  # the most a degenerate student may score
 
 pytestmark = [
     pytest.mark.skipif(not SOLUTIONS.is_dir(), reason="a workshop copy has no solutions/ to prove tests on"),
@@ -37,19 +54,43 @@ def _tested_stems(folder: Path) -> list[str]:
     return [path.stem for path in exercise_notebooks(folder, TESTS)]
 
 
+def _import(path: Path):
+    spec = importlib.util.spec_from_file_location(f"_honesty_{path.parent.name}_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _exercise_tests(path: Path, module=None) -> list[tuple[object, dict]]:
+    """``(function, marker kwargs)`` of every exercise test in the module at ``path``."""
+    module = module or _import(path)
+    found = []
+    for name, value in vars(module).items():
+        marks = [mark for mark in getattr(value, "pytestmark", []) if mark.name == MARKER]
+        if name.startswith("test_") and marks:
+            found.append((value, dict(marks[0].kwargs)))
+    return found
+
+
+# ------------------------------------------------------------------ public tests
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> dict[str, dict[str, list[dict]]]:
-    """Results of every exercise test on every solution and every blank exercise notebook."""
+    """Results of every exercise test on every solution and every blank exercise notebook
+    (and, under "notes", the grader's notes on each solution notebook)."""
     out = tmp_path_factory.mktemp("honesty") / "results.json"
     command = [sys.executable, "-m", "course_utils", "check",
                *map(str, exercise_notebooks(SOLUTIONS, TESTS) + exercise_notebooks(EXERCISES, TESTS)),
                "--jobs", "2", "--json", str(out)]
     subprocess.run(command, capture_output=True, check=True, timeout=900)
     raw = json.loads(out.read_text(encoding="utf-8"))
-    results: dict[str, dict[str, list[dict]]] = {"solutions": {}, "exercises": {}}
+    results: dict[str, dict[str, list]] = {"solutions": {}, "exercises": {}, "notes": {}}
     for path, (rows, notes) in raw.items():
         assert rows, f"{path}: no test ran ({notes})"
         results[Path(path).parent.name][Path(path).stem] = rows
+        if Path(path).parent.name == "solutions":
+            results["notes"][Path(path).stem] = notes
     return results
 
 
@@ -72,11 +113,195 @@ def test_every_exercise_test_passes_on_the_solutions(graded):
     assert sorted(graded["solutions"]) == _tested_stems(SOLUTIONS)
 
 
+def test_the_setup_cells_run_cleanly_while_the_references_are_blocked(graded):
+    """Blocking removes the reference code from the grading process; the notebooks' own
+    setup cells (ex04's synthetic_isoflop_data(seed=7) needs blocked code) must still run."""
+    assert graded["notes"] == {stem: [] for stem in _tested_stems(SOLUTIONS)}
+
+
 def test_every_exercise_test_fails_on_the_blank_exercises(graded):
     passed = [f"{nb}: {r['exercise']} / {r['test']}"
               for nb, rows in graded["exercises"].items() for r in rows if r["status"] == "passed"]
     assert not passed, "tests that pass on a blank notebook prove nothing:\n" + "\n".join(passed)
     assert sorted(graded["exercises"]) == _tested_stems(SOLUTIONS)
+
+
+# ------------------------------------------------------------------ hidden tests
+
+
+def test_every_exercise_has_a_hidden_test():
+    missing = []
+    for stem in _stems(TESTS, "test_*.py", "test_"):
+        public = {info["name"] for _, info in _exercise_tests(TESTS / f"test_{stem}.py")}
+        hidden_path = HIDDEN / f"test_{stem}.py"
+        hidden = {info["name"] for _, info in _exercise_tests(hidden_path)} if hidden_path.is_file() else set()
+        missing += [f"{stem}: {name}" for name in sorted(public - hidden)]
+    assert not missing, "exercises without a hidden test:\n" + "\n".join(missing)
+
+
+def test_hidden_tests_are_marked_hidden_and_hidden_points_are_announced_right():
+    """check_all() tells learners ``HIDDEN_POINTS`` of the public module: it must be the sum."""
+    for path in sorted(HIDDEN.glob("test_*.py")):
+        tests = _exercise_tests(path)
+        assert tests and all(info["hidden"] for _, info in tests), f"{path.name}: every test must be hidden=True"
+        public = _import(TESTS / path.name)
+        assert getattr(public, "HIDDEN_POINTS", None) == sum(info["points"] for _, info in tests), path.name
+
+
+class _Recorder:
+    """A stand-in for the ``student`` proxy: answers with the reference solution (run here)
+    and records every call's arguments, as bytes, to compare the inputs tests use."""
+
+    def __init__(self, notebook: Path) -> None:
+        self.calls: set[bytes] = set()
+        self.namespace: dict = {"__name__": "__reference__"}
+        for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+            tags = cell.get("metadata", {}).get("tags", [])
+            if cell["cell_type"] == "code" and ("setup" in tags or "exercise" in tags):
+                exec("".join(cell["source"]), self.namespace)
+
+    def __getattr__(self, name: str):
+        import pickle
+
+        from course_utils.grading.plaindata import to_plain
+
+        def call(*args, **kwargs):
+            self.calls.add(pickle.dumps((name, to_plain(args), to_plain(kwargs))))
+            return to_plain(self.namespace[name](*args, **kwargs))
+
+        return call
+
+
+@pytest.mark.parametrize("stem", _stems(HIDDEN, "test_*.py", "test_"))
+def test_hidden_inputs_differ_per_student_and_from_every_public_case(stem):
+    """So a table of answers to the public cases, or to a classmate's hidden cases, earns
+    nothing: no hidden call repeats a public test's call or another student's."""
+    def calls(path: Path, *seed: int) -> set[bytes]:
+        recorder = _Recorder(SOLUTIONS / f"{stem}.ipynb")
+        for test, _info in _exercise_tests(path):
+            test(recorder, *seed)
+        return recorder.calls
+
+    public = calls(TESTS / f"test_{stem}.py")
+    ada, alan = (calls(HIDDEN / f"test_{stem}.py", student_seed_for(name)) for name in ("ada", "alan"))
+    assert public and ada and alan
+    assert not ada & public and not ada & alan
+
+
+def _serve_seeds(stem: str, notebook: Path, seeds: list[int]) -> list[str]:
+    """Call every hidden test of ``stem`` once per seed on ``notebook``, one child process."""
+    from course_utils.grading.proxy import Student
+
+    path = HIDDEN / f"test_{stem}.py"
+    module = _import(path)
+    tests = _exercise_tests(path, module)
+    timeouts = {info["name"]: info["timeout"] for _, info in tests if info.get("timeout")}
+    failures = []
+    with Student(notebook, expected=[info["name"] for _, info in tests], blocked=blocked_names(module),
+                 timeouts=timeouts) as student:
+        for seed in seeds:
+            for test, _info in tests:
+                try:
+                    test(student, seed)
+                except Exception as exc:  # AssertionError, or whatever the learner's code raised
+                    failures.append(f"{stem} seed {seed}: {test.__name__}: {type(exc).__name__}: {exc}")
+    return failures
+
+
+def _serve_all(folder: Path, seeds: list[int]) -> dict[str, list[str]]:
+    """``{stem: failures}`` for every notebook of ``folder``, two notebooks at a time."""
+    from course_utils.grading.runner import Job, run_isolated
+
+    jobs = [Job(path.stem, _serve_seeds, (path.stem, path, seeds), deadline=600)
+            for path in sorted(folder.glob("*.ipynb")) if (HIDDEN / f"test_{path.stem}.py").is_file()]
+    out = {}
+    for stem, status, value in run_isolated(jobs, workers=2):
+        assert status == "ok", f"{stem}: {value}"
+        out[stem] = value
+    return out
+
+
+def test_the_solutions_pass_the_hidden_tests_for_fifty_students():
+    seeds = [student_seed_for(f"student-{i:02d}") for i in range(SEEDS)]
+    failures = _serve_all(SOLUTIONS, seeds)
+    assert sorted(failures) == _stems(HIDDEN, "test_*.py", "test_")
+    assert not sum(failures.values(), []), "\n".join(sum(failures.values(), []))
+
+
+def test_every_hidden_test_fails_on_the_blank_exercises():
+    tests = {stem: len(_exercise_tests(HIDDEN / f"test_{stem}.py")) for stem in _stems(HIDDEN, "test_*.py", "test_")}
+    failures = _serve_all(EXERCISES, [student_seed_for("exercises")])
+    passed = {stem: tests[stem] - len(failed) for stem, failed in failures.items() if len(failed) != tests[stem]}
+    assert not passed, f"hidden tests that pass on a blank notebook (count per notebook): {passed}"
+
+
+# ------------------------------------------------------------- degenerate students
+
+DEGENERATE = {
+    "empty_arrays": lambda first: "return np.array([])",
+    "raises_value_error": lambda first: 'raise ValueError("no answer")',
+    "returns_first_argument": lambda first: f"return {first}",
+}
+
+
+def degenerate_notebook(source: Path, destination: Path, body: str) -> None:
+    """``source`` with the body of every function in its exercise cells replaced by ``body``
+    (a statement in which ``{first}`` names the function's first parameter)."""
+    nb = json.loads(source.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code" or "exercise" not in cell.get("metadata", {}).get("tags", []):
+            continue
+        tree = ast.parse("".join(cell["source"]))
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef):
+                first = node.args.args[0].arg if node.args.args else "None"
+                node.body = ast.parse(DEGENERATE[body](first)).body
+        cell["source"] = ast.unparse(tree)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    destination.write_text(json.dumps(nb), encoding="utf-8")
+
+
+def _grade_with_hidden(folder: Path) -> list[dict]:
+    """Every public and hidden test on the notebooks of ``folder`` (gates applied)."""
+    from course_utils.grading.feedback import run_group
+
+    notebooks = {path.stem: str(path) for path in sorted(folder.glob("*.ipynb"))}
+    files = [str(TESTS / f"test_{stem}.py") for stem in notebooks]
+    files += [str(HIDDEN / f"test_{stem}.py") for stem in notebooks if (HIDDEN / f"test_{stem}.py").is_file()]
+    return [row for rows, _notes in run_group(files, notebooks).values() for row in rows]
+
+
+@pytest.fixture(scope="module")
+def degenerate_scores(tmp_path_factory) -> dict[str, tuple[float, float, list[str]]]:
+    """``{student: (points, possible, passed tests)}`` for each degenerate student."""
+    from course_utils.grading.runner import Job, run_isolated
+
+    root = tmp_path_factory.mktemp("degenerate")
+    for kind in DEGENERATE:
+        for path in sorted(SOLUTIONS.glob("*.ipynb")):
+            degenerate_notebook(path, root / kind / path.name, kind)
+    jobs = [Job(kind, _grade_with_hidden, (root / kind,), deadline=600) for kind in DEGENERATE]
+    scores = {}
+    for kind, status, rows in run_isolated(jobs, workers=2):
+        assert status == "ok", f"{kind}: {rows}"
+        earned = [f"{r['notebook']}: {r['exercise']} / {r['test']} ({r['points']:g})" for r in rows if r["points"]]
+        scores[kind] = (sum(r["points"] for r in rows), sum(r["max_points"] for r in rows), earned)
+    return scores
+
+
+def _all_points() -> float:
+    paths = [*TESTS.glob("test_*.py"), *HIDDEN.glob("test_*.py")]
+    return sum(info["points"] for path in paths for _, info in _exercise_tests(path))
+
+
+@pytest.mark.parametrize("kind", sorted(DEGENERATE))
+def test_a_degenerate_student_scores_at_most_five_percent(degenerate_scores, kind):
+    earned, possible, passed = degenerate_scores[kind]
+    assert possible == _all_points()  # every public and hidden test was graded
+    assert earned <= DEGENERATE_SHARE * possible, f"{kind}: {earned:g}/{possible:g} from\n" + "\n".join(passed)
+
+
+# ------------------------------------------------------------------ the notebooks
 
 
 def test_committed_exercises_are_what_release_produces(tmp_path):

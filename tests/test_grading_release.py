@@ -14,8 +14,10 @@ from course_utils.course_root import find_course_root
 from course_utils.grading.release import BEGIN, END, release, workshop_copy
 from course_utils.grading.workcopy import start
 
-REPO_ROOT = find_course_root().path
-SOLUTIONS = REPO_ROOT / "solutions"
+ROOT = find_course_root()
+REPO_ROOT = ROOT.path
+SOLUTIONS = ROOT.solutions
+HIDDEN = ROOT.hidden_tests
 
 
 def _solution_blocks() -> list[str]:
@@ -29,10 +31,15 @@ def _solution_blocks() -> list[str]:
     return blocks
 
 
+@pytest.fixture(scope="module")
+def workshop(tmp_path_factory) -> Path:
+    return workshop_copy(tmp_path_factory.mktemp("release") / "workshop")
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not SOLUTIONS.is_dir(), reason="a workshop copy has no solutions/")
-def test_a_workshop_copy_has_no_solutions_anywhere(tmp_path):
-    copy = workshop_copy(tmp_path / "workshop")
+def test_a_workshop_copy_has_no_solutions_anywhere(workshop):
+    copy = workshop
     assert not (copy / "solutions").exists()
     assert sorted(p.name for p in (copy / "exercises").glob("*.ipynb")) == sorted(
         p.name for p in SOLUTIONS.glob("*.ipynb"))
@@ -49,6 +56,26 @@ def test_a_workshop_copy_has_no_solutions_anywhere(tmp_path):
         for path, text in searched.items():
             flat = "\n".join(line.strip() for line in text.replace("\\n", "\n").splitlines())
             assert "\n".join(lines) not in flat, f"solution text found in {path.relative_to(copy)}"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HIDDEN.is_dir(), reason="this copy of the course has no hidden tests")
+def test_a_workshop_copy_has_no_hidden_tests_and_no_held_out_data(workshop):
+    """Nothing of tests/hidden/ (its test modules, any held-out data) is in the copy, under
+    its own name or another, and no hidden test function is defined anywhere in it."""
+    private = [path for path in HIDDEN.rglob("*") if path.is_file() and "__pycache__" not in path.parts]
+    assert any(path.name.startswith("test_") for path in private), "no hidden tests found: this test would prove nothing"
+    assert not (workshop / HIDDEN.relative_to(REPO_ROOT)).exists()
+    copied = {path.read_bytes() for path in workshop.rglob("*") if path.is_file()}
+    leaked = [path.relative_to(REPO_ROOT).as_posix() for path in private
+              if path.read_bytes() in copied and path.stat().st_size > 0 and path.name != "__init__.py"]
+    assert not leaked, f"hidden tests or held-out data in the workshop copy: {leaked}"
+    hidden_tests = {name for path in private if path.suffix == ".py"
+                    for name in re.findall(r"^def (test_\w+)\(", path.read_text(encoding="utf-8"), re.MULTILINE)}
+    defined = [f"{path.relative_to(workshop).as_posix()}: {name}" for path in workshop.rglob("*.py")
+               for name in re.findall(r"^def (test_\w+)\(", path.read_text(encoding="utf-8", errors="replace"),
+                                      re.MULTILINE) if name in hidden_tests]
+    assert hidden_tests and not defined, f"hidden tests in the workshop copy: {defined}"
 
 
 def test_a_workshop_copy_refuses_to_land_inside_the_course():

@@ -26,6 +26,7 @@ from .extract import (EXERCISE_TAG, SETUP_TAG, NotebookProblem, cell_tags, defin
                       read_notebook_json, top_level_functions)
 from .proxy import DEFAULT_TIMEOUT
 from .report import format_results
+from .scoring import apply_gates, hidden_points_note
 
 #: environment variables: another folder of test modules; skip checks (fast notebook runs)
 ENV_TESTS, ENV_SKIP = "COURSE_GRADING_TESTS", "COURSE_SKIP_CHECKS"
@@ -76,8 +77,8 @@ def run_group(test_files: list[str], notebooks: dict[str, str], exercises: list[
     session = run_tests(test_files, notebooks=notebooks, exercises=exercises, timeout=timeout,
                         memory_mb=memory_mb)
     out: dict[str, tuple[list[dict], list[str]]] = {stem: ([], []) for stem in notebooks}
-    for row in session.results:
-        out.setdefault(row.notebook, ([], []))[0].append(row.to_dict())
+    for row in apply_gates(result.to_dict() for result in session.results):  # scoring rules
+        out.setdefault(row["notebook"], ([], []))[0].append(row)
     for stem, notes in session.notes.items():
         out.setdefault(stem, ([], []))[1].extend(notes)
     return out
@@ -221,6 +222,8 @@ def _check_in_kernel(names: list[str] | None, stem: str | None, namespace: dict,
     if saved_path is None:
         notes.append("could not find the saved notebook to compare with (pass notebook=...)")
     print(format_results(results, notes, total=names is None))
+    if names is None and (note := hidden_points_note(test_module_for(stem))):  # check_all(): hidden points
+        print(note)
 
 
 def check(name: str, *, notebook: str | os.PathLike | None = None,

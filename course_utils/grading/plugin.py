@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zlib
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 
+from ..course_root import FOLDERS
 from .proxy import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Student
+from .scoring import literal_constant
 
 MARKER = "exercise"
 ENV_TARGET = "COURSE_GRADING_TARGET"
@@ -26,7 +29,7 @@ SESSION_KEY: pytest.StashKey = pytest.StashKey()
 
 
 def exercise(name: str, points: float = 1, hint: str = "", timeout: float | None = None,
-             hidden: bool = False) -> Callable:
+             hidden: bool = False, requires_value: bool = False) -> Callable:
     """Mark a test as checking exercise ``name``, worth ``points``, with a ``hint`` for learners.
 
     Parameters
@@ -42,6 +45,10 @@ def exercise(name: str, points: float = 1, hint: str = "", timeout: float | None
     hidden
         A hidden test: it lives in ``tests/hidden/`` (never shipped to learners), runs only when
         an instructor grades, and feedback names it and its points only.
+    requires_value
+        The test only checks that bad input is refused (``pytest.raises``): it earns its
+        points only when a test of the same exercise's result passes, so a function that
+        raises for every input earns nothing (see :func:`.scoring.apply_gates`).
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"exercise name must be a Python identifier, got {name!r}")
@@ -53,7 +60,10 @@ def exercise(name: str, points: float = 1, hint: str = "", timeout: float | None
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     if not isinstance(hidden, bool):
         raise ValueError(f"hidden must be True or False, got {hidden!r}")
-    return pytest.mark.exercise(name=name, points=float(points), hint=hint, timeout=timeout, hidden=hidden)
+    if not isinstance(requires_value, bool):
+        raise ValueError(f"requires_value must be True or False, got {requires_value!r}")
+    return pytest.mark.exercise(name=name, points=float(points), hint=hint, timeout=timeout, hidden=hidden,
+                                requires_value=requires_value)
 
 
 def student_seed_for(name: str) -> int:
@@ -61,6 +71,15 @@ def student_seed_for(name: str) -> int:
     student's folder name, big-endian (never Python's ``hash()``, which changes per process)."""
     digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).digest()
     return int.from_bytes(digest[:8], "big")
+
+
+def student_rng(seed: int, label: str) -> Any:
+    """The random generator of one hidden test: ``numpy.random.default_rng`` seeded with the
+    student's seed and a CRC-32 of ``label`` (the test's own name), so that each test of a
+    student draws its own inputs, the same every time that student is graded."""
+    import numpy as np
+
+    return np.random.default_rng([int(seed), zlib.crc32(label.encode("utf-8"))])
 
 
 def exercise_info(item: pytest.Item) -> dict[str, Any] | None:
@@ -83,7 +102,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "exercise(name, points, hint, timeout): an autograded exercise test")
+        "markers", "exercise(name, points, hint, timeout, hidden, requires_value): an autograded exercise test")
 
 
 def _option(config: pytest.Config, name: str) -> Any:
@@ -113,12 +132,30 @@ def target_notebook(target: str | os.PathLike | None, stem: str,
     return path / f"{stem}.ipynb"
 
 
+def _module_stem(module: Any) -> str:
+    """``ex02_power_laws`` for ``tests/exercises/test_ex02_power_laws.py`` (and ``tests/hidden/``)."""
+    return Path(module.__file__).stem.removeprefix("test_")
+
+
+def blocked_names(module: Any) -> list[str]:
+    """What the child running a notebook must block for test ``module``: its ``BLOCKED``,
+    and for a hidden test module (``tests/hidden/test_<stem>.py``) also the ``BLOCKED`` of
+    the public one (``tests/exercises/test_<stem>.py``), so both guard the same code."""
+    names = list(getattr(module, "BLOCKED", []))
+    path = Path(module.__file__)
+    hidden, public = FOLDERS["hidden_tests"].parts, FOLDERS["exercise_tests"]
+    if path.parent.parts[-len(hidden):] == hidden:
+        root = path.parent.parents[len(hidden) - 1]
+        names += [str(name) for name in literal_constant(root / public / path.name, "BLOCKED", [])]
+    return list(dict.fromkeys(names))
+
+
 def _graded_notebook(request: pytest.FixtureRequest) -> tuple[Path, str, str]:
     """``(notebook, target, stem)`` that the requesting test module grades."""
     config = request.config
     session = config.stash.get(SESSION_KEY, None)
     target = _option(config, "--target") or os.environ.get(ENV_TARGET) or "solutions"
-    stem = Path(request.module.__file__).stem.removeprefix("test_")
+    stem = _module_stem(request.module)
     notebook = target_notebook(target, stem, getattr(request.module, "SOLUTIONS_DIR", None))
     if session is not None and stem in session.notebooks:
         notebook = Path(session.notebooks[stem])
@@ -159,7 +196,7 @@ def student(request: pytest.FixtureRequest):
     proxy = Student(
         notebook,
         expected=[info["name"] for info in infos],
-        blocked=getattr(request.module, "BLOCKED", []),
+        blocked=blocked_names(request.module),
         timeout=timeout,
         timeouts=timeouts,
         memory_mb=getattr(session, "memory_mb", None) or DEFAULT_MEMORY_MB,

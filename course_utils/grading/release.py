@@ -6,8 +6,8 @@ execution counts and widget state are stripped. The result is byte-for-byte repr
 so a test can fail when the committed ``exercises/`` drifts from ``solutions/``.
 
 ``--without-solutions DIR`` also writes a workshop copy of the course (the files git
-tracks, or the folder tree outside a git checkout) with no ``solutions/`` folder and no
-solution text anywhere in it.
+tracks, or the folder tree outside a git checkout) with no ``solutions/`` folder, no
+hidden tests or held-out data (``tests/hidden/``) and no solution text anywhere in it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from ..course_root import find_course_root
+from ..course_root import FOLDERS, find_course_root
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -27,6 +27,13 @@ _MARKER = re.compile(r"^(\s*)(### (?:BEGIN|END) SOLUTION)\s*$")
 #: never copied into a workshop copy (besides solutions/)
 _SKIP = {".git", "solutions", "my_work", "__pycache__", ".pytest_cache", ".ipynb_checkpoints",
          ".venv", "venv", "build", "dist", "_build", "test-artifacts"}
+#: course folders for instructors only, never in a workshop copy: reference answers, hidden tests
+PRIVATE = (FOLDERS["solutions"], FOLDERS["hidden_tests"])
+
+
+def is_private(relative: Path) -> bool:
+    """Whether a path relative to the course root lies in a folder learners never get."""
+    return any(relative == folder or folder in relative.parents for folder in PRIVATE)
 
 
 def strip_solutions(source: str, where: str = "cell") -> str:
@@ -98,7 +105,7 @@ def _tracked_files(root: Path) -> list[Path] | None:
 
 
 def workshop_copy(destination: str | os.PathLike, root: str | os.PathLike | None = None) -> Path:
-    """Copy the course to ``destination`` without ``solutions/`` and without solution text.
+    """Copy the course to ``destination`` without ``solutions/``, ``tests/hidden/`` and solution text.
 
     Notebooks anywhere in the copy pass through :func:`strip_solutions`, so even a
     solution block outside ``solutions/`` does not leak.
@@ -115,7 +122,8 @@ def workshop_copy(destination: str | os.PathLike, root: str | os.PathLike | None
         files = [path for path in root.rglob("*") if path.is_file()]
     for path in files:
         relative = path.relative_to(root)
-        if not path.is_file() or _SKIP & set(relative.parts) or relative.parts[0].endswith(".egg-info"):
+        if (not path.is_file() or _SKIP & set(relative.parts) or is_private(relative)
+                or relative.parts[0].endswith(".egg-info")):
             continue
         target = destination / relative
         target.parent.mkdir(parents=True, exist_ok=True)

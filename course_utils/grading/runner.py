@@ -39,6 +39,7 @@ class TestResult:
     message: str = ""
     hint: str = ""
     seconds: float = 0.0
+    requires_value: bool = False  # earns points only with a passing value test (scoring.apply_gates)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -81,7 +82,8 @@ class Session:
                 notebook=Path(str(item.path)).stem.removeprefix("test_"), exercise=info.get("name", "?"),
                 test=describe_test(item.name, info.get("name", "")), status=status,
                 points=max_points if status == "passed" else 0.0, max_points=max_points,
-                message=message, hint=info.get("hint", ""), seconds=round(report.duration, 3)))
+                message=message, hint=info.get("hint", ""), seconds=round(report.duration, 3),
+                requires_value=bool(info.get("requires_value", False))))
         return report
 
 

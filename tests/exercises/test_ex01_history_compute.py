@@ -4,15 +4,19 @@ Each test checks one behaviour of the learner's function; expected values come f
 published table (cited) or are computed here from first principles.
 """
 
-import math
-
 import numpy as np
 import pytest
 
 from course_utils.grading import exercise
+from course_utils.grading.compare import assert_close, number
+
+#: points of the hidden tests in tests/hidden/test_ex01_history_compute.py, which run when an instructor grades
+#: (check_all() tells learners; tests/test_grading_honesty.py checks the sum)
+HIDDEN_POINTS = 5
 
 BLOCKED = [
     "course_utils.compute.training_flops",
+    "course_utils.data_limits.lifetime_flops",  # 6ND + 2N·0 is training_flops
     "course_utils.compute.flops_per_token",
     "course_utils.compute.non_embedding_params",
     "course_utils.compute.training_cost",
@@ -29,20 +33,20 @@ def test_training_flops_matches_gpt3_published_compute(student):
     """GPT-3 (175e9 params, 300e9 tokens): 6ND = 3.15e23, Brown et al. 2020 Table D.1
     publishes 3.14e23 FLOP. Tolerance 1%: the published count includes the attention term
     that 6ND leaves out."""
-    assert student.training_flops(175e9, 300e9) == pytest.approx(3.14e23, rel=0.01)
+    assert_close(student.training_flops(175e9, 300e9), 3.14e23, rtol=0.01)
 
 
 @exercise("training_flops", points=1, hint="The rule is exactly 6 * N * D, no other factors.")
 def test_training_flops_is_six_n_d(student):
     """Computed from the rule itself: 6 · 1e9 · 20e9 = 1.2e20 (floating-point tolerance)."""
-    assert student.training_flops(1e9, 20e9) == pytest.approx(1.2e20, rel=1e-12)
+    assert_close(student.training_flops(1e9, 20e9), 1.2e20, rtol=1e-12)
 
 
 @exercise("training_flops", points=1, hint="Use NumPy arithmetic so arrays work elementwise.")
 def test_training_flops_works_elementwise_on_arrays(student):
     """Table 3 of Hoffmann et al. 2022 (400M/8.0B, 1B/20.2B): 6ND computed here."""
     got = student.training_flops(np.array([400e6, 1e9]), np.array([8.0e9, 20.2e9]))
-    np.testing.assert_allclose(np.asarray(got, dtype=float), [1.92e19, 1.212e20], rtol=1e-12)
+    assert_close(got, [1.92e19, 1.212e20], rtol=1e-12)
 
 
 # --------------------------------------------------------- forward_flops_per_token
@@ -53,15 +57,16 @@ def test_training_flops_works_elementwise_on_arrays(student):
 def test_forward_flops_of_a_gpt2_small_shape(student):
     """n_layer 12, d_model 768, n_ctx 1024 (Kaplan eqs. 2.1-2.2, computed here):
     N = 84,934,656, so 2N + 2·12·1024·768 = 169,869,312 + 18,874,368 = 188,743,680."""
-    assert student.forward_flops_per_token(12, 768, 1024) == pytest.approx(188_743_680, rel=1e-12)
+    assert_close(student.forward_flops_per_token(12, 768, 1024), 188_743_680, rtol=1e-12)
 
 
 @exercise("forward_flops_per_token", points=1,
           hint="The attention term is 2 * n_layer * n_ctx * d_model: linear in n_ctx.")
 def test_forward_flops_context_term_is_linear_in_n_ctx(student):
     """Doubling n_ctx from 1024 to 2048 adds exactly 2·n_layer·1024·d_model (eq. 2.2)."""
-    extra = student.forward_flops_per_token(4, 256, 2048) - student.forward_flops_per_token(4, 256, 1024)
-    assert extra == pytest.approx(2 * 4 * 1024 * 256, rel=1e-9)
+    longer = number(student.forward_flops_per_token(4, 256, 2048), "the FLOP at n_ctx 2048")
+    extra = longer - number(student.forward_flops_per_token(4, 256, 1024), "the FLOP at n_ctx 1024")
+    assert_close(extra, 2 * 4 * 1024 * 256, rtol=1e-9, what="the FLOP added by doubling n_ctx")
 
 
 @exercise("forward_flops_per_token", points=1,
@@ -70,7 +75,7 @@ def test_forward_flops_is_about_2n_for_a_wide_model(student):
     """GPT-3-like shape (96 layers, d_model 12288, n_ctx 2048): d_model ≫ n_ctx/12, so the
     total is within 2% of 2N (the attention share computed here is 1.4%)."""
     two_n = 2 * 12 * 96 * 12288**2
-    assert student.forward_flops_per_token(96, 12288, 2048) == pytest.approx(two_n, rel=0.02)
+    assert_close(student.forward_flops_per_token(96, 12288, 2048), two_n, rtol=0.02)
 
 
 # ----------------------------------------------------------------- fit_doubling_time
@@ -83,7 +88,7 @@ def test_doubling_time_of_moores_two_year_law(student):
     covers only floating-point error in the least-squares fit."""
     years = np.arange(1975.0, 1996.0)
     values = 2300.0 * 2.0 ** ((years - 1975.0) / 2.0)
-    assert student.fit_doubling_time(years, values) == pytest.approx(2.0, rel=1e-6)
+    assert_close(student.fit_doubling_time(years, values), 2.0, rtol=1e-6)
 
 
 @exercise("fit_doubling_time", points=2,
@@ -95,7 +100,7 @@ def test_doubling_time_from_noisy_compute_trend(student):
     rng = np.random.default_rng(0)
     years = np.sort(rng.uniform(2010.0, 2022.0, 72))
     values = 1e15 * 2.0 ** ((years - 2010.0) / (5.7 / 12)) * rng.lognormal(0.0, 0.5, years.size)
-    assert student.fit_doubling_time(years, values) == pytest.approx(5.7 / 12, rel=0.05)
+    assert_close(student.fit_doubling_time(years, values), 5.7 / 12, rtol=0.05)
 
 
 @exercise("fit_doubling_time", points=1,
@@ -104,10 +109,10 @@ def test_doubling_time_is_negative_for_a_halving_series(student):
     """Values halving every 3 years give -3 (the docstring's sign convention)."""
     years = np.arange(2000.0, 2012.0)
     values = 1e6 * 0.5 ** ((years - 2000.0) / 3.0)
-    assert student.fit_doubling_time(years, values) == pytest.approx(-3.0, rel=1e-6)
+    assert_close(student.fit_doubling_time(years, values), -3.0, rtol=1e-6)
 
 
-@exercise("fit_doubling_time", points=1,
+@exercise("fit_doubling_time", points=1, requires_value=True,
           hint="Check the inputs first: the logarithm of zero or a negative number is undefined.")
 def test_doubling_time_rejects_non_positive_values(student):
     with pytest.raises(ValueError):
@@ -122,18 +127,18 @@ def test_doubling_time_rejects_non_positive_values(student):
 def test_training_cost_of_a_worked_example(student):
     """Computed here: 1e21 FLOP at 1e15 FLOP/s × 50% MFU = 2e6 s = 555.56 GPU-hours;
     at $2 per GPU-hour that is $1,111.11."""
-    assert student.training_cost_usd(1e21, 1e15, 0.5, 2.0) == pytest.approx(1e21 / 5e14 / 3600 * 2, rel=1e-12)
+    assert_close(student.training_cost_usd(1e21, 1e15, 0.5, 2.0), 1e21 / 5e14 / 3600 * 2, rtol=1e-12)
 
 
 @exercise("training_cost_usd", points=1,
           hint="The achieved speed is peak_flops * mfu: lower utilisation means more hours.")
 def test_training_cost_doubles_when_utilisation_halves(student):
-    full = student.training_cost_usd(3.14e23, 3e14, 0.6, 1.5)
-    half = student.training_cost_usd(3.14e23, 3e14, 0.3, 1.5)
-    assert half == pytest.approx(2 * full, rel=1e-12)
+    full = number(student.training_cost_usd(3.14e23, 3e14, 0.6, 1.5), "the cost", positive=True)
+    half = number(student.training_cost_usd(3.14e23, 3e14, 0.3, 1.5), "the cost", positive=True)
+    assert_close(half, 2 * full, rtol=1e-12, what="the cost at half the utilisation")
 
 
-@exercise("training_cost_usd", points=1,
+@exercise("training_cost_usd", points=1, requires_value=True,
           hint="Raise ValueError when mfu is not in (0, 1]: utilisation is a fraction of peak.")
 def test_training_cost_rejects_utilisation_above_one(student):
     with pytest.raises(ValueError):

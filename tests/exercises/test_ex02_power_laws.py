@@ -8,6 +8,11 @@ import numpy as np
 import pytest
 
 from course_utils.grading import exercise
+from course_utils.grading.compare import assert_close, numbers
+
+#: points of the hidden tests in tests/hidden/test_ex02_power_laws.py, which run when an instructor grades
+#: (check_all() tells learners; tests/test_grading_honesty.py checks the sum)
+HIDDEN_POINTS = 7
 
 BLOCKED = [
     "course_utils.powerlaw.fit_power_law",
@@ -17,6 +22,11 @@ BLOCKED = [
     "course_utils.powerlaw.fit_log_sum_exp",
     "course_utils.powerlaw.lse_objective",
     "course_utils.chinchilla.huber",
+    # other course code that fits these laws
+    "course_utils.trends.fit_exponential_trend",  # a line through (x, ln y): on ln x, a power law
+    "course_utils.chinchilla.fit_chinchilla",  # E + A/N^alpha + B/D^beta with D fixed: a saturating law
+    "course_utils.chinchilla.chinchilla_objective",
+    "course_utils.powerlaw._BatchedLevenbergMarquardt",  # the fitting engine behind fit_log_sum_exp
 ]
 
 # The saturating law used below: the parameter-size part of Hoffmann et al. 2022's printed
@@ -41,16 +51,15 @@ def test_power_law_fit_recovers_noiseless_parameters(student):
     """Exact data y = 5 x^-0.076 (Kaplan et al. 2020's alpha_N as the exponent): both
     parameters come back to floating-point accuracy (rel 1e-6)."""
     x = np.geomspace(1e3, 1e9, 25)
-    A, alpha = student.fit_power_law(x, 5.0 * x**-0.076)
-    assert (A, alpha) == pytest.approx((5.0, 0.076), rel=1e-6)
+    assert_close(student.fit_power_law(x, 5.0 * x**-0.076), (5.0, 0.076), rtol=1e-6, names=("A", "alpha"))
 
 
 @exercise("fit_power_law", points=1,
           hint="alpha is positive for a decreasing law: return minus the fitted slope.")
 def test_power_law_exponent_is_positive_for_a_decreasing_law(student):
     x = np.array([1.0, 10.0, 100.0])
-    _A, alpha = student.fit_power_law(x, 2.0 / np.sqrt(x))
-    assert alpha == pytest.approx(0.5, rel=1e-6)
+    _A, alpha = numbers(student.fit_power_law(x, 2.0 / np.sqrt(x)), 2, names=("A", "alpha"))
+    assert_close(alpha, 0.5, rtol=1e-6, what="alpha")
 
 
 @exercise("fit_power_law", points=1,
@@ -59,11 +68,11 @@ def test_power_law_fit_on_noisy_data(student):
     """y = 3 x^-0.3, 30 points, 10% log-normal scatter (seed 0). The exponent's standard
     error is 0.1 / (sd(ln x)·sqrt(30)) ≈ 0.0069 (computed here); tolerance 0.02 ≈ 3 SE."""
     x, y = _noisy_power_law(30, seed=0)
-    _A, alpha = student.fit_power_law(x, y)
-    assert alpha == pytest.approx(0.3, abs=0.02)
+    _A, alpha = numbers(student.fit_power_law(x, y), 2, names=("A", "alpha"))
+    assert_close(alpha, 0.3, atol=0.02, what="alpha")
 
 
-@exercise("fit_power_law", points=1,
+@exercise("fit_power_law", points=1, requires_value=True,
           hint="Raise ValueError before taking logarithms of values that are not positive.")
 def test_power_law_fit_rejects_non_positive_values(student):
     with pytest.raises(ValueError):
@@ -75,21 +84,22 @@ def test_power_law_fit_rejects_non_positive_values(student):
 
 @exercise("huber_loss", points=1, hint="Inside |r| <= delta the loss is 0.5 * r**2.")
 def test_huber_is_quadratic_for_small_residuals(student):
-    got = student.huber_loss(np.array([0.0, 5e-4, -1e-3]), 1e-3)
-    np.testing.assert_allclose(np.asarray(got, dtype=float), [0.0, 1.25e-7, 5e-7], rtol=1e-12)
+    assert_close(student.huber_loss(np.array([0.0, 5e-4, -1e-3]), 1e-3), [0.0, 1.25e-7, 5e-7], rtol=1e-12)
 
 
 @exercise("huber_loss", points=1, hint="Outside, the loss is delta * (|r| - 0.5 * delta): linear in |r|.")
 def test_huber_is_linear_for_large_residuals(student):
     """delta = 1: h(3) = 1·(3 − 0.5) = 2.5 and h(−2) = 1.5 (the definition, by hand)."""
-    got = student.huber_loss(np.array([3.0, -2.0]), 1.0)
-    np.testing.assert_allclose(np.asarray(got, dtype=float), [2.5, 1.5], rtol=1e-12)
+    assert_close(student.huber_loss(np.array([3.0, -2.0]), 1.0), [2.5, 1.5], rtol=1e-12)
 
 
 @exercise("huber_loss", points=1, hint="Return one loss per residual; do not sum them.")
 def test_huber_returns_one_value_per_residual(student):
-    got = np.asarray(student.huber_loss(np.linspace(-1.0, 1.0, 7), 0.5), dtype=float)
-    assert got.shape == (7,)
+    """Seven residuals -1, -2/3, ..., 1 with delta 0.5: seven losses, by the definition
+    (0.5·r² inside, 0.5·(|r| − 0.25) outside; computed here), not their sum."""
+    r = np.linspace(-1.0, 1.0, 7)
+    expected = np.where(np.abs(r) <= 0.5, 0.5 * r**2, 0.5 * (np.abs(r) - 0.25))
+    assert_close(student.huber_loss(r, 0.5), expected, rtol=1e-12)
 
 
 # ------------------------------------------------------- fit_saturating_power_law
@@ -99,8 +109,8 @@ def test_huber_returns_one_value_per_residual(student):
           hint="Work in log space: log(E + A x^-alpha) = logaddexp(e, a - alpha log x).")
 def test_saturating_fit_recovers_noiseless_parameters(student):
     """Exact data from the law: E, A and alpha within 1% (the optimiser's tolerance)."""
-    E, A, alpha = student.fit_saturating_power_law(X_SAT, E_TRUE + A_TRUE * X_SAT**-ALPHA_TRUE)
-    assert (E, A, alpha) == pytest.approx((E_TRUE, A_TRUE, ALPHA_TRUE), rel=0.01)
+    got = student.fit_saturating_power_law(X_SAT, E_TRUE + A_TRUE * X_SAT**-ALPHA_TRUE)
+    assert_close(got, (E_TRUE, A_TRUE, ALPHA_TRUE), rtol=0.01, names=("E", "A", "alpha"))
 
 
 @exercise("fit_saturating_power_law", points=2,
@@ -110,8 +120,8 @@ def test_saturating_fit_recovers_exponent_under_noise(student):
     scatters with SD 0.010 (measured when writing this test); tolerance 0.04 = 4 SD."""
     rng = np.random.default_rng(3)
     y = (E_TRUE + A_TRUE * X_SAT**-ALPHA_TRUE) * (1.0 + 0.01 * rng.standard_normal(X_SAT.size))
-    _E, _A, alpha = student.fit_saturating_power_law(X_SAT, y)
-    assert alpha == pytest.approx(ALPHA_TRUE, abs=0.04)
+    _E, _A, alpha = numbers(student.fit_saturating_power_law(X_SAT, y), 3, names=("E", "A", "alpha"))
+    assert_close(alpha, ALPHA_TRUE, atol=0.04, what="alpha")
 
 
 @exercise("fit_saturating_power_law", points=2,
@@ -122,8 +132,8 @@ def test_saturating_fit_is_robust_to_outliers(student):
     y = E_TRUE + A_TRUE * X_SAT**-ALPHA_TRUE
     y[5] *= 1.5
     y[30] *= 0.8
-    E, _A, _alpha = student.fit_saturating_power_law(X_SAT, y)
-    assert E == pytest.approx(E_TRUE, abs=0.005)
+    E, _A, _alpha = numbers(student.fit_saturating_power_law(X_SAT, y), 3, names=("E", "A", "alpha"))
+    assert_close(E, E_TRUE, atol=0.005, what="E")
 
 
 # ------------------------------------------------------------ bootstrap_interval
@@ -134,8 +144,8 @@ def test_saturating_fit_is_robust_to_outliers(student):
 def test_bootstrap_interval_brackets_the_point_estimate(student):
     x, y = _noisy_power_law(30, seed=0)
     slope = np.polyfit(np.log(x), np.log(y), 1)[0]
-    low, high = student.bootstrap_interval(x, y, 200, 0.9, 0)
-    assert low < -slope < high
+    low, high = numbers(student.bootstrap_interval(x, y, 200, 0.9, 0), 2, names=("low", "high"))
+    assert low < -slope < high, "the interval does not contain the exponent fitted to all the data"
 
 
 @exercise("bootstrap_interval", points=2,
@@ -144,8 +154,8 @@ def test_bootstrap_interval_contains_the_true_exponent(student):
     """y = 3 x^-0.3, 30 points, 10% scatter (seed 0): the point estimate is 0.3010 and the
     reference 90% interval (1000 resamples) is (0.2925, 0.3080), so the truth 0.3 sits well inside."""
     x, y = _noisy_power_law(30, seed=0)
-    low, high = student.bootstrap_interval(x, y, 200, 0.9, 0)
-    assert low < 0.3 < high
+    low, high = numbers(student.bootstrap_interval(x, y, 200, 0.9, 0), 2, names=("low", "high"))
+    assert low < 0.3 < high, "the interval misses the true exponent"
 
 
 @exercise("bootstrap_interval", points=2,
@@ -153,6 +163,7 @@ def test_bootstrap_interval_contains_the_true_exponent(student):
 def test_bootstrap_interval_narrows_with_more_points(student):
     """16× more points should narrow the interval about 4× (1/sqrt(n)); over 5 seeds the
     measured ratio was 3.2-5.1. We ask only for a 2× narrowing."""
-    few = student.bootstrap_interval(*_noisy_power_law(25, seed=1), 200, 0.9, 0)
-    many = student.bootstrap_interval(*_noisy_power_law(400, seed=1), 200, 0.9, 0)
-    assert (many[1] - many[0]) < 0.5 * (few[1] - few[0])
+    few = numbers(student.bootstrap_interval(*_noisy_power_law(25, seed=1), 200, 0.9, 0), 2, names=("low", "high"))
+    many = numbers(student.bootstrap_interval(*_noisy_power_law(400, seed=1), 200, 0.9, 0), 2, names=("low", "high"))
+    assert few[0] < few[1] and many[0] < many[1], "an interval's low end should be below its high end"
+    assert (many[1] - many[0]) < 0.5 * (few[1] - few[0]), "the interval does not narrow with 16× more points"

@@ -13,6 +13,11 @@ import numpy as np
 import pytest
 
 from course_utils.grading import exercise
+from course_utils.grading.compare import array, assert_all, assert_close, items, number
+
+#: points of the hidden tests in tests/hidden/test_ex03_scaling_lab.py, which run when an instructor grades
+#: (check_all() tells learners; tests/test_grading_honesty.py checks the sum)
+HIDDEN_POINTS = 9
 
 BLOCKED = [
     "course_utils.compute.non_embedding_params",
@@ -21,6 +26,9 @@ BLOCKED = [
     "course_utils.powerlaw.fit_power_law",
     "course_utils.lab.SyntheticLanguage.entropy_rate",
     "course_utils.lab.SyntheticLanguage.oracle_loss",
+    # other course code that computes these answers
+    "course_utils.compute.flops_per_token",  # 2·N + ...: half of it at n_ctx = 0 is N
+    "course_utils.trends.fit_exponential_trend",  # a line through (C, ln(L - E)): on ln C, the reducible fit
 ]
 
 
@@ -50,12 +58,14 @@ def _sample(P, n, seed):
 @exercise("count_non_embedding_params", points=1, hint="12 * n_layer * d_model**2 (Kaplan et al. 2020, eq. 2.1).")
 def test_non_embedding_params_of_a_small_model(student):
     """2 layers of width 64: 12 · 2 · 64² = 98,304 (computed here)."""
-    assert student.count_non_embedding_params(2, 64) == 98_304
+    assert_close(student.count_non_embedding_params(2, 64), 98_304, rtol=0, atol=0)
 
 
 @exercise("count_non_embedding_params", points=1, hint="The count grows with the square of d_model.")
 def test_non_embedding_params_are_quadratic_in_width(student):
-    assert student.count_non_embedding_params(4, 512) == 4 * student.count_non_embedding_params(4, 256)
+    narrow = number(student.count_non_embedding_params(4, 256), "the count at width 256", positive=True)
+    wide = student.count_non_embedding_params(4, 512)
+    assert_close(wide, 4 * narrow, rtol=1e-12, what="the count at twice the width")
 
 
 # ---------------------------------------------------------------- embedding_fraction
@@ -66,7 +76,7 @@ def test_non_embedding_params_are_quadratic_in_width(student):
 def test_embedding_fraction_by_hand(student):
     """n_layer 2, d_model 64, vocab 256, n_ctx 128: embedding 384·64 = 24,576 of
     98,304 + 24,576 = 122,880, i.e. exactly 0.2 (computed here)."""
-    assert student.embedding_fraction(2, 64, 256, 128) == pytest.approx(0.2, rel=1e-12)
+    assert_close(student.embedding_fraction(2, 64, 256, 128), 0.2, rtol=1e-12)
 
 
 @exercise("embedding_fraction", points=1,
@@ -74,7 +84,7 @@ def test_embedding_fraction_by_hand(student):
 def test_tiny_model_with_gpt2_vocabulary_is_mostly_embedding(student):
     """2 layers × 64 wide with Kaplan's 50,257-token vocabulary and n_ctx 1024: embedding
     51,281 · 64 = 3,281,984 of 3,380,288 parameters = 0.971 (computed here)."""
-    assert student.embedding_fraction(2, 64, 50_257, 1024) == pytest.approx(3_281_984 / 3_380_288, rel=1e-9)
+    assert_close(student.embedding_fraction(2, 64, 50_257, 1024), 3_281_984 / 3_380_288, rtol=1e-9)
 
 
 # -------------------------------------------------------------------- entropy_rate
@@ -82,13 +92,13 @@ def test_tiny_model_with_gpt2_vocabulary_is_mostly_embedding(student):
 
 @exercise("entropy_rate", points=1, hint="If every row is uniform, each step costs ln(V) nats.")
 def test_entropy_rate_of_uniform_noise_is_log_v(student):
-    assert student.entropy_rate(np.full((8, 8), 1 / 8)) == pytest.approx(math.log(8), rel=1e-9)
+    assert_close(student.entropy_rate(np.full((8, 8), 1 / 8)), math.log(8), rtol=1e-9)
 
 
 @exercise("entropy_rate", points=1, hint="Treat 0 * log(0) as 0: a deterministic chain has entropy rate 0.")
 def test_entropy_rate_of_a_deterministic_cycle_is_zero(student):
     cycle = np.roll(np.eye(5), 1, axis=1)  # 0→1→2→3→4→0
-    assert student.entropy_rate(cycle) == pytest.approx(0.0, abs=1e-12)
+    assert_close(student.entropy_rate(cycle), 0.0, atol=1e-12)
 
 
 @exercise("entropy_rate", points=2,
@@ -97,7 +107,7 @@ def test_entropy_rate_of_a_two_state_chain(student):
     """P(0→1) = 0.1, P(1→0) = 0.4: π = (0.8, 0.2), so H = 0.8·h(0.1) + 0.2·h(0.4) with h
     the binary entropy in nats (computed here; 0.3947)."""
     expected = 0.8 * _binary_entropy(0.1) + 0.2 * _binary_entropy(0.4)
-    assert student.entropy_rate(_two_state_chain(0.1, 0.4)) == pytest.approx(expected, rel=1e-9)
+    assert_close(student.entropy_rate(_two_state_chain(0.1, 0.4)), expected, rtol=1e-9)
 
 
 # ------------------------------------------------------------ bigram_cross_entropy
@@ -109,7 +119,7 @@ def test_bigram_cross_entropy_by_hand(student):
     """Train 0,1,0,1,0 (pairs 0→1 twice, 1→0 twice), smoothing 1, V = 2: P̂(1|0) = 3/4 and
     P̂(0|1) = 3/4. Test 0,1,0 has two pairs each costing −ln 0.75 = 0.2877 nats."""
     got = student.bigram_cross_entropy(np.array([0, 1, 0, 1, 0]), np.array([0, 1, 0]), 2, 1.0)
-    assert got == pytest.approx(-math.log(0.75), rel=1e-9)
+    assert_close(got, -math.log(0.75), rtol=1e-9)
 
 
 @exercise("bigram_cross_entropy", points=2,
@@ -122,7 +132,7 @@ def test_bigram_loss_approaches_the_entropy_rate(student):
     P = _two_state_chain(0.1, 0.4)
     expected = 0.8 * _binary_entropy(0.1) + 0.2 * _binary_entropy(0.4)
     got = student.bigram_cross_entropy(_sample(P, 50_000, 0), _sample(P, 20_000, 1), 2, 1.0)
-    assert got == pytest.approx(expected, abs=0.03)
+    assert_close(got, expected, atol=0.03)
 
 
 @exercise("bigram_cross_entropy", points=1,
@@ -133,9 +143,9 @@ def test_more_training_data_lowers_the_test_loss(student):
     1.267 nats, entropy rate 1.273). We ask for a drop of at least 0.05."""
     P = np.random.default_rng(5).dirichlet(np.full(8, 0.3), size=8)
     train, test = _sample(P, 20_000, 2), _sample(P, 5_000, 3)
-    small = student.bigram_cross_entropy(train[:200], test, 8, 1.0)
-    large = student.bigram_cross_entropy(train, test, 8, 1.0)
-    assert large < small - 0.05
+    small = number(student.bigram_cross_entropy(train[:200], test, 8, 1.0), "the loss after 200 tokens")
+    large = number(student.bigram_cross_entropy(train, test, 8, 1.0), "the loss after 20,000 tokens")
+    assert large < small - 0.05, "the test loss does not fall with 100× more training text"
 
 
 # ------------------------------------------------------ compute_efficient_frontier
@@ -148,19 +158,26 @@ def test_frontier_by_hand(student):
     order. The frontier is C = 1, 2, 4, 6 with L = 5, 4, 3, 2."""
     C = np.array([4.0, 1.0, 6.0, 3.0, 2.0, 5.0])
     L = np.array([3.0, 5.0, 2.0, 4.5, 4.0, 3.5])
-    C_f, L_f = student.compute_efficient_frontier(C, L)
-    np.testing.assert_array_equal(np.asarray(C_f, dtype=float), [1.0, 2.0, 4.0, 6.0])
-    np.testing.assert_array_equal(np.asarray(L_f, dtype=float), [5.0, 4.0, 3.0, 2.0])
+    assert_close(student.compute_efficient_frontier(C, L), ([1.0, 2.0, 4.0, 6.0], [5.0, 4.0, 3.0, 2.0]),
+                 rtol=0, atol=0, names=("C_frontier", "L_frontier"))
 
 
 @exercise("compute_efficient_frontier", points=1,
           hint="Along the frontier, more compute must mean strictly lower loss.")
 def test_frontier_loss_falls_strictly_with_compute(student):
+    """200 noisy points (seed 0): the frontier is made of sweep points, at least two, with
+    compute rising and loss falling strictly, and it ends at the sweep's lowest loss."""
     rng = np.random.default_rng(0)
     C = rng.uniform(1.0, 100.0, 200)
     L = 2.0 + 5.0 / np.sqrt(C) + rng.uniform(0.0, 1.0, 200)
-    C_f, L_f = (np.asarray(v, dtype=float) for v in student.compute_efficient_frontier(C, L))
-    assert C_f.size >= 2 and np.all(np.diff(C_f) > 0) and np.all(np.diff(L_f) < 0)
+    C_part, L_part = items(student.compute_efficient_frontier(C, L), 2)
+    C_f = array(C_part, "C_frontier", ndim=1)
+    L_f = array(L_part, "L_frontier", shape=C_f.shape)
+    assert C_f.size >= 2, "the frontier should have more than one point"
+    assert_all(np.isin(C_f, C) & np.isin(L_f, L), "the frontier should be made of points of the sweep")
+    assert_all(np.diff(C_f) > 0, "C_frontier should rise strictly")
+    assert_all(np.diff(L_f) < 0, "L_frontier should fall strictly")
+    assert_close(L_f[-1], L.min(), rtol=0, atol=0, what="the last frontier loss")
 
 
 # --------------------------------------------------------- fit_reducible_power_law
@@ -170,11 +187,12 @@ def test_frontier_loss_falls_strictly_with_compute(student):
 def test_reducible_fit_recovers_an_exact_law(student):
     """L = 1.5 + 40 C^-0.15 exactly: A = 40 and alpha = 0.15 to floating-point accuracy."""
     C = np.geomspace(1e12, 1e18, 20)
-    A, alpha = student.fit_reducible_power_law(C, 1.5 + 40.0 * C**-0.15, 1.5)
-    assert (A, alpha) == pytest.approx((40.0, 0.15), rel=1e-6)
+    assert_close(student.fit_reducible_power_law(C, 1.5 + 40.0 * C**-0.15, 1.5), (40.0, 0.15), rtol=1e-6,
+                 names=("A", "alpha"))
 
 
-@exercise("fit_reducible_power_law", points=1, hint="If some L <= E, raise ValueError: log(L - E) is undefined.")
+@exercise("fit_reducible_power_law", points=1, requires_value=True,
+          hint="If some L <= E, raise ValueError: log(L - E) is undefined.")
 def test_reducible_fit_rejects_loss_below_the_floor(student):
     with pytest.raises(ValueError):
         student.fit_reducible_power_law([1e12, 1e13, 1e14], [2.0, 1.9, 1.4], 1.5)

@@ -6,12 +6,15 @@ Besiroglu et al. 2024 Table 1). Expected optima are recomputed from eq. 4 of Hof
 al. (independently of the course library); synthetic data are generated here.
 """
 
-import math
-
 import numpy as np
 import pytest
 
 from course_utils.grading import exercise
+from course_utils.grading.compare import assert_close, fields, numbers
+
+#: points of the hidden tests in tests/hidden/test_ex04_chinchilla.py, which run when an instructor grades
+#: (check_all() tells learners; tests/test_grading_honesty.py checks the sum)
+HIDDEN_POINTS = 6
 
 BLOCKED = [
     "course_utils.chinchilla.ChinchillaLaw.loss",
@@ -23,6 +26,13 @@ BLOCKED = [
     "course_utils.chinchilla.fit_isoflop_profile",
     "course_utils.powerlaw.fit_log_sum_exp",
     "course_utils.powerlaw.lse_objective",
+    # N_opt = G·(C/6)^a and D_opt = (C/6)^b / G without calling compute_optimal
+    "course_utils.chinchilla.ChinchillaLaw.G",
+    "course_utils.chinchilla.ChinchillaLaw.a",
+    "course_utils.chinchilla.ChinchillaLaw.b",
+    "course_utils.powerlaw._BatchedLevenbergMarquardt",  # the fitting engine behind fit_chinchilla
+    # the setup cell's data set (it needs compute_optimal and loss): only that call answers
+    "course_utils.chinchilla.synthetic_isoflop_data(seed=7)",
 ]
 
 HOFFMANN_PRINTED = dict(E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28)  # Hoffmann et al. 2022, App. D.2
@@ -62,21 +72,20 @@ def test_loss_of_chinchilla_with_printed_parameters(student):
     """70B params, 1.4T tokens with Hoffmann's printed fit: 1.69 + 406.4/70e9^0.34 +
     410.7/1.4e12^0.28 = 1.9366 (computed here from the formula; rel 1e-9)."""
     expected = 1.69 + 406.4 / 70e9**0.34 + 410.7 / 1.4e12**0.28
-    assert student.chinchilla_loss(70e9, 1.4e12, HOFFMANN_PRINTED) == pytest.approx(expected, rel=1e-9)
+    assert_close(student.chinchilla_loss(70e9, 1.4e12, HOFFMANN_PRINTED), expected, rtol=1e-9)
 
 
 @exercise("chinchilla_loss", points=1, hint="With unlimited parameters and data only E remains.")
 def test_loss_tends_to_the_irreducible_term(student):
     """N = D = 1e40: the two power-law terms are below 1e-9, so the loss is E = 1.8172."""
-    assert student.chinchilla_loss(1e40, 1e40, BESIROGLU) == pytest.approx(1.8172, abs=1e-6)
+    assert_close(student.chinchilla_loss(1e40, 1e40, BESIROGLU), 1.8172, atol=1e-6)
 
 
 @exercise("chinchilla_loss", points=1, hint="Use NumPy operations so arrays of N and D work elementwise.")
 def test_loss_works_elementwise_on_arrays(student):
     N = np.array([1e8, 1e9, 1e10])
     D = np.array([2e9, 2e10, 2e11])
-    got = np.asarray(student.chinchilla_loss(N, D, BESIROGLU), dtype=float)
-    np.testing.assert_allclose(got, _law(N, D, BESIROGLU), rtol=1e-9)
+    assert_close(student.chinchilla_loss(N, D, BESIROGLU), _law(N, D, BESIROGLU), rtol=1e-9)
 
 
 # ---------------------------------------------------------- compute_optimal_allocation
@@ -87,8 +96,9 @@ def test_loss_works_elementwise_on_arrays(student):
 def test_printed_parameters_give_93_tokens_per_parameter(student):
     """Hoffmann's printed fit at Chinchilla's 6ND = 5.88e23 FLOP: D/N = 92.8 (G = 1.3447;
     recomputed from Hoffmann et al.'s eq. 4). Tolerance 0.1 = rounding of 92.8."""
-    N, D = student.compute_optimal_allocation(CHINCHILLA_6ND, HOFFMANN_PRINTED)
-    assert D / N == pytest.approx(92.8, abs=0.1)
+    N, D = numbers(student.compute_optimal_allocation(CHINCHILLA_6ND, HOFFMANN_PRINTED), 2,
+                   names=("N_opt", "D_opt"), positive=True)
+    assert_close(D / N, 92.8, atol=0.1, what="D_opt / N_opt")
 
 
 @exercise("compute_optimal_allocation", points=2,
@@ -96,23 +106,26 @@ def test_printed_parameters_give_93_tokens_per_parameter(student):
 def test_besiroglu_parameters_give_18_tokens_per_parameter(student):
     """Besiroglu et al.'s refit at 5.88e23 FLOP: D/N = 18.4 (G = 0.1196,
     recomputed from eq. 4). Tolerance 0.1 = rounding of 18.4."""
-    N, D = student.compute_optimal_allocation(CHINCHILLA_6ND, BESIROGLU)
-    assert D / N == pytest.approx(18.4, abs=0.1)
+    N, D = numbers(student.compute_optimal_allocation(CHINCHILLA_6ND, BESIROGLU), 2,
+                   names=("N_opt", "D_opt"), positive=True)
+    assert_close(D / N, 18.4, atol=0.1, what="D_opt / N_opt")
 
 
 @exercise("compute_optimal_allocation", points=1, hint="The optimum spends the whole budget: 6 * N * D = C.")
 def test_allocation_spends_exactly_the_budget(student):
-    N, D = student.compute_optimal_allocation(1e22, BESIROGLU)
-    assert 6 * N * D == pytest.approx(1e22, rel=1e-9)
+    N, D = numbers(student.compute_optimal_allocation(1e22, BESIROGLU), 2, names=("N_opt", "D_opt"), positive=True)
+    assert_close(6 * N * D, 1e22, rtol=1e-9, what="6·N_opt·D_opt")
 
 
 @exercise("compute_optimal_allocation", points=1, hint="N_opt grows like C**a with a = beta/(alpha+beta).")
 def test_optimal_size_grows_as_c_to_the_a(student):
     """10× more compute multiplies N_opt by 10^a, a = 0.28/0.62 = 0.4516 for the printed
     fit (Hoffmann Table 2 rounds Approach 3 to 0.46)."""
-    N1, _ = student.compute_optimal_allocation(1e23, HOFFMANN_PRINTED)
-    N2, _ = student.compute_optimal_allocation(1e24, HOFFMANN_PRINTED)
-    assert N2 / N1 == pytest.approx(10 ** (0.28 / 0.62), rel=1e-9)
+    N1, _ = numbers(student.compute_optimal_allocation(1e23, HOFFMANN_PRINTED), 2, names=("N_opt", "D_opt"),
+                    positive=True)
+    N2, _ = numbers(student.compute_optimal_allocation(1e24, HOFFMANN_PRINTED), 2, names=("N_opt", "D_opt"),
+                    positive=True)
+    assert_close(N2 / N1, 10 ** (0.28 / 0.62), rtol=1e-9, what="the growth of N_opt with 10× compute")
 
 
 # ------------------------------------------------------------------ isoflop_optimum
@@ -124,7 +137,7 @@ def test_isoflop_optimum_of_an_exact_parabola(student):
     """L = 2 + 0.05·(ln N − ln 3e9)²: the vertex is exactly N = 3e9 (rel 1e-6)."""
     N = np.geomspace(3e8, 3e10, 9)
     L = 2.0 + 0.05 * (np.log(N) - np.log(3e9)) ** 2
-    assert student.isoflop_optimum(N, L) == pytest.approx(3e9, rel=1e-6)
+    assert_close(student.isoflop_optimum(N, L), 3e9, rtol=1e-6)
 
 
 @exercise("isoflop_optimum", points=2, hint="Fit the parabola in log N, not in N.")
@@ -135,10 +148,11 @@ def test_isoflop_optimum_matches_the_laws_optimum(student):
     N_opt = _n_opt(1e21, BESIROGLU)
     N = np.geomspace(N_opt / 4, N_opt * 4, 9)
     L = _law(N, 1e21 / (6 * N), BESIROGLU)
-    assert student.isoflop_optimum(N, L) == pytest.approx(N_opt, rel=0.02)
+    assert_close(student.isoflop_optimum(N, L), N_opt, rtol=0.02)
 
 
-@exercise("isoflop_optimum", points=1, hint="If c2 <= 0 the parabola has no minimum: raise ValueError.")
+@exercise("isoflop_optimum", points=1, requires_value=True,
+          hint="If c2 <= 0 the parabola has no minimum: raise ValueError.")
 def test_isoflop_optimum_rejects_a_profile_without_minimum(student):
     N = np.geomspace(1e8, 1e10, 7)
     with pytest.raises(ValueError):
@@ -154,8 +168,8 @@ def test_sum_reduction_recovers_the_exponents(student):
     """240 runs from Besiroglu et al.'s law with 1% noise (_isoflop_runs, seed 1). Over 40
     seeds the reference fit's alpha and beta scatter with SD 0.010 and 0.009 (measured);
     tolerance 0.04 = 4 SD for both. Truth: alpha 0.3478, beta 0.3658."""
-    fit = student.fit_chinchilla_law(*_isoflop_runs(seed=1), "sum")
-    assert (fit["alpha"], fit["beta"]) == pytest.approx((0.3478, 0.3658), abs=0.04)
+    fit = fields(student.fit_chinchilla_law(*_isoflop_runs(seed=1), "sum"), ("alpha", "beta"))
+    assert_close((fit["alpha"], fit["beta"]), (0.3478, 0.3658), atol=0.04, names=("alpha", "beta"))
 
 
 @exercise("fit_chinchilla_law", points=2, timeout=30,
@@ -163,8 +177,8 @@ def test_sum_reduction_recovers_the_exponents(student):
 def test_sum_reduction_recovers_the_irreducible_loss(student):
     """Same design and seed. Over 40 seeds E scatters with SD 0.019 (measured); tolerance
     0.08 ≈ 4 SD around the truth 1.8172."""
-    fit = student.fit_chinchilla_law(*_isoflop_runs(seed=1), "sum")
-    assert fit["E"] == pytest.approx(1.8172, abs=0.08)
+    fit = fields(student.fit_chinchilla_law(*_isoflop_runs(seed=1), "sum"), ("E", "A", "B", "alpha", "beta"))
+    assert_close(fit["E"], 1.8172, atol=0.08, what="E")
 
 
 @exercise("fit_chinchilla_law", points=3, timeout=30,
@@ -175,11 +189,12 @@ def test_mean_reduction_stops_early_near_the_start(student):
     whose gtol is absolute, stop before convergence. From the Hoffmann TeX start
     (beta = 0.2849) the mean-reduced fit ends with beta within 0.01 of the start (over 40
     seeds: 0.2841-0.2862, measured), far from the truth 0.3658; the sum fit gets there."""
-    fit = student.fit_chinchilla_law(*_isoflop_runs(seed=1), "mean")
-    assert fit["beta"] == pytest.approx(0.2849083, abs=0.01)
+    fit = fields(student.fit_chinchilla_law(*_isoflop_runs(seed=1), "mean"), ("alpha", "beta"))
+    assert_close(fit["beta"], 0.2849083, atol=0.01, what="beta")
 
 
-@exercise("fit_chinchilla_law", points=1, hint="Raise ValueError for a reduction other than 'sum' or 'mean'.")
+@exercise("fit_chinchilla_law", points=1, requires_value=True,
+          hint="Raise ValueError for a reduction other than 'sum' or 'mean'.")
 def test_fit_rejects_an_unknown_reduction(student):
     with pytest.raises(ValueError):
         student.fit_chinchilla_law(*_isoflop_runs(seed=1), "median")

@@ -11,6 +11,11 @@ import numpy as np
 import pytest
 
 from course_utils.grading import exercise
+from course_utils.grading.compare import assert_close, number, numbers
+
+#: points of the hidden tests in tests/hidden/test_ex05_data_limits.py, which run when an instructor grades
+#: (check_all() tells learners; tests/test_grading_honesty.py checks the sum)
+HIDDEN_POINTS = 7
 
 BLOCKED = [
     "course_utils.data_limits.effective_data",
@@ -21,6 +26,12 @@ BLOCKED = [
     "course_utils.data_limits.inference_optimal_size",
     "course_utils.chinchilla.ChinchillaLaw.compute_optimal",
     "course_utils.chinchilla.ChinchillaLaw.tokens_per_parameter",
+    "course_utils.chinchilla.ChinchillaLaw.G",
+    "course_utils.chinchilla.ChinchillaLaw.a",
+    "course_utils.chinchilla.ChinchillaLaw.b",
+    # other course code that computes these answers
+    "course_utils.data_limits._tokens_for_loss",  # D(N) at a target loss, the core of the allocation
+    "course_utils.trends.TrendFit.year_reaching",  # the year an exponential trend reaches a value
 ]
 
 R_D_STAR = 15.387756  # Muennighoff et al. 2023, datablations README "Parametric Fit"
@@ -33,7 +44,7 @@ HOFFMANN_PRINTED = dict(E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28)  # Hoff
 @exercise("tokens_per_parameter", points=1, hint="Divide tokens by parameters: D / N.")
 def test_llama3_8b_saw_1875_tokens_per_parameter(student):
     """Llama 3 8B: 8e9 parameters, 15e12 tokens (Meta, 2024) → 15e12 / 8e9 = 1,875."""
-    assert student.tokens_per_parameter(8e9, 15e12) == pytest.approx(1875.0, rel=1e-12)
+    assert_close(student.tokens_per_parameter(8e9, 15e12), 1875.0, rtol=1e-12)
 
 
 @exercise("tokens_per_parameter", points=1, hint="Use NumPy division so arrays work elementwise.")
@@ -41,10 +52,10 @@ def test_tokens_per_parameter_elementwise(student):
     """Chinchilla (70B, 1.4T) → 20 and GPT-3 (175B, 300B) → 1.714 (Hoffmann et al. 2022,
     Table 1; ratios computed here)."""
     got = student.tokens_per_parameter(np.array([70e9, 175e9]), np.array([1.4e12, 300e9]))
-    np.testing.assert_allclose(np.asarray(got, dtype=float), [20.0, 300 / 175], rtol=1e-12)
+    assert_close(got, [20.0, 300 / 175], rtol=1e-12)
 
 
-@exercise("tokens_per_parameter", points=1, hint="Raise ValueError when N is zero or negative.")
+@exercise("tokens_per_parameter", points=1, requires_value=True, hint="Raise ValueError when N is zero or negative.")
 def test_tokens_per_parameter_rejects_zero_parameters(student):
     with pytest.raises(ValueError):
         student.tokens_per_parameter(0.0, 1e12)
@@ -60,19 +71,19 @@ def test_four_epochs_are_worth_93_percent_of_fresh_data(student):
     fitted R_D*, recomputed; their abstract: "up to 4 epochs ... negligible changes"). Tolerance 0.0005 =
     rounding of the published 0.931."""
     U = 100e9
-    assert student.effective_data(U, 4 * U, R_D_STAR) / (4 * U) == pytest.approx(0.931, abs=5e-4)
+    assert_close(number(student.effective_data(U, 4 * U, R_D_STAR)) / (4 * U), 0.931, atol=5e-4, what="D' / D")
 
 
 @exercise("effective_data", points=1, hint="Without repetition (total <= unique) D' is just total_tokens.")
 def test_effective_data_without_repetition_is_the_data(student):
-    assert student.effective_data(1e12, 3e11, R_D_STAR) == pytest.approx(3e11, rel=1e-12)
+    assert_close(student.effective_data(1e12, 3e11, R_D_STAR), 3e11, rtol=1e-12)
 
 
 @exercise("effective_data", points=1, hint="As R grows, 1 - exp(-R/r_star) tends to 1: D' tends to U*(1 + r_star).")
 def test_effective_data_saturates_at_one_plus_r_star_times_unique(student):
     """10,000 epochs: D'/U = 1 + 15.387756·(1 − e^(−9999/15.39)) = 16.388, computed here."""
     U = 1e9
-    assert student.effective_data(U, 1e4 * U, R_D_STAR) / U == pytest.approx(1 + R_D_STAR, rel=1e-9)
+    assert_close(number(student.effective_data(U, 1e4 * U, R_D_STAR)) / U, 1 + R_D_STAR, rtol=1e-9, what="D' / U")
 
 
 # ----------------------------------------------------------------- exhaustion_year
@@ -84,18 +95,19 @@ def test_exhaustion_year_for_the_villalobos_stock(student):
     ×3.7/yr (Epoch AI data insight, 19 June 2024): 2024 + ln 20 / ln 3.7 = 2026.29,
     computed here (rel 1e-9)."""
     expected = 2024 + math.log(20) / math.log(3.7)
-    assert student.exhaustion_year(3e14, 15e12, 2024.0, 3.7) == pytest.approx(expected, rel=1e-9)
+    assert_close(student.exhaustion_year(3e14, 15e12, 2024.0, 3.7), expected, rtol=1e-9)
 
 
 @exercise("exhaustion_year", points=1, hint="Each doubling of the stock adds ln 2 / ln(growth) years.")
 def test_doubling_the_stock_adds_one_doubling_time(student):
     """Growth ×2/yr: twice the stock is reached exactly one year later."""
-    first = student.exhaustion_year(1e14, 1e13, 2024.0, 2.0)
-    second = student.exhaustion_year(2e14, 1e13, 2024.0, 2.0)
-    assert second - first == pytest.approx(1.0, rel=1e-9)
+    first = number(student.exhaustion_year(1e14, 1e13, 2024.0, 2.0), "the year for the stock")
+    second = number(student.exhaustion_year(2e14, 1e13, 2024.0, 2.0), "the year for twice the stock")
+    assert_close(second - first, 1.0, rtol=1e-9, what="the delay")
 
 
-@exercise("exhaustion_year", points=1, hint="A dataset that does not grow never reaches the stock: raise ValueError.")
+@exercise("exhaustion_year", points=1, requires_value=True,
+          hint="A dataset that does not grow never reaches the stock: raise ValueError.")
 def test_exhaustion_year_rejects_no_growth(student):
     with pytest.raises(ValueError):
         student.exhaustion_year(3e14, 15e12, 2024.0, 1.0)
@@ -108,12 +120,12 @@ def test_exhaustion_year_rejects_no_growth(student):
 def test_lifetime_compute_adds_inference(student):
     """7B params, 2T training and 2T inference tokens: 6·7e9·2e12 + 2·7e9·2e12 = 1.12e23
     (computed here)."""
-    assert student.lifetime_compute(7e9, 2e12, 2e12) == pytest.approx(1.12e23, rel=1e-12)
+    assert_close(student.lifetime_compute(7e9, 2e12, 2e12), 1.12e23, rtol=1e-12)
 
 
 @exercise("lifetime_compute", points=1, hint="With no inference, lifetime compute is the training compute 6ND.")
 def test_lifetime_compute_without_inference_is_training_compute(student):
-    assert student.lifetime_compute(70e9, 1.4e12, 0.0) == pytest.approx(5.88e23, rel=1e-12)
+    assert_close(student.lifetime_compute(70e9, 1.4e12, 0.0), 5.88e23, rtol=1e-12)
 
 
 # ------------------------------------------------------------ overtrained_allocation
@@ -136,14 +148,14 @@ def test_without_inference_the_allocation_is_compute_optimal(student):
     """Take the compute-optimal (N, D) at 1e23 FLOP (eq. 4) and its loss as the target;
     with zero inference the cheapest model is that one (tolerance 0.1%, optimiser's)."""
     N_opt, D_opt = _compute_optimal(1e23, HOFFMANN_PRINTED)
-    N, D = student.overtrained_allocation(_loss(N_opt, D_opt, HOFFMANN_PRINTED), 0.0, HOFFMANN_PRINTED)
-    assert (N, D) == pytest.approx((N_opt, D_opt), rel=1e-3)
+    got = student.overtrained_allocation(_loss(N_opt, D_opt, HOFFMANN_PRINTED), 0.0, HOFFMANN_PRINTED)
+    assert_close(got, (N_opt, D_opt), rtol=1e-3, names=("N", "D"))
 
 
 @exercise("overtrained_allocation", points=1, hint="Return D(N) for the chosen N, so the loss equals the target.")
 def test_allocation_reaches_the_target_loss(student):
-    N, D = student.overtrained_allocation(2.0, 1e13, HOFFMANN_PRINTED)
-    assert _loss(N, D, HOFFMANN_PRINTED) == pytest.approx(2.0, rel=1e-6)
+    N, D = numbers(student.overtrained_allocation(2.0, 1e13, HOFFMANN_PRINTED), 2, names=("N", "D"), positive=True)
+    assert_close(_loss(N, D, HOFFMANN_PRINTED), 2.0, rtol=1e-6, what="the loss of your (N, D)")
 
 
 @exercise("overtrained_allocation", points=2,
@@ -152,6 +164,7 @@ def test_heavy_inference_favours_a_smaller_model(student):
     """Sardana et al. 2023: with large inference demand, train smaller and longer. At loss
     2.0, 2e13 inference tokens shrink the model to 0.35 of the compute-optimal size
     (measured with the reference solution); we ask for below 0.6 and more tokens."""
-    N0, D0 = student.overtrained_allocation(2.0, 0.0, HOFFMANN_PRINTED)
-    N1, D1 = student.overtrained_allocation(2.0, 2e13, HOFFMANN_PRINTED)
-    assert N1 < 0.6 * N0 and D1 > D0
+    N0, D0 = numbers(student.overtrained_allocation(2.0, 0.0, HOFFMANN_PRINTED), 2, names=("N", "D"), positive=True)
+    N1, D1 = numbers(student.overtrained_allocation(2.0, 2e13, HOFFMANN_PRINTED), 2, names=("N", "D"), positive=True)
+    assert N1 < 0.6 * N0, "with heavy inference the model should shrink well below the compute-optimal size"
+    assert D1 > D0, "with heavy inference the smaller model should be trained on more tokens"

@@ -1,0 +1,263 @@
+"""The one way exercise tests compare a learner's result with the expected value.
+
+Every check here refuses what a vacuous comparison lets through: ``pytest.approx`` and
+``numpy.testing.assert_allclose`` both accept an empty array, and a NaN slips past a
+``<`` test. So a result must be a number or numeric array of exactly the expected shape,
+non-empty and finite, before it is compared at all.
+
+Failures are :class:`AssertionError` with one plain sentence for the learner: what is
+wrong (an empty array, NaN, a string, shape ``(0,)`` where ``(3,)`` was expected) or how
+far off the value is in coarse terms ("has the wrong sign", "is too large by roughly
+100×", "is close, but outside the tolerance"), never the expected value itself.
+
+Functions
+---------
+:func:`assert_close`
+    a number, an array, or a tuple of them, within a tolerance of the expected value.
+:func:`number`, :func:`numbers`, :func:`items`, :func:`array`, :func:`fields`
+    a learner's result checked and converted, for tests that go on to compute with it
+    (an inequality, a difference of two calls).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+_NUMERIC_KINDS = "iuf"  # integers and floats; never bool, complex, strings or objects
+
+
+def _kind_of(value: Any) -> str:
+    """A learner-readable name for the type of ``value``."""
+    if value is None:
+        return "None (did the function forget to return its result?)"
+    if isinstance(value, bool):
+        return "True/False, not a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, dict):
+        return "a dict"
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    if isinstance(value, np.ndarray):
+        if value.size == 0:
+            return f"an empty array (shape {value.shape})"
+        return f"an array of shape {value.shape}"
+    if isinstance(value, complex):
+        return "a complex number"
+    return f"a {type(value).__name__}"
+
+
+def _fail(message: str) -> None:
+    __tracebackhide__ = True
+    raise AssertionError(message)
+
+
+def _numeric_array(got: Any, what: str, noun: str = "numbers") -> np.ndarray:
+    """``got`` as a float array, refusing strings, bools, objects, ragged lists and None."""
+    __tracebackhide__ = True
+    if got is None or isinstance(got, (bool, str, bytes, dict, complex)):
+        _fail(f"{what} should be {noun}, but is {_kind_of(got)}")
+    try:
+        values = np.asarray(got)
+    except (ValueError, TypeError):
+        _fail(f"{what} should be {noun}, but is {_kind_of(got)} that is not a rectangular array")
+    if values.dtype.kind not in _NUMERIC_KINDS:
+        kind = "True/False values" if values.dtype.kind == "b" else f"values of type {values.dtype}"
+        _fail(f"{what} should be {noun}, but holds {kind}")
+    return values.astype(float)
+
+
+def _check_finite(values: np.ndarray, what: str) -> None:
+    __tracebackhide__ = True
+    bad = ~np.isfinite(values)
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        which = "NaN (not a number)" if np.isnan(values[index]) else "infinite"
+        where = f" (at index {index[0] if len(index) == 1 else index})" if values.ndim else ""
+        _fail(f"{what} is {which}{where}" if values.ndim == 0 else f"{what} contains a value that is {which}{where}")
+
+
+def number(got: Any, what: str = "your result", *, positive: bool = False) -> float:
+    """``got`` as a finite float: a Python or NumPy number, or a 0-d array.
+
+    Raises AssertionError (learner-facing) for anything else: an array (even of one
+    element), an empty array, None, a string, a bool, NaN or infinity; with ``positive``,
+    also for a number that is not above zero (a size, a count of tokens).
+    """
+    __tracebackhide__ = True
+    if isinstance(got, np.ndarray) and got.ndim > 0:
+        _fail(f"{what} should be a single number, but is {_kind_of(got)}")
+    if isinstance(got, (list, tuple)):
+        _fail(f"{what} should be a single number, but is {_kind_of(got)}")
+    values = _numeric_array(got, what, "a number")
+    if values.ndim != 0:
+        _fail(f"{what} should be a single number, but is {_kind_of(got)}")
+    _check_finite(values, what)
+    if positive and not float(values) > 0:
+        _fail(f"{what} should be positive, but is {'zero' if float(values) == 0 else 'negative'}")
+    return float(values)
+
+
+def array(got: Any, what: str = "your result", *, shape: tuple[int, ...] | None = None,
+          ndim: int | None = None) -> np.ndarray:
+    """``got`` as a finite, non-empty float array (of ``shape`` or ``ndim`` when given)."""
+    __tracebackhide__ = True
+    values = _numeric_array(got, what)
+    if shape is not None and values.shape != tuple(shape):
+        _fail(f"{what} has shape {values.shape}, but should have shape {tuple(shape)}")
+    if ndim is not None and values.ndim != ndim:
+        _fail(f"{what} should be a {ndim}-D array, but is {_kind_of(got)}")
+    if values.size == 0:
+        _fail(f"{what} is an empty array")
+    _check_finite(values, what)
+    return values
+
+
+def items(got: Any, count: int, what: str = "your result") -> tuple:
+    """The ``count`` items of a tuple or list result (as ``return a, b`` gives), unconverted."""
+    __tracebackhide__ = True
+    if not isinstance(got, (tuple, list)) or len(got) != count:
+        _fail(f"{what} should be {count} values (a tuple), but is {_kind_of(got)}")
+    return tuple(got)
+
+
+def numbers(got: Any, count: int, what: str = "your result", names: Sequence[str] | None = None, *,
+            positive: bool = False) -> tuple[float, ...]:
+    """``got`` as a tuple of ``count`` finite numbers (a tuple or list, as ``return a, b`` gives)."""
+    __tracebackhide__ = True
+    values = items(got, count, what)
+    labels = list(names) if names is not None else [f"item {i + 1} of {what}" for i in range(count)]
+    return tuple(number(value, label, positive=positive) for value, label in zip(values, labels))
+
+
+def fields(got: Any, keys: Iterable[str], what: str = "your result") -> dict[str, float]:
+    """``got`` as a dict of finite numbers with (at least) these ``keys``."""
+    __tracebackhide__ = True
+    keys = list(keys)
+    if not isinstance(got, dict):
+        _fail(f"{what} should be a dict with keys {', '.join(map(repr, keys))}, but is {_kind_of(got)}")
+    missing = [key for key in keys if key not in got]
+    if missing:
+        _fail(f"{what} has no key {', '.join(map(repr, missing))}")
+    return {key: number(got[key], f"{what}[{key!r}]") for key in keys}
+
+
+# ------------------------------------------------------------------ how far off
+
+
+def _tolerance(expected: np.ndarray, rtol: float | None, atol: float | None) -> np.ndarray:
+    """pytest.approx's rule: the larger of ``rtol·|expected|`` and ``atol``."""
+    return np.maximum((rtol or 0.0) * np.abs(expected), atol or 0.0)
+
+
+def how_far(got: float, expected: float, tolerance: float) -> str:
+    """A coarse, learner-facing phrase for how ``got`` misses ``expected`` (never its value).
+
+    ``"has the wrong sign"``, ``"is too large by roughly 10×"``, ``"is too small by about
+    2×"``, ``"is a few percent too large"``, ``"is close, but outside the tolerance"``...
+    """
+    error = abs(got - expected)
+    if expected == 0:
+        return "should be much closer to zero" if error > 10 * tolerance else "is close, but outside the tolerance"
+    if got == 0:
+        return "is zero, but should not be"
+    if (got > 0) != (expected > 0):
+        return "has the wrong sign"
+    if error <= 10 * tolerance:
+        return "is close, but outside the tolerance"
+    ratio = abs(got) / abs(expected)
+    direction = "large" if ratio > 1 else "small"
+    factor = ratio if ratio > 1 else 1 / ratio
+    if factor >= math.sqrt(10):
+        return f"is too {direction} by roughly {10 ** round(math.log10(factor)):,}×"
+    if factor >= 1.75:
+        return f"is too {direction} by about {round(factor)}×"
+    relative = error / abs(expected)
+    if relative < 0.01:
+        return f"is slightly too {direction} (by less than 1%)"
+    if relative < 0.1:
+        return f"is a few percent too {direction}"
+    return f"is tens of percent too {direction}"
+
+
+def _compare_array(got: Any, expected: np.ndarray, rtol: float | None, atol: float | None, what: str) -> None:
+    __tracebackhide__ = True
+    if expected.ndim == 0:
+        value = number(got, what)
+        tolerance = float(_tolerance(expected, rtol, atol))
+        if not abs(value - float(expected)) <= tolerance:
+            _fail(f"{what} {how_far(value, float(expected), tolerance)}")
+        return
+    values = array(got, what, shape=expected.shape)
+    tolerance = _tolerance(expected, rtol, atol)
+    wrong = ~(np.abs(values - expected) <= tolerance)
+    if wrong.any():
+        index = tuple(int(i) for i in np.argwhere(wrong)[0])
+        label = index[0] if len(index) == 1 else index
+        phrase = how_far(float(values[index]), float(expected[index]), float(tolerance[index]))
+        if expected.size == 1:
+            _fail(f"{what} {phrase}")
+        count = int(wrong.sum())
+        _fail(f"{what}: {count} of {expected.size} values are off; the first, at index {label}, {phrase}")
+
+
+def assert_close(got: Any, expected: Any, *, rtol: float | None = None, atol: float | None = None,
+                 what: str = "your result", names: Sequence[str] | None = None) -> None:
+    """Assert that ``got`` equals ``expected`` within ``max(rtol·|expected|, atol)``.
+
+    Parameters
+    ----------
+    got
+        The learner's result.
+    expected
+        A number (``got`` must be one number), an array or list (``got`` must have exactly
+        its shape), or a tuple (``got`` must be a tuple or list of as many items, each
+        compared in turn, as ``return a, b`` gives).
+    rtol, atol
+        Relative and absolute tolerance, as in ``pytest.approx``; give at least one
+        (``rtol=0, atol=0`` for an exact match).
+    what
+        How the message names the result ("your result", "alpha", "the fitted E").
+    names
+        For a tuple: a name for each item ("A", "alpha").
+
+    Raises
+    ------
+    AssertionError
+        With one learner-facing sentence, when ``got`` is not a finite number or array of
+        the expected shape, or is outside the tolerance.
+    """
+    __tracebackhide__ = True
+    if rtol is None and atol is None:
+        raise TypeError("assert_close needs a tolerance: rtol, atol or both (0 for an exact match)")
+    if isinstance(expected, tuple):
+        if names is not None and len(names) != len(expected):
+            raise ValueError("names must name every item of expected")
+        labels = list(names) if names is not None else [f"item {i + 1} of {what}" for i in range(len(expected))]
+        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+            _fail(f"{what} should be {len(expected)} values (a tuple), but is {_kind_of(got)}")
+        for value, target, label in zip(got, expected, labels):
+            assert_close(value, target, rtol=rtol, atol=atol, what=label)
+        return
+    target = np.asarray(expected, dtype=float)
+    if target.size == 0 or not np.all(np.isfinite(target)):
+        raise ValueError("expected must be finite and non-empty: a test that compares with nothing proves nothing")
+    _compare_array(got, target, rtol, atol, what)
+
+
+def assert_all(condition: Any, message: str) -> None:
+    """Assert a learner-facing ``condition`` that must be a real True (not an empty array).
+
+    ``assert np.all(x > 0)`` passes on an empty ``x``; this refuses anything but a plain
+    ``True`` or a non-empty all-true boolean array.
+    """
+    __tracebackhide__ = True
+    values = np.asarray(condition)
+    if values.dtype.kind != "b" or values.size == 0 or not values.all():
+        _fail(message)
+
+
+__all__ = ["assert_close", "assert_all", "number", "numbers", "items", "array", "fields", "how_far"]

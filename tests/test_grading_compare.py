@@ -1,0 +1,135 @@
+"""The comparison helper of the exercise tests never passes vacuously (issue 10, item 4),
+and says how far off a result is without giving the answer away."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from course_utils.grading.compare import (array, assert_all, assert_close, fields, how_far, items, number,
+                                          numbers)
+
+
+def _message(got, expected, **tolerance) -> str:
+    with pytest.raises(AssertionError) as caught:
+        assert_close(got, expected, **(tolerance or {"rtol": 1e-9}))
+    return str(caught.value)
+
+
+# ------------------------------------------------------- nothing vacuous passes
+
+
+@pytest.mark.parametrize("got", [np.array([]), np.zeros((0, 2)), [], ()], ids=["empty", "empty 2-D", "[]", "()"])
+def test_an_empty_result_never_passes(got):
+    """``pytest.approx([]) == []`` and ``assert_allclose(np.array([]), 3.0)`` both pass."""
+    with pytest.raises(AssertionError):
+        assert_close(got, 3.0, rtol=1e-9)
+    with pytest.raises(AssertionError):
+        assert_close(got, [1.0, 2.0], rtol=1e-9)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_nan_and_infinity_never_pass(bad):
+    assert "NaN" in _message(math.nan, 1.0) and "infinite" in _message(math.inf, 1.0)
+    with pytest.raises(AssertionError):
+        assert_close(np.array([1.0, bad]), [1.0, 2.0], rtol=1.0)
+
+
+def test_a_wrong_shape_never_passes_even_when_it_broadcasts():
+    assert _message(np.array([2.0, 2.0]), [2.0, 2.0, 2.0]) == "your result has shape (2,), but should have shape (3,)"
+    assert "single number" in _message(np.array([2.0]), 2.0)
+    assert "single number" in _message(np.full(3, 2.0), 2.0)
+    assert "shape (2, 1)" in _message(np.ones((2, 1)), [1.0, 1.0])
+
+
+@pytest.mark.parametrize("got, kind", [("3.0", "a string"), (None, "None"), (True, "True/False"),
+                                       ({"x": 3.0}, "a dict"), (3 + 0j, "complex"),
+                                       (np.array(["3.0"]), "values of type")])
+def test_a_result_that_is_not_numbers_never_passes(got, kind):
+    expected = [3.0] if isinstance(got, np.ndarray) else 3.0
+    assert kind in _message(got, expected)
+
+
+def test_a_tuple_result_must_have_as_many_numbers_as_expected():
+    assert _message(np.array([]), (1.0, 2.0)) == \
+        "your result should be 2 values (a tuple), but is an empty array (shape (0,))"
+    assert "should be 2 values" in _message((1.0,), (1.0, 2.0))
+    assert _message((1.0, np.array([])), (1.0, 2.0), rtol=1e-9) == \
+        "item 2 of your result should be a single number, but is an empty array (shape (0,))"
+
+
+def test_a_test_without_a_tolerance_or_with_nothing_to_compare_is_a_bug_in_the_test():
+    with pytest.raises(TypeError, match="needs a tolerance"):
+        assert_close(1.0, 1.0)
+    with pytest.raises(ValueError, match="proves nothing"):
+        assert_close([], [], rtol=1e-9)
+
+
+def test_a_condition_on_an_empty_array_does_not_hold():
+    """``assert np.all(np.diff(x) > 0)`` passes on an empty x; assert_all does not."""
+    with pytest.raises(AssertionError, match="should rise"):
+        assert_all(np.diff(np.array([])) > 0, "should rise")
+    assert_all(np.array([True, True]), "never shown")
+
+
+# ------------------------------------------------------- what passes
+
+
+def test_values_within_the_tolerance_pass():
+    assert_close(3.0000001, 3.0, rtol=1e-6)
+    assert_close(np.float64(2.0), 2.0, rtol=0, atol=0)
+    assert_close(np.array(2.0), 2.0, rtol=0, atol=0)  # a 0-d array is a number
+    assert_close([1.0, 2.0], np.array([1.0, 2.0]), rtol=0, atol=0)
+    assert_close((5.0, [1.0, 2.0]), (5.0, [1.0, 2.0]), rtol=1e-12)
+    assert_close(0.01, 0.0, atol=0.02)  # the larger of rtol·|expected| and atol, as pytest.approx
+
+
+def test_checked_conversions_return_plain_numbers():
+    assert number(np.float64(2.5)) == 2.5 and type(number(np.float64(2.5))) is float
+    assert numbers((1, 2.0), 2) == (1.0, 2.0)
+    assert fields({"E": 1.0, "A": np.float64(2.0), "extra": "kept out"}, ["E", "A"]) == {"E": 1.0, "A": 2.0}
+    assert array([1, 2], shape=(2,)).dtype == float
+    assert items([np.array([1.0]), 2.0], 2)[1] == 2.0
+
+
+def test_checked_conversions_refuse_what_they_cannot_use():
+    with pytest.raises(AssertionError, match="N should be positive, but is negative"):
+        number(-1.0, "N", positive=True)
+    with pytest.raises(AssertionError, match="has no key 'beta'"):
+        fields({"alpha": 0.3}, ["alpha", "beta"])
+    with pytest.raises(AssertionError, match="empty array"):
+        array(np.array([]))
+    with pytest.raises(AssertionError, match="should be a 1-D array"):
+        array(np.ones((2, 2)), ndim=1)
+
+
+# ------------------------------------------------------- learner-facing messages
+
+
+@pytest.mark.parametrize("got, expected, phrase", [
+    (-3.0, 3.0, "has the wrong sign"),
+    (30.0, 3.0, "is too large by roughly 10×"),
+    (0.03, 3.0, "is too small by roughly 100×"),
+    (6.2, 3.0, "is too large by about 2×"),
+    (1.0, 3.0, "is too small by about 3×"),
+    (3.15, 3.0, "is a few percent too large"),
+    (2.0, 3.0, "is tens of percent too small"),
+    (3.01, 3.0, "is slightly too large (by less than 1%)"),
+    (3.0 + 3e-9, 3.0, "is close, but outside the tolerance"),
+    (0.0, 3.0, "is zero, but should not be"),
+])
+def test_misses_are_described_coarsely(got, expected, phrase):
+    assert how_far(got, expected, 1e-9 * abs(expected)) == phrase
+
+
+def test_a_message_never_contains_the_expected_value():
+    for got in (1.0, 30.0, -7.0, 12.344, 12.3456):
+        message = _message(got, 12.3456789, rtol=1e-9)
+        assert "12.3" not in message and "1.23" not in message
+
+
+def test_an_array_message_names_the_first_wrong_position_and_how_many():
+    message = _message(np.array([1.0, 20.0, 3.0, 40.0]), [1.0, 2.0, 3.0, 4.0])
+    assert message == "your result: 2 of 4 values are off; the first, at index 1, is too large by roughly 10×"
