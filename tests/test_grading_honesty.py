@@ -6,10 +6,11 @@ nothing for a student who answers without working (issue 10, items 3 and 4).
 * The hidden tests (``tests/hidden/``) pass on the reference solutions for 50 students'
   seeds and fail on the blank exercises: one child process per notebook serves every
   seed's calls (the test functions are called directly, with ``student_seed`` as argument).
-* Degenerate students, generated from the solution notebooks, score at most 5% of all the
-  points (public and hidden, with the ``requires_value`` gate): every function returns
-  ``np.array([])``; every function raises ``ValueError``; every function returns its
-  first argument.
+* Degenerate students, generated from the solution notebooks, score at most 5% of each
+  notebook's points (public and hidden, with the ``requires_value`` gate): every function
+  returns ``np.array([])``; every function raises ``ValueError``; every function returns
+  its first argument; every function returns NaN; every function returns None. The three
+  that return no answer at all (empty array, NaN, None) pass no test whatever.
 
 Also: every solution notebook runs top to bottom, each has a test module (and each test
 module a notebook), every exercise has a hidden test, ``HIDDEN_POINTS`` is right, and the
@@ -32,6 +33,7 @@ from course_utils.course_root import find_course_root
 from course_utils.grading.plugin import MARKER, blocked_names, student_seed_for
 from course_utils.grading.release import release
 from course_utils.grading.rubric import exercise_notebooks, is_rubric_only
+from course_utils.grading.scoring import GATED
 
 ROOT = find_course_root()
 SOLUTIONS, EXERCISES, TESTS = ROOT.solutions, ROOT.exercises, ROOT.exercise_tests
@@ -241,7 +243,11 @@ DEGENERATE = {
     "empty_arrays": lambda first: "return np.array([])",
     "raises_value_error": lambda first: 'raise ValueError("no answer")',
     "returns_first_argument": lambda first: f"return {first}",
+    "returns_nan": lambda first: "return float('nan')",
+    "returns_none": lambda first: "return None",
 }
+#: degenerate students whose functions return no answer: not one test may pass for them
+NO_ANSWER = ["empty_arrays", "returns_nan", "returns_none"]
 
 
 def degenerate_notebook(source: Path, destination: Path, body: str) -> None:
@@ -272,21 +278,21 @@ def _grade_with_hidden(folder: Path) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def degenerate_scores(tmp_path_factory) -> dict[str, tuple[float, float, list[str]]]:
-    """``{student: (points, possible, passed tests)}`` for each degenerate student."""
+def degenerate_rows(tmp_path_factory) -> dict[str, list[dict]]:
+    """``{student: result rows}`` for each degenerate student, every public and hidden test
+    of every notebook that tests grade (rubric-only ones have none), gates applied."""
     from course_utils.grading.runner import Job, run_isolated
 
     root = tmp_path_factory.mktemp("degenerate")
     for kind in DEGENERATE:
-        for path in sorted(SOLUTIONS.glob("*.ipynb")):
+        for path in exercise_notebooks(SOLUTIONS, TESTS):
             degenerate_notebook(path, root / kind / path.name, kind)
     jobs = [Job(kind, _grade_with_hidden, (root / kind,), deadline=600) for kind in DEGENERATE]
-    scores = {}
+    out = {}
     for kind, status, rows in run_isolated(jobs, workers=2):
         assert status == "ok", f"{kind}: {rows}"
-        earned = [f"{r['notebook']}: {r['exercise']} / {r['test']} ({r['points']:g})" for r in rows if r["points"]]
-        scores[kind] = (sum(r["points"] for r in rows), sum(r["max_points"] for r in rows), earned)
-    return scores
+        out[kind] = rows
+    return out
 
 
 def _all_points() -> float:
@@ -294,11 +300,33 @@ def _all_points() -> float:
     return sum(info["points"] for path in paths for _, info in _exercise_tests(path))
 
 
+def _named(row: dict) -> str:
+    return f"{row['notebook']}: {row['exercise']} / {row['test']} ({row['status']}, {row['points']:g} points)"
+
+
 @pytest.mark.parametrize("kind", sorted(DEGENERATE))
-def test_a_degenerate_student_scores_at_most_five_percent(degenerate_scores, kind):
-    earned, possible, passed = degenerate_scores[kind]
-    assert possible == _all_points()  # every public and hidden test was graded
-    assert earned <= DEGENERATE_SHARE * possible, f"{kind}: {earned:g}/{possible:g} from\n" + "\n".join(passed)
+def test_a_degenerate_student_scores_at_most_five_percent(degenerate_rows, kind):
+    """Of all the points, and of each notebook's points: a notebook cannot hide behind the others."""
+    rows = degenerate_rows[kind]
+    assert sum(r["max_points"] for r in rows) == _all_points()  # every public and hidden test was graded
+    over = []
+    for stem in sorted({r["notebook"] for r in rows}):
+        mine = [r for r in rows if r["notebook"] == stem]
+        earned, possible = sum(r["points"] for r in mine), sum(r["max_points"] for r in mine)
+        if earned > DEGENERATE_SHARE * possible:
+            earning = "; ".join(f"{r['exercise']} / {r['test']} ({r['points']:g})" for r in mine if r["points"])
+            over.append(f"{stem}: {earned:g}/{possible:g} points from {earning}")
+    assert not over, f"{kind} scores more than {DEGENERATE_SHARE:.0%}:\n" + "\n".join(over)
+
+
+@pytest.mark.parametrize("kind", NO_ANSWER)
+def test_a_student_returning_no_answer_passes_no_test(degenerate_rows, kind):
+    """An empty array, NaN or None is never a right answer: no value check may pass on it
+    (the comparison helper's job), and no raise-only test either (these never raise)."""
+    rows = degenerate_rows[kind]
+    assert sum(r["max_points"] for r in rows) == _all_points()
+    passed = [_named(r) for r in rows if r["status"] in ("passed", GATED)]
+    assert not passed, f"{kind} passes:\n" + "\n".join(passed)
 
 
 # ------------------------------------------------------------------ the notebooks
