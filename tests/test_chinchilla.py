@@ -16,8 +16,9 @@ from scipy.optimize import check_grad, minimize
 
 from course_utils import literature as lit
 from course_utils.chinchilla import (
-    BESIROGLU_2024, HOFFMANN_2022, HOFFMANN_2022_UNROUNDED, ChinchillaLaw, chinchilla_objective,
-    efficient_frontier, fit_chinchilla, fit_isoflop_profile, hoffmann_grid, synthetic_isoflop_data,
+    BESIROGLU_2024, HOFFMANN_2022, HOFFMANN_2022_UNROUNDED, ChinchillaLaw, budget_summary, chinchilla_objective,
+    efficient_frontier, fit_chinchilla, fit_isoflop_profile, hoffmann_grid, kaplan_joint_exponent,
+    synthetic_isoflop_data,
 )
 from course_utils.powerlaw import fit_power_law
 
@@ -458,3 +459,50 @@ def test_bootstrap_refits_chinchilla_on_resampled_runs(synthetic, synthetic_fit)
     assert np.std(result.samples["beta"]) > 0
     low, high = result.interval("beta", level=0.9)
     assert low < best.beta < high
+
+
+# ------------------------------------------------------- budget_summary (explorer, lesson 04)
+
+
+def test_budget_summary_spends_exactly_the_budget():
+    """C = 6·N_opt·D_opt (Hoffmann et al. 2022, the constraint of eq. 4)."""
+    s = budget_summary(1e22, HOFFMANN_2022)
+    assert 6 * s.N_opt * s.D_opt == pytest.approx(1e22, rel=1e-12)
+
+
+def test_budget_summary_optimum_is_the_minimum_of_its_isoflop_curve():
+    s = budget_summary(5.76e23, BESIROGLU_2024)
+    assert s.isoflop_loss.min() == pytest.approx(s.loss, rel=1e-6)
+    assert s.N[np.argmin(s.isoflop_loss)] == pytest.approx(s.N_opt, rel=0.05)
+
+
+def test_budget_summary_matches_the_law_it_was_given():
+    s = budget_summary(1e24, BESIROGLU_2024)
+    N_opt, D_opt = BESIROGLU_2024.compute_optimal(1e24)
+    assert (s.N_opt, s.D_opt) == (N_opt, D_opt)
+    assert s.tokens_per_param == pytest.approx(D_opt / N_opt)
+    assert s.loss == pytest.approx(BESIROGLU_2024.loss(N_opt, D_opt))
+
+
+def test_kaplan_line_is_his_published_allocation():
+    """N = 1.3e9 · C^0.73 with C in PF-days (Kaplan et al. 2020, Table 6): 1.3e9 at 1 PF-day."""
+    assert budget_summary(lit.PF_DAY).kaplan_N == pytest.approx(1.3e9)
+    assert budget_summary(1e3 * lit.PF_DAY).kaplan_N == pytest.approx(1.3e9 * 1e3**0.73)
+
+
+def test_kaplan_joint_law_gives_exponent_0575_not_073():
+    """Minimising Kaplan's L(N, D) (eq. 1.5) under C = 6ND: α_D/(α_N+α_D) = 0.103/0.179."""
+    assert kaplan_joint_exponent() == pytest.approx(0.103 / 0.179, abs=1e-3)
+
+
+@pytest.mark.parametrize("C", [0, -1e21, float("nan"), float("inf"), "1e21"])
+def test_budget_summary_rejects_a_budget_that_is_not_positive(C):
+    with pytest.raises(ValueError, match="C must be"):
+        budget_summary(C)
+
+
+def test_budget_summary_rejects_a_law_that_is_not_a_chinchilla_law():
+    with pytest.raises(ValueError, match="law must be"):
+        budget_summary(1e21, "Kaplan")
+
+
