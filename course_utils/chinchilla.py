@@ -130,7 +130,7 @@ HOFFMANN_2022_UNROUNDED = ChinchillaLaw(
     source="Hoffmann et al. 2022 TeX source, via Besiroglu et al. 2024 notebook cell 16",
 )
 
-#: Besiroglu et al. 2024, Table 1: E 1.8172, A 482.01, B 2085.43, α 0.3478, β 0.3658.
+#: Besiroglu et al. 2024, Table 1 (their likelihood fit): E 1.81686, A 482.01, B 2085.43, α 0.34781, β 0.36585.
 BESIROGLU_2024 = ChinchillaLaw.from_literature(lit.BESIROGLU_2024_FIT, "Besiroglu et al. 2024 (refit)")
 
 

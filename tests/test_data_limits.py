@@ -207,3 +207,12 @@ def test_default_summary_uses_villalobos_stock_once_and_reaches_it_in_2026():
     assert s.epochs == 1.0 and s.stock_tokens == 3e14
     assert s.exhaustion_year_one_pass == pytest.approx(2026.585, abs=1e-3)
     assert not s.counts_repetition_twice and data_limits.data_limits_summary(epochs=4).counts_repetition_twice
+
+
+def test_r_star_is_an_e_folding_constant_not_a_half_life():
+    """After R_D* repeated epochs the gain still to come from repetition has fallen by a factor
+    e (Muennighoff et al. 2023, eq. 5), not 2; effective_data used to call it a half-life."""
+    r_star = MUENNIGHOFF_2023_R_D_STAR
+    ceiling = 1 + r_star
+    after = data_limits.effective_data(1.0, 1.0 + r_star)  # R_D = r_star repeated epochs
+    assert (ceiling - after) / (ceiling - 1.0) == pytest.approx(math.exp(-1), rel=1e-12)
