@@ -255,7 +255,7 @@ def years_bought_by_repetition(epochs: float, growth_per_year: float,
     Repetition stretches the stock U to D' = effective_data(U, epochs·U) (Muennighoff et al.
     2023, eq. 5); a training set growing ×g per year needs log(D'/U)/log(g) more years to
     reach it. With R_D* = 15.39, 4 epochs at Epoch AI's 3.7× per year (June 2024) buy
-    log(3.72)/log(3.7) ≈ 1.0 year; even the ceiling D'/U = 1 + R_D* = 16.4 buys only
+    log(3.73)/log(3.7) ≈ 1.0 year; even the ceiling D'/U = 1 + R_D* = 16.4 buys only
     log(16.4)/log(3.7) ≈ 2.1 years.
     """
     growth = positive_number("growth_per_year", growth_per_year)

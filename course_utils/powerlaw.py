@@ -467,13 +467,33 @@ class BootstrapResult:
     fits: tuple = field(repr=False)
     n_failed: int = 0
 
-    def interval(self, name: str, level: float = 0.9) -> tuple[float, float]:
-        """Percentile interval holding ``level`` of the resampled values of ``name``."""
+    def interval(self, name: str, level: float = 0.9, method: str = "percentile") -> tuple[float, float]:
+        """An interval for ``name`` at coverage ``level``, from the resampled values.
+
+        ``method="percentile"``: the central ``level`` of the refits, (q_lo, q_hi) (Efron
+        1979). It takes the refits at face value, so if they are shifted from the full-data
+        estimate θ̂ (see :meth:`bias`), the interval is shifted the same way.
+        ``method="basic"``: the percentiles reflected about the estimate,
+        (2θ̂ − q_hi, 2θ̂ − q_lo), which undoes such a shift (the "basic" bootstrap interval,
+        Davison & Hinkley 1997, *Bootstrap Methods and their Application*, ch. 5).
+        """
         if name not in self.samples:
             raise ValueError(f"name must be one of {sorted(self.samples)}; got {name!r}")
+        if method not in ("percentile", "basic"):
+            raise ValueError(f"method must be 'percentile' or 'basic'; got {method!r}")
         level = _level("level", level)
         low, high = np.quantile(self.samples[name], [(1 - level) / 2, (1 + level) / 2])
+        if method == "basic":
+            estimate = self.estimate[name]
+            low, high = 2 * estimate - high, 2 * estimate - low
         return float(low), float(high)
+
+    def bias(self, name: str) -> float:
+        """Mean of the refits minus the full-data estimate: the bootstrap's estimate of the
+        fit's bias (Efron & Tibshirani 1993, *An Introduction to the Bootstrap*, ch. 10)."""
+        if name not in self.samples:
+            raise ValueError(f"name must be one of {sorted(self.samples)}; got {name!r}")
+        return float(np.mean(self.samples[name]) - self.estimate[name])
 
     def predict_band(self, x: ArrayLike, level: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
         """Pointwise percentile band of the refits' predictions at ``x``."""

@@ -188,8 +188,8 @@ def test_data_limits_summary_rejects_bad_settings(kwargs, match):
 
 
 def test_four_epochs_postpone_exhaustion_by_about_one_year():
-    """4 epochs stretch a unique stock to 3.72× (Muennighoff et al. 2023, R_D* = 15.39); at
-    Epoch AI's 3.7× per year (19 June 2024) that is log(3.72)/log(3.7) = 1.005 years. Lessons
+    """4 epochs stretch a unique stock to 3.73× (Muennighoff et al. 2023, R_D* = 15.39); at
+    Epoch AI's 3.7× per year (19 June 2024) that is log(3.73)/log(3.7) = 1.005 years. Lessons
     05 and 07 used to say repetition buys "a few years" (issue 13)."""
     assert data_limits.years_bought_by_repetition(4, 3.7) == pytest.approx(1.005, abs=1e-3)
     assert data_limits.data_limits_summary(5e13, 4, 3.7).years_gained == pytest.approx(1.005, abs=1e-3)

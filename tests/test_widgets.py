@@ -55,8 +55,8 @@ def test_data_limits_readout_gives_effective_data_and_the_year():
 
 
 def test_data_limits_readout_says_four_epochs_buy_about_one_year():
-    """Muennighoff et al. 2023 (R_D* = 15.39): 4 epochs stretch a stock 3.72×; at Epoch AI's
-    3.7×/yr (June 2024) that is log(3.72)/log(3.7) = 1.0 year, not "a few years" (issue 13)."""
+    """Muennighoff et al. 2023 (R_D* = 15.39): 4 epochs stretch a stock 3.73×; at Epoch AI's
+    3.7×/yr (June 2024) that is log(3.73)/log(3.7) = 1.0 year, not "a few years" (issue 13)."""
     assert "1.0 years later" in data_limits_readout(data_limits_summary(5e13, 4, 3.7))
 
 
