@@ -11,8 +11,8 @@ For each there is a readout (HTML text), a figure and a one-line text alternativ
 says what the figure shows. The figure is a PNG drawn with matplotlib's object-oriented
 API (no pyplot, so the learner's own figures are untouched) and shown in an
 ``ipywidgets.Image`` whose bytes are replaced in place: no flicker, and no interactive
-matplotlib backend needed. The text alternative is the image's tooltip, the PNG's
-Description metadata and a caption under the plot. Colours come from
+matplotlib backend needed. The text alternative is the PNG's Description metadata and a
+caption under the plot. Colours come from
 :data:`course_utils.plotting.PALETTE`, and every colour difference is doubled by a marker
 or a line style (:func:`course_utils.plotting.style`).
 
@@ -192,11 +192,11 @@ def fit_figure(experiment: FitExperiment) -> Figure:
 def data_limits_readout(summary: DataLimitsSummary) -> str:
     """The data-limits explorer's readout as HTML."""
     s = summary
-    text = (f"stock of {s.stock_tokens:.3g} tokens used once: reached in {s.exhaustion_year_one_pass:.1f} "
+    text = (f"stock of {s.stock_tokens:.3g} tokens used once: reached in {s.exhaustion_year_one_pass:.2f} "
             f"at {s.growth_per_year:.2f}× per year<br>"
             f"with {s.epochs:.3g} epochs: effective data = {s.effective_tokens:.3g} tokens "
             f"({s.effective_tokens / s.stock_tokens:.2f}× the stock; a repeated token is worth "
-            f"{s.value_per_token:.3f} of a fresh one), exhaustion year = {s.exhaustion_year_effective:.1f}, "
+            f"{s.value_per_token:.3f} of a fresh one), exhaustion year = {s.exhaustion_year_effective:.2f}, "
             f"{s.years_gained:.1f} years later")
     if s.counts_repetition_twice:
         text += ("<br><small>Villalobos et al.'s 3e14 is an <i>effective</i> stock that already allows for "
@@ -259,8 +259,8 @@ class Explorer(widgets.VBox):
     ``compute(**values)`` receives the current value of every control in ``controls``
     and returns ``(readout_html, figure, alt_text)``. It runs once at construction and
     again whenever a control changes; a ValueError it raises is shown in ``message`` and
-    leaves the readout and plot as they were. ``alt_text`` is the plot's tooltip, its PNG
-    metadata and the caption (``alt``) under it.
+    leaves the readout and plot as they were. ``alt_text`` goes into the plot's PNG metadata
+    and the caption (``alt``) under it.
     """
 
     def __init__(self, title: str, controls: Mapping[str, widgets.ValueWidget], rows: list[widgets.Widget],
@@ -304,8 +304,8 @@ class Explorer(widgets.VBox):
             return
         self.show_message("")
         self.readout.value = readout
+        # Not Image.tooltip: ipywidgets 8's ImageView fails to render when it is set.
         self.plot.value = figure_png(figure, alt)
-        self.plot.tooltip = alt
         self.alt.value = f"<small><i>Figure: {html.escape(alt)}</i></small>"
 
     def _on_change(self, change: dict) -> None:

@@ -512,3 +512,13 @@ def test_budget_summary_rejects_a_law_that_is_not_a_chinchilla_law():
         budget_summary(1e21, "Kaplan")
 
 
+
+
+@pytest.mark.parametrize("share", [0.5, 0.25, 0.125])
+def test_smaller_models_end_at_a_higher_loss_for_the_same_compute(share):
+    """The capstone's candidates: N = share · N_opt trained on C/(6N) tokens reaches a higher
+    loss than the compute-optimal model at the same C (lesson 07 used to say smaller models
+    'lose a little loss', issue 13). Besiroglu et al.'s law at the capstone's 2.1e24 FLOP."""
+    C = 2.1e24
+    N_opt, _ = BESIROGLU_2024.compute_optimal(C)
+    assert BESIROGLU_2024.isoflop_loss(share * N_opt, C) > BESIROGLU_2024.isoflop_loss(N_opt, C)
