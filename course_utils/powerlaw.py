@@ -65,15 +65,18 @@ def huber(residual: ArrayLike, delta: float) -> np.ndarray:
     fit behaves like a least-absolute-deviations (median) fit. Same convention as
     ``scipy.special.huber``.
     """
-    delta = positive_number("delta", delta)
-    r = np.abs(real_array("residual", residual))
-    return np.where(r <= delta, 0.5 * r**2, delta * (r - 0.5 * delta))
+    return _huber(real_array("residual", residual), positive_number("delta", delta))
 
 
 def huber_derivative(residual: ArrayLike, delta: float) -> np.ndarray:
     """d huber(r, δ)/dr = clip(r, −δ, δ)."""
-    delta = positive_number("delta", delta)
-    return np.clip(real_array("residual", residual), -delta, delta)
+    return np.clip(real_array("residual", residual), -positive_number("delta", delta), delta)
+
+
+def _huber(r: np.ndarray, delta: float) -> np.ndarray:
+    """:func:`huber` without the checks, for the fitting loops (inputs already validated)."""
+    r = np.abs(r)
+    return np.where(r <= delta, 0.5 * r**2, delta * (r - 0.5 * delta))
 
 
 # ------------------------------------------------------------- plain power law
@@ -181,11 +184,11 @@ def _lse_residuals(theta: np.ndarray, Z: np.ndarray, log_y: np.ndarray):
 
 
 def _rho(r: np.ndarray, delta: float | None) -> np.ndarray:
-    return 0.5 * r**2 if delta is None else huber(r, delta)
+    return 0.5 * r**2 if delta is None else _huber(r, delta)
 
 
 def _rho_prime(r: np.ndarray, delta: float | None) -> np.ndarray:
-    return r if delta is None else huber_derivative(r, delta)
+    return r if delta is None else np.clip(r, -delta, delta)
 
 
 def _gradient(weights: list[np.ndarray], Z: np.ndarray, psi: np.ndarray) -> np.ndarray:
