@@ -30,14 +30,15 @@ from numpy.typing import ArrayLike
 from scipy.optimize import minimize_scalar
 
 from course_utils import literature as lit
-from course_utils.powerlaw import fit_log_sum_exp, huber, lse_objective, positive_array
+from course_utils._validation import finite_array, non_negative_number, positive_array, positive_int, positive_number
+from course_utils.powerlaw import fit_log_sum_exp, huber, lse_objective
 
 __all__ = [
     "ChinchillaLaw", "ChinchillaFit", "IsoFlopProfile", "HOFFMANN_2022", "HOFFMANN_2022_UNROUNDED",
     "BESIROGLU_2024", "fit_chinchilla", "chinchilla_objective", "hoffmann_grid", "fit_isoflop_profile",
     "efficient_frontier", "synthetic_isoflop_data", "huber", "kaplan_loss_of_params",
     "kaplan_loss_of_tokens", "kaplan_loss_of_compute", "kaplan_joint_loss", "kaplan_allocation",
-    "kaplan_joint_compute_optimal",
+    "kaplan_joint_compute_optimal", "kaplan_joint_exponent", "BudgetSummary", "budget_summary",
 ]
 
 
@@ -63,10 +64,7 @@ class ChinchillaLaw:
 
     def __post_init__(self) -> None:
         for field_name in ("E", "A", "B", "alpha", "beta"):
-            value = getattr(self, field_name)
-            if not isinstance(value, (int, float, np.floating, np.integer)) or not np.isfinite(value) or value <= 0:
-                raise ValueError(f"{field_name} must be a positive finite number; got {value!r}")
-            object.__setattr__(self, field_name, float(value))
+            object.__setattr__(self, field_name, positive_number(field_name, getattr(self, field_name)))
 
     @classmethod
     def from_literature(cls, fit: lit.ParametricFit, name: str) -> "ChinchillaLaw":
@@ -132,8 +130,64 @@ HOFFMANN_2022_UNROUNDED = ChinchillaLaw(
     source="Hoffmann et al. 2022 TeX source, via Besiroglu et al. 2024 notebook cell 16",
 )
 
-#: Besiroglu et al. 2024, Table 1: E 1.8172, A 482.01, B 2085.43, α 0.3478, β 0.3658.
+#: Besiroglu et al. 2024, Table 1 (their likelihood fit): E 1.81686, A 482.01, B 2085.43, α 0.34781, β 0.36585.
 BESIROGLU_2024 = ChinchillaLaw.from_literature(lit.BESIROGLU_2024_FIT, "Besiroglu et al. 2024 (refit)")
+
+
+# ------------------------------------------------------- spending one budget
+
+
+@dataclass(frozen=True)
+class BudgetSummary:
+    """Compute-optimal allocation of a training budget under one parametric law.
+
+    ``N`` and ``isoflop_loss`` trace the IsoFLOP curve L(N, C/(6N)) around the optimum;
+    ``kaplan_N`` is Kaplan et al.'s published allocation for the same budget, for
+    comparison only (his losses are in other units, see :func:`kaplan_allocation`).
+    Used by the compute-budget explorer (lesson 04).
+    """
+
+    C: float
+    law: ChinchillaLaw
+    N_opt: float
+    D_opt: float
+    tokens_per_param: float
+    loss: float
+    N: np.ndarray
+    isoflop_loss: np.ndarray
+    kaplan_N: float
+
+
+def budget_summary(C: float, law: ChinchillaLaw = BESIROGLU_2024, span: float = 100.0,
+                   n_grid: int = 201) -> BudgetSummary:
+    """Where a budget of ``C`` FLOP should go, and the IsoFLOP curve around that point.
+
+    N_opt = G·(C/6)^a, D_opt = C/(6·N_opt) (Hoffmann et al. 2022, eq. 4, via
+    :meth:`ChinchillaLaw.compute_optimal`); the predicted loss is L(N_opt, D_opt). The
+    IsoFLOP curve is L(N, C/(6N)) for N from N_opt/span to N_opt·span.
+
+    Parameters
+    ----------
+    C : float
+        Training compute in FLOP, > 0.
+    law : ChinchillaLaw
+        The law to allocate with (default: Besiroglu et al.'s refit).
+    span : float
+        How far the IsoFLOP curve reaches either side of N_opt, as a factor (> 1).
+    n_grid : int
+        Points on the curve (≥ 3).
+    """
+    C = positive_number("C", C)
+    if not isinstance(law, ChinchillaLaw):
+        raise ValueError(f"law must be a ChinchillaLaw; got {type(law).__name__}")
+    if positive_number("span", span) <= 1:
+        raise ValueError(f"span must be a finite factor above 1; got {span!r}")
+    n_grid = positive_int("n_grid", n_grid, minimum=3)
+    N_opt, D_opt = law.compute_optimal(C)
+    N = np.geomspace(N_opt / span, N_opt * span, n_grid)
+    return BudgetSummary(C=C, law=law, N_opt=N_opt, D_opt=D_opt, tokens_per_param=law.tokens_per_parameter(C),
+                         loss=law.loss(N_opt, D_opt), N=N, isoflop_loss=law.isoflop_loss(N, C),
+                         kaplan_N=kaplan_allocation(C))
 
 
 # ----------------------------------------------------------- Approach 3: fitting
@@ -163,8 +217,17 @@ class ChinchillaFit:
     n_points: int
 
     def params(self) -> dict[str, float]:
+        """The fitted parameters by name, for :func:`course_utils.powerlaw.bootstrap`."""
         law = self.law
         return {"E": law.E, "A": law.A, "B": law.B, "alpha": law.alpha, "beta": law.beta}
+
+    def predict(self, x: ArrayLike) -> np.ndarray | float:
+        """The fitted law's loss at ``x``, rows of (N, D): the same two columns a bootstrap
+        of this fit resamples (:func:`course_utils.powerlaw.bootstrap`)."""
+        x = positive_array("x", x)
+        if x.shape[-1:] != (2,):
+            raise ValueError(f"x must hold (N, D) pairs in its last axis; got shape {x.shape}")
+        return self.law.loss(x[..., 0], x[..., 1])
 
 
 def hoffmann_grid() -> np.ndarray:
@@ -180,7 +243,7 @@ def _grid_from_mapping(grid: Mapping[str, ArrayLike]) -> np.ndarray:
     missing = [k for k in keys if k not in grid]
     if missing:
         raise ValueError(f"grid must give values for {keys}; missing {missing}")
-    return np.array(list(itertools.product(*(np.atleast_1d(np.asarray(grid[k], dtype=float)) for k in keys))))
+    return np.array(list(itertools.product(*(np.atleast_1d(finite_array(f"grid[{k!r}]", grid[k])) for k in keys))))
 
 
 def _chinchilla_inputs(N: ArrayLike, D: ArrayLike, L: ArrayLike, delta: float, reduction: str):
@@ -191,8 +254,7 @@ def _chinchilla_inputs(N: ArrayLike, D: ArrayLike, L: ArrayLike, delta: float, r
         raise ValueError(f"N, D and L must have the same length; got {N.size}, {D.size}, {L.size}")
     if N.size < 5:
         raise ValueError(f"need at least 5 points to fit 5 parameters; got {N.size}")
-    if not (np.isfinite(delta) and delta > 0):
-        raise ValueError(f"delta must be positive and finite; got {delta}")
+    positive_number("delta", delta)
     if reduction not in ("sum", "mean"):
         raise ValueError(f"reduction must be 'sum' or 'mean'; got {reduction!r}")
     return np.log(N), np.log(D), np.log(L)
@@ -213,8 +275,8 @@ def chinchilla_objective(params: ArrayLike, N: ArrayLike, D: ArrayLike, L: Array
     ``scipy.optimize.minimize(..., jac=True)``.
     """
     log_N, log_D, log_L = _chinchilla_inputs(N, D, L, delta, reduction)
-    p = np.asarray(params, dtype=float)
-    if p.shape != (5,) or not np.isfinite(p).all():
+    p = finite_array("params", params)
+    if p.shape != (5,):
         raise ValueError(f"params must be 5 finite numbers (a, b, e, alpha, beta); got {params!r}")
     a, b, e, alpha, beta = p
     scale = log_L.size if reduction == "mean" else 1.0
@@ -259,8 +321,8 @@ def fit_chinchilla(N: ArrayLike, D: ArrayLike, L: ArrayLike, delta: float = lit.
     elif isinstance(grid, Mapping):
         starts = _grid_from_mapping(grid)
     else:
-        starts = np.atleast_2d(np.asarray(grid, dtype=float))
-        if starts.ndim != 2 or starts.shape[1] != 5 or not np.isfinite(starts).all():
+        starts = np.atleast_2d(finite_array("grid", grid))
+        if starts.ndim != 2 or starts.shape[1] != 5:
             raise ValueError(f"grid must be finite rows (a, b, e, alpha, beta); got shape {starts.shape}")
     # Work with centred logs: a − α log N = (a − α m_N) − α (log N − m_N); same optimum,
     # much better conditioned.
@@ -294,6 +356,10 @@ class IsoFlopProfile:
     N_opt: float
     L_min: float
     coefficients: tuple[float, float, float]
+
+    def params(self) -> dict[str, float]:
+        """The profile's optimum by name, for :func:`course_utils.powerlaw.bootstrap`."""
+        return {"N_opt": self.N_opt, "L_min": self.L_min}
 
     def predict(self, N: ArrayLike) -> np.ndarray | float:
         """The parabola's loss at N."""
@@ -388,12 +454,11 @@ def synthetic_isoflop_data(law: ChinchillaLaw = BESIROGLU_2024, budgets: ArrayLi
         low, high = lit.HOFFMANN_2022_ISOFLOP_RANGE
         budgets = np.geomspace(low, high, lit.HOFFMANN_2022_ISOFLOP_N_BUDGETS)
     budgets = positive_array("budgets", budgets).ravel()
-    if not isinstance(n_points, (int, np.integer)) or n_points < 3 * budgets.size:
-        raise ValueError(f"n_points must be an integer of at least 3 per budget ({3 * budgets.size}); got {n_points!r}")
-    if not (np.isfinite(noise) and noise >= 0):
-        raise ValueError(f"noise must be non-negative and finite; got {noise}")
-    if not (np.isfinite(span) and span > 1):
+    n_points = positive_int("n_points", n_points, minimum=3 * budgets.size)
+    noise = non_negative_number("noise", noise)
+    if positive_number("span", span) <= 1:
         raise ValueError(f"span must be a finite factor above 1; got {span}")
+    seed = positive_int("seed", seed, minimum=0)
     sizes = [len(part) for part in np.array_split(np.arange(n_points), budgets.size)]
     N_opt, _ = law.compute_optimal(budgets)
     N = np.concatenate([np.geomspace(n / span, n * span, k) for n, k in zip(np.atleast_1d(N_opt), sizes)])
@@ -489,3 +554,14 @@ def kaplan_joint_compute_optimal(C_flops: ArrayLike) -> tuple[np.ndarray | float
 
     N_opt = np.vectorize(one, otypes=[float])(C)
     return _scalar_or_array(N_opt), _scalar_or_array(C / (6 * N_opt))
+
+
+def kaplan_joint_exponent(C_low: float = 1e20, C_high: float = 1e24) -> float:
+    """Slope d log N_opt / d log C of Kaplan's own joint law minimised under C = 6ND.
+
+    Measured between two budgets from :func:`kaplan_joint_compute_optimal`; it is
+    α_D/(α_N + α_D) = 0.103/0.179 ≈ 0.575 (Kaplan et al. 2020, eq. 1.5, Table 2), not the
+    0.73 of his published allocation.
+    """
+    (N_low, N_high), _ = kaplan_joint_compute_optimal(np.array([C_low, C_high]))
+    return float(np.log(N_high / N_low) / np.log(C_high / C_low))

@@ -22,37 +22,15 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from course_utils._validation import fraction, positive_array, positive_int, positive_number
 from course_utils.literature import (
     ACCELERATORS, ASSUMED_USD_PER_GPU_HOUR, PEARCE_SONG_2024_EMBEDDING_COEFFICIENT, Accelerator,
 )
 
 __all__ = [
     "training_flops", "non_embedding_params", "flops_per_token", "total_params",
-    "TrainingCost", "training_cost", "implied_mfu", "accelerator", "check_positive",
+    "TrainingCost", "training_cost", "implied_mfu", "accelerator",
 ]
-
-def check_positive(name: str, value: ArrayLike) -> np.ndarray:
-    """``value`` as a float array; ValueError naming ``name`` unless every entry is a finite
-    number > 0 (strings are refused, not parsed). Shared by the quantity modules."""
-    if isinstance(value, (str, bytes, bool)):
-        raise ValueError(f"{name} must be a number, not {type(value).__name__}")
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number or array of numbers; got {value!r}") from None
-    if array.size == 0:
-        raise ValueError(f"{name} is empty")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must be finite; got {value!r}")
-    if np.any(array <= 0):
-        raise ValueError(f"{name} must be positive; got {value!r}")
-    return array
-
-
-def _positive_int(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    return int(value)
 
 
 def _scalar_or_array(array: np.ndarray):
@@ -75,7 +53,7 @@ def training_flops(N: ArrayLike, D: ArrayLike):
         FLOPs: 2N per token forward, 4N backward. GPT-3 (175e9 parameters on 300e9
         tokens) gives 3.15e23; Brown et al. 2020, Table D.1, report 3.14e23.
     """
-    return _scalar_or_array(6.0 * check_positive("N", N) * check_positive("D", D))
+    return _scalar_or_array(6.0 * positive_array("N", N) * positive_array("D", D))
 
 
 def non_embedding_params(n_layer: int, d_model: int) -> int:
@@ -84,8 +62,8 @@ def non_embedding_params(n_layer: int, d_model: int) -> int:
     Each layer holds 4·d_model² attention weights (Q, K, V and output projections) and
     8·d_model² feed-forward weights (d_ff = 4·d_model); biases and layer norms are left out.
     """
-    n_layer = _positive_int("n_layer", n_layer)
-    d_model = _positive_int("d_model", d_model)
+    n_layer = positive_int("n_layer", n_layer)
+    d_model = positive_int("d_model", d_model)
     return 12 * n_layer * d_model**2
 
 
@@ -103,7 +81,7 @@ def flops_per_token(n_layer: int, d_model: int, n_ctx: int, *, training: bool = 
         If True, return forward plus backward, 3 × C_forward (the backward pass costs
         about twice the forward, Kaplan et al. 2020, §2.1).
     """
-    n_ctx = _positive_int("n_ctx", n_ctx)
+    n_ctx = positive_int("n_ctx", n_ctx)
     forward = 2 * non_embedding_params(n_layer, d_model) + 2 * n_layer * n_ctx * d_model
     return 3 * forward if training else forward
 
@@ -114,7 +92,7 @@ def total_params(non_embedding: ArrayLike):
     Pearce & Song 2024 (arXiv:2406.12907) fit this to Chinchilla's model shapes (32k
     vocabulary, d_model/n_layer = 39.2), so it holds only for shapes like those.
     """
-    n = check_positive("non_embedding", non_embedding)
+    n = positive_array("non_embedding", non_embedding)
     return _scalar_or_array(n + PEARCE_SONG_2024_EMBEDDING_COEFFICIENT * np.cbrt(n))
 
 
@@ -125,14 +103,6 @@ def accelerator(gpu: str | Accelerator) -> Accelerator:
     if not isinstance(gpu, str) or gpu not in ACCELERATORS:
         raise ValueError(f"gpu must be one of {sorted(ACCELERATORS)} or an Accelerator; got {gpu!r}")
     return ACCELERATORS[gpu]
-
-
-def _fraction(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise ValueError(f"{name} must be a number in (0, 1]; got {value!r}")
-    if not (0.0 < float(value) <= 1.0):
-        raise ValueError(f"{name} must be in (0, 1] (a fraction of peak throughput); got {value!r}")
-    return float(value)
 
 
 @dataclass(frozen=True)
@@ -177,15 +147,13 @@ def training_cost(flops: float, gpu: str | Accelerator = "H100", n_gpus: int = 1
         The price of one accelerator-hour. The default is an assumption (the $2 per
         H800-hour DeepSeek-AI used to price DeepSeek-V3), not a quote: pass your own.
     """
-    flops_array = check_positive("flops", flops)
-    if flops_array.ndim != 0:
-        raise ValueError("flops must be a single number")
+    flops = positive_number("flops", flops)
     chip = accelerator(gpu)
-    n_gpus = _positive_int("n_gpus", n_gpus)
-    mfu = _fraction("mfu", mfu)
-    price = float(check_positive("usd_per_gpu_hour", usd_per_gpu_hour))
-    gpu_hours = float(flops_array) / (mfu * chip.peak_flops) / 3600.0
-    return TrainingCost(flops=float(flops_array), gpu=chip.name, n_gpus=n_gpus, mfu=mfu,
+    n_gpus = positive_int("n_gpus", n_gpus)
+    mfu = fraction("mfu", mfu)
+    price = positive_number("usd_per_gpu_hour", usd_per_gpu_hour)
+    gpu_hours = flops / (mfu * chip.peak_flops) / 3600.0
+    return TrainingCost(flops=flops, gpu=chip.name, n_gpus=n_gpus, mfu=mfu,
                         usd_per_gpu_hour=price, gpu_hours=gpu_hours,
                         wall_days=gpu_hours / n_gpus / 24.0, usd=gpu_hours * price)
 
@@ -196,6 +164,6 @@ def implied_mfu(flops: float, gpu_hours: float, gpu: str | Accelerator = "H100")
     Example: Llama 2-70B, 6ND = 6 · 70e9 · 2e12 = 8.4e23 FLOP in 1,720,320 A100-hours
     (Touvron et al. 2023, Table 2), gives about 0.435.
     """
-    flops = float(check_positive("flops", flops))
-    gpu_hours = float(check_positive("gpu_hours", gpu_hours))
+    flops = positive_number("flops", flops)
+    gpu_hours = positive_number("gpu_hours", gpu_hours)
     return flops / (gpu_hours * 3600.0 * accelerator(gpu).peak_flops)

@@ -6,11 +6,15 @@ Three ideas, each a few lines of arithmetic:
   arXiv:2305.16264). Training for R_D = D/U − 1 extra epochs over U unique tokens is worth
   as much as D' = U + U·R*·(1 − exp(−R_D/R*)) fresh tokens, with R* = 15.39 fitted on
   their C4 runs. Up to about 4 epochs repeated tokens are almost as good as new ones;
-  D' can never exceed (1 + R*)·U, about 16 times the unique data.
+  D' can never exceed (1 + R*)·U, about 16 times the unique data. R* is an e-folding
+  constant, not a half-life.
 * **Exhaustion** (Villalobos et al. 2024, "Will we run out of data?", arXiv:2211.04325v2).
   If the largest training set grows by a factor g per year from D_now, it reaches a stock S
   after log(S/D_now)/log(g) years. Their effective stock of public human text is about
-  3e14 tokens (90% interval 1e14–1e15).
+  3e14 tokens (90% interval 1e14–1e15). "Effective" means it already allows for training
+  on it for several epochs, so repeating it again would count repetition twice.
+  Repeating a stock of *unique* text k times stretches it by D'/U and postpones its
+  exhaustion by log(D'/U)/log(g) years: about one year for 4 epochs at 3.7× per year.
 * **Inference-aware sizing** (Sardana et al. 2023, "Beyond Chinchilla-Optimal",
   arXiv:2401.00448). Over a model's life, training costs 6·N·D_train FLOPs and serving
   costs about 2·N per generated or read token, so heavy use favours a smaller model
@@ -27,27 +31,20 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import brentq, minimize_scalar
 
-from course_utils.compute import check_positive
-from course_utils.literature import (
-    MUENNIGHOFF_2023_R_D_STAR, VILLALOBOS_2024_STOCK_INTERVAL, VILLALOBOS_2024_STOCK_TOKENS,
+from course_utils._validation import (
+    finite_number, non_negative_array, non_negative_number, positive_array, positive_number,
 )
+from course_utils.literature import (
+    EPOCH_2024_DATASET_GROWTH_PER_YEAR, LLAMA3_RELEASE_DATE, LLAMA3_TRAINING_TOKENS, MUENNIGHOFF_2023_R_D_STAR,
+    VILLALOBOS_2024_STOCK_INTERVAL, VILLALOBOS_2024_STOCK_TOKENS,
+)
+from course_utils.trends import decimal_year
 
 __all__ = [
     "effective_data", "repeated_data_value", "data_exhaustion_year", "exhaustion_interval",
-    "lifetime_flops", "InferenceOptimum", "inference_optimal_size",
+    "lifetime_flops", "InferenceOptimum", "inference_optimal_size", "years_bought_by_repetition",
+    "DataLimitsSummary", "data_limits_summary",
 ]
-
-
-def _non_negative(name: str, value: ArrayLike) -> np.ndarray:
-    if isinstance(value, (str, bytes, bool)):
-        raise ValueError(f"{name} must be a number >= 0; got {value!r}")
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number >= 0; got {value!r}") from None
-    if array.size == 0 or not np.all(np.isfinite(array)) or np.any(array < 0):
-        raise ValueError(f"{name} must be finite and >= 0; got {value!r}")
-    return array
 
 
 def _out(array: np.ndarray):
@@ -70,17 +67,19 @@ def effective_data(unique_tokens: ArrayLike, total_tokens: ArrayLike, r_star: fl
     total_tokens : float or array
         D, tokens processed in training (epochs × U).
     r_star : float
-        R_D*, the repetition "half-life" constant. The default is the fitted value
-        15.387756 from the authors' datablations repository (the paper rounds it to 15.4).
+        R_D*, the e-folding constant of repetition: after R_D* repeated epochs the value
+        still to be gained from repeating has fallen by a factor e (not 2, so it is not a
+        half-life). The default is the fitted value 15.387756 from the authors'
+        datablations repository (the paper rounds it to 15.4).
 
     Returns
     -------
     float or ndarray
         D', in tokens.
     """
-    unique = check_positive("unique_tokens", unique_tokens)
-    total = check_positive("total_tokens", total_tokens)
-    r_star = float(check_positive("r_star", r_star))
+    unique = positive_array("unique_tokens", unique_tokens)
+    total = positive_array("total_tokens", total_tokens)
+    r_star = positive_number("r_star", r_star)
     repeats = np.maximum(total / unique - 1.0, 0.0)
     effective = unique + unique * r_star * (1.0 - np.exp(-repeats / r_star))
     return _out(np.where(total <= unique, total, effective))
@@ -92,7 +91,7 @@ def repeated_data_value(epochs: ArrayLike, r_star: float = MUENNIGHOFF_2023_R_D_
     With R* = 15.39 (Muennighoff et al. 2023): 2 epochs → 0.984, 4 → 0.931,
     16 → 0.661, 100 → 0.164. One epoch or less is worth 1.
     """
-    epochs = check_positive("epochs", epochs)
+    epochs = positive_array("epochs", epochs)
     return _out(np.asarray(effective_data(1.0, epochs, r_star)) / epochs)
 
 
@@ -123,14 +122,13 @@ def data_exhaustion_year(dataset_tokens_now: float, year_now: float, growth_per_
     float
         Decimal year; earlier than ``year_now`` if the stock is already smaller.
     """
-    now = float(check_positive("dataset_tokens_now", dataset_tokens_now))
-    stock = float(check_positive("stock_tokens", stock_tokens))
-    growth = float(check_positive("growth_per_year", growth_per_year))
+    now = positive_number("dataset_tokens_now", dataset_tokens_now)
+    stock = positive_number("stock_tokens", stock_tokens)
+    growth = positive_number("growth_per_year", growth_per_year)
     if growth <= 1.0:
         raise ValueError(f"growth_per_year must be > 1 for the dataset to reach the stock; got {growth_per_year!r}")
-    if isinstance(year_now, bool) or not isinstance(year_now, (int, float)) or not math.isfinite(year_now):
-        raise ValueError(f"year_now must be a finite number (a decimal year); got {year_now!r}")
-    return float(year_now) + math.log(stock / now) / math.log(growth)
+    year_now = finite_number("year_now", year_now)
+    return year_now + math.log(stock / now) / math.log(growth)
 
 
 def exhaustion_interval(dataset_tokens_now: float, year_now: float, growth_per_year: float,
@@ -153,9 +151,9 @@ def lifetime_flops(N: ArrayLike, D_train: ArrayLike, inference_tokens: ArrayLike
     Training costs 6N FLOPs per token (Kaplan et al. 2020, §2.1); a forward pass at
     inference costs 2N per token (Sardana et al. 2023, §2).
     """
-    n = check_positive("N", N)
-    d_train = check_positive("D_train", D_train)
-    d_inference = _non_negative("inference_tokens", inference_tokens)
+    n = positive_array("N", N)
+    d_train = positive_array("D_train", D_train)
+    d_inference = non_negative_array("inference_tokens", inference_tokens)
     return _out(6.0 * n * d_train + 2.0 * n * d_inference)
 
 
@@ -224,9 +222,9 @@ def inference_optimal_size(loss: Callable[[float, float], float], target_loss: f
     """
     if not callable(loss):
         raise ValueError(f"loss must be a callable loss(N, D); got {type(loss).__name__}")
-    target = float(check_positive("target_loss", target_loss))
-    d_inference = float(_non_negative("inference_tokens", inference_tokens))
-    n_low, n_high = (float(v) for v in check_positive("N_range", N_range))
+    target = positive_number("target_loss", target_loss)
+    d_inference = non_negative_number("inference_tokens", inference_tokens)
+    n_low, n_high = (float(v) for v in positive_array("N_range", N_range))
     if not n_low < n_high:
         raise ValueError(f"N_range must be (low, high) with low < high; got {N_range!r}")
 
@@ -247,3 +245,97 @@ def inference_optimal_size(loss: Callable[[float, float], float], target_loss: f
     d = _tokens_for_loss(loss, n, target)
     return InferenceOptimum(N=n, D_train=d, target_loss=target, inference_tokens=d_inference,
                             training_flops=6.0 * n * d, inference_flops=2.0 * n * d_inference)
+
+
+
+def years_bought_by_repetition(epochs: float, growth_per_year: float,
+                               r_star: float = MUENNIGHOFF_2023_R_D_STAR) -> float:
+    """Years by which repeating a stock of unique text ``epochs`` times postpones its exhaustion.
+
+    Repetition stretches the stock U to D' = effective_data(U, epochs·U) (Muennighoff et al.
+    2023, eq. 5); a training set growing ×g per year needs log(D'/U)/log(g) more years to
+    reach it. With R_D* = 15.39, 4 epochs at Epoch AI's 3.7× per year (June 2024) buy
+    log(3.73)/log(3.7) ≈ 1.0 year; even the ceiling D'/U = 1 + R_D* = 16.4 buys only
+    log(16.4)/log(3.7) ≈ 2.1 years.
+    """
+    growth = positive_number("growth_per_year", growth_per_year)
+    if growth <= 1.0:
+        raise ValueError(f"growth_per_year must be > 1; got {growth_per_year!r}")
+    stretch = float(effective_data(1.0, positive_number("epochs", epochs), r_star))
+    return math.log(stretch) / math.log(growth)
+
+
+@dataclass(frozen=True)
+class DataLimitsSummary:
+    """When a growing training set uses up a stock of text, and what repeating it buys.
+
+    ``exhaustion_year_one_pass`` uses each token of the stock once;
+    ``exhaustion_year_effective`` allows ``epochs`` passes, valued by Muennighoff et al.'s
+    effective-data formula. ``years`` and ``dataset_tokens`` trace the largest training set
+    growing from ``dataset_tokens_now`` in ``year_now`` by ``growth_per_year``. Used by the
+    data-limits explorer (lesson 05).
+    """
+
+    stock_tokens: float
+    epochs: float
+    growth_per_year: float
+    effective_tokens: float
+    value_per_token: float
+    exhaustion_year_one_pass: float
+    exhaustion_year_effective: float
+    dataset_tokens_now: float
+    year_now: float
+    years: np.ndarray
+    dataset_tokens: np.ndarray
+
+    @property
+    def years_gained(self) -> float:
+        """How much later the stock runs out with repetition than without."""
+        return self.exhaustion_year_effective - self.exhaustion_year_one_pass
+
+    @property
+    def counts_repetition_twice(self) -> bool:
+        """True when Villalobos et al.'s effective stock (which already allows for several
+        epochs) is repeated again."""
+        return self.epochs > 1 and math.isclose(self.stock_tokens, VILLALOBOS_2024_STOCK_TOKENS)
+
+
+def data_limits_summary(stock_tokens: float = VILLALOBOS_2024_STOCK_TOKENS, epochs: float = 1.0,
+                        growth_per_year: float = EPOCH_2024_DATASET_GROWTH_PER_YEAR,
+                        dataset_tokens_now: float = LLAMA3_TRAINING_TOKENS,
+                        year_now: float | None = None) -> DataLimitsSummary:
+    """The year a growing training set reaches a stock of text, with and without repetition.
+
+    The year is year_now + log(S/D_now)/log(g) (:func:`data_exhaustion_year`), for the
+    stock S itself and for the stock stretched by ``epochs`` passes,
+    D' = effective_data(S, epochs·S) (Muennighoff et al. 2023, eq. 5).
+
+    Parameters
+    ----------
+    stock_tokens : float
+        Tokens available. Default: Villalobos et al. 2024's effective stock of public human
+        text, 3e14, which already allows for training on it for several epochs: keep
+        ``epochs=1`` with it. Repeat (``epochs`` > 1) only a stock of unique tokens.
+    epochs : float
+        Passes over the stock, ≥ 1.
+    growth_per_year : float
+        Yearly growth factor of the largest training sets, > 1 (Epoch AI: 3.7, June 2024).
+    dataset_tokens_now, year_now : float
+        Starting point; default Llama 3's 15T tokens on its release date (18 April 2024).
+    """
+    stock = positive_number("stock_tokens", stock_tokens)
+    epochs = positive_number("epochs", epochs)
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1 (one pass over the stock); got {epochs!r}")
+    growth = positive_number("growth_per_year", growth_per_year)
+    start = decimal_year(LLAMA3_RELEASE_DATE) if year_now is None else finite_number("year_now", year_now)
+    now = positive_number("dataset_tokens_now", dataset_tokens_now)
+    effective = float(effective_data(stock, epochs * stock))
+    year_one_pass = data_exhaustion_year(now, start, growth, stock)
+    year_effective = data_exhaustion_year(now, start, growth, effective)
+    years = np.linspace(min(start, year_one_pass) - 1, max(start, year_effective) + 2, 200)
+    return DataLimitsSummary(
+        stock_tokens=stock, epochs=epochs, growth_per_year=growth, effective_tokens=effective,
+        value_per_token=float(repeated_data_value(epochs)), exhaustion_year_one_pass=year_one_pass,
+        exhaustion_year_effective=year_effective, dataset_tokens_now=now, year_now=start, years=years,
+        dataset_tokens=now * growth ** (years - start))

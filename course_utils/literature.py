@@ -47,16 +47,22 @@ HOFFMANN_2022_UNROUNDED_LOGS = dict(a=6.0073404, b=6.0179186, e=0.5267228)
 HOFFMANN_2022_UNROUNDED_EXPONENTS = dict(alpha=0.33917084, beta=0.2849083)
 
 #: Besiroglu, Erdil, Barnett & You 2024, "Chinchilla Scaling: A replication attempt",
-#: arXiv:2404.10102, Table 1 (point estimate from a Huber-likelihood fit to 240 points
-#: extracted from Hoffmann et al.'s Figure 4).
+#: arXiv:2404.10102, Table 1: their point estimate, a Huber-likelihood fit (BFGS) to 240
+#: points extracted from Hoffmann et al.'s Figure 4. All five values are from that one fit,
+#: as printed to five decimals in their notebook (epoch-research/analyzing-chinchilla,
+#: data_analysis.ipynb cell 25: A 482.00572, B 2085.43420, E 1.81686, α 0.34781,
+#: β 0.36585); Table 1 rounds them to 482.01, 2085.43, 1.82, 0.35, 0.37. (Until issue 13
+#: this constant took E = 1.8172 from the grid replication below: two fits mixed.)
 BESIROGLU_2024_FIT = ParametricFit(
-    E=1.8172, A=482.01, B=2085.43, alpha=0.3478, beta=0.3658,
-    source="Besiroglu et al. 2024 (arXiv:2404.10102), Table 1",
+    E=1.81686, A=482.01, B=2085.43, alpha=0.34781, beta=0.36585,
+    source="Besiroglu et al. 2024 (arXiv:2404.10102), Table 1 (likelihood fit; notebook cell 25)",
 )
 #: Bootstrap standard errors of that fit (Besiroglu et al. 2024, Table 1).
 BESIROGLU_2024_STANDARD_ERRORS = dict(E=0.03, A=124.58, B=1293.23, alpha=0.02, beta=0.02)
-#: Their exact replication of Hoffmann's procedure (sum of Huber losses, delta = 1e-3,
-#: L-BFGS-B from the 4,500-start grid) on the same 240 points (their notebook, cell 18).
+#: A separate fit, kept apart from the one above: their exact replication of Hoffmann's
+#: procedure (sum of Huber losses, delta = 1e-3, L-BFGS-B from the 4,500-start grid) on the
+#: same 240 points (their notebook, cell 18: A 477.84, B 2143.86, E 1.817236,
+#: α 0.34731, β 0.36718).
 BESIROGLU_2024_GRID_FIT = dict(E=1.8172, A=477.84, B=2143.86, alpha=0.34731, beta=0.36718)
 
 #: Muennighoff et al. 2023, "Scaling Data-Constrained Language Models", arXiv:2305.16264
@@ -138,13 +144,37 @@ KAPLAN_2020_ALLOCATION = dict(N_coefficient=1.3e9, N_exponent=0.73, D_coefficien
 
 #: Villalobos et al. 2024, "Will we run out of data?", arXiv:2211.04325v2 (ICML 2024):
 #: effective stock of public human text ≈ 3e14 tokens, 90% interval 1e14-1e15; median
-#: year of full use 2028; the abstract gives 2026-2032 for full use.
+#: year of full use 2028 (Fig. 1 caption); the abstract gives 2026-2032 for full use.
+#: "Effective": the estimate "includes only data that is sufficiently high-quality to be
+#: used for training, and accounts for the possibility of training models for multiple
+#: epochs" (Epoch AI's summary of the paper, June 2024), so repeating this stock again
+#: would count repetition twice. At the median year datasets reach about 4e14 tokens,
+#: ~5e28 FLOP for models that are not overtrained (Fig. 1 caption). The dataset sizes
+#: are projected two ways: by extrapolating the historical growth of training sets,
+#: and from projected training compute with compute-optimal scaling.
 VILLALOBOS_2024_STOCK_TOKENS = 3e14
 VILLALOBOS_2024_STOCK_INTERVAL = (1e14, 1e15)
 VILLALOBOS_2024_MEDIAN_YEAR = 2028
 VILLALOBOS_2024_YEAR_INTERVAL = (2026, 2032)
+VILLALOBOS_2024_MEDIAN_DATASET = dict(tokens=4e14, flops=5e28)
+
+#: Epoch AI (Sevilla, Besiroglu, Cottier, You, Roldán, Villalobos & Erdil, 20 August 2024),
+#: "Can AI scaling continue through 2030?": training runs of about 2e29 FLOP "will likely be
+#: feasible" by 2030. Of the four constraints studied, power binds first (a single 1-5 GW
+#: campus allows 1e28-3e29 FLOP), then chip production; data (400T to 20 quadrillion
+#: tokens once multimodal data are counted) allows 6e28-2e32 FLOP, and the latency wall
+#: lies further out. Ranges in FLOP by 2030, as the report gives them.
+EPOCH_2024_FEASIBLE_FLOP_2030 = 2e29
+EPOCH_2024_CONSTRAINTS_2030 = {"power (one 1-5 GW campus)": (1e28, 3e29), "data (text and multimodal)": (6e28, 2e32)}
 
 # ---------------------------------------------------------------- trends, cost
+
+#: Hestness et al. 2017, "Deep Learning Scaling is Predictable, Empirically",
+#: arXiv:1712.00409 (Baidu): generalisation error falls as a power law of training-set size
+#: in machine translation, language modelling, image classification and speech
+#: recognition, with exponents between -0.35 and -0.07 (shallower than the -0.5 theory
+#: predicts); better models shift the curves but not the exponents (abstract and §1).
+HESTNESS_2017_EXPONENT_RANGE = (-0.35, -0.07)
 
 #: Moore 1965 predicted components per chip doubling every year; Moore 1975 revised it
 #: to every two years ("Progress in digital integrated electronics", IEDM 1975).
@@ -160,6 +190,24 @@ EPOCH_2024_COMPUTE_GROWTH_PER_YEAR = (4.0, 5.0)
 #: GPT-3: 175B parameters, 300B training tokens, 3.14e23 FLOP (Brown et al. 2020,
 #: arXiv:2005.14165, Table D.1: 3.64e3 PF-days).
 GPT3 = dict(params=175e9, tokens=300e9, flops=3.14e23)
+
+#: The Transformer (big) of Vaswani et al. 2017 ("Attention Is All You Need",
+#: arXiv:1706.03762): 213M parameters (Table 3) and 2.3e19 training FLOP for English-German
+#: (Table 2), their own estimate from training time (3.5 days) × 8 P100 GPUs × an assumed
+#: sustained 9.5 TFLOP/s each. Epoch AI's hardware-based estimate for the same run is
+#: 7.4e18 (Notable AI Models, snapshot of 24 February 2025).
+TRANSFORMER_BIG = dict(params=213e6, flops=2.3e19, epoch_flops=7.4e18)
+
+#: Worldwide semiconductor sales, US dollars per year (Semiconductor Industry Association
+#: press releases, monthly data compiled by WSTS): 2000 $204B, 2001 $139B (-32%, SIA,
+#: 3 February 2002); 2022 $574.1B (record, as revised), 2023 $526.8B (-8.2%, SIA, 5 February 2024);
+#: 2024 $627.6B (+19.1%, SIA, February 2025).
+SEMICONDUCTOR_SALES_USD = {2000: 204e9, 2001: 139e9, 2022: 574.1e9, 2023: 526.8e9, 2024: 627.6e9}
+
+#: Alphabet's capital expenditures: $32.3B in 2023, $52.5B in 2024, and "approximately
+#: $75 billion" planned for 2025 (Alphabet Q4 2024 earnings release, 4 February 2025). One
+#: company's step up in spending during the AI build-out, as reported by the company.
+ALPHABET_CAPEX_USD = {2023: 32.3e9, 2024: 52.5e9, 2025: 75e9}
 
 #: Pearce & Song 2024, "Reconciling Kaplan and Chinchilla Scaling Laws" (TMLR,
 #: arXiv:2406.12907): total parameters N_T ≈ N + 47,491 · N^(1/3) for non-embedding N,

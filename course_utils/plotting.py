@@ -2,8 +2,17 @@
 
 Every lesson and widget draws with these helpers so that the same thing has the same
 colour everywhere (measured points, fitted laws, published laws, estimates). The palette
-is Okabe & Ito's (2008) colour-blind-safe set. Matplotlib is imported only when a
-function here is called, so importing :mod:`course_utils` stays cheap.
+is Okabe & Ito's (2008) colour-blind-safe set.
+
+Colour is never the only difference between two things on a figure: each role also has
+a marker or a line style (:data:`ROLE_STYLE`, :func:`style`), so a figure reads the
+same in greyscale or to a reader who cannot tell the colours apart. Every figure also
+carries a one-line text alternative: :func:`show` displays a figure with its summary
+as a caption (and in the PNG's metadata), and the explorers in
+:mod:`course_utils.widgets` do the same for their plots.
+
+Matplotlib is imported only when a function here is called, so importing
+:mod:`course_utils` stays cheap.
 """
 
 from __future__ import annotations
@@ -14,8 +23,8 @@ from typing import Any, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["PALETTE", "COLOR_CYCLE", "loglog_axes", "semilogy_axes", "plot_fit", "annotate_points",
-           "fit_label"]
+__all__ = ["PALETTE", "ROLE_STYLE", "style", "loglog_axes", "semilogy_axes", "plain_number_ticks", "plot_fit",
+           "annotate_points", "fit_label", "figure_png", "show"]
 
 #: Colours by role (Okabe & Ito 2008, "Color Universal Design").
 PALETTE: dict[str, str] = {
@@ -29,9 +38,36 @@ PALETTE: dict[str, str] = {
     "highlight": "#000000",
     "muted": "#BBBBBB",
 }
-#: The order in which several series take colours.
-COLOR_CYCLE: tuple[str, ...] = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
-                                "#F0E442", "#000000")
+#: What tells each role apart besides its colour: points get a marker shape, curves a
+#: line style, so that no distinction on a figure rests on colour alone.
+ROLE_STYLE: dict[str, dict[str, Any]] = {
+    "data": {"marker": "o", "linestyle": "none"},
+    "fit": {"linestyle": "-"},
+    "published": {"linestyle": "--"},
+    "kaplan": {"linestyle": ":"},
+    "chinchilla": {"linestyle": "-."},
+    "official": {"marker": "o", "linestyle": "none"},
+    "estimate": {"marker": "^", "linestyle": "none"},
+    "highlight": {"marker": "D", "linestyle": "none"},
+    "muted": {"linestyle": (0, (6, 2, 1, 2))},  # dash-dot-dot: a comparison curve
+}
+
+
+def style(role: str, **overrides: Any) -> dict[str, Any]:
+    """Keyword arguments for ``ax.plot`` that draw ``role`` in the course's way.
+
+    The role's colour from :data:`PALETTE` plus its marker or line style from
+    :data:`ROLE_STYLE`; ``overrides`` win (e.g. ``label=...``). For ``ax.scatter`` pass
+    ``color`` and ``marker`` only.
+
+    Examples
+    --------
+    >>> style("published", label="Hoffmann et al. 2022")["linestyle"]
+    '--'
+    """
+    if role not in PALETTE:
+        raise ValueError(f"role must be one of {sorted(PALETTE)}; got {role!r}")
+    return {"color": PALETTE[role], **ROLE_STYLE.get(role, {}), **overrides}
 
 
 def _new_axes(ax: Any) -> Any:
@@ -77,6 +113,29 @@ def semilogy_axes(ax: Any = None, xlabel: str | None = "year", ylabel: str | Non
     return _style(ax, xlabel, ylabel, title)
 
 
+def plain_number_ticks(ax: Any, axis: str = "y") -> Any:
+    """Write the tick labels of ``axis`` ("x", "y" or "both") as plain numbers: 2, 3, 4.5.
+
+    Loss axes span less than a decade, where matplotlib otherwise writes 2×10⁰ on a log
+    scale, or an offset such as "+1.69" on a linear one. Major ticks are written with
+    ``format(value, "g")``; on a log scale the minor ticks are labelled too whenever the
+    visible range is under a decade (decided when the figure is drawn).
+    """
+    from matplotlib.ticker import FuncFormatter
+
+    if axis not in ("x", "y", "both"):
+        raise ValueError(f"axis must be 'x', 'y' or 'both'; got {axis!r}")
+
+    def minor(value: float, _: Any, target: Any) -> str:
+        low, high = sorted(target.get_view_interval())
+        return f"{value:g}" if target.get_scale() == "log" and low > 0 and high / low < 10 else ""
+
+    for target in (ax.xaxis, ax.yaxis) if axis == "both" else ((ax.xaxis if axis == "x" else ax.yaxis),):
+        target.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        target.set_minor_formatter(FuncFormatter(lambda value, pos, target=target: minor(value, pos, target)))
+    return ax
+
+
 def fit_label(fit: Any) -> str:
     """Short text for a fitted law: its exponent (and floor E), or its growth per year.
 
@@ -96,8 +155,8 @@ def fit_label(fit: Any) -> str:
 
 
 def plot_fit(ax: Any, x: ArrayLike, y: ArrayLike, fit: Any, *, label: str | None = None,
-             color: str | None = None, extend_to: float | None = None, annotate: bool = True,
-             points: bool = True) -> Any:
+             color: str | None = None, linestyle: Any = "-", extend_to: float | None = None,
+             annotate: bool = True, points: bool = True) -> Any:
     """Draw data points and a fitted curve, with the fitted exponent written on the plot.
 
     Parameters
@@ -105,7 +164,7 @@ def plot_fit(ax: Any, x: ArrayLike, y: ArrayLike, fit: Any, *, label: str | None
     ax : matplotlib Axes
         e.g. from :func:`loglog_axes` (or :func:`semilogy_axes` for a trend over years).
     x, y : arrays
-        The data the law was fitted to.
+        The data the law was fitted to (drawn as circles).
     fit : object with ``predict(x)``
         A fit from :mod:`course_utils.powerlaw`, :mod:`course_utils.chinchilla` or
         :func:`course_utils.trends.fit_exponential_trend`.
@@ -113,6 +172,9 @@ def plot_fit(ax: Any, x: ArrayLike, y: ArrayLike, fit: Any, *, label: str | None
         Legend text for the curve (default: :func:`fit_label`).
     color : str, optional
         Curve colour (default ``PALETTE["fit"]``); points use ``PALETTE["data"]``.
+    linestyle : str, optional
+        Curve style (default solid). Give a second curve on the same axes its own
+        style, so that the two differ by more than colour.
     extend_to : float, optional
         Draw the curve out to this x, to show an extrapolation.
     annotate : bool
@@ -141,8 +203,8 @@ def plot_fit(ax: Any, x: ArrayLike, y: ArrayLike, fit: Any, *, label: str | None
     grid = np.geomspace(low, high, 200) if log_x else np.linspace(low, high, 200)
     text = fit_label(fit)
     if points:
-        ax.scatter(x, y, s=22, color=PALETTE["data"], zorder=3, label="data")
-    (line,) = ax.plot(grid, fit.predict(grid), color=color or PALETTE["fit"], linewidth=2,
+        ax.scatter(x, y, s=22, color=PALETTE["data"], marker=ROLE_STYLE["data"]["marker"], zorder=3, label="data")
+    (line,) = ax.plot(grid, fit.predict(grid), color=color or PALETTE["fit"], linestyle=linestyle, linewidth=2,
                       label=label if label is not None else (text or "fit"), zorder=2)
     if annotate and text:
         middle = grid[len(grid) // 2]
@@ -168,3 +230,31 @@ def annotate_points(ax: Any, x: ArrayLike, y: ArrayLike, labels: Sequence[str], 
             texts.append(ax.annotate(str(text), xy=(xi, yi), xytext=offset, textcoords="offset points",
                                      fontsize=fontsize, color=color or PALETTE["highlight"]))
     return texts
+
+
+def figure_png(fig: Any, alt: str, dpi: int = 90) -> bytes:
+    """``fig`` as PNG bytes, with ``alt`` stored in the image's Description metadata."""
+    import io
+
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError("alt must be a one-line summary of what the figure shows")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Description": alt.strip()})
+    return buffer.getvalue()
+
+
+def show(alt: str, fig: Any = None) -> None:
+    """Display ``fig`` (default: pyplot's current figure) with ``alt`` as its caption.
+
+    The text alternative is a one-line summary of what the figure shows, for a reader
+    who cannot see it: it appears under the image and is stored in the PNG's metadata.
+    Use it instead of ``plt.show()`` in the lessons. The figure is closed afterwards.
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, Markdown, display
+
+    if fig is None:
+        fig = plt.gcf()
+    png = figure_png(fig, alt, dpi=fig.dpi)
+    plt.close(fig)
+    display(Image(data=png, format="png"), Markdown(f"*Figure: {alt.strip()}*"))

@@ -25,34 +25,19 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import minimize
 
+from course_utils import literature as lit
+from course_utils._validation import (
+    finite_array, level as _level, non_negative_number, positive_array, positive_int, positive_number, real_array,
+)
+
 __all__ = [
     "PowerLawFit", "SaturatingPowerLawFit", "BootstrapResult", "LogSumExpFit",
     "fit_power_law", "fit_saturating_power_law", "fit_log_sum_exp", "bootstrap",
-    "huber", "huber_derivative", "log_r_squared",
+    "huber", "huber_derivative", "log_r_squared", "FIT_MODELS", "FitExperiment", "fit_experiment",
 ]
 
 
 # ------------------------------------------------------------------ validation
-
-
-def positive_array(name: str, values: ArrayLike) -> np.ndarray:
-    """Return ``values`` as a float array, or raise ValueError naming ``name``.
-
-    Every entry must be finite and strictly positive (sizes, token counts, FLOPs and
-    losses all are), because the fits take logarithms.
-    """
-    try:
-        array = np.asarray(values, dtype=float)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{name} must be numbers; got {type(values).__name__}: {error}") from None
-    if array.size == 0:
-        raise ValueError(f"{name} is empty")
-    bad = ~np.isfinite(array)
-    if bad.any():
-        raise ValueError(f"{name} must be finite; got {array[bad].flat[0]} (NaN or inf)")
-    if (array <= 0).any():
-        raise ValueError(f"{name} must be positive; got {array[array <= 0].flat[0]}")
-    return array
 
 
 def _paired_1d(x_name: str, x: ArrayLike, y_name: str, y: ArrayLike, n_params: int):
@@ -80,15 +65,18 @@ def huber(residual: ArrayLike, delta: float) -> np.ndarray:
     fit behaves like a least-absolute-deviations (median) fit. Same convention as
     ``scipy.special.huber``.
     """
-    if not (np.isfinite(delta) and delta > 0):
-        raise ValueError(f"delta must be positive and finite; got {delta}")
-    r = np.abs(np.asarray(residual, dtype=float))
-    return np.where(r <= delta, 0.5 * r**2, delta * (r - 0.5 * delta))
+    return _huber(real_array("residual", residual), positive_number("delta", delta))
 
 
 def huber_derivative(residual: ArrayLike, delta: float) -> np.ndarray:
     """d huber(r, δ)/dr = clip(r, −δ, δ)."""
-    return np.clip(np.asarray(residual, dtype=float), -delta, delta)
+    return np.clip(real_array("residual", residual), -positive_number("delta", delta), delta)
+
+
+def _huber(r: np.ndarray, delta: float) -> np.ndarray:
+    """:func:`huber` without the checks, for the fitting loops (inputs already validated)."""
+    r = np.abs(r)
+    return np.where(r <= delta, 0.5 * r**2, delta * (r - 0.5 * delta))
 
 
 # ------------------------------------------------------------- plain power law
@@ -105,11 +93,21 @@ class PowerLawFit:
     alpha: float
     r2: float
 
+    @property
+    def exponent(self) -> float:
+        """The power k in y = A·x^k, that is −alpha: the slope of the line on log-log axes.
+
+        Positive for a quantity that grows with x (N_opt ∝ C^a has exponent a), negative
+        for a loss that falls.
+        """
+        return -self.alpha
+
     def predict(self, x: ArrayLike) -> np.ndarray:
         """A·x^(−alpha)."""
         return self.A * positive_array("x", x) ** (-self.alpha)
 
     def params(self) -> dict[str, float]:
+        """The fitted parameters by name, for :func:`bootstrap`."""
         return {"A": self.A, "alpha": self.alpha}
 
 
@@ -186,11 +184,11 @@ def _lse_residuals(theta: np.ndarray, Z: np.ndarray, log_y: np.ndarray):
 
 
 def _rho(r: np.ndarray, delta: float | None) -> np.ndarray:
-    return 0.5 * r**2 if delta is None else huber(r, delta)
+    return 0.5 * r**2 if delta is None else _huber(r, delta)
 
 
 def _rho_prime(r: np.ndarray, delta: float | None) -> np.ndarray:
-    return r if delta is None else huber_derivative(r, delta)
+    return r if delta is None else np.clip(r, -delta, delta)
 
 
 def _gradient(weights: list[np.ndarray], Z: np.ndarray, psi: np.ndarray) -> np.ndarray:
@@ -375,11 +373,17 @@ class SaturatingPowerLawFit:
     delta: float
     n_starts: int
 
+    @property
+    def exponent(self) -> float:
+        """The power of the reducible term, −alpha (y − E = A·x^exponent)."""
+        return -self.alpha
+
     def predict(self, x: ArrayLike) -> np.ndarray:
         """E + A·x^(−alpha)."""
         return self.E + self.A * positive_array("x", x) ** (-self.alpha)
 
     def params(self) -> dict[str, float]:
+        """The fitted parameters by name, for :func:`bootstrap`."""
         return {"E": self.E, "A": self.A, "alpha": self.alpha}
 
 
@@ -410,8 +414,8 @@ def fit_saturating_power_law(x: ArrayLike, y: ArrayLike, loss: str = "huber", de
     """
     if loss not in ("huber", "squared"):
         raise ValueError(f"loss must be 'huber' or 'squared'; got {loss!r}")
-    if loss == "huber" and not (np.isfinite(delta) and delta > 0):
-        raise ValueError(f"delta must be positive and finite; got {delta}")
+    if loss == "huber":
+        delta = positive_number("delta", delta)
     x, y = _paired_1d("x", x, "y", y, n_params=3)
     log_x, log_y = np.log(x), np.log(y)
     if np.ptp(log_x) == 0:
@@ -466,33 +470,42 @@ class BootstrapResult:
     fits: tuple = field(repr=False)
     n_failed: int = 0
 
-    def interval(self, name: str, level: float = 0.9) -> tuple[float, float]:
-        """Percentile interval holding ``level`` of the resampled values of ``name``."""
+    def interval(self, name: str, level: float = 0.9, method: str = "percentile") -> tuple[float, float]:
+        """An interval for ``name`` at coverage ``level``, from the resampled values.
+
+        ``method="percentile"``: the central ``level`` of the refits, (q_lo, q_hi) (Efron
+        1979). It takes the refits at face value, so if they are shifted from the full-data
+        estimate θ̂ (see :meth:`bias`), the interval is shifted the same way.
+        ``method="basic"``: the percentiles reflected about the estimate,
+        (2θ̂ − q_hi, 2θ̂ − q_lo), which undoes such a shift (the "basic" bootstrap interval,
+        Davison & Hinkley 1997, *Bootstrap Methods and their Application*, ch. 5).
+        """
         if name not in self.samples:
             raise ValueError(f"name must be one of {sorted(self.samples)}; got {name!r}")
-        _check_level(level)
+        if method not in ("percentile", "basic"):
+            raise ValueError(f"method must be 'percentile' or 'basic'; got {method!r}")
+        level = _level("level", level)
         low, high = np.quantile(self.samples[name], [(1 - level) / 2, (1 + level) / 2])
+        if method == "basic":
+            estimate = self.estimate[name]
+            low, high = 2 * estimate - high, 2 * estimate - low
         return float(low), float(high)
 
-    def standard_error(self, name: str) -> float:
-        """Standard deviation of the resampled values of ``name``."""
+    def bias(self, name: str) -> float:
+        """Mean of the refits minus the full-data estimate: the bootstrap's estimate of the
+        fit's bias (Efron & Tibshirani 1993, *An Introduction to the Bootstrap*, ch. 10)."""
         if name not in self.samples:
             raise ValueError(f"name must be one of {sorted(self.samples)}; got {name!r}")
-        return float(np.std(self.samples[name], ddof=1))
+        return float(np.mean(self.samples[name]) - self.estimate[name])
 
     def predict_band(self, x: ArrayLike, level: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
         """Pointwise percentile band of the refits' predictions at ``x``."""
-        _check_level(level)
+        level = _level("level", level)
         if not all(hasattr(fit, "predict") for fit in self.fits):
             raise ValueError("predict_band needs fit results with a .predict(x) method")
         predictions = np.array([fit.predict(x) for fit in self.fits])
         low, high = np.quantile(predictions, [(1 - level) / 2, (1 + level) / 2], axis=0)
         return low, high
-
-
-def _check_level(level: float) -> None:
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1; got {level}")
 
 
 def _params_of(result: Any) -> dict[str, float]:
@@ -524,12 +537,12 @@ def bootstrap(fit_fn: Callable[[np.ndarray, np.ndarray], Any], x: ArrayLike, y: 
         Number of resamples.
     seed : int
     """
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
+    x = finite_array("x", x)
+    y = finite_array("y", y)
     if y.ndim != 1 or x.ndim not in (1, 2) or len(x) != len(y):
         raise ValueError(f"x and y must have the same number of rows; got shapes {x.shape} and {y.shape}")
-    if not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"n must be an integer of at least 2; got {n!r}")
+    n = positive_int("n", n, minimum=2)
+    seed = positive_int("seed", seed, minimum=0)
     estimate = _params_of(fit_fn(x, y))
     rng = np.random.default_rng(seed)
     fits, rows, failed = [], [], 0
@@ -546,3 +559,120 @@ def bootstrap(fit_fn: Callable[[np.ndarray, np.ndarray], Any], x: ArrayLike, y: 
         raise ValueError("every bootstrap refit failed")
     samples = {name: np.array([row[name] for row in rows]) for name in rows[0]}
     return BootstrapResult(estimate=estimate, samples=samples, fits=tuple(fits), n_failed=failed)
+
+
+
+# ------------------------------------------------------- a fitting experiment
+
+
+#: The two model families :func:`fit_experiment` can fit.
+FIT_MODELS = ("saturating", "power law")
+
+
+@dataclass(frozen=True)
+class FitExperiment:
+    """One draw of noisy data from a known curve, its fit and a bootstrap band.
+
+    ``grid`` runs from the smallest fitted x out to ``extrapolate_to``; ``band`` is the
+    pointwise bootstrap interval of the fitted curve on that grid. ``extrapolated`` and
+    ``true_at_target`` are the fitted and true values at ``extrapolate_to``.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    model: str
+    fit: PowerLawFit | SaturatingPowerLawFit
+    true_params: dict[str, float]
+    grid: np.ndarray
+    true_curve: np.ndarray
+    fit_curve: np.ndarray
+    band: tuple[np.ndarray, np.ndarray]
+    alpha_interval: tuple[float, float]
+    level: float
+    extrapolate_to: float
+    extrapolated: float
+    extrapolated_band: tuple[float, float]
+    true_at_target: float
+    n_bootstrap_failed: int
+
+    @property
+    def extrapolation_error(self) -> float:
+        """Relative error of the extrapolated value: predicted/true − 1."""
+        return self.extrapolated / self.true_at_target - 1.0
+
+
+def fit_experiment(noise: float, n_points: int, x_range: tuple[float, float], seed: int = 0,
+                   model: str = "saturating", n_bootstrap: int = 100, level: float = 0.9,
+                   extrapolate_to: float = 1e12) -> FitExperiment:
+    """Draw noisy points from a known scaling curve, fit them, and extrapolate.
+
+    The true curve is L(N) = E + A/N^α with Hoffmann et al. 2022's printed values
+    (E = 1.69, A = 406.4, α = 0.34, App. D.2): the loss of an N-parameter model given
+    unlimited data under their law. ``n_points`` model sizes are log-spaced over
+    ``x_range``; each loss is multiplied by exp(noise·z), z standard normal
+    (``numpy.random.default_rng(seed)``). The fit is either the right family,
+    E + A·N^(−α) (:func:`fit_saturating_power_law`), or a pure power law A·N^(−α) that
+    ignores the floor (:func:`fit_power_law`). The band is the pointwise ``level``
+    interval of ``n_bootstrap`` pairs-bootstrap refits (:func:`bootstrap`); saturating
+    refits start from the full-data fit, which keeps a refit to a few milliseconds.
+    Used by the fit explorer (lesson 02).
+
+    Parameters
+    ----------
+    noise : float
+        Standard deviation of the log noise, ≥ 0 (0.02 is about 2% scatter).
+    n_points : int
+        Number of model sizes, at least 4.
+    x_range : (float, float)
+        Smallest and largest fitted model size, 0 < low < high.
+    seed : int
+    model : {"saturating", "power law"}
+    n_bootstrap : int
+        Bootstrap refits, at least 2.
+    level : float
+        Coverage of the band and of the interval on α, in (0, 1).
+    extrapolate_to : float
+        Model size at which to compare the extrapolation with the truth (> high).
+    """
+    noise = non_negative_number("noise", noise)
+    n_points = positive_int("n_points", n_points, minimum=4)
+    try:
+        low, high = x_range
+    except (TypeError, ValueError):
+        raise ValueError(f"x_range must be a pair (low, high); got {x_range!r}") from None
+    low, high = positive_number("x_range[0]", low), positive_number("x_range[1]", high)
+    if not low < high:
+        raise ValueError(f"x_range must be (low, high) with low < high; got {x_range!r}")
+    if model not in FIT_MODELS:
+        raise ValueError(f"model must be one of {FIT_MODELS}; got {model!r}")
+    n_bootstrap = positive_int("n_bootstrap", n_bootstrap, minimum=2)
+    level = _level("level", level)
+    extrapolate_to = positive_number("extrapolate_to", extrapolate_to)
+    if extrapolate_to <= high:
+        raise ValueError(f"extrapolate_to must lie beyond the fitted range (> {high:g}); got {extrapolate_to:g}")
+
+    printed = lit.HOFFMANN_2022_PRINTED
+    true = {"E": printed.E, "A": printed.A, "alpha": printed.alpha}
+
+    def true_loss(n: np.ndarray) -> np.ndarray:
+        return true["E"] + true["A"] * n ** (-true["alpha"])
+
+    x = np.geomspace(low, high, n_points)
+    y = true_loss(x) * np.exp(noise * np.random.default_rng(seed).standard_normal(x.size))
+    if model == "saturating":
+        fit = fit_saturating_power_law(x, y)
+        start = [[fit.E, fit.A, fit.alpha]]
+        result = bootstrap(lambda xs, ys: fit_saturating_power_law(xs, ys, starts=start), x, y,
+                           n=n_bootstrap, seed=seed)
+    else:
+        fit = fit_power_law(x, y)
+        result = bootstrap(fit_power_law, x, y, n=n_bootstrap, seed=seed)
+    grid = np.geomspace(low, extrapolate_to, 200)
+    band = result.predict_band(grid, level)
+    target_band = result.predict_band([extrapolate_to], level)
+    return FitExperiment(
+        x=x, y=y, model=model, fit=fit, true_params=true, grid=grid, true_curve=true_loss(grid),
+        fit_curve=fit.predict(grid), band=band, alpha_interval=result.interval("alpha", level), level=level,
+        extrapolate_to=extrapolate_to, extrapolated=float(fit.predict([extrapolate_to])[0]),
+        extrapolated_band=(float(target_band[0][0]), float(target_band[1][0])),
+        true_at_target=float(true_loss(np.array(extrapolate_to))), n_bootstrap_failed=result.n_failed)

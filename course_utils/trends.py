@@ -22,6 +22,7 @@ from typing import Iterable, Union
 import numpy as np
 from numpy.typing import ArrayLike
 
+from course_utils._validation import finite_number, level as _level, positive_array, positive_number
 from course_utils.literature import MOORE_DOUBLING_YEARS
 
 __all__ = [
@@ -133,6 +134,18 @@ class TrendFit:
             return -math.inf, math.inf
         return 12 * _LOG10_2 / high, 12 * _LOG10_2 / low
 
+    def params(self) -> dict[str, float]:
+        """The fitted slope and the two numbers quoted from it, by name.
+
+        ``slope`` (OOM per year), ``growth_per_year`` (10^slope) and ``doubling_months``:
+        what :func:`course_utils.powerlaw.bootstrap` resamples, e.g.
+        ``bootstrap(fit_exponential_trend, years, values)``. The intercept is left out:
+        it is the value at the mean year of each resample, so it does not compare
+        across resamples.
+        """
+        return {"slope": self.slope, "growth_per_year": self.growth_per_year,
+                "doubling_months": self.doubling_months}
+
     def predict(self, year: ArrayLike):
         """Trend value at ``year`` (decimal years or dates): 10^(intercept + slope·(year − ref))."""
         years = _years(year, "year")
@@ -141,8 +154,7 @@ class TrendFit:
 
     def year_reaching(self, value: float) -> float:
         """Decimal year at which the trend reaches ``value``."""
-        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-            raise ValueError(f"value must be a positive number; got {value!r}")
+        value = positive_number("value", value)
         if self.slope == 0:
             raise ValueError("a flat trend never reaches another value")
         return self.reference_year + (math.log10(value) - self.intercept) / self.slope
@@ -195,17 +207,11 @@ def fit_exponential_trend(dates: Iterable[DateLike], values: ArrayLike, level: f
     doubling time of 5.7 months for 2010-2022; Moore (1975) predicted two years for
     transistors per chip.
     """
-    if not (isinstance(level, float) and 0.0 < level < 1.0):
-        raise ValueError(f"level must be a float in (0, 1); got {level!r}")
+    level = _level("level", level)
     years = _years(dates, "dates")
-    try:
-        y = np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"values must be numbers; got {values!r}") from None
+    y = positive_array("values", values)  # positive: their logarithm is fitted
     if years.ndim != 1 or y.shape != years.shape:
         raise ValueError(f"dates and values must be 1-D of equal length; got {years.shape} and {y.shape}")
-    if not np.all(np.isfinite(y)) or np.any(y <= 0):
-        raise ValueError("values must be finite and positive (their logarithm is fitted)")
     if years.size < 3:
         raise ValueError(f"need at least 3 points for a slope and its interval; got {years.size}")
     if np.ptp(years) == 0:
@@ -240,9 +246,8 @@ def moores_law(year: ArrayLike, reference_year: float, reference_value: float,
     """
     years = _years(year, "year")
     reference_year = decimal_year(reference_year)
-    if not (isinstance(reference_value, (int, float)) and math.isfinite(reference_value) and reference_value > 0):
-        raise ValueError(f"reference_value must be a positive number; got {reference_value!r}")
-    if not (isinstance(doubling_years, (int, float)) and math.isfinite(doubling_years) and doubling_years != 0):
+    reference_value = positive_number("reference_value", reference_value)
+    if finite_number("doubling_years", doubling_years) == 0:
         raise ValueError(f"doubling_years must be a non-zero number; got {doubling_years!r}")
     values = reference_value * 2.0 ** ((years - reference_year) / doubling_years)
     return float(values) if values.ndim == 0 else values
@@ -253,7 +258,7 @@ def growth_per_year_from_doubling(doubling_months: float) -> float:
 
     Sevilla et al. 2022's 5.7-month doubling is ×4.3 per year.
     """
-    if not (isinstance(doubling_months, (int, float)) and math.isfinite(doubling_months) and doubling_months != 0):
+    if finite_number("doubling_months", doubling_months) == 0:
         raise ValueError(f"doubling_months must be a non-zero number; got {doubling_months!r}")
     return 2.0 ** (12.0 / doubling_months)
 
@@ -263,7 +268,6 @@ def doubling_months_from_growth(growth_per_year: float) -> float:
 
     Epoch AI's ×4–5 per year for frontier training compute is 6.0–5.2 months.
     """
-    if not (isinstance(growth_per_year, (int, float)) and math.isfinite(growth_per_year)
-            and growth_per_year > 0 and growth_per_year != 1):
+    if positive_number("growth_per_year", growth_per_year) == 1:
         raise ValueError(f"growth_per_year must be a positive number other than 1; got {growth_per_year!r}")
     return 12.0 * math.log(2.0) / math.log(growth_per_year)

@@ -1,31 +1,32 @@
 """Interactive explorers for the lessons: move a slider, watch a scaling law respond.
 
-Each explorer is two layers:
+This module is the user interface only. The science each explorer shows lives beside
+the rest of the science and is tested there:
 
-* a **plain function** that does the science and returns numbers and arrays
-  (:func:`budget_summary`, :func:`fit_experiment`, :func:`data_limits_summary`), built on
-  :mod:`course_utils.chinchilla`, :mod:`course_utils.powerlaw` and
-  :mod:`course_utils.data_limits` and unit-tested like any other function;
-* a **widget** that only wires ipywidgets controls to that function
-  (:func:`compute_budget_explorer`, :func:`fit_explorer`, :func:`data_limits_explorer`).
+* the compute-budget explorer (lesson 04) draws :func:`course_utils.chinchilla.budget_summary`;
+* the fit explorer (lesson 02) draws :func:`course_utils.powerlaw.fit_experiment`;
+* the data-limits explorer (lesson 05) draws :func:`course_utils.data_limits.data_limits_summary`.
 
-The plot of an explorer is a PNG drawn with matplotlib's object-oriented API (no pyplot,
-so the learner's own figures are untouched) and shown in an ``ipywidgets.Image`` whose
-bytes are replaced in place: no flicker, and no interactive matplotlib backend needed.
+For each there is a readout (HTML text), a figure and a one-line text alternative that
+says what the figure shows. The figure is a PNG drawn with matplotlib's object-oriented
+API (no pyplot, so the learner's own figures are untouched) and shown in an
+``ipywidgets.Image`` whose bytes are replaced in place: no flicker, and no interactive
+matplotlib backend needed. The text alternative is the PNG's Description metadata and a
+caption under the plot. Colours come from
+:data:`course_utils.plotting.PALETTE`, and every colour difference is doubled by a marker
+or a line style (:func:`course_utils.plotting.style`).
+
 A value typed into a text box that makes no sense (a negative budget, zero epochs) is
-reported in the explorer's message line; the plot keeps its last good state.
-
-Every explorer is built fresh by its function, so re-running a notebook makes a new,
-working explorer. In the browser the parts carry stable CSS classes (``cu-readout``,
-``cu-plot``, ``cu-message`` and one per control) so that tests can find them.
+reported in the explorer's message line; the plot keeps its last good state. Every
+explorer is built fresh by its function, so re-running a notebook makes a new, working
+explorer. In the browser the parts carry stable CSS classes (``cu-readout``, ``cu-plot``,
+``cu-alt``, ``cu-message`` and one per control) so that tests can find them.
 """
 
 from __future__ import annotations
 
 import html
-import io
 import math
-from dataclasses import dataclass
 from typing import Callable, Mapping
 
 import ipywidgets as widgets
@@ -34,43 +35,28 @@ from matplotlib.figure import Figure
 
 from course_utils import literature as lit
 from course_utils.chinchilla import (
-    BESIROGLU_2024, HOFFMANN_2022, HOFFMANN_2022_UNROUNDED, ChinchillaLaw, kaplan_allocation,
-    kaplan_joint_compute_optimal,
+    BESIROGLU_2024, HOFFMANN_2022, HOFFMANN_2022_UNROUNDED, BudgetSummary, ChinchillaLaw, budget_summary,
+    kaplan_allocation, kaplan_joint_exponent,
 )
-from course_utils.data_limits import data_exhaustion_year, effective_data, repeated_data_value
-from course_utils.powerlaw import (
-    PowerLawFit, SaturatingPowerLawFit, bootstrap, fit_power_law, fit_saturating_power_law,
-)
-from course_utils.trends import decimal_year
+from course_utils.data_limits import DataLimitsSummary, data_limits_summary
+from course_utils.plotting import PALETTE, figure_png, plain_number_ticks, style
+from course_utils.powerlaw import FIT_MODELS, FitExperiment, fit_experiment
 
 __all__ = [
-    "LAWS", "BudgetSummary", "budget_summary", "budget_readout", "budget_figure", "kaplan_joint_exponent",
-    "FIT_MODELS", "FitExperiment", "fit_experiment", "fit_readout", "fit_figure",
-    "DataLimitsSummary", "data_limits_summary", "data_limits_readout", "data_limits_figure",
-    "parse_number", "Explorer", "compute_budget_explorer", "fit_explorer", "data_limits_explorer",
+    "LAWS", "budget_readout", "budget_figure", "budget_alt", "fit_readout", "fit_figure", "fit_alt",
+    "data_limits_readout", "data_limits_figure", "data_limits_alt", "parse_number", "Explorer",
+    "compute_budget_explorer", "fit_explorer", "data_limits_explorer",
 ]
 
 #: The parametric laws the compute-budget explorer offers, by display name.
-LAWS: dict[str, ChinchillaLaw] = {law.name: law for law in (HOFFMANN_2022, HOFFMANN_2022_UNROUNDED, BESIROGLU_2024)}
+LAWS: dict[str, ChinchillaLaw] = {law.name: law for law in (BESIROGLU_2024, HOFFMANN_2022, HOFFMANN_2022_UNROUNDED)}
 
 # Slider ranges (log10). Budgets span a small lab run (1e16 FLOP) to beyond today's
 # frontier (1e28); the fit explorer's model sizes span 1M to 100B parameters.
 _BUDGET_EXPONENTS = (16.0, 28.0)
 _FIT_EXPONENTS = (6.0, 11.0)
-_UNIQUE_EXPONENTS = (12.0, 16.0)
+_STOCK_EXPONENTS = (12.0, 16.0)
 _EPOCHS_EXPONENTS = (0.0, 3.0)
-
-
-def _positive_float(name: str, value: float) -> float:
-    if isinstance(value, (bool, str, bytes)):
-        raise ValueError(f"{name} must be a positive number; got {value!r}")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a positive number; got {value!r}") from None
-    if not math.isfinite(number) or number <= 0:
-        raise ValueError(f"{name} must be a positive finite number; got {value!r}")
-    return number
 
 
 def parse_number(text: str, name: str, low: float, high: float) -> float:
@@ -93,29 +79,6 @@ def parse_number(text: str, name: str, low: float, high: float) -> float:
     return value
 
 
-# ====================================================================== compute budget
-
-
-@dataclass(frozen=True)
-class BudgetSummary:
-    """Compute-optimal allocation of a training budget under one parametric law.
-
-    ``N`` and ``isoflop_loss`` trace the IsoFLOP curve L(N, C/(6N)) around the optimum;
-    ``kaplan_N`` is Kaplan et al.'s published allocation for the same budget, for
-    comparison only (see :func:`compute_budget_explorer`).
-    """
-
-    C: float
-    law: ChinchillaLaw
-    N_opt: float
-    D_opt: float
-    tokens_per_param: float
-    loss: float
-    N: np.ndarray
-    isoflop_loss: np.ndarray
-    kaplan_N: float
-
-
 def _law(law: str | ChinchillaLaw) -> ChinchillaLaw:
     if isinstance(law, ChinchillaLaw):
         return law
@@ -124,51 +87,11 @@ def _law(law: str | ChinchillaLaw) -> ChinchillaLaw:
     raise ValueError(f"law must be a ChinchillaLaw or one of {sorted(LAWS)}; got {law!r}")
 
 
-def budget_summary(C: float, law: str | ChinchillaLaw = HOFFMANN_2022, span: float = 100.0,
-                   n_grid: int = 201) -> BudgetSummary:
-    """Where a budget of ``C`` FLOP should go, and the IsoFLOP curve around that point.
-
-    N_opt = G·(C/6)^a, D_opt = C/(6·N_opt) (Hoffmann et al. 2022, eq. 4, via
-    :meth:`ChinchillaLaw.compute_optimal`); the predicted loss is L(N_opt, D_opt). The
-    IsoFLOP curve is L(N, C/(6N)) for N from N_opt/span to N_opt·span.
-
-    Parameters
-    ----------
-    C : float
-        Training compute in FLOP, > 0.
-    law : ChinchillaLaw or str
-        A law, or a key of :data:`LAWS`.
-    span : float
-        How far the IsoFLOP curve reaches either side of N_opt, as a factor (> 1).
-    n_grid : int
-        Points on the curve (≥ 3).
-    """
-    C = _positive_float("C", C)
-    law = _law(law)
-    if not (math.isfinite(span) and span > 1):
-        raise ValueError(f"span must be a finite factor above 1; got {span!r}")
-    if not isinstance(n_grid, (int, np.integer)) or n_grid < 3:
-        raise ValueError(f"n_grid must be an integer of at least 3; got {n_grid!r}")
-    N_opt, D_opt = law.compute_optimal(C)
-    N = np.geomspace(N_opt / span, N_opt * span, n_grid)
-    return BudgetSummary(C=C, law=law, N_opt=N_opt, D_opt=D_opt, tokens_per_param=law.tokens_per_parameter(C),
-                         loss=law.loss(N_opt, D_opt), N=N, isoflop_loss=law.isoflop_loss(N, C),
-                         kaplan_N=kaplan_allocation(C))
-
-
-def kaplan_joint_exponent(C_low: float = 1e20, C_high: float = 1e24) -> float:
-    """Slope d log N_opt / d log C of Kaplan's own joint law minimised under C = 6ND.
-
-    Measured between two budgets from :func:`course_utils.chinchilla.kaplan_joint_compute_optimal`;
-    it is α_D/(α_N + α_D) = 0.103/0.179 ≈ 0.575 (Kaplan et al. 2020, eq. 1.5, Table 2),
-    not the 0.73 of his published allocation.
-    """
-    (N_low, N_high), _ = kaplan_joint_compute_optimal(np.array([C_low, C_high]))
-    return float(np.log(N_high / N_low) / np.log(C_high / C_low))
+# ====================================================================== compute budget
 
 
 def budget_readout(summary: BudgetSummary) -> str:
-    """The explorer's readout as HTML: N_opt, D_opt, tokens per parameter, loss."""
+    """The compute-budget explorer's readout as HTML: N_opt, D_opt, tokens per parameter, loss."""
     s = summary
     return (f"<b>{html.escape(s.law.name)}</b>, C = {s.C:.3g} FLOP<br>"
             f"N_opt = {s.N_opt:.3g} parameters &nbsp;·&nbsp; D_opt = {s.D_opt:.3g} tokens<br>"
@@ -176,22 +99,30 @@ def budget_readout(summary: BudgetSummary) -> str:
             f"predicted loss = {s.loss:.3f} nats/token")
 
 
+def budget_alt(summary: BudgetSummary) -> str:
+    """One-line text alternative of :func:`budget_figure`."""
+    s = summary
+    return (f"Left: loss against model size for a budget of {s.C:.2g} FLOP under {s.law.name}, lowest at "
+            f"N = {s.N_opt:.3g} (loss {s.loss:.3f}); Kaplan et al.'s size for the same budget is {s.kaplan_N:.3g}. "
+            f"Right: the compute-optimal size grows as C^{s.law.a:.2f}, less steeply than Kaplan's C^0.73.")
+
+
 def budget_figure(summary: BudgetSummary) -> Figure:
     """Left: the IsoFLOP curve with its optimum. Right: N_opt against C, with Kaplan's line."""
     s = summary
     fig = Figure(figsize=(10, 3.8), layout="constrained")
     left, right = fig.subplots(1, 2)
-    left.plot(s.N, s.isoflop_loss, color="C0", label=f"L(N, C/6N), C = {s.C:.2g}")
-    left.plot([s.N_opt], [s.loss], "o", color="C3", label=f"optimum N = {s.N_opt:.3g}")
-    left.axvline(s.kaplan_N, color="0.5", linestyle="--", label=f"Kaplan 2020 size, {s.kaplan_N:.3g}")
+    left.plot(s.N, s.isoflop_loss, **style("fit", label=f"L(N, C/6N), C = {s.C:.2g}"))
+    left.plot([s.N_opt], [s.loss], **style("highlight", markersize=7, label=f"optimum N = {s.N_opt:.3g}"))
+    left.axvline(s.kaplan_N, **style("kaplan", label=f"Kaplan 2020 size, {s.kaplan_N:.3g}"))
     left.set(xscale="log", xlabel="parameters N", ylabel="loss (nats/token)", title="IsoFLOP curve")
+    plain_number_ticks(left, "y")
     left.legend(fontsize="small")
 
     C_grid = np.logspace(*_BUDGET_EXPONENTS, 61)
-    right.plot(C_grid, s.law.compute_optimal(C_grid)[0], color="C0", label=f"N_opt ∝ C^{s.law.a:.2f}")
-    right.plot(C_grid, kaplan_allocation(C_grid), color="0.5", linestyle="--",
-               label="Kaplan 2020: 1.3e9·C_PF-days^0.73")
-    right.plot([s.C], [s.N_opt], "o", color="C3")
+    right.plot(C_grid, s.law.compute_optimal(C_grid)[0], **style("fit", label=f"N_opt ∝ C^{s.law.a:.2f}"))
+    right.plot(C_grid, kaplan_allocation(C_grid), **style("kaplan", label="Kaplan 2020: 1.3e9·C_PF-days^0.73"))
+    right.plot([s.C], [s.N_opt], **style("highlight", markersize=7))
     right.set(xscale="log", yscale="log", xlabel="compute C (FLOP)", ylabel="parameters N",
               title="compute-optimal size")
     right.legend(fontsize="small")
@@ -203,137 +134,14 @@ def _kaplan_note() -> str:
     exponent = math.floor(math.log10(k["N_coefficient"]))
     coefficient = f"{k['N_coefficient'] / 10**exponent:g}·10<sup>{exponent}</sup>"
     return (f"<small>Kaplan et al. (2020, Table 6) allocate N = {coefficient}·C<sup>"
-            f"{k['N_exponent']}</sup> with C in PF-days; only that published line is drawn. His losses "
-            "were measured on other data with another tokenizer, and his N leaves out embeddings, so his "
+            f"{k['N_exponent']}</sup> with C in PF-days; only that published line is drawn (dotted). His "
+            "losses were measured on other data with another tokenizer, and his N leaves out embeddings, so his "
             "L(N, D) cannot share this loss axis. Minimising his own L(N, D) (eq. 1.5) under C = 6ND gives "
             f"N ∝ C<sup>{kaplan_joint_exponent():.3f}</sup>, not {k['N_exponent']}: his allocation came from a "
             "different fit, of loss against model size and training steps (§6).</small>")
 
 
 # ========================================================================= fit explorer
-
-
-@dataclass(frozen=True)
-class FitExperiment:
-    """One draw of noisy data from a known curve, its fit and a bootstrap band.
-
-    ``grid`` runs from the smallest fitted x out to ``extrapolate_to``; ``band`` is the
-    pointwise bootstrap interval of the fitted curve on that grid. ``extrapolated`` and
-    ``true_at_target`` are the fitted and true values at ``extrapolate_to``.
-    """
-
-    x: np.ndarray
-    y: np.ndarray
-    model: str
-    fit: PowerLawFit | SaturatingPowerLawFit
-    true_params: dict[str, float]
-    grid: np.ndarray
-    true_curve: np.ndarray
-    fit_curve: np.ndarray
-    band: tuple[np.ndarray, np.ndarray]
-    alpha_interval: tuple[float, float]
-    level: float
-    extrapolate_to: float
-    extrapolated: float
-    extrapolated_band: tuple[float, float]
-    true_at_target: float
-    n_bootstrap_failed: int
-
-    @property
-    def extrapolation_error(self) -> float:
-        """Relative error of the extrapolated value: predicted/true − 1."""
-        return self.extrapolated / self.true_at_target - 1.0
-
-
-#: The fit explorer's two model families.
-FIT_MODELS = ("saturating", "power law")
-
-
-def _true_loss_curve() -> dict[str, float]:
-    """L(N) = E + A/N^α with Hoffmann et al. 2022's printed E, A, α (App. D.2): the loss of
-    an N-parameter model given unlimited data under their law."""
-    p = lit.HOFFMANN_2022_PRINTED
-    return {"E": p.E, "A": p.A, "alpha": p.alpha}
-
-
-def fit_experiment(noise: float, n_points: int, x_range: tuple[float, float], seed: int = 0,
-                   model: str = "saturating", n_bootstrap: int = 100, level: float = 0.9,
-                   extrapolate_to: float = 1e12) -> FitExperiment:
-    """Draw noisy points from a known scaling curve, fit them, and extrapolate.
-
-    The true curve is L(N) = E + A/N^α with Hoffmann et al. 2022's printed values
-    (E = 1.69, A = 406.4, α = 0.34, App. D.2). ``n_points`` model sizes are log-spaced
-    over ``x_range``; each loss is multiplied by exp(noise·z), z standard normal
-    (``numpy.random.default_rng(seed)``). The fit is either the right family,
-    E + A·N^(−α) (:func:`course_utils.powerlaw.fit_saturating_power_law`), or a pure power
-    law A·N^(−α) that ignores the floor (:func:`course_utils.powerlaw.fit_power_law`). The
-    band is the pointwise ``level`` interval of ``n_bootstrap`` pairs-bootstrap refits
-    (:func:`course_utils.powerlaw.bootstrap`); saturating refits start from the full-data
-    fit, which keeps a refit to a few milliseconds.
-
-    Parameters
-    ----------
-    noise : float
-        Standard deviation of the log noise, ≥ 0 (0.02 is about 2% scatter).
-    n_points : int
-        Number of model sizes, at least 4.
-    x_range : (float, float)
-        Smallest and largest fitted model size, 0 < low < high.
-    seed : int
-    model : {"saturating", "power law"}
-    n_bootstrap : int
-        Bootstrap refits, at least 2.
-    level : float
-        Coverage of the band and of the interval on α, in (0, 1).
-    extrapolate_to : float
-        Model size at which to compare the extrapolation with the truth (> high).
-    """
-    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise must be a finite number >= 0; got {noise!r}")
-    if not isinstance(n_points, (int, np.integer)) or isinstance(n_points, bool) or n_points < 4:
-        raise ValueError(f"n_points must be an integer of at least 4; got {n_points!r}")
-    try:
-        low, high = x_range
-    except (TypeError, ValueError):
-        raise ValueError(f"x_range must be a pair (low, high); got {x_range!r}") from None
-    low, high = _positive_float("x_range[0]", low), _positive_float("x_range[1]", high)
-    if not low < high:
-        raise ValueError(f"x_range must be (low, high) with low < high; got {x_range!r}")
-    if model not in FIT_MODELS:
-        raise ValueError(f"model must be one of {FIT_MODELS}; got {model!r}")
-    if not isinstance(n_bootstrap, (int, np.integer)) or n_bootstrap < 2:
-        raise ValueError(f"n_bootstrap must be an integer of at least 2; got {n_bootstrap!r}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1; got {level!r}")
-    extrapolate_to = _positive_float("extrapolate_to", extrapolate_to)
-    if extrapolate_to <= high:
-        raise ValueError(f"extrapolate_to must lie beyond the fitted range (> {high:g}); got {extrapolate_to:g}")
-
-    true = _true_loss_curve()
-
-    def true_loss(n: np.ndarray) -> np.ndarray:
-        return true["E"] + true["A"] * n ** (-true["alpha"])
-
-    x = np.geomspace(low, high, int(n_points))
-    y = true_loss(x) * np.exp(noise * np.random.default_rng(seed).standard_normal(x.size))
-    if model == "saturating":
-        fit = fit_saturating_power_law(x, y)
-        start = [[fit.E, fit.A, fit.alpha]]
-        result = bootstrap(lambda xs, ys: fit_saturating_power_law(xs, ys, starts=start), x, y,
-                           n=int(n_bootstrap), seed=seed)
-    else:
-        fit = fit_power_law(x, y)
-        result = bootstrap(fit_power_law, x, y, n=int(n_bootstrap), seed=seed)
-    grid = np.geomspace(low, extrapolate_to, 200)
-    band = result.predict_band(grid, level)
-    target_band = result.predict_band([extrapolate_to], level)
-    return FitExperiment(
-        x=x, y=y, model=model, fit=fit, true_params=true, grid=grid, true_curve=true_loss(grid),
-        fit_curve=fit.predict(grid), band=band, alpha_interval=result.interval("alpha", level), level=level,
-        extrapolate_to=extrapolate_to, extrapolated=float(fit.predict([extrapolate_to])[0]),
-        extrapolated_band=(float(target_band[0][0]), float(target_band[1][0])),
-        true_at_target=float(true_loss(np.array(extrapolate_to))), n_bootstrap_failed=result.n_failed)
 
 
 def fit_readout(experiment: FitExperiment) -> str:
@@ -348,21 +156,32 @@ def fit_readout(experiment: FitExperiment) -> str:
             f"(error {100 * e.extrapolation_error:+.1f}%)")
 
 
+def fit_alt(experiment: FitExperiment) -> str:
+    """One-line text alternative of :func:`fit_figure`."""
+    e = experiment
+    return (f"{e.x.size} noisy losses between N = {e.x[0]:.2g} and {e.x[-1]:.2g}, a {e.model} fit with its "
+            f"{round(100 * e.level)}% bootstrap band, and the true curve; at N = {e.extrapolate_to:.2g} the fit "
+            f"predicts {e.extrapolated:.3f} against a true {e.true_at_target:.3f}.")
+
+
 def fit_figure(experiment: FitExperiment) -> Figure:
     """Data, fit, bootstrap band and true curve, with the fitted range shaded."""
     e = experiment
     fig = Figure(figsize=(9, 3.8), layout="constrained")
     ax = fig.subplots()
     ax.axvspan(e.x[0], e.x[-1], color="0.93", label="fitted range")
-    ax.fill_between(e.grid, *e.band, color="C0", alpha=0.25, label=f"{round(100 * e.level)}% bootstrap band")
-    ax.plot(e.grid, e.true_curve, color="k", linestyle="--", label="true curve")
-    ax.plot(e.grid, e.fit_curve, color="C0", label=f"fit ({e.model})")
-    ax.plot(e.x, e.y, "o", color="C1", markersize=4, label="data")
-    ax.plot([e.extrapolate_to], [e.true_at_target], "x", color="k", markersize=8)
+    ax.fill_between(e.grid, *e.band, color=PALETTE["fit"], alpha=0.2, hatch="//", linewidth=0,
+                    label=f"{round(100 * e.level)}% bootstrap band")
+    ax.plot(e.grid, e.true_curve, **style("published", label="true curve"))
+    ax.plot(e.grid, e.fit_curve, **style("fit", label=f"fit ({e.model})"))
+    ax.plot(e.x, e.y, **style("data", markersize=4, label="data"))
+    ax.plot([e.extrapolate_to], [e.true_at_target], marker="x", color=PALETTE["highlight"], markersize=8,
+            linestyle="none", label="truth at the target")
     # Limits follow the truth and the data, so a wild fit visibly leaves the frame.
     values = np.concatenate([e.true_curve, e.y])
     ax.set_ylim(values.min() / 1.15, values.max() * 1.15)
     ax.set(xscale="log", xlabel="parameters N", ylabel="loss (nats/token)")
+    plain_number_ticks(ax, "y")
     ax.legend(fontsize="small", loc="upper right")
     return fig
 
@@ -370,89 +189,53 @@ def fit_figure(experiment: FitExperiment) -> Figure:
 # ========================================================================= data limits
 
 
-@dataclass(frozen=True)
-class DataLimitsSummary:
-    """What repeating a stock of text is worth, and when growing datasets exhaust it.
-
-    ``years`` and ``dataset_tokens`` trace the largest training set growing from
-    ``dataset_tokens_now`` in ``year_now`` by ``growth_per_year``.
-    """
-
-    unique_tokens: float
-    epochs: float
-    growth_per_year: float
-    effective_tokens: float
-    value_per_token: float
-    exhaustion_year_unique: float
-    exhaustion_year_effective: float
-    dataset_tokens_now: float
-    year_now: float
-    years: np.ndarray
-    dataset_tokens: np.ndarray
-
-
-def data_limits_summary(unique_tokens: float, epochs: float, growth_per_year: float,
-                        dataset_tokens_now: float = lit.LLAMA3_TRAINING_TOKENS,
-                        year_now: float | None = None) -> DataLimitsSummary:
-    """Effective data from repeating a stock, and the year training sets reach it.
-
-    Effective data D' = effective_data(U, epochs·U) (Muennighoff et al. 2023, eq. 5);
-    the year a training set growing ×g per year from D_now reaches a stock S is
-    year_now + log(S/D_now)/log(g) (:func:`course_utils.data_limits.data_exhaustion_year`),
-    once for the unique stock and once for the effective stock.
-
-    Parameters
-    ----------
-    unique_tokens : float
-        U, unique tokens available (Villalobos et al. 2024: about 3e14 of public text).
-    epochs : float
-        Passes over the stock a lab is willing to make, ≥ 1.
-    growth_per_year : float
-        Yearly growth factor of the largest training sets, > 1.
-    dataset_tokens_now, year_now : float
-        Starting point; default Llama 3's 15T tokens on its release date (18 April 2024).
-    """
-    unique_tokens = _positive_float("unique_tokens", unique_tokens)
-    epochs = _positive_float("epochs", epochs)
-    if epochs < 1:
-        raise ValueError(f"epochs must be at least 1 (one pass over the unique data); got {epochs!r}")
-    growth_per_year = _positive_float("growth_per_year", growth_per_year)
-    year_now = decimal_year(lit.LLAMA3_RELEASE_DATE) if year_now is None else year_now
-    effective = effective_data(unique_tokens, epochs * unique_tokens)
-    year_unique = data_exhaustion_year(dataset_tokens_now, year_now, growth_per_year, unique_tokens)
-    year_effective = data_exhaustion_year(dataset_tokens_now, year_now, growth_per_year, effective)
-    first, last = min(year_now, year_unique) - 1, max(year_now, year_effective) + 2
-    years = np.linspace(first, last, 200)
-    return DataLimitsSummary(
-        unique_tokens=unique_tokens, epochs=epochs, growth_per_year=growth_per_year, effective_tokens=effective,
-        value_per_token=repeated_data_value(epochs), exhaustion_year_unique=year_unique,
-        exhaustion_year_effective=year_effective, dataset_tokens_now=float(dataset_tokens_now),
-        year_now=float(year_now), years=years,
-        dataset_tokens=dataset_tokens_now * growth_per_year ** (years - year_now))
-
-
 def data_limits_readout(summary: DataLimitsSummary) -> str:
     """The data-limits explorer's readout as HTML."""
     s = summary
-    return (f"effective data = {s.effective_tokens:.3g} tokens ({s.effective_tokens / s.unique_tokens:.2f}× "
-            f"the unique {s.unique_tokens:.3g}; a repeated token is worth {s.value_per_token:.3f} of a fresh one)<br>"
-            f"exhaustion year = {s.exhaustion_year_effective:.1f} with {s.epochs:.3g} epochs "
-            f"({s.exhaustion_year_unique:.1f} using each token once), at {s.growth_per_year:.2f}× per year")
+    text = (f"stock of {s.stock_tokens:.3g} tokens used once: reached in {s.exhaustion_year_one_pass:.2f} "
+            f"at {s.growth_per_year:.2f}× per year<br>"
+            f"with {s.epochs:.3g} epochs: effective data = {s.effective_tokens:.3g} tokens "
+            f"({s.effective_tokens / s.stock_tokens:.2f}× the stock; a repeated token is worth "
+            f"{s.value_per_token:.3f} of a fresh one), exhaustion year = {s.exhaustion_year_effective:.2f}, "
+            f"{s.years_gained:.1f} years later")
+    if s.counts_repetition_twice:
+        text += ("<br><small>Villalobos et al.'s 3e14 is an <i>effective</i> stock that already allows for "
+                 "training on it for several epochs: repeating it again counts repetition twice. Use epochs "
+                 "&gt; 1 for a stock of unique tokens.</small>")
+    return text
+
+
+def data_limits_alt(summary: DataLimitsSummary) -> str:
+    """One-line text alternative of :func:`data_limits_figure`."""
+    s = summary
+    text = (f"The largest training set, growing {s.growth_per_year:.2f}× per year from {s.dataset_tokens_now:.2g} "
+            f"tokens in {s.year_now:.1f}, reaches the stock of {s.stock_tokens:.2g} tokens in "
+            f"{s.exhaustion_year_one_pass:.1f}")
+    if s.epochs > 1:
+        text += (f" and the stock stretched by {s.epochs:.3g} epochs ({s.effective_tokens:.2g}) in "
+                 f"{s.exhaustion_year_effective:.1f}")
+    return text + "."
 
 
 def data_limits_figure(summary: DataLimitsSummary) -> Figure:
-    """Largest training set over time against the unique and the effective stock."""
+    """Largest training set over time against the stock, and the stock stretched by repetition."""
     s = summary
     fig = Figure(figsize=(9, 3.8), layout="constrained")
     ax = fig.subplots()
-    ax.plot(s.years, s.dataset_tokens, color="C0", label=f"largest training set, ×{s.growth_per_year:.2f}/year")
-    ax.plot([s.year_now], [s.dataset_tokens_now], "o", color="C0",
-            label=f"start: {s.dataset_tokens_now:.2g} tokens in {s.year_now:.1f}")
-    ax.axhline(s.unique_tokens, color="0.4", linestyle=":", label=f"unique stock {s.unique_tokens:.2g}")
-    ax.axhline(s.effective_tokens, color="C3", linestyle="--",
-               label=f"effective stock with {s.epochs:.3g} epochs {s.effective_tokens:.2g}")
-    ax.axvline(s.exhaustion_year_effective, color="C3", alpha=0.6,
-               label=f"effective stock used up: {s.exhaustion_year_effective:.1f}")
+    low, high = lit.VILLALOBOS_2024_STOCK_INTERVAL
+    ax.axhspan(low, high, color=PALETTE["published"], alpha=0.12, hatch="..", linewidth=0,
+               label="Villalobos et al. 2024, 90% interval of the stock")
+    ax.plot(s.years, s.dataset_tokens, **style("fit", label=f"largest training set, ×{s.growth_per_year:.2f}/year"))
+    ax.plot([s.year_now], [s.dataset_tokens_now], **style("data", label=f"start: {s.dataset_tokens_now:.2g} tokens "
+                                                                        f"in {s.year_now:.1f}"))
+    ax.axhline(s.stock_tokens, **style("published", label=f"stock {s.stock_tokens:.2g}"))
+    ax.plot([s.exhaustion_year_one_pass], [s.stock_tokens],
+            **style("highlight", label=f"stock used once: {s.exhaustion_year_one_pass:.1f}"))
+    if s.epochs > 1:
+        ax.axhline(s.effective_tokens, **style("kaplan", color=PALETTE["estimate"],
+                                               label=f"stretched by {s.epochs:.3g} epochs: {s.effective_tokens:.2g}"))
+        ax.plot([s.exhaustion_year_effective], [s.effective_tokens], marker="s", color=PALETTE["highlight"],
+                linestyle="none", label=f"stretched stock used up: {s.exhaustion_year_effective:.1f}")
     ax.set(yscale="log", xlabel="year", ylabel="tokens")
     ax.legend(fontsize="small", loc="upper left")
     return fig
@@ -470,23 +253,18 @@ def _warning_html(text: str) -> str:
     return f'<span style="color:#b00020">⚠ {html.escape(text)}</span>' if text else ""
 
 
-def _png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90)
-    return buffer.getvalue()
-
-
 class Explorer(widgets.VBox):
-    """Controls, a readout, a plot and a message line, wired to one plain function.
+    """Controls, a readout, a plot with its text alternative, and a message line.
 
     ``compute(**values)`` receives the current value of every control in ``controls``
-    and returns ``(readout_html, figure)``. It runs once at construction and again
-    whenever a control changes; a ValueError it raises is shown in ``message`` and
-    leaves the readout and plot as they were.
+    and returns ``(readout_html, figure, alt_text)``. It runs once at construction and
+    again whenever a control changes; a ValueError it raises is shown in ``message`` and
+    leaves the readout and plot as they were. ``alt_text`` goes into the plot's PNG metadata
+    and the caption (``alt``) under it.
     """
 
     def __init__(self, title: str, controls: Mapping[str, widgets.ValueWidget], rows: list[widgets.Widget],
-                 compute: Callable[..., tuple[str, Figure]], css_class: str, note: str = "",
+                 compute: Callable[..., tuple[str, Figure, str]], css_class: str, note: str = "",
                  message: widgets.HTML | None = None) -> None:
         self.controls = dict(controls)
         self.compute = compute
@@ -494,9 +272,12 @@ class Explorer(widgets.VBox):
         self.readout.add_class("cu-readout")
         self.plot = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="960px"))
         self.plot.add_class("cu-plot")
+        self.alt = widgets.HTML()
+        self.alt.add_class("cu-alt")
         self.message = message if message is not None else widgets.HTML()
         self.message.add_class("cu-message")
-        parts = [widgets.HTML(f"<b>{html.escape(title)}</b>"), *rows, self.message, self.readout, self.plot]
+        parts = [widgets.HTML(f"<b>{html.escape(title)}</b>"), *rows, self.message, self.readout, self.plot,
+                 self.alt]
         if note:
             parts.append(widgets.HTML(note))
         super().__init__(parts)
@@ -515,15 +296,17 @@ class Explorer(widgets.VBox):
         self.message.value = _warning_html(text)
 
     def refresh(self) -> None:
-        """Recompute from the controls and redraw the readout and the plot in place."""
+        """Recompute from the controls and redraw the readout, the plot and its caption."""
         try:
-            readout, figure = self.compute(**self.values())
+            readout, figure, alt = self.compute(**self.values())
         except ValueError as error:
             self.show_message(str(error))
             return
         self.show_message("")
         self.readout.value = readout
-        self.plot.value = _png(figure)
+        # Not Image.tooltip: ipywidgets 8's ImageView fails to render when it is set.
+        self.plot.value = figure_png(figure, alt)
+        self.alt.value = f"<small><i>Figure: {html.escape(alt)}</i></small>"
 
     def _on_change(self, change: dict) -> None:
         self.refresh()
@@ -567,14 +350,16 @@ def _log_control(label: str, value: float, exponents: tuple[float, float], step:
     return slider, widgets.HBox([slider, text, widgets.Label(unit)])
 
 
-def compute_budget_explorer(C: float = lit.CHINCHILLA["flops"], law: str = HOFFMANN_2022.name) -> Explorer:
+def compute_budget_explorer(C: float = lit.CHINCHILLA["flops"], law: str | ChinchillaLaw = BESIROGLU_2024) -> Explorer:
     """Explore the compute-optimal model for a training budget (lesson 04).
 
     A log-scale budget slider (with a text box for typing e.g. ``1e24``) and a choice of
-    law (:data:`LAWS`) drive :func:`budget_summary`: the IsoFLOP curve, its optimum and the
-    readout N_opt, D_opt, tokens per parameter and predicted loss. Kaplan et al.'s
-    allocation appears only as his published line, with a note on why. The default budget
-    is Chinchilla's and Gopher's, 5.76e23 FLOP (Hoffmann et al. 2022, §4).
+    law (:data:`LAWS`) drive :func:`course_utils.chinchilla.budget_summary`: the IsoFLOP
+    curve, its optimum and the readout N_opt, D_opt, tokens per parameter and predicted
+    loss. It opens on Besiroglu et al.'s refit, the law lesson 04 ends up trusting; the
+    printed and unrounded Hoffmann laws are in the menu. Kaplan et al.'s allocation
+    appears only as his published line, with a note on why. The default budget is
+    Chinchilla's and Gopher's, 5.76e23 FLOP (Hoffmann et al. 2022, §4).
     """
     message = widgets.HTML()
     budget, budget_row = _log_control("budget C", C, _BUDGET_EXPONENTS, 0.05, "cu-budget", message, "FLOP")
@@ -582,9 +367,9 @@ def compute_budget_explorer(C: float = lit.CHINCHILLA["flops"], law: str = HOFFM
                                   layout=widgets.Layout(width="420px"))
     law_choice.add_class("cu-law")
 
-    def compute(budget: float, law: str) -> tuple[str, Figure]:
-        summary = budget_summary(budget, law)
-        return budget_readout(summary), budget_figure(summary)
+    def compute(budget: float, law: str) -> tuple[str, Figure, str]:
+        summary = budget_summary(budget, _law(law))
+        return budget_readout(summary), budget_figure(summary), budget_alt(summary)
 
     return Explorer("Compute-budget explorer", {"budget": budget, "law": law_choice}, [budget_row, law_choice],
                     compute, "cu-compute-budget", note=_kaplan_note(), message=message)
@@ -595,9 +380,9 @@ def fit_explorer(noise: float = 0.02, n_points: int = 12, x_range: tuple[float, 
     """Explore how a fitted scaling exponent and its extrapolation depend on the data (lesson 02).
 
     Sliders for the noise, the number of points and the fitted range of model sizes, a
-    seed and the model family drive :func:`fit_experiment`: the plot shows the data, the
-    fit, its bootstrap band and the extrapolation to 1e12 parameters against the true
-    curve (Hoffmann et al. 2022's printed E, A and α).
+    seed and the model family drive :func:`course_utils.powerlaw.fit_experiment`: the
+    plot shows the data, the fit, its bootstrap band and the extrapolation to 1e12
+    parameters against the true curve (Hoffmann et al. 2022's printed E, A and α).
     """
     noise_slider = widgets.FloatSlider(value=noise, min=0.0, max=0.1, step=0.005, readout_format=".3f",
                                        continuous_update=False, description="noise (log sd)", style=_STYLE)
@@ -620,45 +405,48 @@ def fit_explorer(noise: float = 0.02, n_points: int = 12, x_range: tuple[float, 
             raise ValueError("the fitted range is empty: move the two ends of 'fitted log10 N' apart")
         experiment = fit_experiment(noise, n_points, (10 ** span[0], 10 ** span[1]), seed=seed, model=model,
                                     n_bootstrap=n_bootstrap)
-        return fit_readout(experiment), fit_figure(experiment)
+        return fit_readout(experiment), fit_figure(experiment), fit_alt(experiment)
 
-    true = _true_loss_curve()
-    note = (f"<small>True curve: L(N) = {true['E']} + {true['A']}/N<sup>{true['alpha']}</sup>, the E, A and α "
-            "Hoffmann et al. (2022, App. D.2) printed. The cross marks the truth at 1e12 parameters; the band "
-            f"is the spread of {n_bootstrap} bootstrap refits.</small>")
+    printed = lit.HOFFMANN_2022_PRINTED
+    note = (f"<small>True curve (dashed): L(N) = {printed.E} + {printed.A}/N<sup>{printed.alpha}</sup>, the E, A "
+            "and α Hoffmann et al. (2022, App. D.2) printed. The cross marks the truth at 1e12 parameters; the "
+            f"hatched band is the spread of {n_bootstrap} bootstrap refits.</small>")
     controls = {"noise": noise_slider, "n_points": points, "span": span, "seed": seed, "model": model}
     rows = [widgets.HBox([noise_slider, points]), widgets.HBox([span, seed, model])]
     return Explorer("Fit explorer", controls, rows, compute, "cu-fit-explorer", note=note)
 
 
-def data_limits_explorer(unique_tokens: float = lit.VILLALOBOS_2024_STOCK_TOKENS, epochs: float = 4.0,
+def data_limits_explorer(stock_tokens: float = lit.VILLALOBOS_2024_STOCK_TOKENS, epochs: float = 1.0,
                          growth_per_year: float = lit.EPOCH_2024_DATASET_GROWTH_PER_YEAR) -> Explorer:
-    """Explore what repeated data is worth and when the stock of text runs out (lesson 05).
+    """Explore when growing training sets use up a stock of text, and what repetition buys (lesson 05).
 
-    Unique tokens and epochs (log sliders with text boxes) and the yearly growth of
-    training sets drive :func:`data_limits_summary`. Defaults: Villalobos et al. 2024's
-    stock of 3e14 tokens, 4 epochs (Muennighoff et al. 2023: "negligible" loss change up
-    to 4) and Epoch AI's 3.7× per year (June 2024 snapshot).
+    The stock and the epochs (log sliders with text boxes) and the yearly growth of
+    training sets drive :func:`course_utils.data_limits.data_limits_summary`. Defaults:
+    Villalobos et al. 2024's effective stock of 3e14 tokens, used once (their estimate
+    already allows for several epochs), and Epoch AI's 3.7× per year (June 2024 snapshot).
+    Set your own stock of unique tokens to see what repeating it is worth (Muennighoff et
+    al. 2023).
     """
     message = widgets.HTML()
-    unique, unique_row = _log_control("unique tokens", unique_tokens, _UNIQUE_EXPONENTS, 0.05, "cu-unique",
-                                      message, "tokens")
+    stock, stock_row = _log_control("stock of text", stock_tokens, _STOCK_EXPONENTS, 0.05, "cu-stock", message,
+                                    "tokens")
     passes, epochs_row = _log_control("epochs", epochs, _EPOCHS_EXPONENTS, 0.05, "cu-epochs", message, "passes")
     growth = widgets.FloatSlider(value=growth_per_year, min=1.2, max=10.0, step=0.1, readout_format=".1f",
                                  continuous_update=False, description="growth ×/year",
                                  style=_STYLE, layout=widgets.Layout(width="420px"))
     growth.add_class("cu-growth")
 
-    def compute(unique_tokens: float, epochs: float, growth_per_year: float):
-        summary = data_limits_summary(unique_tokens, epochs, growth_per_year)
-        return data_limits_readout(summary), data_limits_figure(summary)
+    def compute(stock_tokens: float, epochs: float, growth_per_year: float):
+        summary = data_limits_summary(stock_tokens, epochs, growth_per_year)
+        return data_limits_readout(summary), data_limits_figure(summary), data_limits_alt(summary)
 
     low, high = lit.VILLALOBOS_2024_STOCK_INTERVAL
     note = (f"<small>Start: Llama 3, trained on {lit.LLAMA3_TRAINING_TOKENS:.3g} tokens (Meta, "
-            f"{lit.LLAMA3_RELEASE_DATE}). Stock of public human text: about {lit.VILLALOBOS_2024_STOCK_TOKENS:.0e} "
-            f"tokens, 90% interval {low:.0e} to {high:.0e} (Villalobos et al. 2024). Growth: Epoch AI measured "
+            f"{lit.LLAMA3_RELEASE_DATE}). Stock: Villalobos et al. 2024's effective stock of public human text, "
+            f"about {lit.VILLALOBOS_2024_STOCK_TOKENS:.0e} tokens (90% interval {low:.0e} to {high:.0e}); it already "
+            "allows for several epochs, so leave epochs at 1 for it. Growth: Epoch AI measured "
             f"{lit.EPOCH_2024_DATASET_GROWTH_PER_YEAR}× per year ({lit.EPOCH_2024_DATASET_GROWTH_DATE} snapshot). "
             f"Worth of repeats: Muennighoff et al. 2023, R<sub>D</sub>* = {lit.MUENNIGHOFF_2023_R_D_STAR:.1f}.</small>")
-    controls = {"unique_tokens": unique, "epochs": passes, "growth_per_year": growth}
-    return Explorer("Data-limits explorer", controls, [unique_row, epochs_row, growth], compute, "cu-data-limits",
+    controls = {"stock_tokens": stock, "epochs": passes, "growth_per_year": growth}
+    return Explorer("Data-limits explorer", controls, [stock_row, epochs_row, growth], compute, "cu-data-limits",
                     note=note, message=message)

@@ -16,8 +16,9 @@ from scipy.optimize import check_grad, minimize
 
 from course_utils import literature as lit
 from course_utils.chinchilla import (
-    BESIROGLU_2024, HOFFMANN_2022, HOFFMANN_2022_UNROUNDED, ChinchillaLaw, chinchilla_objective,
-    efficient_frontier, fit_chinchilla, fit_isoflop_profile, hoffmann_grid, synthetic_isoflop_data,
+    BESIROGLU_2024, HOFFMANN_2022, HOFFMANN_2022_UNROUNDED, ChinchillaLaw, budget_summary, chinchilla_objective,
+    efficient_frontier, fit_chinchilla, fit_isoflop_profile, hoffmann_grid, kaplan_joint_exponent,
+    synthetic_isoflop_data,
 )
 from course_utils.powerlaw import fit_power_law
 
@@ -75,9 +76,14 @@ def test_unrounded_constants_come_from_the_tex_logs():
     assert (law.alpha, law.beta) == (0.33917084, 0.2849083)
 
 
-def test_besiroglu_constants_are_their_table_1():
+def test_besiroglu_constants_are_one_fit_their_table_1_likelihood_fit():
+    """Besiroglu et al. 2024, Table 1 (A 482.01, B 2085.43, E 1.82, α 0.35, β 0.37), to five
+    decimals from their notebook's cell 25 (A 482.00572, B 2085.43420, E 1.81686, α 0.34781,
+    β 0.36585). E is the likelihood fit's 1.81686, not the grid replication's 1.8172
+    (cell 18): issue 13 found the two fits mixed in one constant."""
     law = BESIROGLU_2024
-    assert (law.E, law.A, law.B, law.alpha, law.beta) == (1.8172, 482.01, 2085.43, 0.3478, 0.3658)
+    assert (law.E, law.A, law.B, law.alpha, law.beta) == (1.81686, 482.01, 2085.43, 0.34781, 0.36585)
+    assert lit.BESIROGLU_2024_GRID_FIT["E"] == 1.8172 and lit.BESIROGLU_2024_GRID_FIT["A"] == 477.84
 
 
 # ------------------------------------------------------------------- the law
@@ -124,10 +130,11 @@ def test_frontier_constants_of_eq_4(law, G, a):
 
 
 @pytest.mark.parametrize("law, ratio, tolerance", [(HOFFMANN_2022, 92.8, 0.1), (HOFFMANN_2022_UNROUNDED, 59.0, 0.1),
-                                                   (BESIROGLU_2024, 18.4, 0.1)])
+                                                   (BESIROGLU_2024, 18.33, 0.01)])
 def test_tokens_per_parameter_at_chinchilla_compute(law, ratio, tolerance):
     """At C = 5.88e23: 92.8 tokens/param with the printed parameters, 59.0 with the TeX
-    ones and about 18 with Besiroglu et al.'s refit — rounding alone moves the answer 57%."""
+    ones (FACTS §2.4 [R]) and 18.33 with Besiroglu et al.'s likelihood fit at five decimals
+    (18.4 with α, β rounded to 0.3478, 0.3658) — rounding alone moves Hoffmann's answer 57%."""
     assert law.tokens_per_parameter(CHINCHILLA_6ND) == pytest.approx(ratio, abs=tolerance)
 
 
@@ -458,3 +465,60 @@ def test_bootstrap_refits_chinchilla_on_resampled_runs(synthetic, synthetic_fit)
     assert np.std(result.samples["beta"]) > 0
     low, high = result.interval("beta", level=0.9)
     assert low < best.beta < high
+
+
+# ------------------------------------------------------- budget_summary (explorer, lesson 04)
+
+
+def test_budget_summary_spends_exactly_the_budget():
+    """C = 6·N_opt·D_opt (Hoffmann et al. 2022, the constraint of eq. 4)."""
+    s = budget_summary(1e22, HOFFMANN_2022)
+    assert 6 * s.N_opt * s.D_opt == pytest.approx(1e22, rel=1e-12)
+
+
+def test_budget_summary_optimum_is_the_minimum_of_its_isoflop_curve():
+    s = budget_summary(5.76e23, BESIROGLU_2024)
+    assert s.isoflop_loss.min() == pytest.approx(s.loss, rel=1e-6)
+    assert s.N[np.argmin(s.isoflop_loss)] == pytest.approx(s.N_opt, rel=0.05)
+
+
+def test_budget_summary_matches_the_law_it_was_given():
+    s = budget_summary(1e24, BESIROGLU_2024)
+    N_opt, D_opt = BESIROGLU_2024.compute_optimal(1e24)
+    assert (s.N_opt, s.D_opt) == (N_opt, D_opt)
+    assert s.tokens_per_param == pytest.approx(D_opt / N_opt)
+    assert s.loss == pytest.approx(BESIROGLU_2024.loss(N_opt, D_opt))
+
+
+def test_kaplan_line_is_his_published_allocation():
+    """N = 1.3e9 · C^0.73 with C in PF-days (Kaplan et al. 2020, Table 6): 1.3e9 at 1 PF-day."""
+    assert budget_summary(lit.PF_DAY).kaplan_N == pytest.approx(1.3e9)
+    assert budget_summary(1e3 * lit.PF_DAY).kaplan_N == pytest.approx(1.3e9 * 1e3**0.73)
+
+
+def test_kaplan_joint_law_gives_exponent_0575_not_073():
+    """Minimising Kaplan's L(N, D) (eq. 1.5) under C = 6ND: α_D/(α_N+α_D) = 0.103/0.179."""
+    assert kaplan_joint_exponent() == pytest.approx(0.103 / 0.179, abs=1e-3)
+
+
+@pytest.mark.parametrize("C", [0, -1e21, float("nan"), float("inf"), "1e21"])
+def test_budget_summary_rejects_a_budget_that_is_not_positive(C):
+    with pytest.raises(ValueError, match="C must be"):
+        budget_summary(C)
+
+
+def test_budget_summary_rejects_a_law_that_is_not_a_chinchilla_law():
+    with pytest.raises(ValueError, match="law must be"):
+        budget_summary(1e21, "Kaplan")
+
+
+
+
+@pytest.mark.parametrize("share", [0.5, 0.25, 0.125])
+def test_smaller_models_end_at_a_higher_loss_for_the_same_compute(share):
+    """The capstone's candidates: N = share · N_opt trained on C/(6N) tokens reaches a higher
+    loss than the compute-optimal model at the same C (lesson 07 used to say smaller models
+    'lose a little loss', issue 13). Besiroglu et al.'s law at the capstone's 2.1e24 FLOP."""
+    C = 2.1e24
+    N_opt, _ = BESIROGLU_2024.compute_optimal(C)
+    assert BESIROGLU_2024.isoflop_loss(share * N_opt, C) > BESIROGLU_2024.isoflop_loss(N_opt, C)

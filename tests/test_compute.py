@@ -119,3 +119,12 @@ def test_every_accelerator_has_a_positive_peak_and_a_source():
     for key, chip in ACCELERATORS.items():
         assert chip.peak_flops > 1e13, key
         assert chip.source, key
+
+
+def test_gpt1_costs_tens_of_dollars_at_todays_assumed_price():
+    """Lesson 01 used to say 'hundreds of dollars' while printing $25 (issue 13): Epoch AI's
+    1.76e19 FLOP for GPT-1 on H100s (989.4 TFLOP/s dense BF16, datasheet) at 40% MFU and the
+    assumed $2 per GPU-hour is 1.76e19 / (0.4 · 989.4e12) / 3600 = 12.4 GPU-hours, $24.7."""
+    cost = compute.training_cost(1.76e19, gpu="H100", mfu=0.4)
+    assert cost.gpu_hours == pytest.approx(12.35, abs=0.01)
+    assert 10 < cost.usd < 100

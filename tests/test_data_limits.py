@@ -134,3 +134,85 @@ def test_a_target_below_the_irreducible_loss_is_rejected():
 def test_inference_optimal_size_rejects_a_non_callable():
     with pytest.raises(ValueError, match="loss"):
         data_limits.inference_optimal_size(2.0, 2.0, 0.0)
+
+
+# ---------------------------------------------------- data_limits_summary (explorer, lesson 05)
+
+
+def test_one_epoch_is_worth_exactly_the_unique_data():
+    s = data_limits.data_limits_summary(3e14, 1, 3.7)
+    assert s.effective_tokens == pytest.approx(3e14)
+    assert s.exhaustion_year_effective == pytest.approx(s.exhaustion_year_one_pass)
+
+
+def test_four_epochs_are_worth_0931_of_fresh_data():
+    """Muennighoff et al. 2023 (R_D* = 15.39): a token seen 4 times is worth 0.931 of a new one."""
+    s = data_limits.data_limits_summary(3e14, 4, 3.7)
+    assert s.value_per_token == pytest.approx(0.931, abs=5e-4)
+    assert s.effective_tokens == pytest.approx(4 * 3e14 * s.value_per_token)
+
+
+def test_repetition_can_never_give_more_than_1639_times_the_unique_data():
+    """D'/U saturates at 1 + R_D* = 16.39 (Muennighoff et al. 2023, eq. 5)."""
+    assert data_limits.data_limits_summary(1e14, 1000, 3.7).effective_tokens < 16.39 * 1e14
+
+
+def test_stock_runs_out_when_the_growing_dataset_reaches_it():
+    """A set of 1e13 tokens growing 10× a year reaches 1e15 two years later."""
+    s = data_limits.data_limits_summary(1e15, 1, 10.0, dataset_tokens_now=1e13, year_now=2024.0)
+    assert s.exhaustion_year_one_pass == pytest.approx(2026.0)
+
+
+def test_repeating_data_postpones_exhaustion():
+    s = data_limits.data_limits_summary(3e14, 4, 3.7)
+    assert s.exhaustion_year_effective > s.exhaustion_year_one_pass
+
+
+def test_default_start_is_llama3_on_its_release_date():
+    s = data_limits.data_limits_summary(3e14, 1, 3.7)
+    assert s.dataset_tokens_now == LLAMA3_TRAINING_TOKENS
+    assert 2024.29 < s.year_now < 2024.30  # 18 April 2024
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(epochs=0), "epochs"),
+    (dict(epochs=0.5), "epochs"),
+    (dict(stock_tokens=-1), "stock_tokens"),
+    (dict(growth_per_year=1.0), "growth_per_year"),
+])
+def test_data_limits_summary_rejects_bad_settings(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        data_limits.data_limits_summary(**(dict(stock_tokens=3e14, epochs=4, growth_per_year=3.7) | kwargs))
+
+
+
+
+def test_four_epochs_postpone_exhaustion_by_about_one_year():
+    """4 epochs stretch a unique stock to 3.73× (Muennighoff et al. 2023, R_D* = 15.39); at
+    Epoch AI's 3.7× per year (19 June 2024) that is log(3.73)/log(3.7) = 1.005 years. Lessons
+    05 and 07 used to say repetition buys "a few years" (issue 13)."""
+    assert data_limits.years_bought_by_repetition(4, 3.7) == pytest.approx(1.005, abs=1e-3)
+    assert data_limits.data_limits_summary(5e13, 4, 3.7).years_gained == pytest.approx(1.005, abs=1e-3)
+
+
+def test_even_unlimited_repetition_buys_only_about_two_years():
+    """The ceiling D'/U = 1 + R_D* = 16.39 at 3.7×/yr: log(16.39)/log(3.7) = 2.14 years."""
+    assert data_limits.years_bought_by_repetition(1e9, 3.7) == pytest.approx(2.137, abs=1e-3)
+
+
+def test_default_summary_uses_villalobos_stock_once_and_reaches_it_in_2026():
+    """Llama 3's 15T tokens (18 April 2024) growing 3.7×/yr (Epoch AI, June 2024) reach
+    Villalobos et al. 2024's 3e14 tokens in 2024.30 + ln(20)/ln(3.7) = 2026.58."""
+    s = data_limits.data_limits_summary()
+    assert s.epochs == 1.0 and s.stock_tokens == 3e14
+    assert s.exhaustion_year_one_pass == pytest.approx(2026.585, abs=1e-3)
+    assert not s.counts_repetition_twice and data_limits.data_limits_summary(epochs=4).counts_repetition_twice
+
+
+def test_r_star_is_an_e_folding_constant_not_a_half_life():
+    """After R_D* repeated epochs the gain still to come from repetition has fallen by a factor
+    e (Muennighoff et al. 2023, eq. 5), not 2; effective_data used to call it a half-life."""
+    r_star = MUENNIGHOFF_2023_R_D_STAR
+    ceiling = 1 + r_star
+    after = data_limits.effective_data(1.0, 1.0 + r_star)  # R_D = r_star repeated epochs
+    assert (ceiling - after) / (ceiling - 1.0) == pytest.approx(math.exp(-1), rel=1e-12)

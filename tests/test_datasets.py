@@ -155,3 +155,29 @@ def test_sweep_preset_must_be_a_plain_name():
 def test_sweep_results_reads_the_shipped_course_sweep():
     runs = datasets.sweep_results("course")
     assert runs and all(r.loss > 0 and r.tokens > 0 for r in runs)
+
+
+def test_transformer_big_gives_the_papers_flop_and_epochs_estimate_beside_it(models):
+    """Vaswani et al. 2017, Table 2: 2.3e19 FLOP for the Transformer (big), EN-DE (their own
+    estimate, published by the developer); Epoch AI's hardware estimate is 7.4e18 (issue 13)."""
+    transformer = models["Transformer (big)"]
+    assert (transformer.flops, transformer.flops_status) == (2.3e19, "official")
+    assert "Table 2" in transformer.source and "7.4e18" in transformer.source
+    assert transformer.params == 213e6  # Table 3
+
+
+@pytest.mark.parametrize("name, tokens, where", [
+    ("T5-11B", 1e12, "section 3.7"),      # Raffel et al. 2019: "about 1 trillion pre-training tokens"
+    ("GLM-130B", 400e9, "section 1"),     # Zeng et al. 2022: "pre-trained over 400 billion tokens"
+])
+def test_published_token_counts_are_marked_official(models, name, tokens, where):
+    model = models[name]
+    assert (model.tokens, model.tokens_status) == (tokens, "official") and where in model.source
+
+
+def test_gpt5_is_in_the_series_with_nothing_undisclosed_filled_in(models):
+    """OpenAI's GPT-5 system card (August 2025) discloses no parameters, tokens or compute."""
+    gpt5 = models["GPT-5"]
+    assert gpt5.date.year == 2025 and gpt5.date.month == 8
+    assert (gpt5.params, gpt5.tokens, gpt5.flops) == (None, None, None)
+    assert {gpt5.params_status, gpt5.tokens_status, gpt5.flops_status} == {"unknown"}

@@ -1,76 +1,37 @@
-"""Specification of the explorers' logic and of their widget wiring (no browser needed).
+"""Specification of the explorers' user interface: readouts, figures, text alternatives and
+widget wiring (no browser needed). The science they draw is specified beside it, in
+test_chinchilla.py (budget_summary), test_powerlaw.py (fit_experiment) and
+test_data_limits.py (data_limits_summary).
 
 The browser test in tests/browser/ checks the same explorers in a real JupyterLab.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import io
+
 import pytest
+from PIL import Image
 
 from course_utils import literature as lit
-from course_utils.chinchilla import BESIROGLU_2024, HOFFMANN_2022
+from course_utils.chinchilla import BESIROGLU_2024, HOFFMANN_2022, budget_summary
+from course_utils.data_limits import data_limits_summary
+from course_utils.plotting import PALETTE
+from course_utils.powerlaw import fit_experiment
 from course_utils.widgets import (
-    LAWS, budget_readout, budget_summary, compute_budget_explorer, data_limits_explorer, data_limits_readout,
-    data_limits_summary, fit_experiment, fit_explorer, fit_readout, kaplan_joint_exponent, parse_number,
+    LAWS, budget_alt, budget_figure, budget_readout, compute_budget_explorer, data_limits_alt, data_limits_explorer,
+    data_limits_figure, data_limits_readout, fit_alt, fit_explorer, fit_figure, fit_readout, parse_number,
 )
 
 # Few bootstrap refits keep the fit tests fast; the behaviours tested do not depend on it.
 FAST = dict(n_bootstrap=12)
 
 
-# ------------------------------------------------------------------ budget_summary
+# ------------------------------------------------------------------ readouts
 
 
-def test_budget_summary_spends_exactly_the_budget():
-    """C = 6·N_opt·D_opt (Hoffmann et al. 2022, the constraint of eq. 4)."""
-    s = budget_summary(1e22, HOFFMANN_2022)
-    assert 6 * s.N_opt * s.D_opt == pytest.approx(1e22, rel=1e-12)
-
-
-def test_budget_summary_optimum_is_the_minimum_of_its_isoflop_curve():
-    s = budget_summary(5.76e23, BESIROGLU_2024)
-    assert s.isoflop_loss.min() == pytest.approx(s.loss, rel=1e-6)
-    assert s.N[np.argmin(s.isoflop_loss)] == pytest.approx(s.N_opt, rel=0.05)
-
-
-def test_budget_summary_matches_the_law_it_was_given():
-    s = budget_summary(1e24, BESIROGLU_2024)
-    N_opt, D_opt = BESIROGLU_2024.compute_optimal(1e24)
-    assert (s.N_opt, s.D_opt) == (N_opt, D_opt)
-    assert s.tokens_per_param == pytest.approx(D_opt / N_opt)
-    assert s.loss == pytest.approx(BESIROGLU_2024.loss(N_opt, D_opt))
-
-
-def test_budget_summary_accepts_a_law_by_its_display_name():
-    assert budget_summary(1e21, BESIROGLU_2024.name).law is BESIROGLU_2024
-
-
-def test_laws_offered_are_hoffmann_printed_unrounded_and_the_epoch_refit():
-    assert len(LAWS) == 3
-    assert {"printed", "unrounded", "refit"} == {name.split("(")[1].rstrip(")") for name in LAWS}
-
-
-def test_kaplan_line_is_his_published_allocation():
-    """N = 1.3e9 · C^0.73 with C in PF-days (Kaplan et al. 2020, Table 6): 1.3e9 at 1 PF-day."""
-    assert budget_summary(lit.PF_DAY).kaplan_N == pytest.approx(1.3e9)
-    assert budget_summary(1e3 * lit.PF_DAY).kaplan_N == pytest.approx(1.3e9 * 1e3**0.73)
-
-
-def test_kaplan_joint_law_gives_exponent_0575_not_073():
-    """Minimising Kaplan's L(N, D) (eq. 1.5) under C = 6ND: α_D/(α_N+α_D) = 0.103/0.179."""
-    assert kaplan_joint_exponent() == pytest.approx(0.103 / 0.179, abs=1e-3)
-
-
-@pytest.mark.parametrize("C", [0, -1e21, float("nan"), float("inf"), "1e21"])
-def test_budget_summary_rejects_a_budget_that_is_not_positive(C):
-    with pytest.raises(ValueError, match="C must be"):
-        budget_summary(C)
-
-
-def test_budget_summary_rejects_an_unknown_law():
-    with pytest.raises(ValueError, match="law must be"):
-        budget_summary(1e21, "Kaplan")
+def test_laws_offered_are_the_epoch_refit_first_then_hoffmann_printed_and_unrounded():
+    assert [name.split("(")[1].rstrip(")") for name in LAWS] == ["refit", "printed", "unrounded"]
 
 
 def test_budget_readout_states_the_optimum():
@@ -80,111 +41,69 @@ def test_budget_readout_states_the_optimum():
     assert "tokens per parameter" in text and "predicted loss" in text
 
 
-# ------------------------------------------------------------------ fit_experiment
-
-
-def test_fit_without_noise_recovers_the_true_curve():
-    """Noise-free points on L = 1.69 + 406.4·N^−0.34 (Hoffmann et al. 2022, App. D.2)."""
-    e = fit_experiment(0.0, 12, (1e7, 1e10), **FAST)
-    assert e.fit.alpha == pytest.approx(0.34, abs=1e-3)
-    assert abs(e.extrapolation_error) < 1e-3
-
-
-def test_pure_power_law_ignoring_the_floor_underestimates_the_extrapolated_loss():
-    """A straight line in log-log through a curve that flattens keeps falling too fast."""
-    e = fit_experiment(0.0, 12, (1e7, 1e9), model="power law", **FAST)
-    assert e.extrapolated < e.true_at_target
-    assert e.fit.alpha < 0.34
-
-
-def test_bootstrap_band_widens_beyond_the_fitted_range():
-    e = fit_experiment(0.03, 12, (1e7, 1e9), seed=1, **FAST)
-    width = e.band[1] - e.band[0]
-    inside = width[e.grid <= 1e9].max()
-    assert width[-1] > inside
-
-
-def test_fit_experiment_is_reproducible_with_its_seed():
-    a = fit_experiment(0.02, 8, (1e7, 1e9), seed=3, **FAST)
-    b = fit_experiment(0.02, 8, (1e7, 1e9), seed=3, **FAST)
-    assert np.array_equal(a.y, b.y) and a.fit.alpha == b.fit.alpha
-
-
 def test_fit_readout_reports_alpha_and_the_extrapolation():
     e = fit_experiment(0.0, 8, (1e7, 1e9), **FAST)
     text = fit_readout(e)
     assert f"alpha = {e.fit.alpha:.3f}" in text and "true 0.34" in text and "at N = 1e+12" in text
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(noise=-0.1), "noise"),
-    (dict(n_points=3), "n_points"),
-    (dict(x_range=(1e9, 1e7)), "x_range"),
-    (dict(x_range=(0, 1e9)), "x_range"),
-    (dict(model="cubic"), "model"),
-    (dict(extrapolate_to=1e8), "extrapolate_to"),
-    (dict(level=1.5), "level"),
-])
-def test_fit_experiment_rejects_bad_settings(kwargs, match):
-    settings = dict(noise=0.01, n_points=8, x_range=(1e7, 1e9)) | kwargs
-    with pytest.raises(ValueError, match=match):
-        fit_experiment(**settings, **FAST)
-
-
-# ------------------------------------------------------------- data_limits_summary
-
-
-def test_one_epoch_is_worth_exactly_the_unique_data():
-    s = data_limits_summary(3e14, 1, 3.7)
-    assert s.effective_tokens == pytest.approx(3e14)
-    assert s.exhaustion_year_effective == pytest.approx(s.exhaustion_year_unique)
-
-
-def test_four_epochs_are_worth_0931_of_fresh_data():
-    """Muennighoff et al. 2023 (R_D* = 15.39): a token seen 4 times is worth 0.931 of a new one."""
-    s = data_limits_summary(3e14, 4, 3.7)
-    assert s.value_per_token == pytest.approx(0.931, abs=5e-4)
-    assert s.effective_tokens == pytest.approx(4 * 3e14 * s.value_per_token)
-
-
-def test_repetition_can_never_give_more_than_1639_times_the_unique_data():
-    """D'/U saturates at 1 + R_D* = 16.39 (Muennighoff et al. 2023, eq. 5)."""
-    assert data_limits_summary(1e14, 1000, 3.7).effective_tokens < 16.39 * 1e14
-
-
-def test_stock_runs_out_when_the_growing_dataset_reaches_it():
-    """A set of 1e13 tokens growing 10× a year reaches 1e15 two years later."""
-    s = data_limits_summary(1e15, 1, 10.0, dataset_tokens_now=1e13, year_now=2024.0)
-    assert s.exhaustion_year_unique == pytest.approx(2026.0)
-
-
-def test_repeating_data_postpones_exhaustion():
-    s = data_limits_summary(3e14, 4, 3.7)
-    assert s.exhaustion_year_effective > s.exhaustion_year_unique
-
-
-def test_default_start_is_llama3_on_its_release_date():
-    s = data_limits_summary(3e14, 1, 3.7)
-    assert s.dataset_tokens_now == lit.LLAMA3_TRAINING_TOKENS
-    assert 2024.29 < s.year_now < 2024.30  # 18 April 2024
-
-
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(epochs=0), "epochs"),
-    (dict(epochs=0.5), "epochs"),
-    (dict(unique_tokens=-1), "unique_tokens"),
-    (dict(growth_per_year=1.0), "growth_per_year"),
-])
-def test_data_limits_summary_rejects_bad_settings(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        data_limits_summary(**(dict(unique_tokens=3e14, epochs=4, growth_per_year=3.7) | kwargs))
-
-
 def test_data_limits_readout_gives_effective_data_and_the_year():
-    s = data_limits_summary(3e14, 4, 3.7)
+    s = data_limits_summary(5e13, 4, 3.7)
     text = data_limits_readout(s)
     assert f"effective data = {s.effective_tokens:.3g}" in text
-    assert f"exhaustion year = {s.exhaustion_year_effective:.1f}" in text
+    assert f"exhaustion year = {s.exhaustion_year_effective:.2f}" in text
+
+
+def test_data_limits_readout_says_four_epochs_buy_about_one_year():
+    """Muennighoff et al. 2023 (R_D* = 15.39): 4 epochs stretch a stock 3.73×; at Epoch AI's
+    3.7×/yr (June 2024) that is log(3.73)/log(3.7) = 1.0 year, not "a few years" (issue 13)."""
+    assert "1.0 years later" in data_limits_readout(data_limits_summary(5e13, 4, 3.7))
+
+
+def test_repeating_villalobos_effective_stock_is_flagged_as_double_counting():
+    """Villalobos et al. 2024's 3e14 already allows for several epochs (Epoch AI's summary of
+    the paper): repeating it again counts repetition twice."""
+    assert "counts repetition twice" in data_limits_readout(data_limits_summary(lit.VILLALOBOS_2024_STOCK_TOKENS, 4))
+    assert "twice" not in data_limits_readout(data_limits_summary(lit.VILLALOBOS_2024_STOCK_TOKENS, 1))
+    assert "twice" not in data_limits_readout(data_limits_summary(5e13, 4))
+
+
+# ------------------------------------------------------- figures: palette and alternatives
+
+
+def test_fit_figure_draws_data_and_fit_in_the_course_palette():
+    """Data in PALETTE["data"], the fit in PALETTE["fit"], as in every static figure."""
+    fig = fit_figure(fit_experiment(0.02, 8, (1e7, 1e9), **FAST))
+    lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
+    assert lines["data"].get_color() == PALETTE["data"] and lines["data"].get_marker() == "o"
+    assert lines["fit (saturating)"].get_color() == PALETTE["fit"]
+    assert lines["true curve"].get_color() == PALETTE["published"]
+
+
+@pytest.mark.parametrize("figure", [
+    lambda: budget_figure(budget_summary(1e22)),
+    lambda: fit_figure(fit_experiment(0.02, 8, (1e7, 1e9), **FAST)),
+    lambda: data_limits_figure(data_limits_summary(5e13, 4)),
+], ids=["budget", "fit", "data limits"])
+def test_no_two_curves_differ_by_colour_alone(figure):
+    """Every drawn line differs from every other by its line style or marker, not only its colour."""
+    for ax in figure().axes:
+        shapes = [(str(line.get_linestyle()), str(line.get_marker())) for line in ax.get_lines()
+                  if not line.get_label().startswith("_")]
+        assert len(shapes) >= 2 and len(set(shapes)) == len(shapes), shapes
+
+
+def test_loss_axes_carry_plain_number_ticks():
+    fig = fit_figure(fit_experiment(0.02, 8, (1e7, 1e9), **FAST))
+    formatter = fig.axes[0].yaxis.get_major_formatter()
+    assert formatter(2.5, 0) == "2.5" and formatter(1.69, 0) == "1.69"
+
+
+def test_each_figure_has_a_one_line_text_alternative():
+    alts = [budget_alt(budget_summary(1e22)), fit_alt(fit_experiment(0.0, 8, (1e7, 1e9), **FAST)),
+            data_limits_alt(data_limits_summary(5e13, 4))]
+    assert all(alt and "\n" not in alt and alt.endswith(".") for alt in alts)
+    assert "2026.6" in data_limits_alt(data_limits_summary())
 
 
 # ------------------------------------------------------------------ parse_number
@@ -236,19 +155,43 @@ def test_budget_explorer_parts_carry_css_classes_for_the_browser():
     assert "cu-budget" in explorer.controls["budget"]._dom_classes
 
 
+def test_budget_explorer_opens_on_the_epoch_refit():
+    """Lesson 04 ends trusting Besiroglu et al.'s refit, so the explorer starts there (issue 13)."""
+    assert compute_budget_explorer().controls["law"].value == BESIROGLU_2024.name
+
+
 def test_moving_the_budget_slider_updates_readout_and_plot():
     explorer = compute_budget_explorer()
     readout, plot = explorer.readout.value, explorer.plot.value
     explorer.controls["budget"].value = 1e21
-    expected = budget_summary(1e21, HOFFMANN_2022)
+    expected = budget_summary(1e21, BESIROGLU_2024)
     assert f"N_opt = {expected.N_opt:.3g}" in explorer.readout.value
     assert explorer.readout.value != readout and explorer.plot.value != plot
 
 
 def test_choosing_another_law_updates_the_readout():
     explorer = compute_budget_explorer()
-    explorer.controls["law"].value = BESIROGLU_2024.name
-    assert BESIROGLU_2024.name in explorer.readout.value
+    explorer.controls["law"].value = HOFFMANN_2022.name
+    assert HOFFMANN_2022.name in explorer.readout.value
+
+
+def test_budget_explorer_accepts_a_law_by_its_display_name():
+    assert compute_budget_explorer(law=HOFFMANN_2022.name).controls["law"].value == HOFFMANN_2022.name
+
+
+def test_budget_explorer_rejects_an_unknown_law():
+    with pytest.raises(ValueError, match="law must be"):
+        compute_budget_explorer(law="Kaplan")
+
+
+def test_explorer_plot_carries_its_text_alternative():
+    """The plot's caption and its PNG metadata say what it shows (issue 13). Not the Image's
+    tooltip: ipywidgets 8's ImageView fails to render in the browser when it is set."""
+    explorer = data_limits_explorer()
+    alt = data_limits_alt(data_limits_summary())
+    assert explorer.plot.tooltip is None
+    assert alt in explorer.alt.value and "cu-alt" in explorer.alt._dom_classes
+    assert Image.open(io.BytesIO(bytes(explorer.plot.value))).info["Description"] == alt
 
 
 def test_typing_a_budget_moves_the_slider():
@@ -282,11 +225,19 @@ def test_typing_zero_epochs_shows_a_message():
     assert explorer.readout.value == readout
 
 
+def test_data_limits_explorer_opens_on_villalobos_stock_used_once():
+    """The 3e14 stock is already effective (several epochs allowed): the default is one pass."""
+    explorer = data_limits_explorer()
+    assert explorer.controls["stock_tokens"].value == pytest.approx(lit.VILLALOBOS_2024_STOCK_TOKENS)
+    assert explorer.controls["epochs"].value == 1.0
+    assert "twice" not in explorer.readout.value
+
+
 def test_data_limits_explorer_follows_the_growth_slider():
     explorer = data_limits_explorer()
     explorer.controls["growth_per_year"].value = 2.0
-    expected = data_limits_summary(lit.VILLALOBOS_2024_STOCK_TOKENS, 4.0, 2.0)
-    assert f"exhaustion year = {expected.exhaustion_year_effective:.1f}" in explorer.readout.value
+    expected = data_limits_summary(lit.VILLALOBOS_2024_STOCK_TOKENS, 1.0, 2.0)
+    assert f"exhaustion year = {expected.exhaustion_year_effective:.2f}" in explorer.readout.value
 
 
 def test_fit_explorer_redraws_when_the_noise_changes():
