@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_utils.compute import check_positive
+from course_utils._validation import positive_array
 
 __all__ = ["compute_reduction_factor", "effective_compute_growth"]
 
@@ -47,7 +47,7 @@ def compute_reduction_factor(years: ArrayLike, halving_months: ArrayLike):
     t = np.asarray(years, dtype=float)
     if t.size == 0 or not np.all(np.isfinite(t)) or np.any(t < 0):
         raise ValueError(f"years must be finite and >= 0; got {years!r}")
-    h = check_positive("halving_months", halving_months)
+    h = positive_array("halving_months", halving_months)
     factor = 2.0 ** (12.0 * t / h)
     return float(factor) if factor.ndim == 0 else factor
 
@@ -66,6 +66,6 @@ def effective_compute_growth(compute_growth_per_year: ArrayLike, halving_months:
     -------
     float or ndarray
     """
-    g = check_positive("compute_growth_per_year", compute_growth_per_year)
+    g = positive_array("compute_growth_per_year", compute_growth_per_year)
     growth = g * compute_reduction_factor(1.0, halving_months)
     return float(growth) if np.ndim(growth) == 0 else growth

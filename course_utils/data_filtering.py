@@ -27,7 +27,7 @@ from typing import Mapping, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_utils.compute import check_positive
+from course_utils._validation import positive_array
 
 __all__ = ["pool_error"]
 
@@ -56,7 +56,7 @@ def pool_error(samples_seen: ArrayLike, buckets: Sequence[Mapping[str, float]], 
     float or ndarray
         Predicted error (1 − accuracy) of the fitted task.
     """
-    n = check_positive("samples_seen", samples_seen)
+    n = positive_array("samples_seen", samples_seen)
     if isinstance(buckets, Mapping) or not isinstance(buckets, Sequence) or len(buckets) == 0:
         raise ValueError("buckets must be a non-empty sequence of {'utility': b, 'half_life': tau}")
     try:
@@ -66,13 +66,13 @@ def pool_error(samples_seen: ArrayLike, buckets: Sequence[Mapping[str, float]], 
         raise ValueError("each bucket needs numeric 'utility' and 'half_life'") from None
     if not np.all(np.isfinite(b)) or np.any(b >= 0):
         raise ValueError(f"utilities must be negative (error falls with data); got {b.tolist()}")
-    check_positive("half_life", tau)
-    size = float(check_positive("bucket_size", bucket_size))
-    a = float(check_positive("a", a))
+    positive_array("half_life", tau)
+    size = float(positive_array("bucket_size", bucket_size))
+    a = float(positive_array("a", a))
     d = float(d)
     if not (np.isfinite(d) and d >= 0):
         raise ValueError(f"d must be a finite error floor >= 0; got {d!r}")
-    unit = float(check_positive("sample_unit", sample_unit))
+    unit = float(positive_array("sample_unit", sample_unit))
 
     epoch_size = size * len(b)
     out = np.empty(n.shape, dtype=float)

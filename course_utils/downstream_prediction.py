@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_utils.compute import check_positive
+from course_utils._validation import positive_array
 
 __all__ = ["downstream_error", "optimal_tokens"]
 
@@ -42,10 +42,10 @@ def downstream_error(loss: ArrayLike, epsilon: float, k: float, gamma: float):
     -------
     float or ndarray
     """
-    L = check_positive("loss", loss)
-    epsilon = float(check_positive("epsilon", epsilon))
-    k = float(check_positive("k", k))
-    gamma = float(check_positive("gamma", gamma))
+    L = positive_array("loss", loss)
+    epsilon = float(positive_array("epsilon", epsilon))
+    k = float(positive_array("k", k))
+    gamma = float(positive_array("gamma", gamma))
     error = epsilon - k * np.exp(-gamma * L)
     return float(error) if error.ndim == 0 else error
 
@@ -66,8 +66,8 @@ def optimal_tokens(compute: ArrayLike, A: float, alpha: float):
     float or ndarray
         Tokens.
     """
-    c = check_positive("compute", compute)
-    A = float(check_positive("A", A))
-    alpha = float(check_positive("alpha", alpha))
+    c = positive_array("compute", compute)
+    A = float(positive_array("A", A))
+    alpha = float(positive_array("alpha", alpha))
     tokens = A * c ** alpha
     return float(tokens) if tokens.ndim == 0 else tokens

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_utils.compute import check_positive
+from course_utils._validation import positive_array
 from course_utils.literature import DEEPSEEK_LLM_HYPERPARAMETER_LAW
 
 __all__ = ["non_embedding_flops_per_token", "optimal_learning_rate", "optimal_batch_tokens",
@@ -38,25 +38,25 @@ def non_embedding_flops_per_token(n_layer: ArrayLike, d_model: ArrayLike, seq_le
     The first term is 6 FLOPs per non-embedding parameter (12·n_layer·d_model² of them);
     the second counts attention over the context, which 6N leaves out.
     """
-    n = check_positive("n_layer", n_layer)
-    d = check_positive("d_model", d_model)
-    length = check_positive("seq_len", seq_len)
+    n = positive_array("n_layer", n_layer)
+    d = positive_array("d_model", d_model)
+    length = positive_array("seq_len", seq_len)
     return _out(72.0 * n * d**2 + 12.0 * n * d * length)
 
 
 def optimal_learning_rate(compute: ArrayLike, coefficient: float = DEEPSEEK_LLM_HYPERPARAMETER_LAW["lr_coefficient"],
                           exponent: float = DEEPSEEK_LLM_HYPERPARAMETER_LAW["lr_exponent"]):
     """Near-optimal peak learning rate coefficient·C^exponent (default: DeepSeek LLM eq. 1)."""
-    c = check_positive("compute", compute)
-    coefficient = float(check_positive("coefficient", coefficient))
+    c = positive_array("compute", compute)
+    coefficient = float(positive_array("coefficient", coefficient))
     return _out(coefficient * c ** float(exponent))
 
 
 def optimal_batch_tokens(compute: ArrayLike, coefficient: float = DEEPSEEK_LLM_HYPERPARAMETER_LAW["batch_coefficient"],
                          exponent: float = DEEPSEEK_LLM_HYPERPARAMETER_LAW["batch_exponent"]):
     """Near-optimal batch size in tokens, coefficient·C^exponent (default: DeepSeek LLM eq. 1)."""
-    c = check_positive("compute", compute)
-    coefficient = float(check_positive("coefficient", coefficient))
+    c = positive_array("compute", compute)
+    coefficient = float(positive_array("coefficient", coefficient))
     return _out(coefficient * c ** float(exponent))
 
 
@@ -78,9 +78,9 @@ def mup_adam_learning_rate(base_lr: float, base_width: ArrayLike, width: ArrayLi
     -------
     float or ndarray
     """
-    lr = float(check_positive("base_lr", base_lr))
-    w0 = check_positive("base_width", base_width)
-    w = check_positive("width", width)
+    lr = float(positive_array("base_lr", base_lr))
+    w0 = positive_array("base_width", base_width)
+    w = positive_array("width", width)
     if kind == "hidden":
         return _out(lr * w0 / w)
     if kind == "vector":

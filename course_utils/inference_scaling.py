@@ -30,7 +30,7 @@ from numpy.typing import ArrayLike
 from scipy.optimize import brentq
 from scipy.special import betaln
 
-from course_utils.compute import check_positive
+from course_utils._validation import positive_array
 
 __all__ = ["pass_at_k", "coverage", "beta_coverage", "fit_beta_coverage", "flops_matched_inference_factor"]
 
@@ -148,9 +148,9 @@ def beta_coverage(k: ArrayLike, a: float, b: float):
     -------
     float or ndarray
     """
-    k_arr = check_positive("k", k)
-    a = float(check_positive("a", a))
-    b = float(check_positive("b", b))
+    k_arr = positive_array("k", k)
+    a = float(positive_array("a", a))
+    b = float(positive_array("b", b))
     return _out(1.0 - np.exp(betaln(a, b + k_arr) - betaln(a, b)))
 
 
@@ -166,9 +166,9 @@ def fit_beta_coverage(single_sample_rate: float, k: float, coverage_at_k: float)
     -------
     (a, b) : tuple of float
     """
-    m = float(check_positive("single_sample_rate", single_sample_rate))
-    k = float(check_positive("k", k))
-    target = float(check_positive("coverage_at_k", coverage_at_k))
+    m = float(positive_array("single_sample_rate", single_sample_rate))
+    k = float(positive_array("k", k))
+    target = float(positive_array("coverage_at_k", coverage_at_k))
     if not m < 1:
         raise ValueError(f"single_sample_rate must be below 1; got {single_sample_rate!r}")
     if not k > 1:
@@ -211,9 +211,9 @@ def flops_matched_inference_factor(size_ratio: ArrayLike, pretrain_tokens: Array
     float or ndarray
         The factor D_inf' / D_inf.
     """
-    m = check_positive("size_ratio", size_ratio)
+    m = positive_array("size_ratio", size_ratio)
     if np.any(m < 1):
         raise ValueError(f"size_ratio must be >= 1 (the big model is M times the small one); got {size_ratio!r}")
-    d_pre = check_positive("pretrain_tokens", pretrain_tokens)
-    d_inf = check_positive("inference_tokens", inference_tokens)
+    d_pre = positive_array("pretrain_tokens", pretrain_tokens)
+    d_inf = positive_array("inference_tokens", inference_tokens)
     return _out(m + 3.0 * (m - 1.0) * d_pre / d_inf)

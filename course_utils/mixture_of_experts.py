@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from course_utils._validation import positive_int
+
 __all__ = ["MoEParameterCount", "moe_parameter_counts"]
 
 
@@ -36,12 +38,6 @@ class MoEParameterCount:
     def __str__(self) -> str:
         return (f"total {self.total / 1e9:.2f}B, active {self.active / 1e9:.2f}B "
                 f"({self.active_fraction:.1%} of the parameters per token)")
-
-
-def _whole(name: str, value: object, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}; got {value!r}")
-    return value
 
 
 def moe_parameter_counts(n_layer: int, d_model: int, d_ff: int, n_experts: int, top_k: int,
@@ -83,7 +79,7 @@ def moe_parameter_counts(n_layer: int, d_model: int, d_ff: int, n_experts: int, 
     for name, value in dict(n_layer=n_layer, d_model=d_model, d_ff=d_ff, n_experts=n_experts, top_k=top_k,
                             n_heads=n_heads, n_kv_heads=n_kv_heads, head_dim=head_dim,
                             vocab_size=vocab_size).items():
-        _whole(name, value)
+        positive_int(name, value)
     if top_k > n_experts:
         raise ValueError(f"top_k ({top_k}) cannot exceed n_experts ({n_experts})")
     if n_kv_heads > n_heads:

@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import minimize_scalar
 
-from course_utils.compute import check_positive
+from course_utils._validation import positive_array
 
 __all__ = ["effective_parameter_fraction", "lowest_precision", "compute_optimal_precision",
            "loss_at_precision"]
@@ -52,7 +52,7 @@ def _parts(gammas: Mapping[str, float] | ArrayLike, offsets: Mapping[str, float]
         offset = np.zeros_like(gamma) if offsets is None else np.atleast_1d(np.asarray(offsets, dtype=float))
     if gamma.ndim != 1 or gamma.size == 0 or offset.shape != gamma.shape:
         raise ValueError(f"gammas and offsets must be non-empty and of equal length; got {gamma.shape} and {offset.shape}")
-    check_positive("gammas", gamma)
+    positive_array("gammas", gamma)
     if not np.all(np.isfinite(offset)):
         raise ValueError(f"offsets must be finite; got {offsets!r}")
     return gamma, offset
@@ -84,7 +84,7 @@ def effective_parameter_fraction(precision_bits: ArrayLike, gammas: Mapping[str,
     float or ndarray
         The fraction of parameters that "count", in (0, 1).
     """
-    p = check_positive("precision_bits", precision_bits)
+    p = positive_array("precision_bits", precision_bits)
     gamma, offset = _parts(gammas, offsets)
     floor = lowest_precision(gamma, offset)
     if np.any(p <= floor):
@@ -124,7 +124,7 @@ def compute_optimal_precision(gammas: Mapping[str, float] | ArrayLike,
     """
     gamma, offset = _parts(gammas, offsets)
     low = lowest_precision(gamma, offset)
-    high = float(check_positive("max_bits", max_bits))
+    high = float(positive_array("max_bits", max_bits))
     if not high > low:
         raise ValueError(f"max_bits must exceed {low:.3g}; got {max_bits!r}")
 
@@ -165,8 +165,8 @@ def loss_at_precision(compute: ArrayLike, precision_bits: ArrayLike, fit: Mappin
     float or ndarray
         Loss in the units of the fit (nats per token on their Dolma validation set).
     """
-    c = check_positive("compute", compute)
-    p = check_positive("precision_bits", precision_bits)
+    c = positive_array("compute", compute)
+    p = positive_array("precision_bits", precision_bits)
     try:
         A, B, E, alpha = (float(fit[key]) for key in ("A", "B", "E", "alpha"))
         gammas, offsets = fit["gamma"], fit.get("offset")
