@@ -113,21 +113,25 @@ def test_a_cached_or_decorated_function_is_blocked_with_its_cache(tmp_path, monk
 
 
 def test_course_functions_that_call_a_blocked_one_fail_too(tmp_path):
-    """Private helpers and unblocked wrappers: today only the immediate caller is checked,
-    so ``powerlaw._rho`` (which calls ``huber``) and ``repeated_data_value`` (which calls
-    ``effective_data``) computed blocked answers."""
+    """Private helpers and unblocked wrappers: when only the immediate caller was checked,
+    ``powerlaw._rho`` and the public ``huber`` (which both call the private ``_huber``) and
+    ``repeated_data_value`` (which calls ``effective_data``) computed blocked answers."""
     source = """
         import numpy as np
         from course_utils import data_limits, powerlaw
         def via_private_helper(r, delta):
             return powerlaw._rho(np.asarray(r), delta)
+        def via_public_wrapper(r, delta):
+            return powerlaw.huber(r, delta)
         def via_unblocked_wrapper(epochs):
             return data_limits.repeated_data_value(epochs)
     """
-    blocked = ["course_utils.powerlaw.huber", "course_utils.data_limits.effective_data"]
-    with _student(tmp_path, source, blocked, ["via_private_helper", "via_unblocked_wrapper"]) as student:
-        with pytest.raises(ImportError, match=f"course_utils.powerlaw.huber is {NOT_AVAILABLE}"):
-            student.via_private_helper([3.0, -2.0], 1.0)
+    blocked = ["course_utils.powerlaw._huber", "course_utils.data_limits.effective_data"]
+    names = ["via_private_helper", "via_public_wrapper", "via_unblocked_wrapper"]
+    with _student(tmp_path, source, blocked, names) as student:
+        for name in names[:2]:
+            with pytest.raises(ImportError, match=f"course_utils.powerlaw._huber is {NOT_AVAILABLE}"):
+                getattr(student, name)([3.0, -2.0], 1.0)
         with pytest.raises(ImportError, match=f"course_utils.data_limits.effective_data is {NOT_AVAILABLE}"):
             student.via_unblocked_wrapper(4.0)
 

@@ -19,6 +19,7 @@ BLOCKED = [
     "course_utils.powerlaw.fit_saturating_power_law",
     "course_utils.powerlaw.bootstrap",
     "course_utils.powerlaw.huber",
+    "course_utils.powerlaw._huber",
     "course_utils.powerlaw.fit_log_sum_exp",
     "course_utils.powerlaw.lse_objective",
     "course_utils.chinchilla.huber",
