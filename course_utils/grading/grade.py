@@ -102,28 +102,34 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
     from .errors import GraderProblem
 
     started = time.perf_counter()
-    plan = pipeline.discover(submissions, out, students=students, tests_dir=tests_dir, hidden_dir=hidden_dir,
-                             config=config)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ValueError(f"out: cannot create {out} ({exc.strerror})") from None
+    if not submissions.is_dir():
+        raise ValueError(f"submissions: {submissions} is not a folder")
+    public, hidden_tests = pipeline.test_modules(tests_dir, hidden_dir)
     try:
         course_root = str(find_course_root().path)
     except CourseRootError:
         course_root = ""
     with pipeline.private_folder() as staging:
         hidden = [course_root, str(submissions.resolve()), str(out.resolve()), staging,
-                  *(str(p.parent.resolve()) for p in [*plan.public.values(), *plan.hidden.values()])]
+                  *(str(p.parent.resolve()) for p in [*public.values(), *hidden_tests.values()])]
         template = None
-        if sys.platform.startswith("linux"):
+        if sys.platform.startswith("linux") and public:  # a fresh interpreter: it imports while we collect
             from .template import Template
 
-            try:
-                template = Template.spawn(pipeline.preload_names(plan), hidden, sandbox=config.sandbox)
-            except GraderProblem as exc:
-                raise ValueError(str(exc)) from None
+            template = Template.spawn(pipeline.preload_names([*public.values(), *hidden_tests.values()]), hidden,
+                                      sandbox=config.sandbox, wait=False)
         try:
+            plan = pipeline.discover(submissions, out, students=students, tests_dir=tests_dir,
+                                     hidden_dir=hidden_dir, config=config)
+            try:
+                out.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ValueError(f"out: cannot create {out} ({exc.strerror})") from None
+            if template is not None:
+                try:
+                    template.wait_ready()
+                except GraderProblem as exc:
+                    raise ValueError(str(exc)) from None
             found = pipeline.extract(plan, Path(staging))
             outcomes = pipeline.run(plan, found, launcher=template, jobs=jobs, progress=progress)
         finally:

@@ -163,17 +163,13 @@ def discover(submissions: Path, out: Path, *, students: list[str] | None = None,
         raise ValueError(f"submissions: no student folders in {submissions}")
 
     tests_dir = Path(tests_dir or tests_folder())
-    public = {path.stem.removeprefix("test_"): path for path in sorted(tests_dir.glob("test_*.py"))}
+    public, hidden = test_modules(tests_dir, hidden_dir)
     if not public:
         raise ValueError(f"tests: no test_<notebook>.py files in {tests_dir}")
-    hidden = {}
-    if hidden_dir is not None and Path(hidden_dir).is_dir():
-        hidden = {stem: Path(hidden_dir) / f"test_{stem}.py" for stem in public
-                  if (Path(hidden_dir) / f"test_{stem}.py").is_file()}
     syllabus = {}
     for stem in public:
         try:
-            syllabus[stem] = collect_syllabus(public[stem]) + (collect_syllabus(hidden[stem]) if stem in hidden else [])
+            syllabus[stem] = collect_syllabus(public[stem], *([hidden[stem]] if stem in hidden else []))
         except GraderProblem as exc:
             raise ValueError(f"tests: {exc}") from None
     empty = [stem for stem, tests in syllabus.items() if not tests]
@@ -189,11 +185,32 @@ def discover(submissions: Path, out: Path, *, students: list[str] | None = None,
                 replace_only=bool(students), config=config)
 
 
-def preload_names(plan: Plan) -> list[str]:
+def test_modules(tests_dir: Path | None, hidden_dir: Path | None) -> tuple[dict[str, Path], dict[str, Path]]:
+    """``({stem: public test module}, {stem: hidden test module})``: ``test_<stem>.py`` in
+    ``tests_dir`` (default: the course's ``tests/exercises``), and the hidden module of the
+    same name in ``hidden_dir`` for each."""
+    from .feedback import tests_folder
+
+    try:
+        folder = Path(tests_dir or tests_folder())
+    except ValueError:
+        return {}, {}
+    public = {path.stem.removeprefix("test_"): path for path in sorted(folder.glob("test_*.py"))}
+    hidden = {}
+    if hidden_dir is not None and Path(hidden_dir).is_dir():
+        hidden = {stem: Path(hidden_dir) / f"test_{stem}.py" for stem in public
+                  if (Path(hidden_dir) / f"test_{stem}.py").is_file()}
+    return public, hidden
+
+
+def preload_names(test_files: Iterable[Path]) -> list[str]:
     """Modules the template imports once (named in the test modules and the course's own
-    setup cells): never learner code, never the tests themselves."""
+    setup cells): never learner code, never the tests themselves (only their text is read
+    here, by the grader)."""
     names: set[str] = set()
-    for path in [*plan.public.values(), *plan.hidden.values()]:
+    test_files = list(test_files)
+    stems = [path.stem.removeprefix("test_") for path in test_files]
+    for path in test_files:
         text = path.read_text(encoding="utf-8", errors="replace")
         names |= set(re.findall(r"['\"]([A-Za-z_]\w*(?:\.\w+)+)['\"]", text))  # BLOCKED names
         names |= set(re.findall(r"^\s*(?:from|import)\s+([\w.]+)", text, re.MULTILINE))
@@ -203,7 +220,7 @@ def preload_names(plan: Plan) -> list[str]:
         exercises = find_folder("exercises")
     except (ValueError, ImportError):
         exercises = None
-    for stem in plan.stems if exercises else []:
+    for stem in dict.fromkeys(stems) if exercises else []:
         try:
             cells = json.loads((exercises / f"{stem}.ipynb").read_text(encoding="utf-8"))["cells"]
         except (OSError, ValueError, KeyError):

@@ -152,6 +152,7 @@ def run_pytest(args: list[str], plugins: list[Any]) -> tuple[int, str]:
     from . import plugin
 
     out = io.StringIO()
+    known = set(sys.modules)
     with environment(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1"), \
             contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         try:
@@ -159,7 +160,19 @@ def run_pytest(args: list[str], plugins: list[Any]) -> tuple[int, str]:
         except Exception as exc:  # pytest itself raised: the same as an internal error
             out.write(f"\n{type(exc).__name__}: {exc}")
             code = pytest.ExitCode.INTERNAL_ERROR
+        finally:
+            _forget_test_modules(known, args)
     return int(code), out.getvalue()
+
+
+def _forget_test_modules(known: set[str], args: list[str]) -> None:
+    """Drop the test modules (and conftests) a run imported, so that a later run in this
+    process imports its own files, even one with the same module name from another folder."""
+    folders = {str(Path(arg).resolve().parent) for arg in args if arg.endswith(".py")}
+    for name in set(sys.modules) - known:
+        filename = getattr(sys.modules.get(name), "__file__", None) or ""
+        if any(filename.startswith(folder) for folder in folders):
+            sys.modules.pop(name, None)
 
 
 def check_exit_code(code: int, output: str, *, allow_no_tests: bool = False) -> None:
@@ -210,9 +223,10 @@ def run_tests(test_files: Iterable[str | os.PathLike], target: str | os.PathLike
     return session
 
 
-def collect_syllabus(test_file: str | os.PathLike) -> list[dict[str, Any]]:
-    """Every exercise test in ``test_file``: ``{exercise, test, max_points, hint, hidden,
-    timeout}`` in order. A module that does not import is a :class:`GraderProblem`."""
+def collect_syllabus(*test_files: str | os.PathLike) -> list[dict[str, Any]]:
+    """Every exercise test in ``test_files`` (collected together): ``{exercise, test,
+    max_points, hint, hidden, timeout}`` in order. A module that does not import is a
+    :class:`GraderProblem`."""
     rows: list[dict[str, Any]] = []
 
     class _Collector:
@@ -224,7 +238,7 @@ def collect_syllabus(test_file: str | os.PathLike) -> list[dict[str, Any]]:
                                  "max_points": float(info["points"]), "hint": info.get("hint", ""),
                                  "hidden": bool(info.get("hidden", False)), "timeout": info.get("timeout")})
 
-    code, output = run_pytest(pytest_args(test_file, extra=["--collect-only"]), [_Collector()])
+    code, output = run_pytest(pytest_args(*test_files, extra=["--collect-only"]), [_Collector()])
     check_exit_code(code, output, allow_no_tests=True)
     return rows
 

@@ -74,7 +74,7 @@ class Level(str, Enum):
     NAMESPACES = "namespaces"  # own file-system view, PID, IPC, network; own uid or user namespace
     LANDLOCK = "landlock"  # no namespaces: Landlock limits what it may read and write
     LIMITS = "limits"  # only the hard rlimits (and a separate uid when the grader is root)
-    OFF = "off"  # the grader was told not to isolate (--no-sandbox); limits still apply
+    OFF = "off"  # the grader was told not to isolate (--no-sandbox): a plain child, hard rlimits
 
     def __str__(self) -> str:
         return self.value
@@ -468,7 +468,7 @@ def run_outer(request: Request, conn: socket.socket, lifeline: socket.socket,
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         _close_other_fds(keep)
         vm_size = _vm_size()
-        uid = SANDBOX_UID_BASE + os.getpid() if os.geteuid() == 0 else None  # unique while we live
+        uid = SANDBOX_UID_BASE + os.getpid() if os.geteuid() == 0 and request.level is not Level.OFF else None
         mechanisms: list[str] = []
         in_namespace = request.level is Level.NAMESPACES
         if in_namespace:

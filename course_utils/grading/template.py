@@ -155,14 +155,17 @@ class Template:
         self.isolation = isolation
         self._process = process
         self._owner = os.getpid()
+        self._errors: Any = None  # the template's stderr until it said it is ready
 
     @classmethod
     def spawn(cls, preload: Iterable[str] = (), hidden: Iterable[str | os.PathLike] = (),
-              sandbox: bool = True) -> "Template":
+              sandbox: bool = True, wait: bool = True) -> "Template":
         """Start the template; it imports ``preload`` and tries the sandbox first.
 
         ``hidden``: folders the sandbox must never show (course root, submissions, gradebook).
-        Raises :class:`~.errors.GraderProblem` when it cannot start.
+        ``wait=False`` returns at once: call :meth:`wait_ready` before using it (the grader
+        meanwhile collects its tests). Raises :class:`~.errors.GraderProblem` when it cannot
+        start.
         """
         from ..course_root import package_dir
         from .child import THREAD_VARS
@@ -179,22 +182,41 @@ class Template:
         theirs.close()
         settings = {"preload": sorted(set(preload)), "sandbox": sandbox,
                     "layout": Layout.default([str(p) for p in hidden]).to_dict()}
+        template = cls(ours, Isolation(Level.LIMITS), process)
+        template._errors = errors
         try:
             ours.sendall(json.dumps(settings).encode())
-            ours.settimeout(START_SECONDS)
-            reply = json.loads(ours.recv(1 << 16) or b"null")
-            ours.settimeout(None)
+        except OSError:
+            pass
+        if wait:
+            template.wait_ready()
+        return template
+
+    def wait_ready(self) -> "Template":
+        """Wait until the template has imported its modules and tried the sandbox.
+
+        Raises :class:`~.errors.GraderProblem` when it did not start.
+        """
+        if self._errors is None:
+            return self
+        try:
+            self._control.settimeout(START_SECONDS)
+            reply = json.loads(self._control.recv(1 << 16) or b"null")
+            self._control.settimeout(None)
         except (OSError, ValueError):
             reply = None
+        errors, self._errors = self._errors, None
         if not reply or reply.get("event") != "ready":
-            process.kill()
-            process.wait()
+            self._process.kill()
+            self._process.wait()
+            self._process = None
             errors.seek(0)
             tail = errors.read().decode("utf-8", "replace").strip().splitlines()[-5:]
             raise GraderProblem("the grader's template process did not start"
                                 + (f": {' / '.join(tail)}" if tail else ""))
         errors.close()
-        return cls(ours, Isolation.from_dict(reply["isolation"]), process)
+        self.isolation = Isolation.from_dict(reply["isolation"])
+        return self
 
     def start(self, cells: list[tuple[str, str]], skip: list[int], blocked: list[str],
               limits: Limits) -> SandboxChild:
@@ -204,6 +226,7 @@ class Template:
 
     def start_child(self, limits: Limits, extra: dict[str, Any] | None = None) -> SandboxChild:
         """A new sandbox; the caller sends it the cells on ``.conn``."""
+        self.wait_ready()
         conn_ours, conn_theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         life_ours, life_theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         message = json.dumps({"limits": asdict(limits), "extra": extra or {}}).encode()
@@ -223,6 +246,10 @@ class Template:
         if self._process is None or os.getpid() != self._owner:
             self._control.close()
             return
+        if self._errors is not None:  # never became ready: nothing of ours runs in it yet but
+            self._errors.close()        # a probe, which dies with it (its lifeline's end goes too)
+            self._errors = None
+            self._process.kill()
         try:
             self._control.send(b'{"event": "stop"}')
         except OSError:
@@ -360,11 +387,12 @@ def main() -> None:
             print(str(exc), file=sys.stderr)
             return
         control.send(json.dumps({"event": "ready", "isolation": isolation.to_dict()}).encode())
-        _serve(control, isolation.level if isolation.level is not Level.OFF else Level.LIMITS,
-               layout, mountpoint, scratch)
+        _serve(control, isolation.level, layout, mountpoint, scratch)
     finally:
         kill_descendants()
         remove_tree(workspace)
+        sys.stderr.flush()
+        os._exit(0)  # skip the interpreter's slow teardown (torch): nothing is left to clean
 
 
 def _serve(control: socket.socket, level: Level, layout: Layout, mountpoint: str, scratch: str) -> None:
