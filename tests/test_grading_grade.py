@@ -208,3 +208,25 @@ def test_the_score_stage_applies_the_gates_of_the_scoring_module_when_there_is_o
     monkeypatch.setitem(sys.modules, "course_utils.grading.scoring", fake)
     grade_class(subs, out, tests_dir=FIXTURE, progress=False)
     assert _rows(out)["ada"]["mean"] == "0" and _rows(out)["ada"]["total"] == "4"
+
+
+def test_grade_does_not_import_the_command_line_module():
+    """No import cycle: cli imports grade (lazily), grade never imports cli."""
+    import subprocess
+    import sys
+
+    code = ("import sys, course_utils.grading.grade, course_utils.grading.pipeline\n"
+            "print('course_utils.grading.cli' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="the sandbox is Linux-only")
+def test_the_manifest_says_which_sandbox_each_student_was_graded_in(klass):
+    from course_utils.grading.template import probe_isolation
+
+    subs, out = klass
+    grade_class(subs, out, tests_dir=FIXTURE, progress=False)
+    manifest = json.loads((out / "manifest.json").read_text())
+    if probe_isolation().active:
+        assert {"mount", "pid", "net", "hard rlimits"} <= set(manifest["students"]["ada"]["sandbox"])
+    assert manifest["isolation"]["level"] == probe_isolation().level.value

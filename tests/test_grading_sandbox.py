@@ -225,3 +225,33 @@ def test_landlock_alone_still_keeps_the_course_out_of_reach(tmp_path, monkeypatc
         assert template.isolation.level is Level.LANDLOCK
         with Student(_notebook(tmp_path, source), expected=["peek"], config=CONFIG, launcher=template) as student:
             assert student.peek() == "PermissionError"
+
+
+def test_the_layout_binds_the_package_but_nothing_that_holds_a_hidden_folder(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [*sys.path, str(COURSE), str(COURSE / "tests"), str(tmp_path)])
+    layout = Layout.default([str(COURSE)])
+    assert layout.package == str(COURSE / "course_utils")
+    assert str(COURSE) in layout.hidden and os.path.expanduser("~") in layout.hidden
+    bound = [path for path in layout.read_only if path != sys.prefix and not sys.prefix.startswith(path + "/")]
+    assert not [path for path in bound if path == str(COURSE) or path.startswith(str(COURSE) + "/")
+                and not path.startswith(sys.prefix)]
+    assert str(tmp_path) not in layout.read_only  # the folder grade was started in
+
+
+@linux
+def test_scratch_folders_are_removed_whatever_the_learner_did_to_them(tmp_path, monkeypatch):
+    """Without a mount namespace the scratch folder is on disk: a learner who locks it
+    (chmod 000) still leaves nothing behind once grading is over."""
+    import glob
+    import tempfile
+
+    monkeypatch.setenv(ENV_LEVEL, "limits")
+    source = ("import os\ndef lock():\n    os.makedirs('deep/er')\n    open('deep/er/f', 'w').write('x')\n"
+              "    os.chmod('deep/er', 0)\n    os.chmod('deep', 0)\n    return os.getcwd()\n")
+    before = set(glob.glob(os.path.join(tempfile.gettempdir(), "course-sandbox-*")))
+    with Template.spawn(["numpy"], [str(COURSE)]) as template:
+        with Student(_notebook(tmp_path, source), expected=["lock"], config=CONFIG, launcher=template) as student:
+            scratch = student.lock()
+        assert not os.path.exists(scratch)
+    assert set(glob.glob(os.path.join(tempfile.gettempdir(), "course-sandbox-*"))) == before

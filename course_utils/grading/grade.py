@@ -79,7 +79,8 @@ def grade_class(submissions: Path, out: Path, *, students: list[str] | None = No
     """Grade every student's notebooks and write the outputs; return a summary dict.
 
     ``config`` holds the limits (``timeout`` and ``memory_mb`` override it). Hidden tests
-    come from ``hidden_dir`` (``grade`` passes the course's ``tests/hidden`` by default).
+    come from ``hidden_dir``; without it, and without ``tests_dir``, from the course's
+    ``tests/hidden`` (:func:`default_hidden_tests`), as for ``python -m course_utils grade``.
 
     Raises
     ------
@@ -88,6 +89,8 @@ def grade_class(submissions: Path, out: Path, *, students: list[str] | None = No
         tests, unknown student, a template process that does not start.
     """
     config = config or GradingConfig()
+    if hidden_dir is None and tests_dir is None:
+        hidden_dir = default_hidden_tests()
     overrides = {k: v for k, v in (("timeout", timeout), ("memory_mb", memory_mb)) if v is not None}
     if overrides:
         config = GradingConfig(**{**config.to_dict(), **overrides})
@@ -151,8 +154,7 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
 
 
 def run_grade(args: argparse.Namespace) -> int:
-    hidden = args.hidden_tests if args.hidden_tests is not None else (
-        default_hidden_tests() if args.tests is None else None)
+    hidden = args.hidden_tests  # None: the course's tests/hidden, unless --tests names other tests
     config = GradingConfig(timeout=args.timeout, startup_seconds=args.startup, memory_mb=args.memory_mb,
                            sandbox=not args.no_sandbox)
     summary = grade_class(args.submissions, args.out, students=args.student, jobs=args.jobs, tests_dir=args.tests,

@@ -393,7 +393,8 @@ class Gradebook:
     notes: dict[tuple[str, str], list[str]]  # (student label, stem) -> notes
     files: dict[str, str]  # student label -> feedback file name
     grader_errors: list[str] = field(default_factory=list)  # one line per student the grader failed
-    isolation: dict[str, Any] = field(default_factory=dict)
+    isolation: dict[str, Any] = field(default_factory=dict)  # what the template's probe achieved
+    sandboxes: dict[str, list[str]] = field(default_factory=dict)  # student -> what their sandboxes said
 
 
 def _filled(rows: list[dict], syllabus: list[dict], stem: str, status: Status, message: str) -> list[dict]:
@@ -419,11 +420,14 @@ def _gate(rows: list[dict]) -> list[dict]:
 def score(plan: Plan, submissions: list[Submission], outcomes: dict[str, Outcome],
           isolation: dict[str, Any] | None = None) -> Gradebook:
     """Every student's rows, completed from the syllabus and gated, with their notes."""
-    results, notes, files, errors = [], {}, {}, []
+    results, notes, files, errors, sandboxes = [], {}, {}, [], {}
     for found in submissions:
         label = label_of(found.student)
+        if label in files:  # two folder names written alike ("caf\xe9" the bytes, and as text)
+            label += f" [{hashlib.sha256(found.student.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}]"
         files[label] = feedback_file(found.student)
         outcome = outcomes.get(found.student, Outcome())
+        sandboxes[label] = sorted({m for mechanisms in outcome.isolation.values() for m in mechanisms})
         if outcome.error:
             errors.append(f"{label}: {outcome.error}")
         for stem in plan.stems:
@@ -442,7 +446,7 @@ def score(plan: Plan, submissions: list[Submission], outcomes: dict[str, Outcome
                         for row in rows]
             stem_notes = [*found.notes.get(stem, []), *outcome.notes.get(stem, [])]
             notes[label, stem] = [safe_text(note) for note in dict.fromkeys(stem_notes)]
-    return Gradebook(plan, results, notes, files, errors, dict(isolation or {}))
+    return Gradebook(plan, results, notes, files, errors, dict(isolation or {}), sandboxes)
 
 
 # --------------------------------------------------------------------- write
@@ -487,7 +491,8 @@ def _manifest(book: Gradebook, previous: dict[str, Any]) -> dict[str, Any]:
     students = dict(previous.get("students", {})) if plan.replace_only else {}
     for label, feedback in book.files.items():
         students[label] = {"feedback": f"feedback/{feedback}", "tests_sha256": plan.tests_sha256,
-                           "course_version": __version__, "graded_at": graded_at}
+                           "course_version": __version__, "graded_at": graded_at,
+                           "sandbox": book.sandboxes.get(label, [])}
     return {**run_record, "students": dict(sorted(students.items()))}
 
 

@@ -150,7 +150,8 @@ class Layout:
         except AttributeError:  # pragma: no cover - old virtualenv
             pass
         always.append(site.getusersitepackages())
-        optional = [entry for entry in sys.path if entry and os.path.isabs(entry)
+        here = os.getcwd()  # python -m puts the folder it was started in on sys.path: never bind that
+        optional = [entry for entry in sys.path if entry and os.path.isabs(entry) and entry != here
                     and not any(_inside(h, entry) or _inside(entry, h) for h in hidden_paths)]
         read_only = [os.path.abspath(path) for path in always + optional
                      if path and os.path.isdir(path) and os.path.abspath(path) != "/"]
@@ -360,6 +361,9 @@ def build_root(mountpoint: str, layout: Layout, limits: Limits) -> None:
     _mount(None, "/", None, _MS_REC | _MS_PRIVATE)  # nothing we do here leaks to the host
     _mount("tmpfs", mountpoint, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=4m,mode=0755")
     root = mountpoint
+    scratch = _mkdirs(root, SCRATCH)  # first: a bound folder below /tmp (a venv there) stays visible
+    _mount("tmpfs", scratch, "tmpfs", _MS_NOSUID | _MS_NODEV,
+           f"size={int(limits.scratch_mb * 2**20)},mode=1777")
     for top in SYSTEM_FOLDERS:  # /lib -> usr/lib on merged-/usr systems: the same link inside
         if os.path.islink(top):
             os.symlink(os.readlink(top), root + top)
@@ -389,9 +393,6 @@ def build_root(mountpoint: str, layout: Layout, limits: Limits) -> None:
         if os.path.exists(f"/dev/{name}"):
             open(f"{dev}/{name}", "w").close()
             _mount(f"/dev/{name}", f"{dev}/{name}", None, _MS_BIND)
-    scratch = _mkdirs(root, SCRATCH)
-    _mount("tmpfs", scratch, "tmpfs", _MS_NOSUID | _MS_NODEV,
-           f"size={int(limits.scratch_mb * 2**20)},mode=1777")
     os.symlink(SCRATCH, f"{dev}/shm")  # multiprocessing's semaphores live in /dev/shm
     os.chdir(root)
     _pivot_root(".")  # the old root ends up on top of the new one ...
