@@ -170,7 +170,7 @@ def _forget_test_modules(known: set[str], args: list[str]) -> None:
     process imports its own files, even one with the same module name from another folder."""
     folders = {str(Path(arg).resolve().parent) for arg in args if arg.endswith(".py")}
     for name in set(sys.modules) - known:
-        filename = getattr(sys.modules.get(name), "__file__", None) or ""
+        filename = getattr(getattr(sys.modules.get(name), "__spec__", None), "origin", None) or ""
         if any(filename.startswith(folder) for folder in folders):
             sys.modules.pop(name, None)
 
