@@ -152,6 +152,12 @@ def run_pytest(args: list[str], plugins: list[Any]) -> tuple[int, str]:
     from . import plugin
 
     out = io.StringIO()
+    # pytest reuses a module of the same name that is already imported (its import modes
+    # name a module after its path): set aside every test module for the run, forget what
+    # the run imported, and put the others back.
+    aside = {name: module for name, module in sys.modules.items() if _is_test_module(name)}
+    for name in aside:
+        del sys.modules[name]
     known = set(sys.modules)
     with environment(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1"), \
             contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
@@ -161,18 +167,17 @@ def run_pytest(args: list[str], plugins: list[Any]) -> tuple[int, str]:
             out.write(f"\n{type(exc).__name__}: {exc}")
             code = pytest.ExitCode.INTERNAL_ERROR
         finally:
-            _forget_test_modules(known, args)
+            for name in set(sys.modules) - known:
+                if _is_test_module(name):
+                    del sys.modules[name]
+            sys.modules.update(aside)
     return int(code), out.getvalue()
 
 
-def _forget_test_modules(known: set[str], args: list[str]) -> None:
-    """Drop the test modules (and conftests) a run imported, so that a later run in this
-    process imports its own files, even one with the same module name from another folder."""
-    folders = {str(Path(arg).resolve().parent) for arg in args if arg.endswith(".py")}
-    for name in set(sys.modules) - known:
-        filename = getattr(getattr(sys.modules.get(name), "__spec__", None), "origin", None) or ""
-        if any(filename.startswith(folder) for folder in folders):
-            sys.modules.pop(name, None)
+def _is_test_module(name: str) -> bool:
+    """``test_x``, ``pkg.test_x``, ``conftest``: names pytest gives the files it collects."""
+    last = name.rsplit(".", 1)[-1]
+    return last.startswith("test_") or last == "conftest"
 
 
 def check_exit_code(code: int, output: str, *, allow_no_tests: bool = False) -> None:

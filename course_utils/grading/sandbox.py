@@ -39,7 +39,6 @@ import errno
 import json
 import os
 import platform
-import resource
 import select
 import signal
 import site
@@ -543,6 +542,8 @@ def _restrict_learner(request: Request, uid: int | None, vm_size: int, workdir: 
         except OSError:
             if request.level is Level.LANDLOCK:
                 raise
+    import resource  # Unix only: this module is imported everywhere, the sandbox runs on Linux
+
     limits = request.limits
     memory = vm_size + int(limits.memory_mb * 2**20) if limits.memory_mb else resource.RLIM_INFINITY
     for name, value in (("RLIMIT_AS", memory), ("RLIMIT_NPROC", limits.processes),
