@@ -58,10 +58,15 @@ def test_regrading_one_student_keeps_everyone_elses_results(klass):
 
 
 def test_an_unknown_student_is_an_error_before_any_work(klass):
+    import glob
+    import tempfile
+
     subs, out = klass
+    workspaces = set(glob.glob(f"{tempfile.gettempdir()}/course-sandbox-*"))
     with pytest.raises(ValueError, match="no folder carol"):
         grade_class(subs, out, students=["carol"], tests_dir=FIXTURE, progress=False)
     assert not out.exists()
+    assert set(glob.glob(f"{tempfile.gettempdir()}/course-sandbox-*")) == workspaces  # the template cleaned up
 
 
 # ------------------------------------------------------------- hidden tests, manifest

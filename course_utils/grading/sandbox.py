@@ -49,6 +49,11 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+try:  # imported now: after dropping its uid, the learner's process may not read the stdlib
+    import resource
+except ImportError:  # Windows: this module is imported everywhere, the sandbox runs on Linux
+    resource = None  # type: ignore[assignment]
+
 #: host uid (and gid) of a root grader's sandbox: this plus the outer process's pid
 SANDBOX_UID_BASE = 1 << 30
 #: folders of the system bound read-only into the sandbox when they exist
@@ -542,8 +547,6 @@ def _restrict_learner(request: Request, uid: int | None, vm_size: int, workdir: 
         except OSError:
             if request.level is Level.LANDLOCK:
                 raise
-    import resource  # Unix only: this module is imported everywhere, the sandbox runs on Linux
-
     limits = request.limits
     memory = vm_size + int(limits.memory_mb * 2**20) if limits.memory_mb else resource.RLIM_INFINITY
     for name, value in (("RLIMIT_AS", memory), ("RLIMIT_NPROC", limits.processes),

@@ -249,7 +249,7 @@ class Template:
         if self._errors is not None:  # never became ready: nothing of ours runs in it yet but
             self._errors.close()        # a probe, which dies with it (its lifeline's end goes too)
             self._errors = None
-            self._process.kill()
+            self._process.terminate()  # SIGTERM: it cleans up its workspace on the way out
         try:
             self._control.send(b'{"event": "stop"}')
         except OSError:
@@ -373,13 +373,14 @@ def main() -> None:
     settings = json.loads(control.recv(1 << 24))
     _preload(settings["preload"])
     layout = Layout.from_dict(settings["layout"])
-    workspace = tempfile.mkdtemp(prefix="course-sandbox-")
-    os.chmod(workspace, 0o711)  # a learner's uid may pass through to its own scratch folder
-    mountpoint = os.path.join(workspace, "root")
-    scratch = os.path.join(workspace, "scratch")
-    os.mkdir(mountpoint)
-    os.mkdir(scratch, 0o711)
+    workspace = None
     try:
+        workspace = tempfile.mkdtemp(prefix="course-sandbox-")
+        os.chmod(workspace, 0o711)  # a learner's uid may pass through to its own scratch folder
+        mountpoint = os.path.join(workspace, "root")
+        scratch = os.path.join(workspace, "scratch")
+        os.mkdir(mountpoint)
+        os.mkdir(scratch, 0o711)
         set_child_subreaper()
         try:
             isolation = probe(layout, Limits(), mountpoint, scratch, settings["sandbox"])
@@ -390,7 +391,8 @@ def main() -> None:
         _serve(control, isolation.level, layout, mountpoint, scratch)
     finally:
         kill_descendants()
-        remove_tree(workspace)
+        if workspace is not None:
+            remove_tree(workspace)
         sys.stderr.flush()
         os._exit(0)  # skip the interpreter's slow teardown (torch): nothing is left to clean
 
