@@ -402,7 +402,7 @@ def _filled(rows: list[dict], syllabus: list[dict], stem: str, status: Status, m
     seen = {(row["exercise"], row["test"]) for row in rows}
     extra = [dict(notebook=stem, exercise=test["exercise"], test=test["test"], status=status.value, points=0.0,
                   max_points=test["max_points"], message=message, hint=test["hint"], seconds=0.0,
-                  hidden=test.get("hidden", False))
+                  hidden=test.get("hidden", False), requires_value=test.get("requires_value", False))
              for test in syllabus if (test["exercise"], test["test"]) not in seen]
     return rows + extra
 

@@ -230,7 +230,7 @@ def run_tests(test_files: Iterable[str | os.PathLike], target: str | os.PathLike
 
 def collect_syllabus(*test_files: str | os.PathLike) -> list[dict[str, Any]]:
     """Every exercise test in ``test_files`` (collected together): ``{exercise, test,
-    max_points, hint, hidden, timeout}`` in order. A module that does not import is a
+    max_points, hint, hidden, timeout, requires_value}`` in order. A module that does not import is a
     :class:`GraderProblem`."""
     rows: list[dict[str, Any]] = []
 
@@ -241,7 +241,8 @@ def collect_syllabus(*test_files: str | os.PathLike) -> list[dict[str, Any]]:
                 if info is not None:
                     rows.append({"exercise": info["name"], "test": describe_test(item.name, info["name"]),
                                  "max_points": float(info["points"]), "hint": info.get("hint", ""),
-                                 "hidden": bool(info.get("hidden", False)), "timeout": info.get("timeout")})
+                                 "hidden": bool(info.get("hidden", False)), "timeout": info.get("timeout"),
+                                 "requires_value": bool(info.get("requires_value", False))})
 
     code, output = run_pytest(pytest_args(*test_files, extra=["--collect-only"]), [_Collector()])
     check_exit_code(code, output, allow_no_tests=True)
