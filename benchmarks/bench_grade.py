@@ -2,9 +2,11 @@
 
 Builds a class from solutions/ and exercises/ (30 students by default): most submit the
 solutions, some the blank notebooks, some a mix (every other exercise left blank), one
-misses a notebook. Grades it with ``--jobs 2`` and prints the time per student. Then, side
-by side in the same run, grades a few students the naive way — one fresh ``pytest``
-interpreter per notebook — and prints the per-notebook ratio (the fork server's gain).
+misses a notebook. Grades it with ``--jobs 2`` and the sandbox on (issue 10), and prints
+the time per student against ``TARGET_SECONDS``. Side by side in the same run it grades
+the same class with ``--no-sandbox`` and prints the ratio (what the sandbox costs), then
+grades a few students the naive way — one fresh ``pytest`` interpreter per notebook — and
+prints that ratio (the template's gain).
 
 Run from the repository root (where solutions/ has notebooks):
 
@@ -23,7 +25,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGET_SECONDS = 120  # issue 4: 30 students x all notebooks, --jobs 2, on 2 cores
+TARGET_SECONDS = 120  # issues 4 and 10: 30 students x all notebooks, --jobs 2, sandbox on, on 2 cores
 
 
 def _mixed(solution: Path, blank: Path, destination: Path) -> None:
@@ -62,15 +64,22 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-grade-") as scratch:
         scratch = Path(scratch)
         build_class(scratch / "class", args.students)
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "course_utils", "grade", str(scratch / "class"), "--out",
-                        str(scratch / "out"), "--jobs", str(args.jobs), "--quiet"], check=True, cwd=ROOT,
-                       stdout=subprocess.DEVNULL)
-        fast = time.perf_counter() - start
+        timed = {}
+        for label, extra in (("sandbox", []), ("no sandbox", ["--no-sandbox"])):
+            start = time.perf_counter()
+            ran = subprocess.run([sys.executable, "-m", "course_utils", "grade", str(scratch / "class"), "--out",
+                                  str(scratch / f"out-{len(timed)}"), "--jobs", str(args.jobs), "--quiet", *extra],
+                                 check=True, cwd=ROOT, capture_output=True, text=True)
+            timed[label] = time.perf_counter() - start
+            isolation = next((line.rsplit("isolation: ", 1)[1].rstrip(")") for line in ran.stdout.splitlines()
+                              if "isolation: " in line), "?")
+            print(f"grade ({label}, isolation {isolation}): {args.students} students x {notebooks} notebooks, "
+                  f"--jobs {args.jobs}: {timed[label]:.1f} s ({timed[label] / args.students:.2f} s per student)")
+        fast = timed["sandbox"]
         fast_per_notebook = fast / (args.students * notebooks)
-        print(f"grade: {args.students} students x {notebooks} notebooks, --jobs {args.jobs}: {fast:.1f} s "
-              f"({fast / args.students:.2f} s per student, {fast_per_notebook:.2f} s per notebook); "
-              f"target < {TARGET_SECONDS} s for 30 students: {'met' if fast * 30 / args.students < TARGET_SECONDS else 'NOT met'}")
+        met = fast * 30 / args.students < TARGET_SECONDS
+        print(f"sandbox/no sandbox: {timed['sandbox'] / timed['no sandbox']:.2f}x; "
+              f"target < {TARGET_SECONDS} s for 30 students with the sandbox: {'met' if met else 'NOT met'}")
 
         if args.naive:
             start = time.perf_counter()

@@ -58,7 +58,180 @@ def test_regrading_one_student_keeps_everyone_elses_results(klass):
 
 
 def test_an_unknown_student_is_an_error_before_any_work(klass):
+    import glob
+    import tempfile
+
     subs, out = klass
+    workspaces = set(glob.glob(f"{tempfile.gettempdir()}/course-sandbox-*"))
     with pytest.raises(ValueError, match="no folder carol"):
         grade_class(subs, out, students=["carol"], tests_dir=FIXTURE, progress=False)
     assert not out.exists()
+    assert set(glob.glob(f"{tempfile.gettempdir()}/course-sandbox-*")) == workspaces  # the template cleaned up
+
+
+# ------------------------------------------------------------- hidden tests, manifest
+
+LOOKUP_TABLE_ADD = ('def add(a, b):\n    """Right on the public examples only."""\n'
+                    '    return {(2, 3): 5, (0.25, 0.5): 0.75}.get((a, b), 0)\n')
+
+
+def _with_add(source: str) -> dict:
+    nb = json.loads((FIXTURE / "tiny.ipynb").read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if "def add(" in "".join(cell["source"]) and "exercise" in cell["metadata"].get("tags", []):
+            cell["source"] = source
+    return nb
+
+
+@pytest.fixture
+def hidden_graded(klass):
+    subs, out = klass
+    (subs / "bob" / "tiny.ipynb").write_text(json.dumps(_with_add(LOOKUP_TABLE_ADD)))
+    summary = grade_class(subs, out, tests_dir=FIXTURE, hidden_dir=FIXTURE / "hidden", progress=False)
+    return out, summary
+
+
+def test_hidden_tests_are_graded_with_the_public_ones(hidden_graded):
+    out, summary = hidden_graded
+    rows = _rows(out)
+    assert rows["ada"]["add"] == "4" and rows["ada"]["total"] == "8"  # 2 public + 2 hidden points
+    assert rows["bob"]["add"] == "2"  # a table of the public cases fails the hidden test
+    assert summary["hidden_tests"] == 1
+
+
+def test_feedback_names_a_hidden_test_and_its_points_only(hidden_graded):
+    out, _ = hidden_graded
+    text = (out / "feedback" / "bob.md").read_text(encoding="utf-8")
+    assert "✗ hidden test: your own numbers (0/2 points)" in text
+    assert "Check add on numbers other than" not in text and "add(" not in text  # no hint, no inputs
+
+
+def test_hidden_inputs_are_drawn_from_the_students_folder_name(hidden_graded):
+    """The hidden test's message (instructors only, in results.jsonl) names its inputs: they
+    are the ones student_seed_for("bob") draws, although the grader reads a staged copy."""
+    import numpy as np
+
+    from course_utils.grading.plugin import student_seed_for
+
+    out, _ = hidden_graded
+    [row] = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()
+             if json.loads(line)["student"] == "bob" and json.loads(line)["hidden"]]
+    a, b = (int(v) for v in np.random.default_rng(student_seed_for("bob")).integers(-10**6, 10**6, size=2))
+    assert f"add({a}, {b}) is {a + b}" in row["message"]
+
+
+def test_the_manifest_records_the_course_version_the_tests_hash_and_the_isolation(hidden_graded):
+    import hashlib
+
+    from course_utils import __version__
+
+    out, summary = hidden_graded
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["course_version"] == __version__
+    assert len(manifest["tests_sha256"]) == 64 and manifest["tests_sha256"] == summary["tests_sha256"]
+    assert manifest["isolation"]["level"] == summary["isolation"]["level"]
+    assert manifest["students"]["bob"]["tests_sha256"] == manifest["tests_sha256"]
+    assert manifest["tests"] == {"tiny": {"public": "test_tiny.py", "hidden": True}}
+    assert manifest["tests_sha256"] != hashlib.sha256(b"").hexdigest()
+
+
+def test_changing_a_test_changes_the_recorded_hash(klass, tmp_path):
+    subs, out = klass
+    grade_class(subs, out, tests_dir=FIXTURE, progress=False)
+    first = json.loads((out / "manifest.json").read_text())["tests_sha256"]
+    changed = tmp_path / "tests"
+    shutil.copytree(FIXTURE, changed)
+    (changed / "test_tiny.py").write_text((FIXTURE / "test_tiny.py").read_text() + "\n# one more line\n")
+    grade_class(subs, out, tests_dir=changed, progress=False)
+    assert json.loads((out / "manifest.json").read_text())["tests_sha256"] != first
+
+
+def test_a_regrade_cannot_be_influenced_by_the_regraded_learners_code(klass):
+    """bob's resubmission tries to rewrite every gradebook it can find while it is regraded."""
+    subs, out = klass
+    grade_class(subs, out, tests_dir=FIXTURE, progress=False)
+    before = {line for line in (out / "results.jsonl").read_text().splitlines() if '"ada"' in line}
+    forger = ("import gc, os\nfrom pathlib import Path\n"
+              "for obj in gc.get_objects():\n"
+              "    if isinstance(obj, Path) and (obj / 'results.jsonl').exists():\n"
+              "        (obj / 'results.jsonl').write_text('')\n"
+              f"for root, dirs, files in os.walk({str(out.parent)!r}):\n"
+              "    if 'results.jsonl' in files:\n"
+              "        Path(root, 'results.jsonl').write_text('')\n"
+              "def add(a, b):\n    return a + b\n")
+    (subs / "bob" / "tiny.ipynb").write_text(json.dumps(_with_add(forger)))
+    grade_class(subs, out, students=["bob"], tests_dir=FIXTURE, progress=False)
+    after = (out / "results.jsonl").read_text().splitlines()
+    assert {line for line in after if '"ada"' in line} == before
+    assert _rows(out)["bob"]["total"] == "6"
+
+
+# --------------------------------------------------------------- pytest as the engine
+
+
+def test_the_session_plugin_is_hashable_as_pytest_needs():
+    """pytest keeps plugins in sets: a dataclass with eq=True is unhashable (pytest 9.0.3 then
+    wrote no result and exited 0)."""
+    from course_utils.grading.runner import Session
+
+    session = Session()
+    assert hash(session) == hash(session) and session != Session()
+
+
+def test_pytest_stopping_with_an_internal_error_is_a_grader_error_with_its_message(tmp_path):
+    from course_utils.grading.errors import GraderProblem
+    from course_utils.grading.runner import run_tests
+
+    (tmp_path / "test_tiny.py").write_text("import no_such_module_anywhere\n")
+    with pytest.raises(GraderProblem, match=r"exit code 2 \(interrupted\).*no_such_module_anywhere"):
+        run_tests([tmp_path / "test_tiny.py"], notebooks={"tiny": str(FIXTURE / "tiny.ipynb")})
+
+
+def test_a_grader_error_is_never_an_empty_result(klass, monkeypatch):
+    """The worker's pytest fails (here: an internal error): every test is a 'grader error' row
+    with pytest's message, the totals are written, and the summary names the student."""
+    from course_utils.grading import runner
+
+    subs, out = klass
+    real = runner.run_pytest
+    monkeypatch.setattr(runner, "run_pytest", lambda args, plugins: real(args, plugins) if "--collect-only" in args
+                        else (3, "INTERNALERROR> TypeError: unhashable"))
+    summary = grade_class(subs, out, tests_dir=FIXTURE, progress=False)
+    rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert rows and {row["status"] for row in rows} == {"grader error"}
+    assert "exit code 3 (internal error): INTERNALERROR> TypeError: unhashable" in rows[0]["message"]
+    assert len(summary["grader_errors"]) == 2
+
+
+def test_the_score_stage_applies_the_gates_of_the_scoring_module_when_there_is_one(klass, monkeypatch):
+    import sys
+    import types
+
+    subs, out = klass
+    fake = types.ModuleType("course_utils.grading.scoring")
+    fake.apply_gates = lambda rows: [{**row, "points": 0.0} if row["exercise"] == "mean" else row for row in rows]
+    monkeypatch.setitem(sys.modules, "course_utils.grading.scoring", fake)
+    grade_class(subs, out, tests_dir=FIXTURE, progress=False)
+    assert _rows(out)["ada"]["mean"] == "0" and _rows(out)["ada"]["total"] == "4"
+
+
+def test_grade_does_not_import_the_command_line_module():
+    """No import cycle: cli imports grade (lazily), grade never imports cli."""
+    import subprocess
+    import sys
+
+    code = ("import sys, course_utils.grading.grade, course_utils.grading.pipeline\n"
+            "print('course_utils.grading.cli' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="the sandbox is Linux-only")
+def test_the_manifest_says_which_sandbox_each_student_was_graded_in(klass):
+    from course_utils.grading.template import probe_isolation
+
+    subs, out = klass
+    grade_class(subs, out, tests_dir=FIXTURE, progress=False)
+    manifest = json.loads((out / "manifest.json").read_text())
+    if probe_isolation().active:
+        assert {"mount", "pid", "net", "hard rlimits"} <= set(manifest["students"]["ada"]["sandbox"])
+    assert manifest["isolation"]["level"] == probe_isolation().level.value

@@ -10,8 +10,11 @@ Public names
     what the ``student`` proxy raises (see :mod:`.errors`).
 
 Subcommands ``release``, ``start``, ``check`` and ``grade`` of ``python -m course_utils``
-are implemented in :mod:`.cli`. Submodules are imported lazily so that importing this
-package in a notebook's setup cell stays cheap.
+are implemented in :mod:`.cli`. ``grade`` runs the stages of :mod:`.pipeline` (discover,
+extract, run, score, write) under one :class:`~.config.GradingConfig`; learner code runs
+in the sandbox of :mod:`.sandbox`, forked from the clean template of :mod:`.template`.
+Submodules are imported lazily so that importing this package in a notebook's setup cell
+stays cheap.
 """
 
 from __future__ import annotations

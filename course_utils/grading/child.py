@@ -1,12 +1,16 @@
 """The child process that runs a learner's tagged cells and answers the grader's calls.
 
-It is started (forked where the OS allows) by :class:`~.proxy.Student`. Before running any
-learner code it caps its own memory (``resource.RLIMIT_AS``), sends its output to
-``os.devnull`` (printing a million lines floods nothing), moves into its own process group
-(so the grader can kill everything it starts) and makes the reference versions named in
-``blocked`` unusable from learner code. Then it runs the cells, reporting each one,
-and serves calls: ``("call", name, args, kwargs)`` -> ``("ok", value)`` or an error tuple.
-Every message is plain data; the parent unpickles with a restricted unpickler.
+:func:`serve` is the learner's side of the protocol: it sends its output to ``os.devnull``
+(printing a million lines floods nothing), makes the reference versions named in
+``blocked`` unusable from learner code, runs the cells, reporting each one, and serves
+calls: ``("call", name, args, kwargs)`` -> ``("ok", value)`` or an error tuple. Every
+message is plain data; the parent unpickles with a restricted unpickler.
+
+Two ways in: :func:`serve_sandboxed`, in a sandbox forked from the grader's template
+(:mod:`.template`, :mod:`.sandbox`), which receives the cells only once sandboxed; and
+:func:`child_main`, a plain child of the grading process (``check``, and systems without
+the template), which caps its own memory with a hard ``RLIMIT_AS`` and moves into its own
+process group first.
 """
 
 from __future__ import annotations
@@ -61,6 +65,7 @@ def memory_limit_note() -> str | None:
 
 
 def _apply_memory_limit(extra_mb: float | None) -> None:
+    """A hard limit on this process's address space: what it has now plus ``extra_mb``."""
     if not extra_mb:
         return
     try:
@@ -80,7 +85,7 @@ def _apply_memory_limit(extra_mb: float | None) -> None:
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))  # hard: learner code cannot raise it
     except (ValueError, OSError):
         pass
 
@@ -95,11 +100,26 @@ def _learner_location(tb: Any) -> str:
     return where
 
 
+def _text(exc: BaseException) -> str:
+    """``str(exc)`` as text any file can hold: at most 500 characters, lone surrogates
+    escaped, and never an exception of its own."""
+    try:
+        message = str(exc)
+    except BaseException:  # a learner's __str__ that raises
+        message = f"<{type(exc).__name__} that cannot be printed>"
+    if not isinstance(message, str):  # pragma: no cover - str() always returns str
+        message = repr(message)
+    message = message[:500] + (" ..." if len(message) > 500 else "")
+    return printable(message)
+
+
+def printable(text: str) -> str:
+    """``text`` with lone surrogates (unencodable in UTF-8) written as ``\\udXXX`` escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _describe(exc: BaseException) -> tuple[str, str, str]:
-    message = str(exc)
-    if len(message) > 500:
-        message = message[:500] + " ..."
-    return type(exc).__name__, message, _learner_location(exc.__traceback__)
+    return printable(type(exc).__name__), _text(exc), printable(_learner_location(exc.__traceback__))
 
 
 def _run_cell(label: str, source: str, namespace: dict) -> str | None:
@@ -109,7 +129,7 @@ def _run_cell(label: str, source: str, namespace: dict) -> str | None:
         code = compile(source, filename, "exec")
     except (SyntaxError, ValueError) as exc:
         line = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
-        return f"{type(exc).__name__}: {getattr(exc, 'msg', exc)}{line}"
+        return printable(f"{type(exc).__name__}: {getattr(exc, 'msg', exc)}{line}")
     try:
         exec(code, namespace)
     except BaseException as exc:  # SystemExit, KeyboardInterrupt and MemoryError included
@@ -136,7 +156,7 @@ def _die_with_parent() -> None:
 
 def child_main(conn: Any, cells: list[tuple[str, str]], skip: list[int], blocked: list[str],
                memory_mb: float | None, workdir: str) -> None:
-    """Entry point of the child process (see the module docstring for the protocol)."""
+    """Entry point of a plain (unsandboxed) child process: see the module docstring."""
     _die_with_parent()
     os.chdir(workdir)  # files the learner's code writes stay out of the course and the gradebook
     if hasattr(os, "setpgid"):
@@ -144,6 +164,29 @@ def child_main(conn: Any, cells: list[tuple[str, str]], skip: list[int], blocked
             os.setpgid(0, 0)
         except OSError:
             pass
+    serve(conn, cells, skip, blocked, memory_mb)
+
+
+def serve_sandboxed(sock: Any, info: dict[str, Any]) -> None:
+    """Entry point in a sandbox (:func:`.sandbox.run_outer`): say what isolates it, receive
+    the cells from the grader, then :func:`serve`. ``info["isolation"]`` lists what is in force."""
+    from .template import Channel
+
+    conn = Channel(sock)
+    conn.send_bytes(dumps(("sandbox", list(info.get("isolation", [])))))
+    try:
+        message = loads(conn.recv_bytes())
+    except (EOFError, OSError):
+        return
+    if not (isinstance(message, tuple) and len(message) == 4 and message[0] == "cells"):
+        return
+    _, cells, skip, blocked = message
+    serve(conn, cells, skip, blocked, None)
+
+
+def serve(conn: Any, cells: list[tuple[str, str]], skip: list[int], blocked: list[str],
+          memory_mb: float | None) -> None:
+    """Run the learner's cells and answer calls until the grader hangs up."""
     single_thread_env()
     os.environ[ENV_CHILD] = "1"
     try:  # learner output goes nowhere, whether printed from Python or from C
@@ -183,16 +226,19 @@ def child_main(conn: Any, cells: list[tuple[str, str]], skip: list[int], blocked
                 value = function(*args, **kwargs)
                 reply = ("ok", to_plain(value, what=f"your function {name} returned"))
             except NotImplementedError as exc:
-                reply = ("notimplemented", str(exc))
+                reply = ("notimplemented", _text(exc))
             except BadReturn as exc:
-                reply = ("badreturn", str(exc))
+                reply = ("badreturn", _text(exc))
             except BaseException as exc:
                 reply = ("error", *_describe(exc))
         try:
             payload = dumps(reply)
         except BaseException as exc:
-            payload = dumps(("badreturn", f"{name} returned data that cannot be sent back ({exc})"))
+            payload = dumps(("badreturn", f"{name} returned data that cannot be sent back ({_text(exc)})"))
         if len(payload) > MAX_REPLY_BYTES:
             payload = dumps(("badreturn", f"{name} returned {len(payload) / 2**20:.0f} MiB of data; "
                                           f"the limit is {MAX_REPLY_BYTES / 2**20:.0f} MiB"))
-        send(payload)
+        try:
+            send(payload)
+        except (OSError, ValueError):
+            return

@@ -11,21 +11,9 @@ import json
 import sys
 from pathlib import Path
 
-from .proxy import DEFAULT_TIMEOUT
+from .config import GradingConfig, positive_integer, positive_number
 
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
+DEFAULT_TIMEOUT = GradingConfig.timeout
 
 
 def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
@@ -42,9 +30,9 @@ def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("notebooks", nargs="+", type=Path,
                             help="exercise notebooks (named like ex02_power_laws.ipynb) or folders of them")
         parser.add_argument("--exercise", action="append", metavar="NAME", help="check only this exercise")
-        parser.add_argument("--timeout", type=_positive, default=DEFAULT_TIMEOUT,
+        parser.add_argument("--timeout", type=positive_number, default=DEFAULT_TIMEOUT,
                             help="seconds each call to your function may take")
-        parser.add_argument("--jobs", type=_positive_int, default=1,
+        parser.add_argument("--jobs", type=positive_integer, default=1,
                             help="worker processes (one per folder of notebooks)")
         parser.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON")
         parser.add_argument("--tests", type=Path, default=None,

@@ -11,7 +11,12 @@ reports can say *why* without showing the test's code:
 ``ExerciseMissing``         no cell defines the function (deleted, renamed, syntax error)
 ``BadReturn``               the function returned something that is not plain data
 ``NotebookProblem``         the notebook could not be read (missing, empty, invalid JSON)
+``NotebookRefused``         the notebook is a symbolic link, or too large to grade
 ==========================  ==========================================================
+
+:class:`GraderProblem` is the other kind: the *grader* failed (its template process or
+sandbox could not start, pytest stopped with an internal error). Its tests are marked
+``grader error``, never counted against the learner, and ``grade`` says so.
 
 A learner exception of a common built-in type is re-raised as a class that subclasses both
 :class:`StudentError` and that built-in, so ``pytest.raises(ValueError)`` works in tests.
@@ -23,42 +28,54 @@ from __future__ import annotations
 
 import builtins
 
+from .config import Status
+
 
 class StudentProblem(Exception):
     """Base class: a test failed because of the learner's code or notebook."""
 
-    #: short status word used in reports and results.jsonl
-    status = "failed"
+    #: what happened, as stored in results.jsonl (a :class:`~.config.Status`)
+    status = Status.FAILED
 
 
 class NotImplementedYet(StudentProblem):
-    status = "not implemented"
+    status = Status.NOT_IMPLEMENTED
 
 
 class StudentTimeout(StudentProblem):
-    status = "timeout"
+    status = Status.TIMEOUT
 
 
 class StudentCrashed(StudentProblem):
-    status = "crashed"
+    status = Status.CRASHED
 
 
 class ExerciseMissing(StudentProblem):
-    status = "missing"
+    status = Status.MISSING
 
 
 class BadReturn(StudentProblem):
-    status = "bad return"
+    status = Status.BAD_RETURN
 
 
 class NotebookProblem(StudentProblem):
-    status = "unreadable"
+    status = Status.UNREADABLE
+
+
+class NotebookRefused(NotebookProblem):
+    status = Status.REFUSED
+
+
+class GraderProblem(Exception):
+    """The grader itself failed (not the learner's code): those tests are ``grader error``."""
+
+    status = Status.GRADER_ERROR
 
 
 class StudentError(StudentProblem):
     """The learner's code raised ``type_name: message`` (at ``where``, if known)."""
 
-    status = "error"
+    status = Status.ERROR
 
     def __init__(self, type_name: str, message: str = "", where: str = "") -> None:
         text = f"{type_name}: {message}" if message else type_name

@@ -10,7 +10,11 @@ find and says what it could not:
   counts, as it would in the kernel; a note says so;
 * an exercise defined nowhere: a note names it (its tests then fail as "missing");
 * a syntax error: the cell is kept (it fails when run, with the line) and, when the
-  function name can still be read off a ``def`` line, the note names the exercise.
+  function name can still be read off a ``def`` line, the note names the exercise;
+* a notebook too large to grade safely (``max_bytes`` for the file, ``max_code_bytes`` for
+  the code of its tagged cells) or that is a symbolic link is refused with a note
+  (:class:`~.errors.NotebookRefused`). Untagged cells are parsed only when they may hold a
+  lost exercise, and only if they are small.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from .errors import NotebookProblem
+from .errors import NotebookProblem, NotebookRefused
 
 SETUP_TAG = "setup"
 EXERCISE_TAG = "exercise"
@@ -120,7 +124,11 @@ def _definition_only(source: str, name: str) -> str | None:
     return None
 
 
-def extract_cells(nb: dict, expected: Iterable[str] = ()) -> Extraction:
+def _size(n_bytes: float) -> str:
+    return f"{n_bytes / 2**20:.1f} MB" if n_bytes >= 2**20 else f"{n_bytes / 2**10:.0f} KB"
+
+
+def extract_cells(nb: dict, expected: Iterable[str] = (), max_code_bytes: float | None = None) -> Extraction:
     """The setup and exercise cells of ``nb``, repaired where possible, with notes.
 
     Parameters
@@ -130,21 +138,31 @@ def extract_cells(nb: dict, expected: Iterable[str] = ()) -> Extraction:
     expected
         Exercise names the tests will call; used to find untagged definitions and to
         name what is missing.
+    max_code_bytes
+        The most code the tagged cells may hold together (:class:`NotebookRefused` past
+        it); an untagged cell larger than an eighth of it is never parsed.
     """
     result = Extraction()
     setup, exercises, untagged = [], [], []
+    tagged_bytes = 0
     for index, cell in enumerate(nb.get("cells", [])):
         if cell.get("cell_type") != "code":
             continue
         tags, source = cell_tags(cell), _source(cell)
-        defines, error = top_level_functions(source)
-        if SETUP_TAG in tags:
-            setup.append(Cell(index, "setup", source, defines, error))
-        elif EXERCISE_TAG in tags:
-            exercises.append(Cell(index, "exercise", source, defines, error))
+        if SETUP_TAG in tags or EXERCISE_TAG in tags:
+            tagged_bytes += len(source)
+            if max_code_bytes is not None and tagged_bytes > max_code_bytes:
+                raise NotebookRefused(f"its tagged cells hold more than {_size(max_code_bytes)} of code; "
+                                      f"the grader reads no more (keep exercise cells to the function)")
+            defines, error = top_level_functions(source)
+            if SETUP_TAG in tags:
+                setup.append(Cell(index, "setup", source, defines, error))
+            else:
+                exercises.append(Cell(index, "exercise", source, defines, error))
         else:
             untagged.append((index, source))
     result.cells = setup + exercises
+    largest = max_code_bytes / 8 if max_code_bytes is not None else None
 
     expected = list(dict.fromkeys(expected))
     for name in expected:
@@ -158,8 +176,19 @@ def extract_cells(nb: dict, expected: Iterable[str] = ()) -> Extraction:
                 result.notes.append(f"{name}: its cell {cell.index + 1} has a {cell.syntax_error}")
         if holders:
             continue
-        found = next(((index, snippet) for index, source in untagged
-                      if (snippet := _definition_only(source, name)) is not None), None)
+        defining = re.compile(r"^(?:async\s+)?def\s+" + re.escape(name) + r"\b", re.MULTILINE)
+        found = None
+        for index, source in untagged:
+            if not defining.search(source):
+                continue
+            if largest is not None and len(source) > largest:
+                result.notes.append(f"{name}: cell {index + 1} ({_size(len(source))} of untagged code) is too "
+                                    f"large to search for it; tag the cell that defines it 'exercise'")
+                continue
+            snippet = _definition_only(source, name)
+            if snippet is not None:
+                found = (index, snippet)
+                break
         if found is not None:
             index, snippet = found
             result.cells.append(Cell(index, "untagged", snippet, (name,)))
@@ -171,21 +200,44 @@ def extract_cells(nb: dict, expected: Iterable[str] = ()) -> Extraction:
     return result
 
 
-def read_notebook_json(path: str | Path) -> dict:
+def read_notebook_json(path: str | Path, max_bytes: float | None = None) -> dict:
     """Read a notebook as plain JSON, raising :class:`NotebookProblem` with the reason.
 
     Grading reads notebooks with :mod:`json` rather than nbformat: it needs only the cells,
-    must survive any file a learner submits, and importing nbformat takes seconds.
+    must survive any file a learner submits, and importing nbformat takes seconds. A
+    symbolic link is never followed, and a file larger than ``max_bytes`` is never read
+    (both :class:`NotebookRefused`).
     """
+    import os
+    import stat
+
     path = Path(path)
-    if not path.is_file():
-        raise NotebookProblem(f"no notebook {path.name} was found")
     try:
-        text = path.read_bytes().decode("utf-8")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        if path.is_symlink():
+            raise NotebookRefused(f"{path.name} is a symbolic link; the grader does not follow links "
+                                  f"(submit the notebook itself)") from None
+        if not path.exists():
+            raise NotebookProblem(f"no notebook {path.name} was found") from None
+        raise NotebookProblem(f"{path.name} could not be read ({exc.strerror})") from None
+    with open(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise NotebookProblem(f"{path.name} is not a file")
+        if max_bytes is not None and info.st_size > max_bytes:
+            raise NotebookRefused(f"{path.name} is {_size(info.st_size)}; the grader reads notebooks up to "
+                                  f"{_size(max_bytes)} (clear the outputs and submit again)")
+        try:
+            data = handle.read(int(max_bytes) + 1 if max_bytes is not None else -1)
+        except OSError as exc:
+            raise NotebookProblem(f"{path.name} could not be read ({exc.strerror})") from None
+    if max_bytes is not None and len(data) > max_bytes:  # it grew while we read it
+        raise NotebookRefused(f"{path.name} is larger than {_size(max_bytes)}")
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise NotebookProblem(f"{path.name} is not a notebook (not a text file)") from None
-    except OSError as exc:
-        raise NotebookProblem(f"{path.name} could not be read ({exc.strerror})") from None
     if not text.strip():
         raise NotebookProblem(f"{path.name} is empty, not a notebook")
     try:
@@ -199,6 +251,7 @@ def read_notebook_json(path: str | Path) -> dict:
     return nb
 
 
-def load_submission(path: str | Path, expected: Iterable[str] = ()) -> Extraction:
+def load_submission(path: str | Path, expected: Iterable[str] = (), *, max_bytes: float | None = None,
+                    max_code_bytes: float | None = None) -> Extraction:
     """Read a notebook file and extract its cells; :class:`NotebookProblem` says why not."""
-    return extract_cells(read_notebook_json(path), expected)
+    return extract_cells(read_notebook_json(path, max_bytes), expected, max_code_bytes)

@@ -24,9 +24,11 @@ from typing import Any, Iterable, Sequence
 from .child import ENV_CHILD
 from .extract import (EXERCISE_TAG, SETUP_TAG, NotebookProblem, cell_tags, definitions_only,
                       read_notebook_json, top_level_functions)
-from .proxy import DEFAULT_TIMEOUT
+from .config import GradingConfig
 from .report import format_results
 from .scoring import apply_gates, hidden_points_note
+
+DEFAULT_TIMEOUT = GradingConfig.timeout
 
 #: environment variables: another folder of test modules; skip checks (fast notebook runs)
 ENV_TESTS, ENV_SKIP = "COURSE_GRADING_TESTS", "COURSE_SKIP_CHECKS"
@@ -104,9 +106,10 @@ def check_notebooks(notebooks: Sequence[str | os.PathLike], *, exercises: Iterab
         else:
             folders.setdefault(notebook.parent, {})[notebook.stem] = str(notebook)
     work = []
+    config = GradingConfig(timeout=timeout)
     for folder, group in folders.items():
         test_files = [str(test_module_for(stem, tests_dir)) for stem in group]
-        budget = 60 + timeout * sum(len(exercises_of(stem, tests_dir)) + 20 for stem in group)
+        budget = config.deadline([[None] * len(exercises_of(stem, tests_dir)) for stem in group])
         work.append(Job(folder, run_group, (test_files, group, chosen, timeout), deadline=budget))
     for folder, status, value in run_isolated(work, workers=jobs):
         for stem, path in folders[folder].items():
@@ -207,7 +210,7 @@ def _check_in_kernel(names: list[str] | None, stem: str | None, namespace: dict,
                    "--timeout", f"{timeout:g}", "--tests", str(tests_folder())]
         if names:
             command += [arg for name in names for arg in ("--exercise", name)]
-        limit = 60 + timeout * (len(chosen) + 20)
+        limit = GradingConfig(timeout=timeout).deadline([[None] * len(exercises_of(stem))])
         try:
             subprocess.run(command, capture_output=True, timeout=limit, cwd=folder, check=False)
             results, notes = json.loads(out.read_text(encoding="utf-8"))[str(snapshot)]

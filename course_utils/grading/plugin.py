@@ -166,10 +166,13 @@ def _graded_notebook(request: pytest.FixtureRequest) -> tuple[Path, str, str]:
 def student_seed(request: pytest.FixtureRequest) -> int:
     """Seed of this student's own hidden-test inputs (:func:`student_seed_for`).
 
-    The student is ``$COURSE_STUDENT_NAME`` when set, else the name of the folder holding the
-    graded notebook (``submissions/<student>/…`` when grading a class).
+    The student is the grading engine's ``Session.student`` (``grade`` sets it to the
+    student's folder name), else ``$COURSE_STUDENT_NAME`` when set, else the name of the
+    folder holding the graded notebook.
     """
-    name = os.environ.get(ENV_STUDENT) or _graded_notebook(request)[0].resolve().parent.name
+    session = request.config.stash.get(SESSION_KEY, None)
+    name = (getattr(session, "student", None) or os.environ.get(ENV_STUDENT)
+            or _graded_notebook(request)[0].resolve().parent.name)
     return student_seed_for(name)
 
 
@@ -185,22 +188,39 @@ def student(request: pytest.FixtureRequest):
     if notebook.suffix == ".ipynb" and Path(target).suffix == ".ipynb" and notebook.stem != stem:
         pytest.skip(f"--target {target} is not {stem}.ipynb")
 
+    proxies = getattr(session, "proxies", None)
+    if proxies is not None and stem in proxies:  # the notebook's public and hidden tests share it
+        yield proxies[stem]
+        return
+    # every module grading this notebook (its public and hidden tests) shares one proxy
+    modules = list(dict.fromkeys(item.module for item in request.session.items
+                                 if Path(str(item.path)).stem.removeprefix("test_") == stem)) \
+        if proxies is not None else []
     infos = [info for item in request.session.items
-             if item.module is request.module and (info := exercise_info(item))]
+             if (item.module is request.module or item.module in modules) and (info := exercise_info(item))]
+    limits = getattr(session, "config", None)  # the grading engine's GradingConfig
     timeout = (getattr(session, "timeout", None) or _option(config, "--exercise-timeout")
-               or DEFAULT_TIMEOUT)
+               or getattr(limits, "timeout", None) or DEFAULT_TIMEOUT)
     timeouts = {}
     for info in infos:
         if info.get("timeout"):
             timeouts[info["name"]] = max(info["timeout"], timeouts.get(info["name"], 0))
+    blocked = list(dict.fromkeys(name for module in (modules or [request.module])
+                                 for name in blocked_names(module)))
     proxy = Student(
         notebook,
         expected=[info["name"] for info in infos],
-        blocked=blocked_names(request.module),
+        blocked=blocked,
         timeout=timeout,
         timeouts=timeouts,
-        memory_mb=getattr(session, "memory_mb", None) or DEFAULT_MEMORY_MB,
+        memory_mb=getattr(session, "memory_mb", None) or getattr(limits, "memory_mb", None) or DEFAULT_MEMORY_MB,
+        config=limits,
+        launcher=getattr(session, "launcher", None),
     )
+    if proxies is not None:  # closed by the session at its end (Session.pytest_sessionfinish)
+        proxies[stem] = proxy
+        yield proxy
+        return
     try:
         yield proxy
     finally:

@@ -3,6 +3,8 @@
 Used by ``check`` (in a notebook and on the command line) and by the per-student
 feedback files of ``grade``. It never shows a test's code: only the exercise, a readable
 test name, the reason (a learner exception, a time limit, "wrong result"...) and the hint.
+A hidden test (``row["hidden"]``) shows its name and points only: no reason, no hint,
+since either could reveal its inputs.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def format_results(results: Sequence[Mapping], notes: Sequence[str] = (), *,
     groups = by_exercise(results)
     messages = {row["message"] for row in results}
     statuses = {row["status"] for row in results}
-    if len(results) > 1 and len(messages) == 1 and statuses <= {"unreadable", "missing"}:
+    if len(results) > 1 and len(messages) == 1 and statuses <= {"unreadable", "missing", "refused"}:
         # one reason for everything (a notebook that is missing or unreadable): say it once
         lines.append(f"{FAIL} {messages.pop() or results[0]['status']}")
         lines.append(bullet + ", ".join(f"{name} 0/{_number(score(rows)[1])}" for name, rows in groups.items()))
@@ -49,6 +51,11 @@ def format_results(results: Sequence[Mapping], notes: Sequence[str] = (), *,
         title = f"`{name}`" if markdown else name
         lines.append(f"{'### ' if markdown else ''}{mark} {title}: {_number(earned)}/{_number(possible)} points")
         for row in rows:
+            if row.get("hidden"):
+                mark_row = PASS if row["status"] == "passed" else FAIL
+                lines.append(f"{bullet}{mark_row} hidden test: {row['test']} "
+                             f"({_number(row['points'])}/{_number(row['max_points'])} points)")
+                continue
             if row["status"] == "passed":
                 lines.append(f"{bullet}{PASS} {row['test']}")
                 continue

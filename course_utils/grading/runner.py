@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,7 +22,8 @@ from typing import Any, Callable, Iterable, Iterator
 import pytest
 
 from .child import environment
-from .errors import StudentProblem
+from .config import GradingConfig, Status
+from .errors import GraderProblem, StudentProblem
 from .plugin import SESSION_KEY, exercise_info
 from .proxy import process_context
 
@@ -33,24 +35,29 @@ class TestResult:
     notebook: str
     exercise: str
     test: str
-    status: str  # passed, failed, error, timeout, crashed, missing, not implemented, ...
+    status: str  # a Status value: passed, failed, error, timeout, crashed, missing, ...
     points: float
     max_points: float
     message: str = ""
     hint: str = ""
     seconds: float = 0.0
     requires_value: bool = False  # earns points only with a passing value test (scoring.apply_gates)
+    hidden: bool = False  # a hidden test (tests/hidden/): feedback shows its name and points only
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-@dataclass
+@dataclass(eq=False)  # pytest keeps plugins in sets and dicts: compare and hash by identity
 class Session:
     """pytest plugin object collecting :class:`TestResult` rows (and notes) for one run.
 
     ``notebooks`` maps a notebook stem to the file its test module grades (it overrides
-    ``--target``); ``exercises`` restricts the run to those exercises.
+    ``--target``); ``exercises`` restricts the run to those exercises. ``config`` holds
+    the limits, ``launcher`` starts the learner's processes (the sandbox's template when
+    grading a class), and ``student`` is the name of the student's folder, from which the
+    ``student_seed`` fixture draws that student's hidden-test inputs. ``proxies`` holds one
+    ``Student`` per notebook, shared by its public and hidden test modules.
     """
 
     notebooks: dict[str, str] = field(default_factory=dict)
@@ -59,6 +66,11 @@ class Session:
     memory_mb: float | None = None
     results: list[TestResult] = field(default_factory=list)
     notes: dict[str, list[str]] = field(default_factory=dict)
+    config: GradingConfig | None = None
+    launcher: Any = None
+    student: str | None = None
+    proxies: dict[str, Any] = field(default_factory=dict)
+    isolation: dict[str, list[str]] = field(default_factory=dict)
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[SESSION_KEY] = self
@@ -83,8 +95,18 @@ class Session:
                 test=describe_test(item.name, info.get("name", "")), status=status,
                 points=max_points if status == "passed" else 0.0, max_points=max_points,
                 message=message, hint=info.get("hint", ""), seconds=round(report.duration, 3),
-                requires_value=bool(info.get("requires_value", False))))
+                requires_value=bool(info.get("requires_value", False)),
+                hidden=bool(info.get("hidden", False))))
         return report
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Stop every learner process of this run (the proxies outlive their modules)."""
+        for stem, proxy in list(self.proxies.items()):
+            proxy.close()
+            self.notes.setdefault(stem, []).extend(proxy.notes)
+            if proxy.isolation:
+                self.isolation[stem] = list(proxy.isolation)
+        self.proxies.clear()
 
 
 def describe_test(function_name: str, exercise: str) -> str:
@@ -98,13 +120,15 @@ def describe_test(function_name: str, exercise: str) -> str:
 def describe_outcome(report: pytest.TestReport, call: pytest.CallInfo) -> tuple[str, str]:
     """Status word and learner-facing message for a test report (no test code)."""
     if report.passed:
-        return "passed", ""
+        return Status.PASSED, ""
     if report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        return "skipped", reason.removeprefix("Skipped: ")
+        return Status.SKIPPED, reason.removeprefix("Skipped: ")
     exc = call.excinfo.value if call.excinfo is not None else None
+    if isinstance(exc, GraderProblem):
+        return Status.GRADER_ERROR, str(exc)
     if report.when == "setup":
-        return "error", f"the grader could not prepare this test ({type(exc).__name__}: {exc})"
+        return Status.GRADER_ERROR, f"the grader could not prepare this test ({type(exc).__name__}: {exc})"
     if isinstance(exc, StudentProblem):
         return exc.status, str(exc)
     if isinstance(exc, AssertionError):
@@ -112,8 +136,8 @@ def describe_outcome(report: pytest.TestReport, call: pytest.CallInfo) -> tuple[
         first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
         if first.startswith("assert "):
             first = ""
-        return "failed", "wrong result" + (f": {first[:200]}" if first else "")
-    return "failed", f"your result could not be checked ({type(exc).__name__}: {str(exc)[:200]})"
+        return Status.FAILED, "wrong result" + (f": {first[:200]}" if first else "")
+    return Status.FAILED, f"your result could not be checked ({type(exc).__name__}: {str(exc)[:200]})"
 
 
 #: pytest plugins the engine switches off: together they cost ~0.3 s per notebook
@@ -121,35 +145,95 @@ def describe_outcome(report: pytest.TestReport, call: pytest.CallInfo) -> tuple[
 _UNNEEDED_PLUGINS = ("cacheprovider", "unraisableexception", "threadexception", "faulthandler")
 
 
-def _quiet_pytest(args: list[str], plugins: list[Any]) -> None:
+def run_pytest(args: list[str], plugins: list[Any]) -> tuple[int, str]:
+    """Run pytest here with its output captured: ``(exit code, output)``.
+
+    The grading plugin (:mod:`.plugin`) is registered whatever the tests' folder holds, so
+    its options exist even where no ``conftest.py`` imports it.
+    """
+    from . import plugin
+
+    out = io.StringIO()
+    # pytest reuses a module of the same name that is already imported (its import modes
+    # name a module after its path): set aside every test module for the run, forget what
+    # the run imported, and put the others back.
+    aside = {name: module for name, module in sys.modules.items() if _is_test_module(name)}
+    for name in aside:
+        del sys.modules[name]
+    known = set(sys.modules)
     with environment(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1"), \
-            contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        pytest.main(args, plugins=plugins)
+            contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        try:
+            code = pytest.main(args, plugins=[plugin, *plugins])
+        except Exception as exc:  # pytest itself raised: the same as an internal error
+            out.write(f"\n{type(exc).__name__}: {exc}")
+            code = pytest.ExitCode.INTERNAL_ERROR
+        finally:
+            for name in set(sys.modules) - known:
+                if _is_test_module(name):
+                    del sys.modules[name]
+            sys.modules.update(aside)
+    return int(code), out.getvalue()
+
+
+def _is_test_module(name: str) -> bool:
+    """``test_x``, ``pkg.test_x``, ``conftest``: names pytest gives the files it collects."""
+    last = name.rsplit(".", 1)[-1]
+    return last.startswith("test_") or last == "conftest"
+
+
+def check_exit_code(code: int, output: str, *, allow_no_tests: bool = False) -> None:
+    """Raise :class:`~.errors.GraderProblem` with pytest's message unless pytest ran the tests
+    (exit code 0 or 1; 5, no tests, only when ``allow_no_tests``)."""
+    if code in (0, 1) or (code == 5 and allow_no_tests):
+        return
+    try:
+        name = pytest.ExitCode(code).name.lower().replace("_", " ")
+    except ValueError:
+        name = "unknown"
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    errors = [line for line in lines if "Error" in line or line.startswith(("E ", "ERROR"))]
+    detail = " / ".join((errors or lines)[-3:])[-600:]
+    raise GraderProblem(f"pytest stopped with exit code {code} ({name})" + (f": {detail}" if detail else ""))
 
 
 def pytest_args(*test_files: str | os.PathLike, target: str | os.PathLike = "solutions",
                 extra: Iterable[str] = ()) -> list[str]:
-    """The pytest command line the engine uses for some test modules and a target."""
+    """The pytest command line the engine uses for some test modules and a target.
+
+    ``--import-mode=importlib``: a hidden test module has the same file name as its public
+    one (``tests/hidden/test_ex02.py``, ``tests/exercises/test_ex02.py``).
+    """
     return [*map(str, test_files), "--target", str(target), "-q", "--assert=plain", "-W", "ignore",
+            "--import-mode=importlib",
             *(arg for plugin in _UNNEEDED_PLUGINS for arg in ("-p", f"no:{plugin}")), *extra]
 
 
 def run_tests(test_files: Iterable[str | os.PathLike], target: str | os.PathLike = "solutions", *,
               notebooks: dict[str, str] | None = None, exercises: Iterable[str] | None = None,
-              timeout: float | None = None, memory_mb: float | None = None) -> Session:
+              timeout: float | None = None, memory_mb: float | None = None,
+              config: GradingConfig | None = None, launcher: Any = None, student: str | None = None) -> Session:
     """Run the exercise tests of ``test_files`` here, against ``target`` or ``notebooks``.
 
     Call it in a disposable process (see :func:`run_isolated`): pytest imports the test
     modules, and a second run in the same process would reuse them.
+
+    Raises
+    ------
+    GraderProblem
+        When pytest did not run the tests (an exit code other than 0 or 1), with its message.
     """
     session = Session(dict(notebooks or {}), frozenset(exercises) if exercises is not None else None,
-                      timeout, memory_mb)
-    _quiet_pytest(pytest_args(*test_files, target=target), [session])
+                      timeout, memory_mb, config=config, launcher=launcher, student=student)
+    code, output = run_pytest(pytest_args(*test_files, target=target), [session])
+    check_exit_code(code, output, allow_no_tests=exercises is not None)
     return session
 
 
-def collect_syllabus(test_file: str | os.PathLike) -> list[dict[str, Any]]:
-    """Every exercise test in ``test_file``: ``{exercise, test, max_points, hint}`` in order."""
+def collect_syllabus(*test_files: str | os.PathLike) -> list[dict[str, Any]]:
+    """Every exercise test in ``test_files`` (collected together): ``{exercise, test,
+    max_points, hint, hidden, timeout, requires_value}`` in order. A module that does not import is a
+    :class:`GraderProblem`."""
     rows: list[dict[str, Any]] = []
 
     class _Collector:
@@ -158,9 +242,12 @@ def collect_syllabus(test_file: str | os.PathLike) -> list[dict[str, Any]]:
                 info = exercise_info(item)
                 if info is not None:
                     rows.append({"exercise": info["name"], "test": describe_test(item.name, info["name"]),
-                                 "max_points": float(info["points"]), "hint": info.get("hint", "")})
+                                 "max_points": float(info["points"]), "hint": info.get("hint", ""),
+                                 "hidden": bool(info.get("hidden", False)), "timeout": info.get("timeout"),
+                                 "requires_value": bool(info.get("requires_value", False))})
 
-    _quiet_pytest(pytest_args(test_file, extra=["--collect-only"]), [_Collector()])
+    code, output = run_pytest(pytest_args(*test_files, extra=["--collect-only"]), [_Collector()])
+    check_exit_code(code, output, allow_no_tests=True)
     return rows
 
 
@@ -168,6 +255,13 @@ def collect_syllabus(test_file: str | os.PathLike) -> list[dict[str, Any]]:
 
 
 def _worker(conn: Any, fn: Callable, args: tuple, kwargs: dict) -> None:
+    if sys.platform.startswith("linux"):  # the worker goes when the grader goes (its sandboxes follow)
+        try:
+            from .sandbox import die_with_parent
+
+            die_with_parent()
+        except OSError:
+            pass
     try:
         conn.send(("ok", fn(*args, **kwargs)))
     except BaseException as exc:  # reported to the parent, never raised past the worker

@@ -18,8 +18,10 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from .config import Status
+
 #: status of a passed test whose points wait for a passing value test of its exercise
-GATED = "gated"
+GATED = Status.GATED.value
 GATED_MESSAGE = ("this check counts once a test of this exercise's result passes "
                  "(raising an error for every input is not an answer)")
 

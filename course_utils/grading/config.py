@@ -1,0 +1,146 @@
+"""What grading may spend, in one place: :class:`GradingConfig` and the one deadline formula.
+
+Every limit the grader enforces on learner code, and every deadline it derives from them,
+comes from a :class:`GradingConfig`. ``grade`` builds one from its command line, ``check``
+and the ``student`` fixture use the defaults. :class:`Status` names what happened to a test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import Enum
+from typing import Any, Iterable
+
+
+class Status(str, Enum):
+    """What happened to one test (its ``status`` in ``results.jsonl``; the value is stored)."""
+
+    PASSED = "passed"
+    FAILED = "failed"  # a wrong result
+    ERROR = "error"  # the learner's code raised
+    TIMEOUT = "timeout"
+    CRASHED = "crashed"  # the learner's code ended its process
+    MISSING = "missing"  # no such function, or no notebook submitted
+    NOT_IMPLEMENTED = "not implemented"
+    BAD_RETURN = "bad return"
+    UNREADABLE = "unreadable"  # not a notebook
+    REFUSED = "refused"  # a symbolic link, or a notebook past the size caps
+    SKIPPED = "skipped"
+    GATED = "gated"  # a raise-only check waiting for a passing value test (scoring.apply_gates)
+    GRADER_ERROR = "grader error"  # the grader failed, not the learner: regrade
+
+    def __str__(self) -> str:
+        return self.value
+
+
+#: seconds the grader itself may need per student besides the learner's time (pytest, forks)
+GRACE_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class GradingConfig:
+    """Limits on learner code and the deadlines derived from them.
+
+    Attributes
+    ----------
+    timeout
+        Seconds each call to a learner's function may take (an ``@exercise(timeout=...)``
+        overrides it for that exercise). Each exercise gets this budget once: after a
+        time-out, its further calls fail at once.
+    startup_seconds
+        One budget, per notebook, for running its tagged cells, all starts together (a
+        restart after a time-out runs them again). A single exercise cell may also take at
+        most ``timeout``. Setup cells get no budget of their own.
+    memory_mb
+        Address space (MiB) each learner process may add to what it starts with: a hard
+        ``RLIMIT_AS`` it cannot raise.
+    processes
+        Processes the learner's code may run at once (``RLIMIT_NPROC``, counted for the
+        sandbox's own uid or user namespace).
+    cpu_seconds
+        CPU time of each learner process (hard ``RLIMIT_CPU``), a backstop behind the
+        wall-clock limits.
+    file_mb
+        Largest file the learner's code may write (``RLIMIT_FSIZE``).
+    scratch_mb
+        Size of the sandbox's writable scratch folder (its ``/tmp``, a memory file system).
+    open_files
+        Open file descriptors per learner process (``RLIMIT_NOFILE``).
+    max_notebook_mb
+        A submitted notebook file larger than this is refused with a note.
+    max_code_kb
+        The most code (KiB, all code cells together) the grader reads from one notebook;
+        past it the notebook is refused with a note. Untagged cells larger than
+        ``max_code_kb / 8`` are not searched for lost exercise definitions.
+    sandbox
+        Run learner code in the sandbox (Linux namespaces, see :mod:`.sandbox`). Turning it
+        off keeps the limits and is recorded in the gradebook.
+    """
+
+    timeout: float = 10.0
+    startup_seconds: float = 60.0
+    memory_mb: float = 2048.0
+    processes: int = 64
+    cpu_seconds: float = 600.0
+    file_mb: float = 64.0
+    scratch_mb: float = 256.0
+    open_files: int = 256
+    max_notebook_mb: float = 20.0
+    max_code_kb: float = 512.0
+    sandbox: bool = True
+
+    def __post_init__(self) -> None:
+        for name, value in asdict(self).items():
+            if name == "sandbox":
+                if not isinstance(value, bool):
+                    raise ValueError(f"sandbox must be True or False, got {value!r}")
+            elif isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise ValueError(f"{name} must be a positive number, got {value!r}")
+
+    def notebook_deadline(self, exercise_timeouts: Iterable[float | None]) -> float:
+        """Seconds grading one notebook may take, learner time included.
+
+        ``startup_seconds + sum(timeout_e for each exercise e)``: the cells' budget, plus
+        every exercise running out of its time once (after which its calls fail at once).
+        ``exercise_timeouts`` has one entry per exercise: its ``@exercise(timeout=...)``,
+        or None for :attr:`timeout`.
+        """
+        return self.startup_seconds + sum(t or self.timeout for t in exercise_timeouts)
+
+    def deadline(self, notebooks: Iterable[Iterable[float | None]]) -> float:
+        """Seconds a worker grading these notebooks may run before it is stopped: the one
+        deadline formula, ``GRACE_SECONDS + sum of notebook_deadline`` over the notebooks."""
+        return GRACE_SECONDS + sum(self.notebook_deadline(timeouts) for timeouts in notebooks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def positive_number(text: str) -> float:
+    """Command-line type: a number greater than 0."""
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def positive_integer(text: str) -> int:
+    """Command-line type: a whole number of at least 1."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+positive_number.__name__ = "positive number"  # argparse names the type in its messages
+positive_integer.__name__ = "positive integer"
