@@ -190,7 +190,7 @@ _HIDDEN_READER = '''
 import course_utils
 _root = Path(course_utils.__file__).resolve().parents[1]
 _hidden_text = ""
-for _candidate in (_root / "tests" / "hidden", _root / "tests" / "hostile" / "fixture" / "hidden"):
+for _candidate in (_root / "tests" / "hidden", _root / "tests" / "hostile" / "fixture" / "tiny_hidden"):
     try:
         _hidden_text += "".join(p.read_text() for p in _candidate.glob("test_*.py"))
     except OSError:
