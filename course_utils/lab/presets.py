@@ -27,8 +27,8 @@ __all__ = ["Preset", "PRESETS", "SHAPES"]
 
 #: The lab's model ladder, (n_layer, d_model), from 7k to 450k non-embedding parameters
 #: (about ×1.5 per step): one layer up to width 80, then deeper.
-SHAPES: tuple[tuple[int, int], ...] = ((1, 24), (1, 32), (1, 40), (1, 48), (1, 64), (1, 80), (2, 64), (2, 80),
-                                       (2, 96), (3, 96), (4, 96))
+SHAPES: tuple[tuple[int, int], ...] = ((1, 16), (1, 24), (1, 32), (1, 40), (1, 48), (1, 64), (1, 80), (2, 64),
+                                       (2, 80), (2, 96), (3, 96), (4, 96))
 
 
 @dataclass(frozen=True)
@@ -107,8 +107,8 @@ class Preset:
 
 PRESETS: dict[str, Preset] = {
     "quick": Preset("quick", shapes=((1, 32), (1, 64), (2, 64)), tokens=(2**19, 2**21), seeds=(0,)),
-    "course": Preset("course", shapes=((1, 32), (1, 48), (1, 64), (2, 64), (3, 96), (4, 128)),
-                     tokens=(2**20, 2**21, 2**22, 2**23), seeds=(0, 1), max_flops_6nd=9e12),
+    "course": Preset("course", shapes=SHAPES, budgets=tuple(5e12 / 2**k for k in range(7, -1, -1)),
+                     sizes_per_budget=5, tokens_per_param=100.0, seeds=(0, 1)),
     # A few seconds: the test suite's sharded sweep (not a scaling study).
     "smoke": Preset("smoke", shapes=((1, 32), (2, 32)), tokens=(2048, 4096), seeds=(0, 1), n_ctx=16),
 }

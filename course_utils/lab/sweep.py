@@ -165,8 +165,8 @@ def _run_parallel(jobs: list[tuple], workers: int, keep, progress: bool) -> None
         process.start()
     bar = tqdm(total=sum(map(_flops, jobs)), unit="FLOP", unit_scale=True, disable=not progress,
                desc=f"{len(jobs)} runs on {len(processes)} workers")
+    remaining = len(jobs)
     try:
-        remaining = len(jobs)
         while remaining:
             try:
                 kind, index, payload = messages.get(timeout=0.5)
@@ -191,6 +191,8 @@ def _run_parallel(jobs: list[tuple], workers: int, keep, progress: bool) -> None
     finally:
         bar.close()
         for process in processes:
+            if not remaining:  # every job done: the workers are leaving on their own
+                process.join(timeout=30)
             if process.is_alive():
                 process.terminate()
         for process in processes:
