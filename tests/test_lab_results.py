@@ -57,7 +57,7 @@ def frontier(configs):
 @pytest.fixture(scope="module")
 def floor_fit(frontier):
     C, L = frontier
-    return fit_saturating_power_law(C, L), bootstrap(fit_saturating_power_law, C, L, n=1000, seed=0)
+    return fit_saturating_power_law(C, L), bootstrap(fit_saturating_power_law, C, L, n=300, seed=0)
 
 
 # ------------------------------------------------------------------ what the file is

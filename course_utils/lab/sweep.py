@@ -69,7 +69,7 @@ def default_workers(device: str = "cpu") -> int:
     return 2 if device == "cpu" and cpus >= 2 else 1
 
 
-def _step_seconds(config: ModelConfig, settings: TrainSettings, steps: int = 4) -> float:
+def _step_seconds(config: ModelConfig, settings: TrainSettings, steps: int = 8) -> float:
     """Seconds of one optimiser step of ``config`` on one thread (after one warm-up step)."""
     previous = torch.get_num_threads()
     torch.set_num_threads(RUN_THREADS)
