@@ -13,9 +13,14 @@ ModelConfig(n_layer, d_model, n_ctx=64, vocab_size=64), TinyTransformer(config)
     Exact ``params_total``/``params_non_embedding``; FLOPs per token as 6N and counted.
 train(config, corpus, tokens, seed=0, settings=TrainSettings(), device="cpu")
     -> TrainReport (``.result`` is a :class:`course_utils.results.RunResult`).
-run_sweep(preset, out, device="cpu", workers=None), PRESETS, plan(preset), estimate_seconds(preset)
+run_sweep(preset, out, device="cpu", workers=None, shard=None), PRESETS, plan(preset), estimate_seconds(preset)
     Sweeps that append each finished run to ``out`` and resume by run id; two single-thread
-    worker processes on a CPU with two or more cores.
+    worker processes on a CPU with two or more cores; one writer per results file (a lock);
+    ``shard="K/N"`` or ``"auto"`` trains one part (:func:`shard_runs`, :mod:`course_utils.sharding`).
+course_utils.lab.query.SweepQueries(flop_budget, runs=None, max_run_flops=None)
+    A sweep served one configuration at a time, each charged its 6ND (exercise 3's prediction task).
+course_utils.lab.figures
+    The lab's figures for lessons 03 and 04 (frontier, IsoFLOP profiles, L(D), the window floor).
 
 CLI: ``python -m course_utils lab sweep --preset quick --out results.csv [--shard K/N|auto] [--dry-run]
 [--workers N] [--device cpu]`` and ``python -m course_utils lab merge OUT FILE... [--preset P]``.

@@ -11,11 +11,11 @@ the lab's budgets (2 CPU cores, ~10^10.6 to ~10^12.7 FLOP per run): a model has 
 the spellings of ever rarer words, and because their frequencies follow a power law, so
 does what is left to learn. The compute-efficient frontier of the course sweep then falls
 as a power law onto the floor, which the saturating fit recovers (``tests/test_lab_results.py``).
-Lexicons of 512-1,536 words were learned almost completely inside the budgets, so the
-frontier fell *faster* than a power law at its end (a fitted floor 0.3 nats below the
-truth); 2,048 words with s = 1.1 left the frontier straight and far above the floor; and
-the class dependence, worth ~0.05 nats with 8 classes, was learned so late that it showed
-as a plateau (``course_utils/data/SOURCES.md`` lists the probes).
+Lexicons of 1,280 and 1,536 words with s = 1.4 were learnt almost completely inside the
+budgets, so the frontier fell *faster* than a power law at its end (a fitted floor 0.3 nats
+below the truth); 2,048 words with s = 1.1 left the frontier straight and far above the
+floor; and the class dependence, worth ~0.05 nats with 512 words and 8 classes, was learnt so
+late that it showed as a plateau (``course_utils/data/SOURCES.md`` lists the probes).
 
 The source is *unifilar*: its hidden state, (class of the previous word, position in the
 spelling trie of the current word), is a function of the tokens seen so far once the

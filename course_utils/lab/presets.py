@@ -11,9 +11,16 @@ Two designs:
   §3.2, Approach 2) and its best run is a point of the compute-efficient frontier
   (Approach 1), so the same runs serve all three approaches.
 
-The numbers below were measured on 2 cores (see ``python -m course_utils lab sweep
---preset NAME --dry-run`` for any preset on the machine at hand) and are documented in
-``course_utils/data/SOURCES.md``.
+Measured on 2 cores (``python -m course_utils lab sweep --preset NAME --dry-run`` estimates
+any preset on the machine at hand; ``course_utils/data/SOURCES.md`` has the details):
+
+* ``quick`` (lesson 03, live): 3 shapes × 2 token budgets, one seed: 64 CPU-seconds, about
+  half a minute on 2 cores.
+* ``course`` (shipped as ``course_utils/data/sweep_course.csv``): 8 IsoFLOP budgets from
+  3.9e10 to 5e12 FLOP × 5 sizes (tokens per parameter nearest 100) × 2 seeds, 80 runs:
+  2,256 CPU-seconds, 18.8 minutes on 2 idle cores. Its frontier reaches 0.043 nats above the
+  language's window floor.
+* ``smoke``: 8 tiny runs in a few seconds, for the test of sharded sweeps.
 """
 
 from __future__ import annotations

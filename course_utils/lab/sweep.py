@@ -70,20 +70,26 @@ def default_workers(device: str = "cpu") -> int:
 
 
 def _step_seconds(config: ModelConfig, settings: TrainSettings, steps: int = 8) -> float:
-    """Seconds of one optimiser step of ``config`` on one thread (after one warm-up step)."""
+    """Seconds of one optimiser step of ``config`` on one thread (after one warm-up step),
+    timed the way :func:`train` steps: fresh text from the language, the rate set, the loss read."""
     previous = torch.get_num_threads()
     torch.set_num_threads(RUN_THREADS)
     try:
         model = TinyTransformer(config)
         optimizer = _optimizer(model, settings)
-        batch = torch.randint(0, config.vocab_size, (settings.batch_size, config.n_ctx + 1))
+        batches = SyntheticLanguage(vocab_size=config.vocab_size).train_windows(settings.batch_size,
+                                                                                config.n_ctx + 1, 0)
         for i in range(steps + 1):
             if i == 1:
                 start = time.perf_counter()
+            for group in optimizer.param_groups:
+                group["lr"] = settings.lr
+            batch = torch.as_tensor(next(batches))
             loss = model(batch[:, :-1], batch[:, 1:])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            loss.item()
         return (time.perf_counter() - start) / steps
     finally:
         torch.set_num_threads(previous)
@@ -93,15 +99,23 @@ def estimate_seconds(preset: str | Preset, workers: int | None = None,
                      settings: TrainSettings = TrainSettings(), shard: Shard | str | None = None) -> float:
     """Wall-clock estimate of a sweep (or of one shard), from a few timed steps of each model shape.
 
-    Each run costs (its steps) × (measured seconds per step); the runs are dealt to
-    ``workers`` workers longest first, as :func:`run_sweep` does, and the estimate is
-    the time the busiest worker needs. Takes about a second per shape to measure.
+    Each run costs (its steps + its evaluation, ``n_val_windows / batch_size`` forward passes
+    at a third of a step each) × (measured seconds per step); the runs are dealt to
+    ``workers`` workers longest first, as :func:`run_sweep` does, and each worker first
+    computes the oracle of the validation windows (timed here once). The estimate is the time
+    the busiest worker needs. Takes about a second per shape to measure. Measured against
+    real sweeps by ``benchmarks/bench_lab.py --estimate``.
     """
-    runs = shard_runs(preset, shard, settings)
+    preset_ = _preset(preset)
+    runs = shard_runs(preset_, shard, settings)
     workers = default_workers() if workers is None else workers
     per_step = {config: _step_seconds(config, settings) for config in {c for c, _, _ in runs}}
-    costs = sorted((check_budget(c, t, settings) * per_step[c] for c, t, _ in runs), reverse=True)
-    loads = [0.0] * max(1, workers)
+    evaluation = settings.n_val_windows / settings.batch_size / 3
+    costs = sorted(((check_budget(c, t, settings) + evaluation) * per_step[c] for c, t, _ in runs), reverse=True)
+    start = time.perf_counter()
+    language = SyntheticLanguage(vocab_size=preset_.vocab_size)
+    language.oracle_nll(language.validation_windows(settings.n_val_windows, preset_.n_ctx + 1))
+    loads = [time.perf_counter() - start] * max(1, workers)
     for cost in costs:
         loads[loads.index(min(loads))] += cost
     return max(loads)
