@@ -197,15 +197,19 @@ def _owner_path(path: Path) -> Path:
     return path.with_name(f".{path.name}.owner")
 
 
+#: Where the Windows lock sits: 1 GiB, beyond any results file (a row is ~300 bytes).
+_WINDOWS_LOCK_OFFSET = 2**30
+
+
 def _try_lock(handle) -> bool:
     """Take a non-blocking exclusive lock on an open file; False when someone else holds it."""
     try:
         import fcntl
-    except ImportError:  # Windows: lock the first byte of the file (a mandatory region lock)
-        import msvcrt
+    except ImportError:  # Windows: a mandatory region lock on one byte far past any results file's end,
+        import msvcrt  # so that appends through other handles are never blocked by it
 
         try:
-            handle.seek(0)
+            handle.seek(_WINDOWS_LOCK_OFFSET)
             msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
         except OSError:
             return False

@@ -144,16 +144,17 @@ def test_the_best_run_is_within_a_tenth_of_a_nat_of_the_floor(configs, floor):
     assert configs["loss"].min() - floor <= 0.10
 
 
-def test_a_fit_before_the_bend_misplaces_the_floor(frontier, floor):
+def test_a_fit_before_the_bend_misplaces_the_floor(frontier, floor_fit, floor):
     """The cheapest half of the frontier, still far above the floor, leaves E undetermined:
     its fit lands further from the floor than the full fit, with a 90 % interval at least
-    three times as wide (lesson 03's pre-asymptotic regime)."""
+    three times as wide (lesson 03's pre-asymptotic regime; measured: E = 0.581, interval 0.000
+    to 0.640, against 0.547 and 0.530 to 0.565)."""
     C, L = frontier
     half = len(C) // 2
-    full = bootstrap(fit_saturating_power_law, C, L, n=300, seed=0).interval("E")
-    early = bootstrap(fit_saturating_power_law, C[:half], L[:half], n=300, seed=0).interval("E")
+    full = floor_fit[1].interval("E")
+    early = bootstrap(fit_saturating_power_law, C[:half], L[:half], n=200, seed=0).interval("E")
     assert early[1] - early[0] >= 3 * (full[1] - full[0])
-    assert abs(fit_saturating_power_law(C[:half], L[:half]).E - floor) > abs(fit_saturating_power_law(C, L).E - floor)
+    assert abs(fit_saturating_power_law(C[:half], L[:half]).E - floor) > abs(floor_fit[0].E - floor)
 
 
 # ------------------------------------------------------------------ what lesson 04 says

@@ -14,8 +14,8 @@ Two designs:
 Measured on 2 cores (``python -m course_utils lab sweep --preset NAME --dry-run`` estimates
 any preset on the machine at hand; ``course_utils/data/SOURCES.md`` has the details):
 
-* ``quick`` (lesson 03, live): 3 shapes × 2 token budgets, one seed: 64 CPU-seconds, about
-  half a minute on 2 cores.
+* ``quick`` (lesson 03, live): 3 one-layer shapes × 2 token budgets, one seed: 42
+  CPU-seconds, about 20 seconds on 2 cores.
 * ``course`` (shipped as ``course_utils/data/sweep_course.csv``): 8 IsoFLOP budgets from
   3.9e10 to 5e12 FLOP × 5 sizes (tokens per parameter nearest 100) × 2 seeds, 80 runs:
   2,256 CPU-seconds, 18.8 minutes on 2 idle cores. Its frontier reaches 0.043 nats above the
@@ -113,7 +113,7 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {
-    "quick": Preset("quick", shapes=((1, 32), (1, 64), (2, 64)), tokens=(2**19, 2**21), seeds=(0,)),
+    "quick": Preset("quick", shapes=((1, 24), (1, 48), (1, 80)), tokens=(2**19, 2**21), seeds=(0,)),
     "course": Preset("course", shapes=SHAPES, budgets=tuple(5e12 / 2**k for k in range(7, -1, -1)),
                      sizes_per_budget=5, tokens_per_param=100.0, seeds=(0, 1)),
     # A few seconds: the test suite's sharded sweep (not a scaling study).
