@@ -1,6 +1,7 @@
 """Training throughput of the scaling lab as a fraction of this CPU's fp32 matmul peak.
 
 Run: python benchmarks/bench_lab.py [threads]
+     python benchmarks/bench_lab.py --estimate [preset]   (default preset: quick)
 
 Prints, measured side by side in one run, for models of ~100k, ~300k and ~1M
 non-embedding parameters:
@@ -12,6 +13,12 @@ non-embedding parameters:
   the sweep runs them, over the same peak, and its ratio to the one-process figure.
 
 Shared machines make the absolute numbers noisy; the fractions and ratios are the point.
+
+``--estimate`` checks ``lab sweep --dry-run`` against a real sweep, side by side in one run:
+the estimate (:func:`course_utils.lab.estimate_seconds`, a few timed steps per shape), then
+the sweep itself into a temporary file, its wall time and its CPU time per core (the CPU
+time of the sweep's worker processes divided by the workers: what the wall time would be on
+idle cores), and the ratio of the estimate to each.
 """
 
 import multiprocessing
@@ -92,5 +99,28 @@ def main(threads: int = 2) -> None:
     print("columns 3-4: 6·N·tokens/s as a fraction of the matmul peak; ratio: workers over one process")
 
 
+def check_estimate(preset: str = "quick") -> None:
+    import os
+    import resource
+    import tempfile
+
+    from course_utils.lab import default_workers, estimate_seconds, run_sweep
+
+    workers = default_workers()
+    estimate = estimate_seconds(preset, workers)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        run_sweep(preset, os.path.join(folder, "results.csv"), workers=workers, progress=False)
+        wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / workers
+    print(f"preset {preset}, {workers} workers: estimate {estimate:.1f} s, wall {wall:.1f} s, "
+          f"CPU per worker {cpu:.1f} s; estimate/wall {estimate / wall:.2f}, estimate/CPU {estimate / cpu:.2f}")
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2)
+    if len(sys.argv) > 1 and sys.argv[1] == "--estimate":
+        check_estimate(sys.argv[2] if len(sys.argv) > 2 else "quick")
+    else:
+        main(int(sys.argv[1]) if len(sys.argv) > 1 else 2)

@@ -5,7 +5,10 @@ arXiv:2203.15556) estimated how loss depends on parameters N and training tokens
 in three ways, all here:
 
 * Approach 1, the lower envelope of many training curves: :func:`efficient_frontier`.
-* Approach 2, IsoFLOP profiles, a parabola in log N for each budget: :func:`fit_isoflop_profile`.
+* Approach 2, IsoFLOP profiles, a parabola in log N for each budget: :func:`fit_isoflop_profile`;
+  on a sweep of several budgets, with bootstrap intervals for the exponents of N_opt ∝ C^a
+  and D_opt ∝ C^b: :func:`fit_isoflop_scaling` (budgets found by :func:`compute_budgets`,
+  the frontier of one best run per budget by :func:`budget_frontier`).
 * Approach 3, the parametric law fitted with a robust loss: :func:`fit_chinchilla`,
   giving a :class:`ChinchillaLaw`, whose closed-form optimum under C = 6ND (their
   eq. 4) is :meth:`ChinchillaLaw.compute_optimal`.
@@ -22,7 +25,7 @@ numbers are not comparable with Chinchilla's.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 import numpy as np
@@ -39,6 +42,7 @@ __all__ = [
     "efficient_frontier", "synthetic_isoflop_data", "huber", "kaplan_loss_of_params",
     "kaplan_loss_of_tokens", "kaplan_loss_of_compute", "kaplan_joint_loss", "kaplan_allocation",
     "kaplan_joint_compute_optimal", "kaplan_joint_exponent", "BudgetSummary", "budget_summary",
+    "compute_budgets", "budget_frontier", "IsoFlopScaling", "fit_isoflop_scaling",
 ]
 
 
@@ -268,8 +272,11 @@ def chinchilla_objective(params: ArrayLike, N: ArrayLike, D: ArrayLike, L: Array
     f(a, b, e, α, β) = Σ_i Huber_δ( LSE(a − α log N_i, b − β log D_i, e) − log L_i )
     (Hoffmann et al. 2022, App. D.2), divided by the number of points when
     ``reduction="mean"``. The minimum is in the same place either way, but an optimiser
-    with an absolute tolerance stops earlier on the smaller mean objective: Besiroglu
-    et al. (2024) trace Hoffmann's biased fit to this "poor choice of loss scale".
+    whose stopping tests are absolute stops earlier on the smaller mean objective: scipy's
+    BFGS stops when the largest gradient component is below ``gtol``, and L-BFGS-B adds a
+    test on the decrease divided by max(|f_k|, |f_k+1|, 1), which for objectives below 1
+    is absolute too. Besiroglu et al. (2024) trace Hoffmann's biased fit to this "poor
+    choice of loss scale".
 
     Returns ``(value, gradient)``, so it can be passed to
     ``scipy.optimize.minimize(..., jac=True)``.
@@ -467,6 +474,220 @@ def synthetic_isoflop_data(law: ChinchillaLaw = BESIROGLU_2024, budgets: ArrayLi
     rng = np.random.default_rng(seed)
     L = law.loss(N, D) * np.exp(noise * rng.standard_normal(N.size))
     return N, D, L
+
+
+# ------------------------------------------- Approaches 1 and 2 on a sweep of budgets
+
+
+def compute_budgets(C: ArrayLike, rtol: float = 0.05) -> np.ndarray:
+    """Label runs by compute budget: runs whose C agree within ``rtol`` share a label.
+
+    An IsoFLOP sweep trains every size of a budget on D = C/(6N) tokens rounded to whole
+    batches, so the sizes of one budget differ in C by a fraction of a percent: near-ties,
+    not different budgets. Sorted by C, a run starts a new budget when its C exceeds the
+    first C of the current one by more than ``rtol``.
+
+    Returns
+    -------
+    ndarray of int
+        0, 1, 2, … in order of increasing compute, in the input order of the runs.
+    """
+    C = positive_array("C", C)
+    if C.ndim != 1:
+        raise ValueError(f"C must be 1-D; got shape {C.shape}")
+    if not (np.isfinite(rtol) and 0 <= rtol < 1):
+        raise ValueError(f"rtol must be between 0 and 1; got {rtol}")
+    order = np.argsort(C, kind="stable")
+    labels = np.empty(C.size, dtype=int)
+    label, start = -1, -np.inf
+    for i in order:
+        if C[i] > start * (1 + rtol):
+            label, start = label + 1, C[i]
+        labels[i] = label
+    return labels
+
+
+def budget_frontier(C: ArrayLike, L: ArrayLike, rtol: float = 0.05) -> np.ndarray:
+    """The compute-efficient frontier of a sweep, one run per budget (Approach 1 with near-ties).
+
+    :func:`efficient_frontier` compares exact costs, so in an IsoFLOP sweep a run a hair
+    cheaper than the best of its budget would count as a frontier point of its own. Here
+    the runs are first grouped into budgets (:func:`compute_budgets`); the best run of each
+    budget is on the frontier when it beats the best of every cheaper budget.
+
+    Returns
+    -------
+    ndarray of bool
+        Mask in the input order.
+    """
+    C = positive_array("C", C)
+    L = positive_array("L", L)
+    if C.ndim != 1 or C.shape != L.shape:
+        raise ValueError(f"C and L must be 1-D of the same length; got shapes {C.shape} and {L.shape}")
+    labels = compute_budgets(C, rtol)
+    mask = np.zeros(C.size, dtype=bool)
+    best_so_far = np.inf
+    for label in range(labels.max() + 1):
+        members = np.flatnonzero(labels == label)
+        best = members[np.argmin(L[members])]
+        if L[best] < best_so_far:
+            mask[best], best_so_far = True, L[best]
+    return mask
+
+
+@dataclass(frozen=True)
+class IsoFlopScaling:
+    """Approach 2 on a sweep: IsoFLOP parabola minima and N_opt ∝ C^a, D_opt ∝ C^b.
+
+    Attributes
+    ----------
+    budgets : ndarray
+        Compute C (mean 6ND of the profile's runs) of every profile used, increasing.
+    N_opt, D_opt, L_min : ndarray
+        Each profile's parabola minimum: size, tokens D = C/(6·N_opt) and loss.
+    profiles : tuple of IsoFlopProfile
+    a, b : float
+        Least-squares slopes of log N_opt and log D_opt against log C. Since
+        D_opt = C/(6·N_opt), b = 1 − a exactly.
+    samples : dict of name -> ndarray
+        ``"a"`` and ``"b"`` of every successful bootstrap resample.
+    dropped : tuple of float
+        Budgets left out because their parabola had no minimum inside the sizes tried.
+    """
+
+    budgets: np.ndarray
+    N_opt: np.ndarray
+    D_opt: np.ndarray
+    L_min: np.ndarray
+    profiles: tuple
+    a: float
+    b: float
+    log_G: float
+    samples: dict = field(repr=False)
+    dropped: tuple = ()
+
+    def interval(self, name: str, level: float = 0.9) -> tuple[float, float]:
+        """Percentile bootstrap interval of ``"a"`` or ``"b"`` holding ``level`` of the resamples."""
+        if name not in self.samples:
+            raise ValueError(f"name must be one of {sorted(self.samples)}; got {name!r}")
+        if not 0 < level < 1:
+            raise ValueError(f"level must be between 0 and 1; got {level}")
+        low, high = np.quantile(self.samples[name], [(1 - level) / 2, (1 + level) / 2])
+        return float(low), float(high)
+
+    def N_opt_at(self, C: ArrayLike) -> np.ndarray | float:
+        """The fitted N_opt = G·C^a at compute C."""
+        return _scalar_or_array(np.exp(self.log_G) * positive_array("C", C) ** self.a)
+
+    def D_opt_at(self, C: ArrayLike) -> np.ndarray | float:
+        """D_opt = C/(6·N_opt(C)), the tokens of the fitted optimum."""
+        C = positive_array("C", C)
+        return _scalar_or_array(C / (6 * np.exp(self.log_G) * C ** self.a))
+
+
+def _isoflop_minima(C: np.ndarray, N: np.ndarray, L: np.ndarray, labels: np.ndarray, min_sizes: int):
+    """(budget, profile) for every budget with ≥ min_sizes sizes whose minimum lies inside its sizes."""
+    kept, dropped = [], []
+    for label in np.unique(labels):
+        pick = labels == label
+        if np.unique(N[pick]).size < min_sizes:
+            continue
+        budget = float(np.exp(np.log(C[pick]).mean()))
+        try:
+            profile = fit_isoflop_profile(N[pick], L[pick])
+        except ValueError:
+            dropped.append(budget)
+            continue
+        if not N[pick].min() <= profile.N_opt <= N[pick].max():
+            dropped.append(budget)
+            continue
+        kept.append((budget, profile))
+    return kept, dropped
+
+
+def fit_isoflop_scaling(N: ArrayLike, D: ArrayLike, L: ArrayLike, *, rtol: float = 0.05, min_sizes: int = 3,
+                        n_boot: int = 1000, seed: int = 0) -> IsoFlopScaling:
+    """Approach 2 of Hoffmann et al. 2022 (§3.2) on a sweep of IsoFLOP budgets, with intervals.
+
+    1. Runs are grouped into budgets by C = 6ND (:func:`compute_budgets`); runs with equal
+       N and D (seeds of one configuration) are averaged.
+    2. Each budget with at least ``min_sizes`` sizes gets a parabola in ln N
+       (:func:`fit_isoflop_profile`); its minimum is (N_opt, L_min), kept when it lies
+       inside the sizes tried (a minimum outside them is an extrapolation).
+    3. log N_opt and log D_opt = log(C/(6 N_opt)) are fitted by least squares against log C:
+       N_opt ∝ C^a, D_opt ∝ C^b (Hoffmann et al. 2022, Table 2, Approach 2).
+
+    Intervals: a two-level bootstrap with ``numpy.random.default_rng(seed)``. Each resample
+    draws the budgets with replacement and, inside each drawn budget, the runs of each
+    configuration (its seeds) with replacement, then repeats steps 1–3. Resamples with
+    fewer than two distinct budgets are skipped.
+
+    Parameters
+    ----------
+    N, D, L : array_like
+        Parameters, tokens and loss of every run (one row per run and seed).
+
+    Raises
+    ------
+    ValueError
+        Fewer than two budgets with a bracketed minimum.
+    """
+    N, D, L = positive_array("N", N), positive_array("D", D), positive_array("L", L)
+    if not N.ndim == D.ndim == L.ndim == 1 or not N.size == D.size == L.size:
+        raise ValueError(f"N, D and L must be 1-D of the same length; got shapes {N.shape}, {D.shape}, {L.shape}")
+    if not isinstance(n_boot, (int, np.integer)) or isinstance(n_boot, bool) or n_boot < 0:
+        raise ValueError(f"n_boot must be a non-negative integer; got {n_boot!r}")
+    C = 6 * N * D
+    labels = compute_budgets(C, rtol)
+    # configurations: same N and D; their runs are the seeds
+    keys = np.unique(np.column_stack([N, D]), axis=0, return_inverse=True)[1].ravel()
+
+    def one(rows: np.ndarray, relabel: np.ndarray):
+        key = relabel * (keys.max() + 1) + keys[rows]
+        uniq, inverse = np.unique(key, return_inverse=True)
+        count = np.bincount(inverse)
+        mean = lambda v: np.bincount(inverse, weights=v[rows]) / count  # noqa: E731
+        first = np.unique(inverse, return_index=True)[1]
+        kept, dropped = _isoflop_minima(mean(C), N[rows][first], mean(L), relabel[first], min_sizes)
+        return kept, dropped
+
+    def slopes(kept):
+        budgets = np.array([b for b, _ in kept])
+        n_opt = np.array([p.N_opt for _, p in kept])
+        if np.unique(budgets).size < 2:
+            return None
+        a, log_G = np.polyfit(np.log(budgets), np.log(n_opt), 1)
+        b = np.polyfit(np.log(budgets), np.log(budgets / (6 * n_opt)), 1)[0]
+        return a, b, log_G, budgets, n_opt
+
+    all_rows = np.arange(N.size)
+    kept, dropped = one(all_rows, labels)
+    kept.sort(key=lambda item: item[0])
+    fitted = slopes(kept)
+    if fitted is None:
+        raise ValueError(f"need at least two budgets whose IsoFLOP parabola has a minimum inside the sizes tried; "
+                         f"got {len(kept)} (budgets dropped: {[f'{b:.3g}' for b in dropped]})")
+    a, b, log_G, budgets, n_opt = fitted
+    rng = np.random.default_rng(seed)
+    groups = [np.flatnonzero(labels == k) for k in range(labels.max() + 1)]
+    samples: dict[str, list[float]] = {"a": [], "b": []}
+    for _ in range(n_boot):
+        rows, relabel = [], []
+        for new, k in enumerate(rng.integers(0, len(groups), size=len(groups))):
+            members = groups[k]
+            for config in np.unique(keys[members]):
+                runs = members[keys[members] == config]
+                rows.append(rng.choice(runs, size=runs.size, replace=True))
+                relabel.append(np.full(runs.size, new))
+        rows_arr, relabel_arr = np.concatenate(rows), np.concatenate(relabel)
+        result = slopes(one(rows_arr, relabel_arr)[0])
+        if result is not None:
+            samples["a"].append(result[0])
+            samples["b"].append(result[1])
+    return IsoFlopScaling(budgets=budgets, N_opt=n_opt, D_opt=budgets / (6 * n_opt),
+                          L_min=np.array([p.L_min for _, p in kept]), profiles=tuple(p for _, p in kept),
+                          a=float(a), b=float(b), log_G=float(log_G),
+                          samples={k: np.array(v) for k, v in samples.items()}, dropped=tuple(dropped))
 
 
 # ------------------------------------------------------------ Kaplan et al. 2020

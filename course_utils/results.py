@@ -2,7 +2,9 @@
 
 A results file is a CSV with the columns of :class:`RunResult`, one finished run per row.
 Rows are appended (and flushed to disk) one at a time, so an interrupted sweep keeps every
-run that finished and can resume by skipping the run ids already present.
+run that finished and can resume by skipping the run ids already present. One writer at a
+time: :func:`lock_results` holds an exclusive lock on the file while a sweep writes it, and
+:func:`merge_results` joins the files of sweeps run in parts (shards), by run id.
 
 Model size is recorded twice, because the choice matters (Kaplan et al. 2020 count
 non-embedding parameters; Hoffmann et al. 2022 count all of them), and so is compute:
@@ -13,13 +15,18 @@ attention scores and output logits included.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import io
+import json
 import os
+import socket
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -177,3 +184,114 @@ def mean_over_seeds(results: Iterable[RunResult]) -> dict[str, np.ndarray]:
     out["n_seeds"] = np.array([len(v) for v in losses])
     out["loss_sd"] = np.array([v.std(ddof=1) if len(v) > 1 else 0.0 for v in losses])
     return out
+
+
+# ------------------------------------------------------------------ one writer per file
+
+
+class ResultsLocked(RuntimeError):
+    """Another process holds the results file (the message says which, and since when)."""
+
+
+def _owner_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.owner")
+
+
+#: Where the Windows lock sits: 1 GiB, beyond any results file (a row is ~300 bytes).
+_WINDOWS_LOCK_OFFSET = 2**30
+
+
+def _try_lock(handle) -> bool:
+    """Take a non-blocking exclusive lock on an open file; False when someone else holds it."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: a mandatory region lock on one byte far past any results file's end,
+        import msvcrt  # so that appends through other handles are never blocked by it
+
+        try:
+            handle.seek(_WINDOWS_LOCK_OFFSET)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def lock_results(path: str | os.PathLike, purpose: str = "a sweep") -> Iterator[Path]:
+    """Hold an exclusive lock on the results file ``path`` (created if missing) while the block runs.
+
+    The lock is the operating system's (``flock`` on POSIX, a region lock on Windows), so it
+    is released whenever its holder exits, even after a crash or ``kill -9``. Who holds it
+    (process id, host, start time, command) is written next to the file as
+    ``.NAME.owner`` and removed on release, so a second writer can say whom it waits for.
+
+    Raises
+    ------
+    ResultsLocked
+        Another process holds the lock; nothing is written.
+    """
+    path = Path(path)
+    with open(path, "a+", encoding="utf-8", newline="") as handle:
+        if not _try_lock(handle):
+            owner = _owner_path(path)
+            try:
+                info = json.loads(owner.read_text(encoding="utf-8"))
+                holder = (f"process {info['pid']} on {info['host']} since {info['since']} "
+                          f"({info['purpose']}: {info['command']})")
+            except (OSError, ValueError, KeyError, TypeError):
+                holder = "another process"
+            raise ResultsLocked(f"{path} is being written by {holder}. Two writers would mix their rows: "
+                                "wait for it to finish, stop it, or write to another file "
+                                "(shards each write their own file; 'lab merge' joins them)")
+        owner = _owner_path(path)
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "purpose": purpose,
+                "since": time.strftime("%Y-%m-%d %H:%M:%S"), "command": " ".join(sys.argv) or "python"}
+        try:
+            owner.write_text(json.dumps(info), encoding="utf-8")
+        except OSError:
+            pass  # the lock itself is what protects the file; the note is a courtesy
+        try:
+            yield path
+        finally:
+            with contextlib.suppress(OSError):
+                owner.unlink()
+
+
+# ------------------------------------------------------------------ merging shards
+
+#: Fields that may differ between two records of the same run: how long it took.
+TIMING_FIELDS = ("seconds",)
+
+
+def merge_results(sources: Iterable[Iterable[RunResult]]) -> list[RunResult]:
+    """Join results by run id: one row per run, sorted by (parameters, tokens, seed, run id).
+
+    A run that appears in several sources must agree in every field except its timing
+    (:data:`TIMING_FIELDS`); the first record is kept.
+
+    Raises
+    ------
+    ValueError
+        Two records of one run disagree (say, a run retrained on another machine whose
+        loss differs): the message names the run and the fields, and nothing is merged.
+    """
+    merged: dict[str, RunResult] = {}
+    for source in sources:
+        for result in source:
+            first = merged.setdefault(result.run_id, result)
+            if first is result:
+                continue
+            differ = [name for name in FIELDS if name not in TIMING_FIELDS
+                      and getattr(first, name) != getattr(result, name)
+                      and not (isinstance(getattr(first, name), float)
+                               and np.isnan(getattr(first, name)) and np.isnan(getattr(result, name)))]
+            if differ:
+                detail = ", ".join(f"{name} {getattr(first, name)!r} vs {getattr(result, name)!r}" for name in differ)
+                raise ValueError(f"run {result.run_id} appears twice with different results ({detail}); "
+                                 "keep one of the files' rows, or retrain the run once, before merging")
+    return sorted(merged.values(), key=lambda r: (r.params_non_embedding, r.tokens, r.seed, r.run_id))

@@ -13,33 +13,50 @@ ModelConfig(n_layer, d_model, n_ctx=64, vocab_size=64), TinyTransformer(config)
     Exact ``params_total``/``params_non_embedding``; FLOPs per token as 6N and counted.
 train(config, corpus, tokens, seed=0, settings=TrainSettings(), device="cpu")
     -> TrainReport (``.result`` is a :class:`course_utils.results.RunResult`).
-run_sweep(preset, out, device="cpu", workers=None), PRESETS, plan(preset), estimate_seconds(preset)
+run_sweep(preset, out, device="cpu", workers=None, shard=None), PRESETS, plan(preset), estimate_seconds(preset)
     Sweeps that append each finished run to ``out`` and resume by run id; two single-thread
-    worker processes on a CPU with two or more cores.
+    worker processes on a CPU with two or more cores; one writer per results file (a lock);
+    ``shard="K/N"`` or ``"auto"`` trains one part (:func:`shard_runs`, :mod:`course_utils.sharding`).
+course_utils.lab.query.SweepQueries(flop_budget, runs=None, max_run_flops=None)
+    A sweep served one configuration at a time, each charged its 6ND (exercise 3's prediction task).
+course_utils.lab.figures
+    The lab's figures for lessons 03 and 04 (frontier, IsoFLOP profiles, L(D), the window floor).
 
-CLI: ``python -m course_utils lab sweep --preset quick --out results.csv [--dry-run] [--workers N] [--device cpu]``
+CLI: ``python -m course_utils lab sweep --preset quick --out results.csv [--shard K/N|auto] [--dry-run]
+[--workers N] [--device cpu]`` and ``python -m course_utils lab merge OUT FILE... [--preset P]``.
+Exit status 0 when done, 1 when the results file is held by another sweep (or a merge
+conflicts), 2 for a bad argument, 130 after Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from course_utils.lab.language import SyntheticLanguage
 from course_utils.lab.model import ModelConfig, TinyTransformer
 from course_utils.lab.presets import PRESETS, Preset
-from course_utils.lab.sweep import default_workers, estimate_seconds, plan, run_sweep
+from course_utils.lab.sweep import default_workers, estimate_seconds, plan, run_sweep, shard_runs
 from course_utils.lab.text import PydocCorpus
 from course_utils.lab.train import TrainReport, TrainSettings, train
 
 __all__ = ["SyntheticLanguage", "PydocCorpus", "ModelConfig", "TinyTransformer", "TrainSettings",
-           "TrainReport", "train", "run_sweep", "plan", "estimate_seconds", "default_workers", "PRESETS", "Preset",
+           "TrainReport", "train", "run_sweep", "plan", "estimate_seconds", "default_workers", "shard_runs", "PRESETS",
+           "Preset",
            "add_arguments", "run_command"]
 
 
 def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=["sweep"], help="what to do")
-    parser.add_argument("--preset", default="quick", choices=sorted(PRESETS))
+    parser.add_argument("action", choices=["sweep", "merge"],
+                        help="'sweep': train a preset (or one shard of it); "
+                             "'merge OUT FILE...': join shard results by run id")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="for merge: the output file, then the shard files")
+    parser.add_argument("--preset", default=None, choices=sorted(PRESETS),
+                        help="the sweep (default quick); with merge, check the merged runs against it")
     parser.add_argument("--out", default="results.csv", help="results CSV (appended, resumable)")
+    parser.add_argument("--shard", default=None, metavar="K/N|auto",
+                        help="train the K-th of N parts of the preset (auto: from a Slurm array or a "
+                             "Kubernetes Indexed Job); each part writes its own --out")
     parser.add_argument("--dry-run", action="store_true",
                         help="print the plan's FLOPs and estimated time (a few timed steps), then stop")
     parser.add_argument("--device", default="cpu", help="'cpu' (default) or e.g. 'cuda'")
@@ -47,16 +64,84 @@ def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
                         help="processes training side by side, one thread each (default: 2 on 2+ CPU cores)")
 
 
+def _merge(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from course_utils.results import ResultsLocked, lock_results, merge_results, read_results, write_results
+
+    if len(args.paths) < 2:
+        print("error: lab merge needs an output file and at least one results file: "
+              "lab merge OUT FILE [FILE ...]", file=sys.stderr)
+        return 2
+    out, sources = Path(args.paths[0]), [Path(p) for p in args.paths[1:]]
+    missing = [str(p) for p in sources if not p.is_file()]
+    if missing:
+        print(f"error: no such results file(s): {', '.join(missing)} (a shard that has not run yet?)", file=sys.stderr)
+        return 2
+    try:
+        with lock_results(out, purpose="lab merge"):
+            merged = merge_results([read_results(out)] + [read_results(p) for p in sources])
+            if args.preset is not None:
+                expected = _preset_run_ids(args.preset)
+                extra = sorted({r.run_id for r in merged} - expected)
+                if extra:
+                    print(f"error: {len(extra)} run(s) are not in preset {args.preset}, e.g. {extra[0]}",
+                          file=sys.stderr)
+                    return 1
+            write_results(out, merged)
+    except ResultsLocked as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"{len(merged)} run(s) from {len(sources)} file(s) merged into {out}")
+    if args.preset is not None:
+        absent = len(expected) - len(merged)
+        print(f"preset {args.preset}: " + ("complete" if absent == 0 else f"{absent} run(s) still missing "
+                                           "(rerun the shard(s) that stopped; they resume)"))
+    return 0
+
+
+def _preset_run_ids(name: str) -> set[str]:
+    from course_utils.lab.train import run_id
+
+    preset = PRESETS[name]
+    language = SyntheticLanguage(seed=0, vocab_size=preset.vocab_size)
+    return {run_id(language, c, t, s, TrainSettings()) for c, t, s in preset.runs()}
+
+
 def run_command(command: str, args: argparse.Namespace) -> int:
-    summary = plan(args.preset)
-    print(f"preset {args.preset}: {summary['runs']} runs, {summary['flops_6nd']:.3g} FLOP as 6ND, "
+    from course_utils.results import ResultsLocked
+    from course_utils.sharding import ShardError, parse_shard
+
+    if args.action == "merge":
+        return _merge(args)
+    if args.paths:
+        print(f"error: lab sweep takes no file arguments (got {args.paths}); use --out", file=sys.stderr)
+        return 2
+    preset = args.preset or "quick"
+    try:
+        shard = parse_shard(args.shard)
+    except ShardError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    summary = plan(preset)
+    part = f", shard {shard}: {len(shard_runs(preset, shard))} of them" if shard else ""
+    print(f"preset {preset}: {summary['runs']} runs{part}; {summary['flops_6nd']:.3g} FLOP as 6ND, "
           f"{summary['flops_counted']:.3g} FLOP counted")
     if args.dry_run:
         workers = default_workers(args.device) if args.workers is None else args.workers
         if args.device == "cpu":
-            seconds = estimate_seconds(args.preset, workers)
+            seconds = estimate_seconds(preset, workers, shard=shard)
             print(f"estimated time on this machine with {workers} worker(s): {seconds / 60:.1f} minutes")
         return 0
-    done = run_sweep(args.preset, args.out, device=args.device, workers=args.workers)
+    try:
+        done = run_sweep(preset, args.out, device=args.device, workers=args.workers, shard=shard)
+    except KeyboardInterrupt:
+        return 130
+    except ResultsLocked as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     print(f"{len(done)} run(s) written to {args.out}")
     return 0

@@ -1,7 +1,15 @@
 """Run a grid of training runs, appending each finished run to a results file at once.
 
 A sweep resumes: run ids already in the results file are skipped, so an interrupted sweep
-never loses or duplicates a run. Ctrl-C stops cleanly and keeps every finished run.
+never loses or duplicates a run. Ctrl-C stops cleanly, keeps every finished run and
+re-raises ``KeyboardInterrupt`` (the command line exits with status 130). While a sweep
+writes its results file it holds a lock on it (:func:`course_utils.results.lock_results`):
+a second sweep on the same file stops at once and says who holds it.
+
+A sweep can run in parts: ``shard="K/N"`` (or ``"auto"`` inside a Slurm array or a
+Kubernetes Indexed Job, see :mod:`course_utils.sharding`) trains the K-th of N parts of the
+preset, dealt longest first so that the parts cost about the same; each part writes its own
+file and :func:`course_utils.results.merge_results` (``lab merge``) joins them.
 
 On a CPU the runs go to worker processes that train one run each on a single thread:
 on 2 cores two such workers train more tokens per second than one process using both
@@ -17,6 +25,7 @@ import multiprocessing
 import os
 import queue
 import signal
+import sys
 import time
 from pathlib import Path
 
@@ -26,9 +35,10 @@ from course_utils.lab.language import SyntheticLanguage
 from course_utils.lab.model import ModelConfig, TinyTransformer
 from course_utils.lab.presets import PRESETS, Preset
 from course_utils.lab.train import TrainSettings, _optimizer, check_budget, run_id, train
-from course_utils.results import RunResult, append_result, read_results
+from course_utils.results import RunResult, append_result, lock_results, read_results
+from course_utils.sharding import Shard, parse_shard
 
-__all__ = ["run_sweep", "plan", "estimate_seconds", "default_workers"]
+__all__ = ["run_sweep", "plan", "estimate_seconds", "default_workers", "shard_runs"]
 
 #: Threads per run: one, so that a sweep's results do not depend on its worker count.
 RUN_THREADS = 1
@@ -59,39 +69,53 @@ def default_workers(device: str = "cpu") -> int:
     return 2 if device == "cpu" and cpus >= 2 else 1
 
 
-def _step_seconds(config: ModelConfig, settings: TrainSettings, steps: int = 4) -> float:
-    """Seconds of one optimiser step of ``config`` on one thread (after one warm-up step)."""
+def _step_seconds(config: ModelConfig, settings: TrainSettings, steps: int = 8) -> float:
+    """Seconds of one optimiser step of ``config`` on one thread (after one warm-up step),
+    timed the way :func:`train` steps: fresh text from the language, the rate set, the loss read."""
     previous = torch.get_num_threads()
     torch.set_num_threads(RUN_THREADS)
     try:
         model = TinyTransformer(config)
         optimizer = _optimizer(model, settings)
-        batch = torch.randint(0, config.vocab_size, (settings.batch_size, config.n_ctx + 1))
+        batches = SyntheticLanguage(vocab_size=config.vocab_size).train_windows(settings.batch_size,
+                                                                                config.n_ctx + 1, 0)
         for i in range(steps + 1):
             if i == 1:
                 start = time.perf_counter()
+            for group in optimizer.param_groups:
+                group["lr"] = settings.lr
+            batch = torch.as_tensor(next(batches))
             loss = model(batch[:, :-1], batch[:, 1:])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            loss.item()
         return (time.perf_counter() - start) / steps
     finally:
         torch.set_num_threads(previous)
 
 
 def estimate_seconds(preset: str | Preset, workers: int | None = None,
-                     settings: TrainSettings = TrainSettings()) -> float:
-    """Wall-clock estimate of a sweep, from a few timed steps of each model shape.
+                     settings: TrainSettings = TrainSettings(), shard: Shard | str | None = None) -> float:
+    """Wall-clock estimate of a sweep (or of one shard), from a few timed steps of each model shape.
 
-    Each run costs (its steps) × (measured seconds per step); the runs are dealt to
-    ``workers`` workers longest first, as :func:`run_sweep` does, and the estimate is
-    the time the busiest worker needs. Takes about a second per shape to measure.
+    Each run costs (its steps + its evaluation, ``n_val_windows / batch_size`` forward passes
+    at a third of a step each) × (measured seconds per step); the runs are dealt to
+    ``workers`` workers longest first, as :func:`run_sweep` does, and each worker first
+    computes the oracle of the validation windows (timed here once). The estimate is the time
+    the busiest worker needs. Takes about a second per shape to measure. Measured against
+    real sweeps by ``benchmarks/bench_lab.py --estimate``.
     """
-    preset = _preset(preset)
+    preset_ = _preset(preset)
+    runs = shard_runs(preset_, shard, settings)
     workers = default_workers() if workers is None else workers
-    per_step = {config: _step_seconds(config, settings) for config in {c for c, _, _ in preset.runs()}}
-    costs = sorted((check_budget(c, t, settings) * per_step[c] for c, t, _ in preset.runs()), reverse=True)
-    loads = [0.0] * max(1, workers)
+    per_step = {config: _step_seconds(config, settings) for config in {c for c, _, _ in runs}}
+    evaluation = settings.n_val_windows / settings.batch_size / 3
+    costs = sorted(((check_budget(c, t, settings) + evaluation) * per_step[c] for c, t, _ in runs), reverse=True)
+    start = time.perf_counter()
+    language = SyntheticLanguage(vocab_size=preset_.vocab_size)
+    language.oracle_nll(language.validation_windows(settings.n_val_windows, preset_.n_ctx + 1))
+    loads = [time.perf_counter() - start] * max(1, workers)
     for cost in costs:
         loads[loads.index(min(loads))] += cost
     return max(loads)
@@ -112,9 +136,16 @@ def _flops(job: tuple) -> float:
     return float(config.training_flops_per_token() * tokens)
 
 
+def _stop_worker(signum, frame) -> None:
+    # Leave through SystemExit so that multiprocessing runs this process's finalizers: the
+    # semaphores tqdm creates here are released instead of reported as leaked.
+    sys.exit(0)
+
+
 def _worker(jobs: multiprocessing.Queue, messages: multiprocessing.Queue) -> None:
     """Train jobs until a ``None`` arrives; report progress, results and errors as messages."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C stops
+    signal.signal(signal.SIGTERM, _stop_worker)
     while (item := jobs.get()) is not None:
         index, (language_seed, config, tokens, run_seed, settings, device) = item
         per_step = config.training_flops_per_token() * settings.batch_size * config.n_ctx
@@ -148,8 +179,8 @@ def _run_parallel(jobs: list[tuple], workers: int, keep, progress: bool) -> None
         process.start()
     bar = tqdm(total=sum(map(_flops, jobs)), unit="FLOP", unit_scale=True, disable=not progress,
                desc=f"{len(jobs)} runs on {len(processes)} workers")
+    remaining = len(jobs)
     try:
-        remaining = len(jobs)
         while remaining:
             try:
                 kind, index, payload = messages.get(timeout=0.5)
@@ -174,9 +205,15 @@ def _run_parallel(jobs: list[tuple], workers: int, keep, progress: bool) -> None
     finally:
         bar.close()
         for process in processes:
+            if not remaining:  # every job done: the workers are leaving on their own
+                process.join(timeout=30)
             if process.is_alive():
                 process.terminate()
+        for process in processes:
             process.join()
+        for channel in (queue_in, messages):
+            channel.cancel_join_thread()  # jobs never taken are dropped, not waited for
+            channel.close()
 
 
 def _check_out(out: Path) -> None:
@@ -185,9 +222,26 @@ def _check_out(out: Path) -> None:
         raise ValueError(f"out must be a writable file path; got {str(out)!r}")
 
 
+def shard_runs(preset: str | Preset, shard: Shard | str | None,
+               settings: TrainSettings = TrainSettings()) -> list[tuple[ModelConfig, int, int]]:
+    """The runs of ``preset`` that shard K/N trains: all of them when ``shard`` is None.
+
+    Runs are dealt longest first (by counted training FLOPs) to the least-loaded shard,
+    so the split depends on the preset alone and every shard costs about the same.
+    """
+    runs = _preset(preset).runs()
+    shard = parse_shard(shard) if isinstance(shard, str) else shard
+    if shard is None:
+        return runs
+    if not isinstance(shard, Shard):
+        raise ValueError(f"shard must be 'K/N', 'auto', a Shard or None; got {shard!r}")
+    costs = [check_budget(c, t, settings) * c.training_flops_per_token() for c, t, _ in runs]
+    return shard.select_balanced(runs, costs)
+
+
 def run_sweep(preset: str | Preset, out: str | os.PathLike, *, device: str = "cpu",
               workers: int | None = None, seed: int = 0, progress: bool = True,
-              settings: TrainSettings = TrainSettings()) -> list[RunResult]:
+              settings: TrainSettings = TrainSettings(), shard: Shard | str | None = None) -> list[RunResult]:
     """Run every configuration of ``preset`` not yet in ``out``; return the runs finished now.
 
     Parameters
@@ -206,15 +260,23 @@ def run_sweep(preset: str | Preset, out: str | os.PathLike, *, device: str = "cp
         Seed of the synthetic language (the runs' own seeds come from the preset).
     progress : bool
         Show a progress bar (a widget in JupyterLab).
+    shard : "K/N", "auto", Shard or None
+        Train only the K-th of N parts of the preset (:func:`shard_runs`); ``"auto"``
+        reads K and N from a Slurm array or a Kubernetes Indexed Job.
 
     Raises
     ------
     ValueError
         Before any training, for an unknown preset, a budget below one batch, a bad
-        worker count or a results path that cannot be written.
+        worker count or shard, or a results path that cannot be written.
+    course_utils.results.ResultsLocked
+        Another process is writing ``out``; nothing is trained.
+    KeyboardInterrupt
+        After Ctrl-C, once the workers have stopped; every finished run is in ``out``.
     """
     preset = _preset(preset)
     plan(preset, settings)
+    runs = shard_runs(preset, shard, settings)
     workers = default_workers(device) if workers is None else workers
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be a positive integer; got {workers!r}")
@@ -222,22 +284,24 @@ def run_sweep(preset: str | Preset, out: str | os.PathLike, *, device: str = "cp
     _check_out(out)
     language, validation = _language_and_validation(seed, preset.vocab_size, settings.n_val_windows,
                                                     preset.n_ctx + 1)
-    done = {r.run_id for r in read_results(out)}
-    jobs = [(seed, config, tokens, run_seed, settings, device) for config, tokens, run_seed in preset.runs()
-            if run_id(language, config, tokens, run_seed, settings) not in done]
     finished: list[RunResult] = []
 
     def keep(result: RunResult) -> None:
         append_result(out, result)
         finished.append(result)
 
-    try:
-        if workers == 1 or len(jobs) <= 1:
-            for _, config, tokens, run_seed, _, _ in jobs:
-                keep(train(config, language, tokens, run_seed, settings, device=device, threads=RUN_THREADS,
-                           progress=progress, validation=validation).result)
-        else:
-            _run_parallel(jobs, workers, keep, progress)
-    except KeyboardInterrupt:
-        print(f"interrupted: {len(finished)} finished run(s) kept in {out}")
+    with lock_results(out, purpose=f"lab sweep --preset {preset.name}" + (f" --shard {shard}" if shard else "")):
+        done = {r.run_id for r in read_results(out)}
+        jobs = [(seed, config, tokens, run_seed, settings, device) for config, tokens, run_seed in runs
+                if run_id(language, config, tokens, run_seed, settings) not in done]
+        try:
+            if workers == 1 or len(jobs) <= 1:
+                for _, config, tokens, run_seed, _, _ in jobs:
+                    keep(train(config, language, tokens, run_seed, settings, device=device, threads=RUN_THREADS,
+                               progress=progress, validation=validation).result)
+            else:
+                _run_parallel(jobs, workers, keep, progress)
+        except KeyboardInterrupt:
+            print(f"interrupted: {len(finished)} finished run(s) kept in {out}", file=sys.stderr)
+            raise
     return finished
