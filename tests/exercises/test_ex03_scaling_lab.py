@@ -219,11 +219,14 @@ def _spent(catalogue, chosen):
 
 
 @exercise("choose_queries", points=1, hint="Add up the costs of what you choose; never go over flop_budget.")
-def test_the_choice_stays_within_the_budget(student):
+def test_the_choice_buys_something_and_stays_within_the_budget(student):
+    """55 % of the catalogue's cost: something is bought (an empty plan predicts nothing) and
+    the costs add up to at most the budget."""
     catalogue = _catalogue()
     budget = 0.55 * catalogue["cost"].sum()
-    _, spent = _spent(catalogue, student.choose_queries(catalogue, budget))
-    assert spent <= budget
+    indices, spent = _spent(catalogue, student.choose_queries(catalogue, budget))
+    assert indices, "nothing was chosen, though the budget affords more than half the catalogue"
+    assert spent <= budget, f"the choice costs {spent / budget:.2f} times the budget"
 
 
 @exercise("choose_queries", points=1,
@@ -239,10 +242,18 @@ def test_the_choice_spends_the_budget_on_three_or_more_profiles(student):
     assert spent >= 0.5 * budget and len(profiles) >= 3
 
 
-@exercise("choose_queries", points=1, hint="When nothing is affordable, choose nothing.")
-def test_a_budget_below_the_cheapest_configuration_buys_nothing(student):
+@exercise("choose_queries", points=1, hint="Buy what the money allows: nothing when nothing is affordable, "
+                                           "one configuration when only one is.")
+def test_a_budget_for_none_buys_nothing_and_a_budget_for_one_buys_one(student):
+    """Half the cheapest configuration's cost buys nothing; 1.5 times it buys exactly one
+    configuration (every configuration costs at least the cheapest)."""
     catalogue = _catalogue()
-    assert len(list(student.choose_queries(catalogue, 0.5 * catalogue["cost"].min()))) == 0
+    cheapest = catalogue["cost"].min()
+    assert len(list(student.choose_queries(catalogue, 0.5 * cheapest))) == 0, \
+        "a budget below the cheapest configuration bought something"
+    indices, spent = _spent(catalogue, student.choose_queries(catalogue, 1.5 * cheapest))
+    assert len(indices) == 1 and spent <= 1.5 * cheapest, \
+        f"a budget for one configuration bought {len(indices)}"
 
 
 # ---------------------------------------------------------- predict_compute_optimal
