@@ -94,7 +94,7 @@ def gradebook_table(rows: Sequence[Mapping], order: Mapping[str, Sequence[str]] 
             notebook_total = sum(p for p in points if p is not None)
             line.append(notebook_total if assigned else None)
             total += notebook_total
-        out_of = sum(value for (who, _), value in possible.items() if who == student)
+        out_of = sum(possible.get((student, notebook), 0.0) for notebook in columns)
         line += [total, out_of, round(100.0 * total / out_of, 1) if out_of else 0.0]
         table.append(line)
     return header, table

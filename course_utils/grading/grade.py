@@ -25,7 +25,6 @@ write an export it was asked for: the gradebook is then written, the export is n
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path

@@ -257,7 +257,7 @@ def preload_names(test_files: Iterable[Path]) -> list[str]:
         names |= set(re.findall(r"['\"]([A-Za-z_]\w*(?:\.\w+)+)['\"]", text))  # BLOCKED names
         names |= set(re.findall(r"^\s*(?:from|import)\s+([\w.]+)", text, re.MULTILINE))
     try:
-        from ..course_root import CourseRootError, find_folder
+        from ..course_root import find_folder
 
         exercises = find_folder("exercises")
     except (ValueError, ImportError):
