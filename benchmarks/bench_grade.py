@@ -2,7 +2,9 @@
 
 Builds a class from solutions/ and exercises/ (30 students by default): most submit the
 solutions, some the blank notebooks, some a mix (every other exercise left blank), one
-misses a notebook. Grades it with ``--jobs 2`` and the sandbox on (issue 10), and prints
+misses a notebook; everyone hands in the capstone's answer notebook (a notebook of written
+answers, collected but not run). The notebooks with tests are listed with
+``rubric.exercise_notebooks`` (solutions/ also holds the rubric-only capstone). Grades it with ``--jobs 2`` and the sandbox on (issue 10), and prints
 the time per student against ``TARGET_SECONDS``. Side by side in the same run it grades
 the same class with ``--no-sandbox`` and prints the ratio (what the sandbox costs), then
 grades a few students the naive way — one fresh ``pytest`` interpreter per notebook — and
@@ -38,7 +40,11 @@ def _mixed(solution: Path, blank: Path, destination: Path) -> None:
 
 
 def build_class(folder: Path, students: int) -> None:
-    solutions = sorted((ROOT / "solutions").glob("*.ipynb"))
+    from course_utils.grading.rubric import exercise_notebooks, find_rubrics
+
+    solutions = exercise_notebooks(ROOT / "solutions", ROOT / "tests" / "exercises")
+    answers = [ROOT / "exercises" / f"{stem}.ipynb" for stem in find_rubrics(ROOT / "tests" / "exercises")
+               if (ROOT / "exercises" / f"{stem}.ipynb").is_file()]
     for n in range(students):
         student = folder / f"student{n:02d}"
         student.mkdir(parents=True)
@@ -52,6 +58,8 @@ def build_class(folder: Path, students: int) -> None:
                 continue  # a missing notebook
             else:
                 shutil.copy(path, student / path.name)
+        for path in answers:
+            shutil.copy(path, student / path.name)
 
 
 def main() -> int:
@@ -60,7 +68,9 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--naive", type=int, default=3, help="students graded the naive way for the ratio")
     args = parser.parse_args()
-    notebooks = len(list((ROOT / "solutions").glob("*.ipynb")))
+    from course_utils.grading.rubric import exercise_notebooks
+
+    notebooks = len(exercise_notebooks(ROOT / "solutions", ROOT / "tests" / "exercises"))
     with tempfile.TemporaryDirectory(prefix="bench-grade-") as scratch:
         scratch = Path(scratch)
         build_class(scratch / "class", args.students)
@@ -75,6 +85,14 @@ def main() -> int:
                               if "isolation: " in line), "?")
             print(f"grade ({label}, isolation {isolation}): {args.students} students x {notebooks} notebooks, "
                   f"--jobs {args.jobs}: {timed[label]:.1f} s ({timed[label] / args.students:.2f} s per student)")
+        # the write stage alone: every output rebuilt from the gradebook's record (what merge-grades calls)
+        from course_utils.grading.outputs import rebuild
+
+        start = time.perf_counter()
+        rebuild(scratch / "out-0", tests_dir=ROOT / "tests" / "exercises")
+        rebuilt = time.perf_counter() - start
+        print(f"write stage alone (rebuild every output of the sandbox run's gradebook): {rebuilt:.1f} s "
+              f"({rebuilt / timed['sandbox']:.0%} of that run)")
         fast = timed["sandbox"]
         fast_per_notebook = fast / (args.students * notebooks)
         met = fast * 30 / args.students < TARGET_SECONDS

@@ -19,7 +19,7 @@ def _row(student, notebook, exercise, points, max_points, status="passed"):
 def test_chosen_notebooks_are_checked_and_kept_in_course_order():
     assert select_notebooks(["ex01", "ex02", "ex03"], ["ex03", "ex01"]) == ["ex01", "ex03"]
     assert select_notebooks(["ex01", "ex02"], None) == ["ex01", "ex02"]
-    with pytest.raises(ValueError, match="no tests for ex09 .*ex01, ex02"):
+    with pytest.raises(ValueError, match="no tests or rubric for ex09 .*ex01, ex02"):
         select_notebooks(["ex01", "ex02"], ["ex09"])
 
 

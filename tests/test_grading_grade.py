@@ -31,12 +31,13 @@ def klass(tmp_path):
     return tmp_path / "subs", tmp_path / "out"
 
 
-def test_the_gradebook_has_a_column_per_exercise_a_total_and_a_row_per_student(klass):
+def test_the_gradebook_has_a_column_per_exercise_and_notebook_a_total_and_a_row_per_student(klass):
     subs, out = klass
     grade_class(subs, out, tests_dir=FIXTURE, progress=False)
     rows = _rows(out)
-    assert list(rows["ada"]) == ["student", "add", "mean", "scale", "total", "percent"]
-    assert rows["ada"]["total"] == "6" and rows["bob"]["percent"] == "100.0"
+    assert list(rows["ada"]) == ["student", "add", "mean", "scale", "tiny", "total", "possible", "percent"]
+    assert rows["ada"]["tiny"] == rows["ada"]["total"] == rows["ada"]["possible"] == "6"
+    assert rows["bob"]["percent"] == "100"
 
 
 def test_results_jsonl_has_every_test_of_every_student(klass):

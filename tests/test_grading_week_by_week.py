@@ -1,11 +1,20 @@
-"""A week of a real course, end to end, composed from the pieces the ``grade`` pipeline calls:
-a Canvas download imported through a roster, this week's notebook graded, identical and late
-submissions flagged, the capstone's written answers collected and a filled rubric merged,
-an override applied, then grades.csv, the class summary, a Canvas CSV and a Gradescope
-results.json, each checked against what its reader accepts.
+"""A week of a real course, end to end, through the commands an instructor types:
+
+1. ``import canvas`` turns a Canvas download into one folder per student through a roster;
+2. ``grade --notebook ex02_power_laws --roster`` grades this week's notebook only;
+3. ``grade --notebook ex07_capstone`` collects the capstone's written answers: one page per
+   student and a marking sheet;
+4. the instructor fills the sheet; ``grade --notebook ex07_capstone --merge-rubric SHEET
+   --overrides FILE --export canvas --assignment ...`` merges the marks and an override and
+   writes Canvas's CSV, which is read back as Canvas's importer reads it;
+5. ``grade --student grace --notebook ex02_power_laws`` regrades one resubmission and
+   replaces only those results;
+6. ``export gradescope`` writes the autograder bundle; its own ``run_autograder`` grades a
+   submission and writes a ``results.json`` that validates against Gradescope's spec.
 
 Five learners: ada (the reference solution), hopper (the same solution, reformatted: an
-identical submission), grace (half solved, late), alan (the blank notebook), zed (nothing).
+identical submission), grace (half solved, marked LATE by Canvas), alan (the blank notebook),
+zed (nothing at all).
 """
 
 from __future__ import annotations
@@ -13,7 +22,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -21,18 +33,6 @@ import jsonschema
 import pytest
 
 from course_utils.course_root import find_course_root
-from course_utils.grading.answers import collect_class, write_answer_pages
-from course_utils.grading.assignments import gradebook_table, merge_results, select_notebooks
-from course_utils.grading.csvio import parse_table
-from course_utils.grading.extract import read_notebook_json
-from course_utils.grading.gradescope import gradescope_results
-from course_utils.grading.lateness import late_flags, parse_late_rule, penalty_rows, submission_times
-from course_utils.grading.lms_export import Assignment, canvas_gradebook_csv
-from course_utils.grading.lms_import import import_submissions, read_manifest
-from course_utils.grading.overrides import apply_overrides, parse_overrides
-from course_utils.grading.rubric import load_rubric, merge_marks, read_marking_sheet
-from course_utils.grading.similarity import fingerprint, identical_groups
-from course_utils.grading.summary import histogram_png, pass_counts, summary_csv
 from vendor_formats import RESULTS_SCHEMA, canvas_reads
 
 ROOT = find_course_root()
@@ -48,6 +48,18 @@ zed,Zed Zero,105,S105,zed.z,B,zed@example.org
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not ROOT.solutions.is_dir(), reason="a workshop copy has no solutions/")]
+
+
+def _course(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    """``python -m course_utils ARGS`` as an instructor runs it; must exit 0."""
+    ran = subprocess.run([sys.executable, "-m", "course_utils", *args], cwd=cwd, capture_output=True, text=True,
+                         timeout=600, env=env)
+    assert ran.returncode == 0, f"{args}: {ran.stdout}\n{ran.stderr}"
+    return ran
+
+
+def _notebook(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _half_solved(solution: dict, blank: dict) -> dict:
@@ -67,17 +79,18 @@ def _reformatted(solution: dict) -> dict:
     return nb
 
 
+def _table(path: Path) -> dict[str, dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return {row["student"]: row for row in csv.DictReader(handle)}
+
+
 @pytest.fixture(scope="module")
 def week(tmp_path_factory):
-    """Import, grade and mark one week; returns everything the checks below look at."""
-    from course_utils.grading.grade import grade_class
-    from course_utils.grading.roster import parse_roster
-
+    """Run the week (see the module docstring); returns the folders and what each step printed."""
     tmp = tmp_path_factory.mktemp("week")
-    roster = parse_roster(ROSTER_CSV)
-    solution = read_notebook_json(ROOT.solutions / f"{WEEK}.ipynb")
-    blank = read_notebook_json(ROOT.exercises / f"{WEEK}.ipynb")
-    capstone = read_notebook_json(ROOT.exercises / f"{CAPSTONE}.ipynb")
+    solution = _notebook(ROOT.solutions / f"{WEEK}.ipynb")
+    blank = _notebook(ROOT.exercises / f"{WEEK}.ipynb")
+    capstone = _notebook(ROOT.exercises / f"{CAPSTONE}.ipynb")
     answered = json.loads(json.dumps(capstone))
     for cell in answered["cells"]:
         if "question:plan" in cell["metadata"].get("tags", []):
@@ -90,100 +103,141 @@ def week(tmp_path_factory):
         archive.writestr(f"turingalan_102_4_{CAPSTONE}.ipynb", json.dumps(capstone))
         archive.writestr(f"hoppergrace_LATE_103_5_{WEEK}-1.ipynb", json.dumps(_half_solved(solution, blank)))
         archive.writestr(f"gracehopper_104_6_{WEEK}.ipynb", json.dumps(_reformatted(solution)))
-    submissions = tmp / "submissions"
-    plan = import_submissions(download, submissions, roster, "canvas")
-
-    out = tmp / "gradebook"
-    grade_class(submissions, out, progress=False)
-    graded = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
-    # --notebook ex02_power_laws: this week's notebook only (the grader graded the others as missing)
-    notebooks = select_notebooks([p.stem.removeprefix("test_") for p in sorted(ROOT.exercise_tests.glob("test_*.py"))],
-                                 [WEEK])
-    results = merge_results([], graded, notebooks=notebooks)
-    results = [row for row in results if row["notebook"] in notebooks]
-
-    students = [s for s in roster.folders if (submissions / s).is_dir()]
-    prints = {(s, WEEK): fingerprint(read_notebook_json(submissions / s / f"{WEEK}.ipynb"), blank)
-              for s in students if (submissions / s / f"{WEEK}.ipynb").is_file()}
-    times = submission_times(submissions, students, [WEEK], read_manifest(submissions))
-    flags = late_flags(times, {})
-
-    rubric = load_rubric(ROOT.exercise_tests / f"rubric_{CAPSTONE}.toml")
-    collected = collect_class(submissions, [s for s in students if (submissions / s / f"{CAPSTONE}.ipynb").is_file()],
-                              CAPSTONE, capstone)
-    write_answer_pages(out, CAPSTONE, collected, rubric)
-    sheet = out / f"marking_{CAPSTONE}.csv"
-    filled = [row if row["student"] != "ada" or row["question"] != "plan" else {**row, "points": "5",
-                                                                                "comment": "Clear; cite the fit."}
-              for row in csv.DictReader(io.StringIO(sheet.read_text(encoding="utf-8")))]
-    with sheet.open("w", encoding="utf-8", newline="") as handle:
+    (tmp / "roster.csv").write_text(ROSTER_CSV, encoding="utf-8")
+    steps = {"import": _course("import", "canvas", "canvas.zip", "--roster", "roster.csv", "--into", "submissions",
+                               cwd=tmp)}
+    steps["week"] = _course("grade", "submissions", "--out", "gradebook", "--notebook", WEEK, "--roster",
+                            "roster.csv", "--quiet", cwd=tmp)
+    steps["week_grades"] = _table(tmp / "gradebook" / "grades.csv")
+    steps["collect"] = _course("grade", "submissions", "--out", "gradebook", "--notebook", CAPSTONE, "--quiet",
+                               cwd=tmp)
+    sheet = tmp / "gradebook" / f"marking_{CAPSTONE}.csv"
+    steps["sheet"] = sheet.read_text(encoding="utf-8")
+    filled = [{**row, "points": "5", "comment": "Clear; cite the fit."}
+              if (row["student"], row["question"]) == ("ada", "plan") else row
+              for row in csv.DictReader(io.StringIO(steps["sheet"]))]
+    with sheet.open("w", encoding="utf-8", newline="") as handle:  # as a spreadsheet saves it
         writer = csv.DictWriter(handle, fieldnames=list(filled[0]))
         writer.writeheader()
         writer.writerows(filled)
-    marks = merge_marks(read_marking_sheet(sheet), rubric, students)
-    results = results + marks.rows
-    overrides = parse_table("student,exercise,points,reason\nalan,fit_power_law,1,Worked it out on paper in class\n",
-                            "overrides.csv", required=("student", "exercise", "points", "reason"))
-    results = apply_overrides(results, parse_overrides(overrides, results))
-    return dict(plan=plan, submissions=submissions, out=out, results=results, prints=prints, flags=flags,
-                marks=marks, roster=roster, rubric=rubric)
+    (tmp / "overrides.csv").write_text("student,exercise,points,reason\n"
+                                       "alan,fit_power_law,1,Worked it out on paper in class\n", encoding="utf-8")
+    steps["merge"] = _course("grade", "submissions", "--out", "gradebook", "--notebook", CAPSTONE, "--merge-rubric",
+                             str(sheet), "--overrides", "overrides.csv", "--roster", "roster.csv", "--export",
+                             "canvas", "--assignment", f"{WEEK}=Exercises 2: power laws (7001)/10", "--assignment",
+                             f"{CAPSTONE}=Capstone (7007)", "--quiet", cwd=tmp)
+    steps["merged_results"] = (tmp / "gradebook" / "results.jsonl").read_text(encoding="utf-8")
+    steps["canvas"] = (tmp / "gradebook" / "canvas.csv").read_text(encoding="utf-8")
+    # grace resubmits the whole solution; only her ex02 results are regraded
+    (tmp / "submissions" / "grace" / f"{WEEK}.ipynb").write_text(json.dumps(solution), encoding="utf-8")
+    steps["regrade"] = _course("grade", "submissions", "--out", "gradebook", "--student", "grace", "--notebook", WEEK,
+                               "--quiet", cwd=tmp)
+    # Gradescope: the bundle, then its own run_autograder on grace's first, half-solved notebook
+    (tmp / "scaling_laws_course-0.1.0-py3-none-any.whl").write_bytes(b"a stand-in: test_wheel.py builds real ones")
+    steps["bundle"] = _course("export", "gradescope", "--out", "gradebook", "--wheel",
+                              "scaling_laws_course-0.1.0-py3-none-any.whl", "--notebook", WEEK, "--roster",
+                              "roster.csv", cwd=tmp)
+    autograder = tmp / "autograder"
+    with zipfile.ZipFile(tmp / "gradebook" / f"gradescope_{WEEK}.zip") as archive:
+        archive.extractall(autograder / "source")
+    (autograder / "submission").mkdir()
+    (autograder / "submission" / f"{WEEK}.ipynb").write_text(json.dumps(_half_solved(solution, blank)))
+    (autograder / "submission_metadata.json").write_text(json.dumps({"users": [{"email": "grace@example.org",
+                                                                                  "id": 9}]}))
+    env = {**os.environ, "AUTOGRADER_ROOT": str(autograder), "AUTOGRADER_PYTHON": sys.executable}
+    env.pop("SCALING_COURSE_ROOT", None)
+    ran = subprocess.run(["bash", str(autograder / "source" / "run_autograder")], env=env, cwd=autograder,
+                         capture_output=True, text=True, timeout=600)
+    assert ran.returncode == 0, ran.stderr
+    steps["results.json"] = json.loads((autograder / "results" / "results.json").read_text())
+    return tmp, tmp / "gradebook", steps
 
 
 def test_the_download_became_one_folder_per_student(week):
-    assert week["plan"].absent == ["zed"]
-    assert sorted(p.name for p in week["submissions"].iterdir() if p.is_dir()) == ["ada", "alan", "grace", "hopper"]
+    tmp, _, steps = week
+    assert sorted(p.name for p in (tmp / "submissions").iterdir() if p.is_dir()) == ["ada", "alan", "grace", "hopper"]
+    assert "no file for 1 student(s) of the roster: zed" in steps["import"].stdout
+    assert "marked LATE by Canvas: grace" in steps["import"].stdout
 
 
-def test_only_this_week_s_notebook_and_the_capstone_are_in_the_gradebook(week):
-    header, table = gradebook_table(week["results"])
-    assert WEEK in header and CAPSTONE in header and "ex01_history_compute" not in header
-    by_student = {line[0]: dict(zip(header, line)) for line in table}
-    ada = by_student["ada"]
-    week_possible = sum(r["max_points"] for r in week["results"] if r["student"] == "ada" and r["notebook"] == WEEK)
-    assert ada[WEEK] == week_possible > 0          # the reference solution passes everything
-    assert ada[CAPSTONE] == 5                      # 5 for the plan, 0 for the four unanswered questions
-    assert ada["possible"] == week_possible + 20   # the capstone's 20 points
-    assert by_student["alan"]["fit_power_law"] == 1  # the override
-    assert by_student["grace"][CAPSTONE] is None     # grace handed in no capstone: not counted as missing
+def test_the_week_s_notebook_alone_is_graded_and_nothing_unassigned_counts_as_missing(week):
+    _, _, steps = week
+    grades = steps["week_grades"]
+    week_possible = 25  # the 25 points of ex02's tests (test_ex02_power_laws.py and its hidden tests)
+    assert list(grades["ada"])[-4:] == [WEEK, "total", "possible", "percent"]
+    assert "ex01_history_compute" not in grades["ada"] and CAPSTONE not in grades["ada"]
+    assert grades["ada"][WEEK] == grades["ada"]["possible"] == str(week_possible)  # ex01, ex03...: not missing
+    assert grades["ada"]["percent"] == "100" and grades["alan"]["total"] == "0"
+    assert "roster: 1 student(s) of the roster have no folder: zed" in steps["week"].stdout
 
 
-def test_the_copy_is_flagged_and_the_late_work_too(week):
-    groups = identical_groups(week["prints"])
-    assert [(g.notebook, g.students) for g in groups] == [(WEEK, ("ada", "hopper"))]
-    assert [(f.student, f.description) for f in week["flags"]] == [("grace", "marked LATE by Canvas")]
-    assert penalty_rows(week["flags"], week["results"], parse_late_rule("10%/day")) == []  # a marker has no time
+def test_the_class_summary_saves_the_mean_per_exercise_and_a_histogram(week):
+    _, out, _ = week
+    summary = list(csv.DictReader(io.StringIO((out / "summary.csv").read_text(encoding="utf-8"))))
+    fit = next(row for row in summary if row["level"] == "exercise" and row["exercise"] == "fit_power_law")
+    assert fit["students"] == "4" and fit["max_points"] == "6"
+    assert {row["notebook"] for row in summary if row["level"] == "notebook"} == {WEEK, CAPSTONE}
+    assert (out / "totals.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_the_written_answers_are_on_one_page_per_student(week):
-    page = (week["out"] / "answers" / CAPSTONE / "ada.html").read_text(encoding="utf-8")
+def test_the_copy_and_the_late_work_are_flagged_for_a_person(week):
+    _, out, _ = week
+    identical = list(csv.DictReader(io.StringIO((out / "identical.csv").read_text(encoding="utf-8"))))
+    # hopper's reformatted copy of the solution; grace's resubmission (step 5) is that solution too
+    assert [(row["notebook"], row["students"]) for row in identical] == [(WEEK, "ada; grace; hopper")]
+    late = list(csv.DictReader(io.StringIO((out / "late.csv").read_text(encoding="utf-8"))))
+    assert [(row["student"], row["note"]) for row in late] == [("grace", "marked LATE by Canvas")]
+
+
+def test_the_written_answers_are_on_one_page_per_student_with_a_marking_sheet(week):
+    _, out, steps = week
+    page = (out / "answers" / CAPSTONE / "ada.html").read_text(encoding="utf-8")
     assert "&lt;because&gt;" in page and "<because>" not in page
-    assert "Not answered" in (week["out"] / "answers" / CAPSTONE / "alan.html").read_text(encoding="utf-8")
-    # the sheet came pre-filled with 0 for every unanswered question; the marker gave ada's plan 5
-    assert len(week["marks"].rows) == 10 and week["marks"].unmarked == []
-    assert [(r["student"], r["exercise"], r["points"]) for r in week["marks"].rows if r["points"]] == [("ada", "plan", 5.0)]
+    assert "Not answered" in (out / "answers" / CAPSTONE / "alan.html").read_text(encoding="utf-8")
+    sheet = list(csv.DictReader(io.StringIO(steps["sheet"])))
+    assert len(sheet) == 4 * 5  # four students x the rubric's five questions
+    assert [(r["points"], r["comment"]) for r in sheet if r["student"] == "ada" and r["question"] == "plan"] == [
+        ("", "")]  # answered: for the marker; every unanswered question comes at 0, "no answer"
 
 
-def test_the_class_summary_and_histogram_are_written(week, tmp_path):
-    summary = list(csv.DictReader(io.StringIO(summary_csv(week["results"]))))
-    notebook_rows = {row["notebook"]: row for row in summary if row["level"] == "notebook"}
-    assert notebook_rows[WEEK]["students"] == "4"
-    assert all(t.students == 4 for t in pass_counts(week["results"]) if t.notebook == WEEK)
-    assert histogram_png(week["results"], tmp_path / "totals.png").stat().st_size > 1000
+def test_the_filled_rubric_and_the_override_are_in_grades_csv_and_the_feedback(week):
+    _, out, _ = week
+    grades = _table(out / "grades.csv")
+    assert grades["ada"]["plan"] == "5" and grades["ada"][CAPSTONE] == "5"
+    assert grades["ada"]["possible"] == str(25 + 20)  # the capstone's 20 points, now that it is marked
+    assert grades["alan"]["fit_power_law"] == "1"  # the override: 1 of 6, the tests gave 0
+    ada = (out / "feedback" / "ada.md").read_text(encoding="utf-8")
+    assert "• marked by hand, 5/6 points: Clear; cite the fit." in ada
+    alan = (out / "feedback" / "alan.md").read_text(encoding="utf-8")
+    assert "set to 1 of 6 points by the instructor (the tests gave 0): Worked it out on paper in class" in alan
+
+
+def test_a_regrade_of_one_student_and_notebook_replaces_only_those_results(week):
+    _, out, steps = week
+    before = [json.loads(line) for line in steps["merged_results"].splitlines()]
+    after = [json.loads(line) for line in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    outside = [row for row in before if not (row["student"] == "grace" and row["notebook"] == WEEK)]
+    assert [row for row in after if not (row["student"] == "grace" and row["notebook"] == WEEK)] == outside
+    assert _table(out / "grades.csv")["grace"][WEEK] == "25"  # her resubmission passes everything
+    assert "graded 1 student x 1 notebook" in steps["regrade"].stdout
 
 
 def test_the_canvas_csv_validates_against_canvas_s_importer(week):
-    assignments = [Assignment(WEEK, "Exercises 2: power laws", "7001", 10.0), Assignment(CAPSTONE, "Capstone", "7007")]
-    titles, points, scores = canvas_reads(canvas_gradebook_csv(week["results"], week["roster"], assignments))
+    _, _, steps = week
+    titles, points, scores = canvas_reads(steps["canvas"])
     assert titles == [("Exercises 2: power laws", "7001"), ("Capstone", "7007")]
     assert points == {}  # both assignments exist in Canvas: no Points Possible row
     assert set(scores) == {"101", "102", "103", "104"}  # zed has no result: left for Canvas to keep
     assert scores["101"]["Capstone (7007)"] == "5"  # 5 of 20 points, on Canvas's 20
     assert scores["101"]["Exercises 2: power laws (7001)"] == "10"  # full marks, rescaled to Canvas's 10
+    assert scores["102"]["Exercises 2: power laws (7001)"] == "0.4"  # alan's override: 1 of 25, on Canvas's 10
     assert re.fullmatch(r"\d(\.\d\d?)?", scores["103"]["Exercises 2: power laws (7001)"])
 
 
-def test_a_gradescope_results_json_validates_against_the_spec(week):
-    rows = [r for r in week["results"] if r["student"] == "grace" and r["notebook"] == WEEK]
-    results = gradescope_results(rows)
+def test_the_gradescope_bundle_writes_a_results_json_that_validates_against_the_spec(week):
+    _, _, steps = week
+    results = steps["results.json"]
     jsonschema.validate(results, RESULTS_SCHEMA)
-    assert 0 < results["score"] < sum(t["max_score"] for t in results["tests"])
+    assert 0 < results["score"] < sum(test["max_score"] for test in results["tests"])
+    hidden = [test for test in results["tests"] if "hidden test" in test["name"] or test["visibility"] != "visible"]
+    assert hidden and all(t["visibility"] == "after_published" and t["output"] == "" for t in hidden)

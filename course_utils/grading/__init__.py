@@ -9,10 +9,13 @@ Public names
 ``StudentError``, ``StudentTimeout``, ``NotImplementedYet``, ``ExerciseMissing``...
     what the ``student`` proxy raises (see :mod:`.errors`).
 
-Subcommands ``release``, ``start``, ``check`` and ``grade`` of ``python -m course_utils``
-are implemented in :mod:`.cli`. ``grade`` runs the stages of :mod:`.pipeline` (discover,
-extract, run, score, write) under one :class:`~.config.GradingConfig`; learner code runs
-in the sandbox of :mod:`.sandbox`, forked from the clean template of :mod:`.template`.
+Subcommands ``release``, ``start``, ``check``, ``grade``, ``import`` and ``export`` of
+``python -m course_utils`` are implemented in :mod:`.cli`. ``grade`` runs the stages of
+:mod:`.pipeline` (discover, extract, run, score, write) under one
+:class:`~.config.GradingConfig`; learner code runs in the sandbox of :mod:`.sandbox`,
+forked from the clean template of :mod:`.template`. The write stage merges the run into the
+gradebook's record (:mod:`.ledger`) with an instructor's additions (:mod:`.instructions`)
+and rebuilds every output from it (:func:`.outputs.write_outputs`).
 Submodules are imported lazily so that importing this package in a notebook's setup cell
 stays cheap.
 """

@@ -195,14 +195,45 @@ def answer_page_name(student: str) -> str:
     return f"{name}.html"
 
 
-def index_html(notebook: str, students: Sequence[str], answered: Mapping[str, int], total: int) -> str:
-    """A page linking every student's answers page, with how many questions each answered."""
-    rows = "\n".join(f'<li><a href="{_e(answer_page_name(s))}">{_e(s)}</a>: {answered.get(s, 0)} of {total} '
-                     f"answered</li>" for s in students)
+def index_html(notebook: str, students: Sequence[str], answered: Mapping[str, int], total: int,
+               pages: Mapping[str, str] | None = None) -> str:
+    """A page linking every student's answers page, with how many questions each answered.
+
+    ``pages`` maps a student to the file name of their page (default :func:`answer_page_name`).
+    """
+    pages = pages or {}
+    rows = "\n".join(f'<li><a href="{_e(pages.get(s) or answer_page_name(s))}">{_e(s)}</a>: '
+                     f"{answered.get(s, 0)} of {total} answered</li>" for s in students)
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">'
             f"<title>Written answers: {_e(notebook)}</title><style>{_STYLE}</style></head><body>"
             f"<h1>Written answers: {_e(notebook)}</h1><ul>\n{rows}\n</ul></body></html>\n")
+
+
+def answer_rows(student: str, notebook: str, answers: Answers) -> list[dict]:
+    """One student's answers as rows of the gradebook's ``answers.jsonl``."""
+    return [{"student": student, "notebook": notebook, "question": a.question, "text": a.text, "cell": a.cell,
+             "answered": a.answered} for a in answers.answers]
+
+
+def answers_from_rows(rows: Iterable[Mapping], notes: Sequence[str] = ()) -> Answers:
+    """:class:`Answers` from rows of ``answers.jsonl`` (one student, one notebook), in order."""
+    return Answers([Answer(str(row["question"]), str(row.get("text", "")), int(row.get("cell", 0)),
+                           bool(row.get("answered"))) for row in rows], list(notes))
+
+
+def answer_pages(notebook: str, collected: Mapping[str, Answers], rubric: Rubric | None,
+                 pages: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``{file name: HTML}``: one page per student (named by ``pages``, default
+    :func:`answer_page_name`) and ``index.html``; what :func:`write_answer_pages` writes into
+    ``answers/<notebook>/``."""
+    pages = {student: (pages or {}).get(student) or answer_page_name(student) for student in collected}
+    files = {pages[student]: answers_html(student, answers, rubric, notebook=notebook)
+             for student, answers in sorted(collected.items())}
+    total = len(rubric.questions) if rubric is not None else max((len(a.answers) for a in collected.values()), default=0)
+    counts = {student: sum(a.answered for a in answers.answers) for student, answers in collected.items()}
+    files["index.html"] = index_html(notebook, sorted(collected), counts, total, pages)
+    return files
 
 
 def collect_class(submissions: str | os.PathLike, students: Iterable[str], notebook: str,
@@ -230,16 +261,16 @@ def write_answer_pages(out: str | os.PathLike, notebook: str, collected: Mapping
     rubric, the marking sheet ``out/marking_<notebook>.csv``. Returns the files written.
 
     An existing marking sheet is never overwritten (it may hold an instructor's marks): the
-    fresh one is written as ``marking_<notebook>.new.csv`` instead.
+    fresh one is written as ``marking_<notebook>.new.csv`` instead. (``grade`` writes these
+    through :func:`.outputs.write_outputs`, which also carries merged marks into a new sheet.)
     """
     from .rubric import marking_sheet_csv
 
     folder = Path(out) / "answers" / notebook
-    written = [_write(folder / answer_page_name(student), answers_html(student, answers, rubric, notebook=notebook))
-               for student, answers in sorted(collected.items())]
-    total = len(rubric.questions) if rubric is not None else max((len(a.answers) for a in collected.values()), default=0)
-    counts = {student: sum(a.answered for a in answers.answers) for student, answers in collected.items()}
-    written.append(_write(folder / "index.html", index_html(notebook, sorted(collected), counts, total)))
+    pages = answer_pages(notebook, collected, rubric)
+    index = pages.pop("index.html")
+    written = [_write(folder / name, text) for name, text in pages.items()]
+    written.append(_write(folder / "index.html", index))
     if rubric is not None:
         sheet = Path(out) / f"marking_{notebook}.csv"
         if sheet.exists():

@@ -24,13 +24,14 @@ def select_notebooks(available: Sequence[str], chosen: Sequence[str] | None) -> 
     Raises
     ------
     ValueError
-        A chosen notebook without tests, naming those that have them.
+        A chosen notebook without tests (or rubric), naming those that have them.
     """
     if not chosen:
         return list(available)
     unknown = [stem for stem in dict.fromkeys(chosen) if stem not in available]
     if unknown:
-        raise ValueError(f"notebook: no tests for {', '.join(unknown)} (notebooks with tests: {', '.join(available)})")
+        raise ValueError(f"notebook: no tests or rubric for {', '.join(unknown)} "
+                         f"(notebooks that can be graded: {', '.join(available)})")
     return [stem for stem in available if stem in set(chosen)]
 
 
@@ -51,17 +52,28 @@ def merge_results(previous: Iterable[Mapping], fresh: Iterable[Mapping], *, stud
     return [dict(row) for row in previous if not regraded(row)] + [dict(row) for row in fresh]
 
 
-def gradebook_table(rows: Sequence[Mapping]) -> tuple[list[str], list[list]]:
-    """``(header, table)`` for ``grades.csv`` (see the module docstring); students sorted."""
-    order: dict[str, list[str]] = {}
+def gradebook_table(rows: Sequence[Mapping], order: Mapping[str, Sequence[str]] | None = None
+                    ) -> tuple[list[str], list[list]]:
+    """``(header, table)`` for ``grades.csv`` (see the module docstring); students sorted.
+
+    ``order`` gives, per notebook, the order of its exercise columns (the syllabus, a
+    rubric's questions); exercises it does not name follow in the order first seen, and
+    notebooks are in the order first seen.
+    """
+    known = {notebook: list(names) for notebook, names in (order or {}).items()}
+    notebooks: dict[str, list[str]] = {}
     for row in rows:
-        order.setdefault(row["notebook"], [])
-        if row["exercise"] not in order[row["notebook"]]:
-            order[row["notebook"]].append(row["exercise"])
-    names = [name for exercises in order.values() for name in exercises]
-    clashes = {name for name in names if names.count(name) > 1} | set(order)
+        notebooks.setdefault(row["notebook"], [])
+        if row["exercise"] not in notebooks[row["notebook"]]:
+            notebooks[row["notebook"]].append(row["exercise"])
+    columns: dict[str, list[str]] = {}
+    for notebook, seen in notebooks.items():
+        ranked = [name for name in known.get(notebook, []) if name in seen]
+        columns[notebook] = ranked + [name for name in seen if name not in ranked]
+    names = [name for exercises in columns.values() for name in exercises]
+    clashes = {name for name in names if names.count(name) > 1} | set(columns)
     header = ["student"]
-    for notebook, exercises in order.items():
+    for notebook, exercises in columns.items():
         header += [f"{notebook}:{name}" if name in clashes else name for name in exercises] + [notebook]
     header += ["total", "possible", "percent"]
     earned: dict[tuple[str, str, str], float] = {}
@@ -75,20 +87,20 @@ def gradebook_table(rows: Sequence[Mapping]) -> tuple[list[str], list[list]]:
     for student in sorted({row["student"] for row in rows}):
         line: list = [student]
         total = 0.0
-        for notebook, exercises in order.items():
+        for notebook, exercises in columns.items():
             assigned = (student, notebook) in possible
             points = [earned.get((student, notebook, name)) for name in exercises]
             line += [p if assigned else None for p in points]
             notebook_total = sum(p for p in points if p is not None)
             line.append(notebook_total if assigned else None)
             total += notebook_total
-        out_of = sum(value for (who, _), value in possible.items() if who == student)
+        out_of = sum(possible.get((student, notebook), 0.0) for notebook in columns)
         line += [total, out_of, round(100.0 * total / out_of, 1) if out_of else 0.0]
         table.append(line)
     return header, table
 
 
-def gradebook_csv(rows: Sequence[Mapping]) -> str:
+def gradebook_csv(rows: Sequence[Mapping], order: Mapping[str, Sequence[str]] | None = None) -> str:
     """:func:`gradebook_table` as spreadsheet-safe CSV text."""
-    header, table = gradebook_table(rows)
+    header, table = gradebook_table(rows, order)
     return csv_text(header, table)

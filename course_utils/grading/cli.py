@@ -1,4 +1,5 @@
-"""The grading subcommands of ``python -m course_utils``: release, start, check, grade.
+"""The grading subcommands of ``python -m course_utils``: release, start, check, grade,
+import (an LMS download into one folder per student) and export (a gradebook for an LMS).
 
 Each returns 0 when it ran (whatever the learners' code did) and 2 when it cannot run:
 bad arguments, a folder that does not exist or cannot be read.
@@ -41,6 +42,29 @@ def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
         from .grade import add_grade_arguments
 
         add_grade_arguments(parser)
+    elif command == "import":
+        parser.add_argument("lms", choices=("canvas", "moodle"), help="the system the download comes from")
+        parser.add_argument("download", type=Path, help="the submissions download: the zip or its unpacked folder")
+        parser.add_argument("--roster", type=Path, required=True, metavar="FILE",
+                            help="class roster CSV: folder, and canvas_id (Canvas) or name (Moodle)")
+        parser.add_argument("--into", type=Path, required=True, metavar="SUBMISSIONS",
+                            help="the submissions folder grade reads (other weeks' files stay)")
+        parser.add_argument("--worksheet", type=Path, metavar="FILE",
+                            help="Moodle: the assignment's grading worksheet (needed under blind marking)")
+        parser.add_argument("--overwrite", action="store_true",
+                            help="replace files that exist with other content (default: refuse)")
+    elif command == "export":
+        parser.add_argument("kind", choices=("canvas", "moodle", "gradescope"))
+        parser.add_argument("--out", type=Path, required=True, metavar="DIR",
+                            help="the gradebook folder (grade --out); the export is written there")
+        parser.add_argument("--roster", type=Path, metavar="FILE", help="class roster CSV")
+        parser.add_argument("--assignment", action="append", metavar="NOTEBOOK=TITLE (ID)[/POINTS]",
+                            help="a notebook's column: title, Canvas assignment id, points (repeatable; default: "
+                                 "every graded notebook, raw points)")
+        parser.add_argument("--moodle-id", choices=("email", "idnumber"), default="email")
+        parser.add_argument("--wheel", type=Path, metavar="FILE", help="Gradescope: the course's wheel")
+        parser.add_argument("--notebook", action="append", metavar="STEM",
+                            help="Gradescope: the notebook(s) its autograder grades")
 
 
 def run_command(command: str, args: argparse.Namespace) -> int:
@@ -55,6 +79,10 @@ def run_command(command: str, args: argparse.Namespace) -> int:
             from .grade import run_grade
 
             return run_grade(args)
+        if command == "import":
+            return _import(args)
+        if command == "export":
+            return _export(args)
     except ValueError as exc:  # CourseRootError included
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -120,4 +148,53 @@ def _check(args: argparse.Namespace) -> int:
         print()
     if args.json:
         args.json.write_text(json.dumps(results), encoding="utf-8")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from .csvio import read_table
+    from .lms_import import MANIFEST, import_submissions
+    from .roster import read_roster
+
+    roster = read_roster(args.roster)
+    worksheet = read_table(args.worksheet) if args.worksheet is not None else None
+    if worksheet is not None and args.lms != "moodle":
+        raise ValueError("worksheet: a grading worksheet is Moodle's; a Canvas download is matched by Canvas ID")
+    plan = import_submissions(args.download, args.into, roster, args.lms, worksheet=worksheet,
+                              overwrite=args.overwrite)
+    folders = sorted({planned.folder for planned in plan.files})
+    print(f"imported {len(plan.files)} file(s) for {len(folders)} student(s) into {args.into}/ "
+          f"(recorded in {args.into / MANIFEST})")
+    late = sorted({planned.folder for planned in plan.files if planned.late_marker})
+    if late:
+        print(f"marked LATE by Canvas: {', '.join(late)}")
+    for line in plan.notes:
+        print(f"note: {line}")
+    for line in plan.unmatched:
+        print(f"not imported: {line}")
+    if plan.absent:
+        print(f"no file for {len(plan.absent)} student(s) of the roster: {', '.join(plan.absent)}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .instructions import Instructions
+    from .ledger import RESULTS, read_ledger
+    from .outputs import settle
+
+    if args.kind != "gradescope" and not (args.out / RESULTS).is_file():
+        raise ValueError(f"out: {args.out} holds no gradebook yet (no {RESULTS}); grade first: "
+                         f"python -m course_utils grade SUBMISSIONS --out {args.out}")
+    found = Instructions.read(roster=args.roster, export=[args.kind], assignment=args.assignment or (),
+                              moodle_id=args.moodle_id, wheel=args.wheel, notebooks=args.notebook or ())
+    [export] = found.exports
+    if args.kind == "gradescope":
+        from .gradescope import bundle_files
+
+        bundle_files(export.course_root, export.notebooks)  # every notebook has tests (else: ValueError)
+        path = export.write(args.out, [])
+    else:
+        ledger, _, _ = settle(read_ledger(args.out))
+        path = export.write(args.out, ledger.rows)
+    print(f"wrote {path}")
     return 0

@@ -2,31 +2,29 @@
 
 ``SUBMISSIONS/<student>/<notebook>.ipynb`` is graded with the public tests in
 ``tests/exercises/test_<notebook>.py`` and the hidden tests in the course root's
-``tests/hidden/test_<notebook>.py`` (see :mod:`course_utils.course_root`). The work is
-done in the named stages of :mod:`.pipeline`; learner code runs in the sandbox of
-:mod:`.sandbox`, forked from the clean template of :mod:`.template`. Outputs, each written
-atomically once every learner process is gone:
+``tests/hidden/test_<notebook>.py`` (see :mod:`course_utils.course_root`); a notebook with a
+rubric (``tests/exercises/rubric_<notebook>.toml``) has its written answers collected. The
+work is done in the named stages of :mod:`.pipeline`; learner code runs in the sandbox of
+:mod:`.sandbox`, forked from the clean template of :mod:`.template`.
 
-``grades.csv``
-    one row per student: a column per exercise (points earned), ``total`` and ``percent``.
-``results.jsonl``
-    one JSON object per test per student: student, notebook, exercise, test, status,
-    points, max_points, message, hint, seconds, hidden.
-``feedback/<student>.md``
-    what passed, what failed with the hint and the reason (hidden tests: name and points
-    only), notes on the notebook.
-``manifest.json``
-    the course version, the SHA-256 of the tests graded with, the isolation in force, the
-    limits, and per student when they were graded and with which tests.
+``--notebook STEM`` grades one assignment (repeatable) and ``--student NAME`` one learner:
+only those (student, notebook) results are replaced, everything else in the gradebook is
+kept. ``--roster``, ``--merge-rubric``, ``--overrides``, ``--due``, ``--late-rule`` and
+``--export`` add what an instructor decides (:mod:`.instructions`); all of them are checked
+before anything is graded. Every output (``grades.csv``, ``results.jsonl``, ``feedback/``,
+``manifest.json``, ``summary.csv``, ``totals.png``, ``identical.csv``, ``late.csv``, answer
+pages and marking sheets, exports) is rebuilt from the gradebook's record by
+:func:`.outputs.write_outputs`, each file written atomically once every learner process is
+gone.
 
 A student's broken or hostile notebook costs that student the affected points, never the
-run; ``grade`` exits 0 when it graded the class and 2 when it could not run.
+run; ``grade`` exits 0 when it graded the class and 2 when it could not run (or could not
+write an export it was asked for: the gradebook is then written, the export is not).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -59,6 +57,32 @@ def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-sandbox", action="store_true",
                         help="run learner code without the sandbox (only to compare; recorded in the gradebook)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    week = parser.add_argument_group("assignments, marks and dates")
+    week.add_argument("--notebook", action="append", metavar="STEM",
+                      help="grade only this notebook (repeatable); other notebooks' results are kept")
+    week.add_argument("--roster", type=Path, metavar="FILE",
+                      help="class roster CSV (folder, name, canvas_id, email, ...): checked against the folders, "
+                           "needed by --export canvas|moodle")
+    week.add_argument("--merge-rubric", action="append", type=Path, metavar="FILE",
+                      help="a filled marking sheet (marking_<notebook>.csv): its marks join grades.csv and the "
+                           "feedback (repeatable)")
+    week.add_argument("--overrides", type=Path, metavar="FILE",
+                      help="CSV of student, exercise, points, reason: points set by hand (replaces earlier overrides)")
+    week.add_argument("--due", action="append", metavar="[NOTEBOOK=]TIME",
+                      help="due date, ISO 8601 (2025-03-07T23:59+01:00); without NOTEBOOK= for the notebooks "
+                           "graded now (repeatable); late work is flagged in late.csv")
+    week.add_argument("--late-rule", metavar="RULE",
+                      help="deduct for late work, e.g. '10%%/day, grace 15min, max 50%%' ('none' removes it)")
+    lms = parser.add_argument_group("exports")
+    lms.add_argument("--export", action="append", choices=("canvas", "moodle", "gradescope"),
+                     help="also write canvas.csv, moodle.csv or the Gradescope autograder zip (repeatable)")
+    lms.add_argument("--assignment", action="append", metavar="NOTEBOOK=TITLE (ID)[/POINTS]",
+                     help="a notebook's column in the Canvas or Moodle export: its title, Canvas's assignment id, "
+                          "the points it is worth there (repeatable; default: every graded notebook, raw points)")
+    lms.add_argument("--moodle-id", choices=("email", "idnumber"), default="email",
+                     help="the column Moodle matches students on (default: email)")
+    lms.add_argument("--wheel", type=Path, metavar="FILE",
+                     help="the course's wheel, installed by the Gradescope bundle")
 
 
 def default_hidden_tests() -> Path | None:
@@ -75,18 +99,23 @@ def default_hidden_tests() -> Path | None:
 def grade_class(submissions: Path, out: Path, *, students: list[str] | None = None, jobs: int = 1,
                 timeout: float | None = None, memory_mb: float | None = None, tests_dir: Path | None = None,
                 hidden_dir: Path | None = None, config: GradingConfig | None = None,
-                progress: bool = True) -> dict[str, Any]:
-    """Grade every student's notebooks and write the outputs; return a summary dict.
+                progress: bool = True, notebooks: list[str] | None = None,
+                instructions: Any = None) -> dict[str, Any]:
+    """Grade the chosen notebooks of every (or the chosen) student and write the outputs;
+    return a summary dict.
 
     ``config`` holds the limits (``timeout`` and ``memory_mb`` override it). Hidden tests
     come from ``hidden_dir``; without it, and without ``tests_dir``, from the course's
     ``tests/hidden`` (:func:`default_hidden_tests`), as for ``python -m course_utils grade``.
+    ``notebooks`` chooses the notebooks (default: all); ``instructions``
+    (:class:`.instructions.Instructions`) adds a roster, marks, overrides, dates, exports.
 
     Raises
     ------
     ValueError
         When grading cannot run: no such or unreadable folder, no tests or no exercise
-        tests, unknown student, a template process that does not start.
+        tests, unknown student or notebook, instructions that do not fit the class, a
+        template process that does not start. Nothing is written then.
     """
     config = config or GradingConfig()
     if hidden_dir is None and tests_dir is None:
@@ -95,23 +124,31 @@ def grade_class(submissions: Path, out: Path, *, students: list[str] | None = No
     if overrides:
         config = GradingConfig(**{**config.to_dict(), **overrides})
     with environment(**dict.fromkeys(THREAD_VARS, "1")):
-        return _grade_class(Path(submissions), Path(out), students, jobs, tests_dir, hidden_dir, config, progress)
+        return _grade_class(Path(submissions), Path(out), students, jobs, tests_dir, hidden_dir, config, progress,
+                            notebooks, instructions)
 
 
 def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs: int, tests_dir: Path | None,
-                 hidden_dir: Path | None, config: GradingConfig, progress: bool) -> dict[str, Any]:
+                 hidden_dir: Path | None, config: GradingConfig, progress: bool, notebooks: list[str] | None,
+                 instructions: Any) -> dict[str, Any]:
     from ..course_root import CourseRootError, find_course_root
     from . import pipeline
     from .errors import GraderProblem
+    from .ledger import read_ledger
 
     started = time.perf_counter()
     if not submissions.is_dir():
         raise ValueError(f"submissions: {submissions} is not a folder")
     public, hidden_tests = pipeline.test_modules(tests_dir, hidden_dir)
+    if notebooks:
+        public = {stem: path for stem, path in public.items() if stem in notebooks}
+        hidden_tests = {stem: path for stem, path in hidden_tests.items() if stem in notebooks}
     try:
         course_root = str(find_course_root().path)
     except CourseRootError:
         course_root = ""
+    notes: list[str] = []
+    graded_seconds = 0.0
     with pipeline.private_folder() as staging:
         hidden = [course_root, str(submissions.resolve()), str(out.resolve()), staging,
                   *(str(p.parent.resolve()) for p in [*public.values(), *hidden_tests.values()])]
@@ -122,57 +159,112 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
             template = Template.spawn(pipeline.preload_names([*public.values(), *hidden_tests.values()]), hidden,
                                       sandbox=config.sandbox, wait=False)
         try:
-            plan = pipeline.discover(submissions, out, students=students, tests_dir=tests_dir,
+            plan = pipeline.discover(submissions, out, students=students, notebooks=notebooks, tests_dir=tests_dir,
                                      hidden_dir=hidden_dir, config=config)
+            if instructions is not None:
+                notes += instructions.check(plan, read_ledger(out))
             try:
                 out.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise ValueError(f"out: cannot create {out} ({exc.strerror})") from None
-            if template is not None:
+            if template is not None and plan.stems:
                 try:
                     template.wait_ready()
                 except GraderProblem as exc:
                     raise ValueError(str(exc)) from None
             found = pipeline.extract(plan, Path(staging))
+            run_started = time.perf_counter()
             outcomes = pipeline.run(plan, found, launcher=template, jobs=jobs, progress=progress)
+            graded_seconds = time.perf_counter() - run_started
         finally:
             if template is not None:
                 template.close()  # returns once every learner process is gone
-        isolation = template.isolation.to_dict() if template is not None else \
-            {"level": "limits", "mechanisms": [], "note": f"no sandbox on {sys.platform}: only the limits apply"}
+        if not plan.stems:  # written answers only: they are read, never run
+            isolation = {"level": "none needed", "mechanisms": [], "note": ""}
+        elif template is not None:
+            isolation = template.isolation.to_dict()
+        else:
+            isolation = {"level": "limits", "mechanisms": [], "note": f"no sandbox on {sys.platform}: only the "
+                                                                      f"limits apply"}
         book = pipeline.score(plan, found, outcomes, isolation)
-    pipeline.write(book)
+    written = pipeline.write(book, instructions)
     elapsed = time.perf_counter() - started
-    means: dict[str, tuple[float, float]] = {}
-    count = len(plan.students)
-    for row in book.results:
-        earned, possible = means.get(row["exercise"], (0.0, 0.0))
-        means[row["exercise"]] = (earned + row["points"] / count, possible + row["max_points"] / count)
-    return {"students": count, "notebooks": len(plan.stems), "seconds": elapsed, "ignored": plan.ignored,
-            "isolation": isolation, "grader_errors": book.grader_errors, "exercise_means": means,
-            "hidden_tests": len(plan.hidden), "tests_sha256": plan.tests_sha256}
+    return {"students": len(plan.students), "notebooks": len(plan.stems), "written_answers": len(plan.notebooks)
+            - len(plan.stems), "seconds": elapsed, "grading_seconds": graded_seconds, "ignored": plan.ignored,
+            "isolation": isolation, "grader_errors": book.grader_errors,
+            "exercise_means": exercise_means(written.ledger.rows, plan.notebooks), "hidden_tests": len(plan.hidden),
+            "tests_sha256": plan.tests_sha256, "notes": notes + written.notes, "late": written.late,
+            "identical": written.identical, "exports": written.exports, "export_errors": written.export_errors,
+            "out": out}
+
+
+def exercise_means(rows: list[dict[str, Any]], notebooks: list[str]) -> dict[tuple[str, str], tuple[float, float]]:
+    """``{(notebook, exercise): (class mean, possible)}`` for ``notebooks`` (what ``summary.csv``
+    saves at its ``exercise`` level)."""
+    from .summary import point_stats
+
+    by_exercise, _ = point_stats([row for row in rows if row["notebook"] in set(notebooks)])
+    return {(stat.notebook, stat.exercise): (stat.mean, stat.max_points) for stat in by_exercise}
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def instructions_from(args: argparse.Namespace) -> Any:
+    """The :class:`.instructions.Instructions` of ``grade``'s options (None when there are none)."""
+    from .instructions import Instructions
+
+    if not any((args.roster, args.merge_rubric, args.overrides, args.due, args.late_rule, args.export,
+                args.assignment, args.wheel)):
+        return None
+    return Instructions.read(roster=args.roster, merge_rubric=args.merge_rubric or (), overrides=args.overrides,
+                             due=args.due or (), late_rule=args.late_rule, export=args.export or (),
+                             assignment=args.assignment or (), moodle_id=args.moodle_id, wheel=args.wheel,
+                             notebooks=args.notebook or ())
 
 
 def run_grade(args: argparse.Namespace) -> int:
     hidden = args.hidden_tests  # None: the course's tests/hidden, unless --tests names other tests
     config = GradingConfig(timeout=args.timeout, startup_seconds=args.startup, memory_mb=args.memory_mb,
                            sandbox=not args.no_sandbox)
+    instructions = instructions_from(args)
     summary = grade_class(args.submissions, args.out, students=args.student, jobs=args.jobs, tests_dir=args.tests,
-                          hidden_dir=hidden, config=config, progress=not args.quiet)
+                          hidden_dir=hidden, config=config, progress=not args.quiet, notebooks=args.notebook,
+                          instructions=instructions)
     isolation = summary["isolation"]
     if isolation.get("note"):
         print(f"note: {isolation['note']}")
-    for line in summary["ignored"]:
+    for line in [*summary["ignored"], *summary["notes"]]:
         print(f"note: {line}")
     for line in summary["grader_errors"]:
         print(f"grader error (regrade with --student): {line}")
-    print("class mean per exercise (points earned / possible):")
-    for name, (earned, possible) in summary["exercise_means"].items():
-        print(f"  {name:<32} {earned:5.2f} / {possible:g}")
-    seconds = summary["seconds"]
-    print(f"graded {summary['students']} students x {summary['notebooks']} notebooks in {seconds:.1f} s "
-          f"({seconds / summary['students']:.2f} s per student; "
-          f"{summary['hidden_tests']} notebooks with hidden tests; isolation: {isolation['level']})")
-    print(f"wrote {args.out / 'grades.csv'}, {args.out / 'results.jsonl'}, {args.out / 'feedback'}/, "
-          f"{args.out / 'manifest.json'}")
-    return 0
+    if summary["exercise_means"]:
+        print("class mean per exercise (points earned / possible; saved in summary.csv):")
+        for (notebook, name), (mean, possible) in summary["exercise_means"].items():
+            print(f"  {notebook + ':' + name:<48} {mean:5.2f} / {possible:g}")
+    seconds, count = summary["seconds"], summary["students"]
+    grading = summary["grading_seconds"]
+    answers = summary["written_answers"]
+    if summary["notebooks"]:
+        extra = f" and the written answers of {_plural(answers, 'notebook')}" if answers else ""
+        print(f"graded {_plural(count, 'student')} x {_plural(summary['notebooks'], 'notebook')}{extra} in "
+              f"{seconds:.1f} s (running the tests: {grading:.1f} s, {grading / count:.2f} s per student; hidden "
+              f"tests in {summary['hidden_tests']} of {summary['notebooks']}; isolation: {isolation['level']})")
+    else:
+        print(f"collected the written answers of {_plural(count, 'student')} in {_plural(answers, 'notebook')} "
+              f"in {seconds:.1f} s (no code runs for written answers)")
+    if summary["identical"]:
+        print(f"identical submissions: {len(summary['identical'])} group(s), listed in identical.csv "
+              f"(read them before deciding anything)")
+    if summary["late"]:
+        print(f"late submissions: {len(summary['late'])}, listed in late.csv")
+    out = args.out
+    print(f"wrote {out / 'grades.csv'}, {out / 'results.jsonl'}, {out / 'feedback'}/, {out / 'summary.csv'}, "
+          f"{out / 'manifest.json'} and the rest in {out}/")
+    for path in summary["exports"]:
+        print(f"export: wrote {path}")
+    for line in summary["export_errors"]:
+        print(f"error: {line} (the gradebook in {out} was written; fix this and run the export again)",
+              file=sys.stderr)
+    return 2 if summary["export_errors"] else 0

@@ -332,7 +332,8 @@ def run_submission(submission: Path, notebooks: Sequence[str], folder: str, *,
             if path.name != f"{stem}.ipynb":
                 notes.append(f"graded {path.name} as {stem}.ipynb (rename it to {stem}.ipynb)")
             shutil.copyfile(path, mine / f"{stem}.ipynb")
-        command = [sys.executable, "-m", "course_utils", "grade", str(classroom), "--out", str(out), "--quiet"]
+        command = [sys.executable, "-m", "course_utils", "grade", str(classroom), "--out", str(out), "--quiet",
+                   *(part for stem in notebooks for part in ("--notebook", stem))]
         try:
             run = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, check=False)
         except subprocess.TimeoutExpired:

@@ -148,6 +148,29 @@ class Submitted:
     late_marker: bool = False
 
 
+def submitted_at(path: str | os.PathLike | None, record: Mapping[str, str] | None = None) -> Submitted | None:
+    """The best evidence of when one notebook was submitted, or None when there is none.
+
+    ``record`` is the import manifest's row for the file (:func:`.lms_import.read_manifest`):
+    its ``file_time`` and ``late_marker`` win; else the modification time of ``path``, read
+    without following a symbolic link.
+    """
+    marker = bool(record and record.get("late_marker") == "yes")
+    if record and record.get("file_time"):
+        try:
+            return Submitted(parse_time(record["file_time"]), "download", marker)
+        except ValueError:
+            pass  # a hand-edited manifest: fall back to the file
+    if path is not None:
+        try:
+            stamp = os.lstat(path).st_mtime
+        except OSError:
+            stamp = None
+        if stamp is not None:
+            return Submitted(datetime.fromtimestamp(stamp).astimezone(), "file-time", marker)
+    return Submitted(None, "canvas-marker", True) if marker else None
+
+
 def submission_times(submissions: str | os.PathLike, students: Iterable[str], notebooks: Iterable[str],
                      manifest: Sequence[Mapping[str, str]] = ()) -> dict[tuple[str, str], Submitted]:
     """The best evidence of each (student, notebook) submission time (see the module docstring).
@@ -156,19 +179,37 @@ def submission_times(submissions: str | os.PathLike, students: Iterable[str], no
     """
     recorded = {(row["folder"], row["filename"]): row for row in manifest}
     found = {}
+    notebooks = list(notebooks)
     for student in students:
         for stem in notebooks:
             path = Path(submissions) / student / f"{stem}.ipynb"
-            row = recorded.get((student, f"{stem}.ipynb"))
-            marker = bool(row and row.get("late_marker") == "yes")
-            if row and row.get("file_time"):
-                found[student, stem] = Submitted(parse_time(row["file_time"]), "download", marker)
-            elif path.is_file():
-                stamp = datetime.fromtimestamp(path.stat().st_mtime).astimezone()
-                found[student, stem] = Submitted(stamp, "file-time", marker)
-            elif marker:
-                found[student, stem] = Submitted(None, "canvas-marker", True)
+            seen = submitted_at(path if path.is_file() else None, recorded.get((student, f"{stem}.ipynb")))
+            if seen is not None:
+                found[student, stem] = seen
     return found
+
+
+def submitted_record(seen: Submitted | None) -> dict | None:
+    """A :class:`Submitted` as plain data for the gradebook's manifest (None stays None)."""
+    if seen is None:
+        return None
+    return {"when": seen.when.isoformat(timespec="seconds") if seen.when else None, "source": seen.source,
+            "late_marker": seen.late_marker}
+
+
+def submitted_from_record(record: Mapping | None) -> Submitted | None:
+    """The inverse of :func:`submitted_record`; None for anything that is not one."""
+    if not isinstance(record, Mapping):
+        return None
+    when = None
+    if record.get("when"):
+        try:
+            when = parse_time(str(record["when"]))
+        except ValueError:
+            when = None
+    if when is None and not record.get("late_marker"):
+        return None
+    return Submitted(when, str(record.get("source", "")), bool(record.get("late_marker")))
 
 
 @dataclass(frozen=True)

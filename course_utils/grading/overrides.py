@@ -8,7 +8,9 @@ required: it is shown in the student's feedback.
 :func:`apply_overrides` keeps every test result as it was and adds one row per override
 (status ``override``, ``max_points`` 0) whose points are the difference, so totals add up,
 the feedback shows both what the tests found and what the instructor decided, and applying
-the same file twice changes nothing.
+the same file twice changes nothing. The row keeps what was decided (``set_to``, ``reason``),
+so :func:`reapply_overrides` recomputes the difference after a regrade changes the tests'
+points: an override outlives regrades until a new overrides file replaces it.
 """
 
 from __future__ import annotations
@@ -116,7 +118,42 @@ def apply_overrides(results: Sequence[Mapping], overrides: Sequence[Override]) -
         earned = totals[item.student, item.notebook, item.exercise][0]
         kept.append({"student": item.student, "notebook": item.notebook, "exercise": item.exercise,
                      "test": "manual override", "status": OVERRIDE_STATUS, "points": item.points - earned,
-                     "max_points": 0.0, "hint": "", "seconds": 0.0,
+                     "max_points": 0.0, "hint": "", "seconds": 0.0, "set_to": item.points, "reason": item.reason,
                      "message": f"set to {item.points:g} of {item.max_points:g} points by the instructor "
                                 f"(the tests gave {earned:g}): {item.reason}"})
     return kept
+
+
+def stored_overrides(results: Sequence[Mapping]) -> list[Override]:
+    """The overrides recorded in ``results`` (override rows that keep ``set_to`` and ``reason``)."""
+    found = []
+    for row in results:
+        if row.get("status") == OVERRIDE_STATUS and isinstance(row.get("set_to"), (int, float)):
+            found.append(Override(row["student"], row["notebook"], row["exercise"], float(row["set_to"]), 0.0,
+                                  str(row.get("reason", "")), 0))
+    return found
+
+
+def reapply_overrides(results: Sequence[Mapping]) -> tuple[list[dict[str, Any]], list[str]]:
+    """``results`` with every recorded override recomputed against the current test rows.
+
+    After a regrade the tests may give other points, or the exercise may have another
+    maximum: the difference row is computed again, ``set_to`` is capped at the maximum,
+    and an override whose exercise no longer has results is dropped. Returns the rows and
+    a note for each override capped or dropped.
+    """
+    totals = _exercise_points([row for row in results if row.get("status") != OVERRIDE_STATUS])
+    keep, notes = [], []
+    for item in stored_overrides(results):
+        key = (item.student, item.notebook, item.exercise)
+        if key not in totals:
+            notes.append(f"override of {item.student} / {item.notebook}:{item.exercise} dropped: "
+                         f"that exercise has no results any more")
+            continue
+        maximum = totals[key][1]
+        points = min(max(item.points, 0.0), maximum)
+        if points != item.points:
+            notes.append(f"override of {item.student} / {item.exercise} capped at its maximum {maximum:g} "
+                         f"(it set {item.points:g})")
+        keep.append(Override(item.student, item.notebook, item.exercise, points, maximum, item.reason, 0))
+    return apply_overrides(results, keep), notes

@@ -5,18 +5,23 @@ Each stage is a function with one input and one output:
 ============  ===========================  =============================================
 stage         takes                        gives
 ============  ===========================  =============================================
-discover      the folders and options      :class:`Plan`: roster, test modules (public and
-                                           hidden), the syllabus, the tests' hash
+discover      the folders and options      :class:`Plan`: roster, the notebooks chosen
+                                           (``--notebook``), test modules (public and
+                                           hidden), the syllabus, rubrics, the tests' hash
 extract       the plan                     :class:`Submission` per student: each notebook
                                            copied into a private staging folder, or a
                                            reason it was refused (link, size) or missing
 run           plan and submissions         :class:`Outcome` per student: every test's row
                                            and the notes, with learner code sandboxed
 score         plan, submissions, outcomes  :class:`Gradebook`: rows completed from the
-                                           syllabus, gated (``scoring.apply_gates``),
-                                           totals
-write         the gradebook                the files, each written atomically, after
-                                           every learner process is gone
+                                           syllabus, gated (``scoring.apply_gates``);
+                                           written answers, fingerprints, submission
+                                           times read from the staged notebooks
+write         the gradebook                merged into the gradebook's record
+                                           (:mod:`.ledger`) with the instructor's marks,
+                                           overrides and dates; every output rebuilt
+                                           from it (:func:`.outputs.write_outputs`),
+                                           after every learner process is gone
 ============  ===========================  =============================================
 
 Nothing a learner submits is ever written to, followed out of its folder or trusted as
@@ -26,9 +31,7 @@ are written so that a file system and a spreadsheet take them as plain names.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
 import re
@@ -99,6 +102,14 @@ class Plan:
     tests_sha256: str
     replace_only: bool  # --student: keep everyone else's results
     config: GradingConfig = field(default_factory=GradingConfig)
+    notebooks: list[str] = field(default_factory=list)  # the run's scope: stems (tests) and rubric-only notebooks
+    rubrics: dict[str, Any] = field(default_factory=dict)  # stem -> Rubric, every rubric of the tests folder
+    imported: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (folder, file) -> import record
+    available: list[str] = field(default_factory=list)  # every notebook with tests or a rubric
+    tested: list[str] = field(default_factory=list)  # every notebook with a test module
+
+    def __post_init__(self) -> None:
+        self.notebooks = self.notebooks or list(self.stems)
 
     def test_files(self, stems: Iterable[str]) -> list[str]:
         return [str(path) for stem in stems for path in (self.public.get(stem), self.hidden.get(stem)) if path]
@@ -123,18 +134,26 @@ def _hash_tests(files: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
-def discover(submissions: Path, out: Path, *, students: list[str] | None = None, tests_dir: Path | None = None,
-             hidden_dir: Path | None = None, config: GradingConfig | None = None) -> Plan:
-    """The roster, the test modules and their syllabus.
+def discover(submissions: Path, out: Path, *, students: list[str] | None = None, notebooks: list[str] | None = None,
+             tests_dir: Path | None = None, hidden_dir: Path | None = None,
+             config: GradingConfig | None = None) -> Plan:
+    """The roster, the notebooks to grade, their test modules, syllabus and rubrics.
+
+    ``notebooks`` chooses the notebooks (default: every notebook with tests or a rubric);
+    a notebook with a rubric (``rubric_<stem>.toml``) has its written answers collected.
 
     Raises
     ------
     ValueError
-        When grading cannot run: no such folder, no student, no tests, an unknown student,
-        test modules that define no exercise tests or do not import.
+        When grading cannot run: no such folder, no student, no tests, an unknown student
+        or notebook, test modules that define no exercise tests or do not import, a rubric
+        that cannot be read.
     """
+    from .assignments import select_notebooks
     from .errors import GraderProblem
     from .feedback import tests_folder
+    from .outputs import load_rubrics
+    from .rubric import RubricError
     from .runner import collect_syllabus
 
     config = config or GradingConfig()
@@ -165,25 +184,47 @@ def discover(submissions: Path, out: Path, *, students: list[str] | None = None,
 
     tests_dir = Path(tests_dir or tests_folder())
     public, hidden = test_modules(tests_dir, hidden_dir)
-    if not public:
+    try:
+        rubrics = load_rubrics(tests_dir)
+    except RubricError as exc:
+        raise ValueError(f"tests: {exc}") from None
+    if not public and not rubrics:
         raise ValueError(f"tests: no test_<notebook>.py files in {tests_dir}")
+    chosen = select_notebooks(sorted({*public, *rubrics}), notebooks)
     syllabus = {}
-    for stem in public:
+    for stem in (stem for stem in chosen if stem in public):
         try:
             syllabus[stem] = collect_syllabus(public[stem], *([hidden[stem]] if stem in hidden else []))
         except GraderProblem as exc:
             raise ValueError(f"tests: {exc}") from None
-    empty = [stem for stem, tests in syllabus.items() if not tests]
-    if len(empty) == len(syllabus):
+    stems = [stem for stem in syllabus if syllabus[stem]]
+    if not stems and not any(stem in rubrics for stem in chosen):
         raise ValueError(f"tests: the modules in {tests_dir} define no exercise tests "
                          f"(no test marked with @exercise)")
-    stems = [stem for stem in public if syllabus[stem]]
+    scope = [stem for stem in chosen if stem in stems or stem in rubrics]
     support = [path for folder in {tests_dir, *(p.parent for p in hidden.values())}
                for path in Path(folder).glob("conftest.py")]
-    digest = _hash_tests([*(public[s] for s in stems), *(hidden[s] for s in stems if s in hidden), *support])
+    rubric_files = [tests_dir / f"rubric_{stem}.toml" for stem in scope if stem in rubrics]
+    digest = _hash_tests([*(public[s] for s in stems), *(hidden[s] for s in stems if s in hidden), *support,
+                          *rubric_files])
     return Plan(submissions, out, roster, ignored, stems, {s: public[s] for s in stems},
                 {s: hidden[s] for s in stems if s in hidden}, {s: syllabus[s] for s in stems}, digest,
-                replace_only=bool(students), config=config)
+                replace_only=bool(students), config=config, notebooks=scope, rubrics=rubrics,
+                imported=_import_records(submissions, ignored), available=sorted({*public, *rubrics}),
+                tested=sorted(public))
+
+
+def _import_records(submissions: Path, notes: list[str]) -> dict[tuple[str, str], dict[str, str]]:
+    """``submissions/.lms_import.csv`` (what ``import`` recorded) by (folder, file name)."""
+    from .csvio import TableError
+    from .lms_import import read_manifest
+
+    try:
+        return {(row["folder"], row["filename"]): row for row in read_manifest(submissions)}
+    except (TableError, OSError) as exc:
+        notes.append(f"the import record .lms_import.csv could not be read ({exc}); submission times come "
+                     f"from the files")
+        return {}
 
 
 def test_modules(tests_dir: Path | None, hidden_dir: Path | None) -> tuple[dict[str, Path], dict[str, Path]]:
@@ -216,7 +257,7 @@ def preload_names(test_files: Iterable[Path]) -> list[str]:
         names |= set(re.findall(r"['\"]([A-Za-z_]\w*(?:\.\w+)+)['\"]", text))  # BLOCKED names
         names |= set(re.findall(r"^\s*(?:from|import)\s+([\w.]+)", text, re.MULTILINE))
     try:
-        from ..course_root import CourseRootError, find_folder
+        from ..course_root import find_folder
 
         exercises = find_folder("exercises")
     except (ValueError, ImportError):
@@ -244,6 +285,7 @@ class Submission:
     notebooks: dict[str, Path] = field(default_factory=dict)  # stem -> staged private copy
     refused: dict[str, tuple[Status, str]] = field(default_factory=dict)  # stem -> (status, reason)
     notes: dict[str, list[str]] = field(default_factory=dict)
+    sources: dict[str, Path] = field(default_factory=dict)  # stem -> the submitted file it was copied from
 
 
 def _find_notebook(folder: Path, stem: str) -> tuple[Path | None, str | None]:
@@ -302,7 +344,7 @@ def extract(plan: Plan, staging: Path) -> list[Submission]:
     for number, student in enumerate(plan.students):
         found = Submission(student)
         folder = plan.submissions / student
-        for stem in plan.stems:
+        for stem in plan.notebooks:
             path, reason = _find_notebook(folder, stem)
             if path is None:
                 found.refused[stem] = ((Status.REFUSED, reason) if reason else
@@ -314,6 +356,7 @@ def extract(plan: Plan, staging: Path) -> list[Submission]:
                 found.refused[stem] = (Status.REFUSED, refused)
                 continue
             found.notebooks[stem] = target
+            found.sources[stem] = path
             if path.parent != folder:
                 found.notes.setdefault(stem, []).append(f"graded {label_of(str(path.relative_to(folder)))}")
         submissions.append(found)
@@ -357,10 +400,10 @@ def run(plan: Plan, submissions: list[Submission], *, launcher: Any = None, jobs
 
     work = []
     for number, found in enumerate(submissions):
-        if found.notebooks:
-            stems = list(found.notebooks)
+        stems = [stem for stem in found.notebooks if stem in plan.syllabus]
+        if stems:
             work.append(Job(number, grade_student,
-                            (plan.test_files(stems), {s: str(p) for s, p in found.notebooks.items()}, plan.config,
+                            (plan.test_files(stems), {s: str(found.notebooks[s]) for s in stems}, plan.config,
                              launcher, found.student), deadline=plan.deadline(stems)))
     outcomes = {found.student: Outcome() for found in submissions}
     bar = None
@@ -387,7 +430,8 @@ def run(plan: Plan, submissions: list[Submission], *, launcher: Any = None, jobs
 
 @dataclass
 class Gradebook:
-    """Everything :func:`write` writes (output of :func:`score`)."""
+    """What one run found (output of :func:`score`): :meth:`ledger` turns it into the
+    gradebook's record, which :func:`write` merges into the gradebook folder."""
 
     plan: Plan
     results: list[dict[str, Any]]  # one row per test per student (label in "student")
@@ -396,6 +440,36 @@ class Gradebook:
     grader_errors: list[str] = field(default_factory=list)  # one line per student the grader failed
     isolation: dict[str, Any] = field(default_factory=dict)  # what the template's probe achieved
     sandboxes: dict[str, list[str]] = field(default_factory=dict)  # student -> what their sandboxes said
+    facts: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (label, stem) -> see Ledger
+    answers: list[dict[str, Any]] = field(default_factory=list)  # written answers (answers.jsonl rows)
+    graded_at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+
+    def ledger(self) -> Any:
+        """This run's part of the gradebook's record (a :class:`.ledger.Ledger`)."""
+        from .. import __version__
+        from .ledger import Ledger
+
+        plan = self.plan
+        tests: dict[str, dict[str, Any]] = {stem: {"public": plan.public[stem].name, "hidden": stem in plan.hidden}
+                                            for stem in plan.stems}
+        for stem in plan.notebooks:
+            if stem in plan.rubrics:
+                tests.setdefault(stem, {})["rubric"] = f"rubric_{stem}.toml"
+        run: dict[str, Any] = {"tests": tests}
+        if plan.stems:  # a run of written answers only runs no code: the last test run's record stays
+            run.update({"course_version": __version__, "tests_sha256": plan.tests_sha256, "isolation": self.isolation,
+                        "graded_at": self.graded_at, "config": plan.config.to_dict()})
+        students = {}
+        for label, feedback in self.files.items():
+            students[label] = {"feedback": f"feedback/{feedback}"}
+            if plan.stems:
+                students[label].update({"tests_sha256": plan.tests_sha256, "course_version": __version__,
+                                        "graded_at": self.graded_at, "sandbox": self.sandboxes.get(label, [])})
+            students[label]["notebooks"] = {stem: {"graded_at": self.graded_at, "tests_sha256": plan.tests_sha256,
+                                                   "notes": self.notes.get((label, stem), []),
+                                                   **self.facts.get((label, stem), {})}
+                                            for stem in plan.notebooks}
+        return Ledger(list(self.results), list(self.answers), students, run, {})
 
 
 def _filled(rows: list[dict], syllabus: list[dict], stem: str, status: Status, message: str) -> list[dict]:
@@ -408,10 +482,70 @@ def _filled(rows: list[dict], syllabus: list[dict], stem: str, status: Status, m
     return rows + extra
 
 
+def _released(stems: Iterable[str]) -> dict[str, dict]:
+    """The released (blank) notebooks of ``stems``, as JSON: the stubs that prove nothing
+    when compared, and the placeholders of answer cells. Missing ones are left out."""
+    from .extract import NotebookProblem, read_notebook_json
+
+    try:
+        from ..course_root import find_folder
+
+        folder = find_folder("exercises")
+    except (ValueError, ImportError):
+        return {}
+    released = {}
+    for stem in stems:
+        try:
+            released[stem] = read_notebook_json(folder / f"{stem}.ipynb")
+        except NotebookProblem:
+            continue
+    return released
+
+
+def _inspect(plan: Plan, found: Submission, label: str, stem: str, released: dict[str, dict]
+             ) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
+    """What the grader reads from a staged notebook without running it: the fingerprint of
+    its exercise cells, its written answers (rubric notebooks), when it was submitted.
+    Returns ``(facts, answer rows, notes)``; nothing in the notebook can make it raise."""
+    from .answers import answer_rows, collect_answers
+    from .extract import NotebookProblem, read_notebook_json
+    from .lateness import submitted_at, submitted_record
+    from .similarity import fingerprint
+
+    facts: dict[str, Any] = {"found": stem in found.notebooks, "fingerprint": None, "submitted": None}
+    rows: list[dict[str, Any]] = []
+    notes: list[str] = []
+    if stem not in found.notebooks:
+        return facts, rows, notes
+    record = plan.imported.get((found.student, f"{stem}.ipynb"))
+    try:
+        facts["submitted"] = submitted_record(submitted_at(found.sources.get(stem), record))
+    except (OSError, ValueError, OverflowError):
+        pass
+    try:
+        nb = read_notebook_json(found.notebooks[stem], plan.config.max_notebook_mb * 2**20)
+    except NotebookProblem:
+        return facts, rows, notes  # the run stage says why, with the rows
+    try:
+        if stem in plan.syllabus:
+            facts["fingerprint"] = fingerprint(nb, released.get(stem))
+        if stem in plan.rubrics:
+            collected = collect_answers(nb, released.get(stem))
+            rows = [{k: safe_text(v) if isinstance(v, str) else v for k, v in row.items()}
+                    for row in answer_rows(label, stem, collected)]
+            notes += [safe_text(note) for note in collected.notes]
+    except Exception as exc:  # noqa: BLE001 - a notebook must never stop the grader
+        notes.append(f"the grader could not read this notebook's cells ({type(exc).__name__})")
+    return facts, rows, notes
+
+
 def score(plan: Plan, submissions: list[Submission], outcomes: dict[str, Outcome],
           isolation: dict[str, Any] | None = None) -> Gradebook:
-    """Every student's rows, completed from the syllabus and gated, with their notes."""
+    """Every student's rows, completed from the syllabus and gated, with their notes, the
+    facts read from each notebook (:func:`_inspect`) and the written answers."""
     results, notes, files, errors, sandboxes = [], {}, {}, [], {}
+    facts, answers = {}, []
+    released = _released(plan.notebooks)
     for found in submissions:
         label = label_of(found.student)
         if label in files:  # two folder names written alike ("caf\xe9" the bytes, and as text)
@@ -421,7 +555,15 @@ def score(plan: Plan, submissions: list[Submission], outcomes: dict[str, Outcome
         sandboxes[label] = sorted({m for mechanisms in outcome.isolation.values() for m in mechanisms})
         if outcome.error:
             errors.append(f"{label}: {outcome.error}")
-        for stem in plan.stems:
+        for stem in plan.notebooks:
+            facts[label, stem], written, read_notes = _inspect(plan, found, label, stem, released)
+            answers += written
+            stem_notes = [*found.notes.get(stem, []), *outcome.notes.get(stem, []), *read_notes]
+            if stem not in plan.syllabus:  # written answers only: nothing to run
+                if stem in found.refused:
+                    stem_notes.insert(0, found.refused[stem][1])
+                notes[label, stem] = [safe_text(note) for note in dict.fromkeys(stem_notes)]
+                continue
             syllabus = plan.syllabus[stem]
             if stem in found.refused:
                 status, message = found.refused[stem]
@@ -435,112 +577,34 @@ def score(plan: Plan, submissions: list[Submission], outcomes: dict[str, Outcome
             rows = apply_gates(rows)
             results += [{"student": label, **{k: safe_text(v) if isinstance(v, str) else v for k, v in row.items()}}
                         for row in rows]
-            stem_notes = [*found.notes.get(stem, []), *outcome.notes.get(stem, [])]
             notes[label, stem] = [safe_text(note) for note in dict.fromkeys(stem_notes)]
-    return Gradebook(plan, results, notes, files, errors, dict(isolation or {}), sandboxes)
+    return Gradebook(plan, results, notes, files, errors, dict(isolation or {}), sandboxes, facts, answers)
 
 
 # --------------------------------------------------------------------- write
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file renamed into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def write(book: Gradebook, instructions: Any = None) -> Any:
+    """Merge this run into the gradebook folder's record and rebuild every output.
 
-
-def _read_previous(path: Path) -> list[dict]:
-    if not path.is_file():
-        return []
-    rows = []
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
-            row = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(row, dict) and isinstance(row.get("student"), str):
-            rows.append(row)
-    return rows
-
-
-def _manifest(book: Gradebook, previous: dict[str, Any]) -> dict[str, Any]:
-    from .. import __version__
+    The run's scope (its students, or everyone; its notebooks) replaces what the record
+    held for it; everything else is kept (:meth:`.ledger.Ledger.merged`). ``instructions``
+    (:class:`.instructions.Instructions`) adds marks, overrides, due dates, the late rule
+    and exports. The files are written by :func:`.outputs.write_outputs`, once every
+    learner process is gone. Returns its :class:`.outputs.Written`.
+    """
+    from .ledger import read_ledger
+    from .outputs import write_outputs
 
     plan = book.plan
-    graded_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    run_record = {"course_version": __version__, "tests_sha256": plan.tests_sha256,
-                  "isolation": book.isolation, "graded_at": graded_at, "config": plan.config.to_dict(),
-                  "tests": {stem: {"public": plan.public[stem].name, "hidden": stem in plan.hidden}
-                            for stem in plan.stems}}
-    students = dict(previous.get("students", {})) if plan.replace_only else {}
-    for label, feedback in book.files.items():
-        students[label] = {"feedback": f"feedback/{feedback}", "tests_sha256": plan.tests_sha256,
-                           "course_version": __version__, "graded_at": graded_at,
-                           "sandbox": book.sandboxes.get(label, [])}
-    return {**run_record, "students": dict(sorted(students.items()))}
-
-
-def write(book: Gradebook) -> None:
-    """``results.jsonl``, ``grades.csv``, ``feedback/*.md`` and ``manifest.json`` in the plan's
-    ``out`` folder, each through a temporary file renamed into place (an interrupted run
-    leaves the previous gradebook whole). With ``--student``, everyone else's rows stay."""
-    from .report import format_results, score as total
-
-    plan, out = book.plan, book.plan.out
-    chosen = set(book.files)
-    results = book.results
-    previous_manifest: dict[str, Any] = {}
-    if plan.replace_only:
-        results = [row for row in _read_previous(out / "results.jsonl") if row["student"] not in chosen] + results
-        try:
-            previous_manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            previous_manifest = {}
-    students = sorted(dict.fromkeys(row["student"] for row in results))
-
-    exercise_names = list(dict.fromkeys((stem, test["exercise"]) for stem in plan.stems
-                                        for test in plan.syllabus[stem]))
-    clashes = {name for _, name in exercise_names if sum(n == name for _, n in exercise_names) > 1}
-    column = {key: (f"{key[0]}:{key[1]}" if key[1] in clashes else key[1]) for key in exercise_names}
-    table = io.StringIO()
-    writer = csv.writer(table, lineterminator="\n")
-    writer.writerow(["student", *column.values(), "total", "percent"])
-    for student in students:
-        mine = [row for row in results if row["student"] == student]
-        per = {key: 0.0 for key in exercise_names}
-        for row in mine:
-            key = (row.get("notebook"), row.get("exercise"))
-            if key in per:
-                per[key] += float(row.get("points", 0.0))
-        earned, possible = total(mine)
-        writer.writerow([spreadsheet_cell(student), *(f"{per[key]:g}" for key in exercise_names), f"{earned:g}",
-                         f"{100.0 * earned / possible:.1f}" if possible else "0.0"])
-
-    feedback = {}
-    for student in sorted(chosen):
-        mine = [row for row in results if row["student"] == student]
-        earned, possible = total(mine)
-        parts = [f"# Feedback for {student}", "",
-                 f"**Total: {earned:g}/{possible:g} points ({100.0 * earned / possible if possible else 0:.0f}%)**", ""]
-        for stem in plan.stems:
-            rows = [row for row in mine if row["notebook"] == stem]
-            parts += [format_results(rows, book.notes.get((student, stem), []), heading=f"{stem}.ipynb",
-                                     markdown=True), ""]
-        feedback[book.files[student]] = "\n".join(parts)
-
-    out.mkdir(parents=True, exist_ok=True)
-    for name, text in feedback.items():
-        write_atomic(out / "feedback" / name, text)
-    write_atomic(out / "results.jsonl", "".join(json.dumps(row) + "\n" for row in results))
-    write_atomic(out / "grades.csv", table.getvalue())
-    write_atomic(out / "manifest.json", json.dumps(_manifest(book, previous_manifest), indent=1) + "\n")
+    ledger = read_ledger(plan.out).merged(book.ledger(), students=set(book.files) if plan.replace_only else None,
+                                          notebooks=plan.notebooks)
+    exports = ()
+    if instructions is not None:
+        ledger = instructions.apply(ledger)
+        exports = instructions.exports
+    order = {stem: list(dict.fromkeys(test["exercise"] for test in plan.syllabus[stem])) for stem in plan.stems}
+    return write_outputs(plan.out, ledger, rubrics=plan.rubrics, order=order, exports=exports)
 
 
 def private_folder() -> tempfile.TemporaryDirectory:

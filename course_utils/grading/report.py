@@ -4,14 +4,18 @@ Used by ``check`` (in a notebook and on the command line) and by the per-student
 feedback files of ``grade``. It never shows a test's code: only the exercise, a readable
 test name, the reason (a learner exception, a time limit, "wrong result"...) and the hint.
 A hidden test (``row["hidden"]``) shows its name and points only: no reason, no hint,
-since either could reveal its inputs.
+since either could reveal its inputs. Rows that are not tests (``marked`` by hand against a
+rubric, an instructor's ``override``, a ``late penalty``) are shown neutrally, with ``•``:
+they are decisions, not failures.
 """
 
 from __future__ import annotations
 
 from typing import Iterable, Mapping, Sequence
 
-PASS, FAIL = "✓", "✗"
+PASS, FAIL, NOTE = "✓", "✗", "•"
+#: row statuses that record a person's decision or a rule, not a test
+DECISIONS = frozenset({"marked", "override", "late penalty"})
 
 
 def score(results: Iterable[Mapping]) -> tuple[float, float]:
@@ -32,6 +36,16 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
+def _decision(row: Mapping) -> str:
+    """One line for a row that is not a test."""
+    if row["status"] == "marked":
+        comment = f": {row['message']}" if row.get("message") else ""
+        return f"marked by hand, {_number(row['points'])}/{_number(row['max_points'])} points{comment}"
+    if row["status"] == "override":
+        return row.get("message") or f"points set by the instructor ({_number(row['points']):s} points)"
+    return f"{row.get('message') or row['status']} ({_number(row['points'])} points)"
+
+
 def format_results(results: Sequence[Mapping], notes: Sequence[str] = (), *,
                    heading: str = "", markdown: bool = False, total: bool = True) -> str:
     """A short report: one line per test, the hint under each failure, then the score."""
@@ -47,10 +61,16 @@ def format_results(results: Sequence[Mapping], notes: Sequence[str] = (), *,
         groups = {}
     for name, rows in groups.items():
         earned, possible = score(rows)
-        mark = PASS if earned == possible else FAIL
+        decided = all(row["status"] in DECISIONS for row in rows)
+        mark = NOTE if decided else PASS if earned == possible else FAIL
         title = f"`{name}`" if markdown else name
-        lines.append(f"{'### ' if markdown else ''}{mark} {title}: {_number(earned)}/{_number(possible)} points")
+        amount = f"{_number(earned)} points" if decided and not possible else \
+            f"{_number(earned)}/{_number(possible)} points"
+        lines.append(f"{'### ' if markdown else ''}{mark} {title}: {amount}")
         for row in rows:
+            if row["status"] in DECISIONS:
+                lines.append(f"{bullet}{NOTE} {_decision(row)}")
+                continue
             if row.get("hidden"):
                 mark_row = PASS if row["status"] == "passed" else FAIL
                 lines.append(f"{bullet}{mark_row} hidden test: {row['test']} "

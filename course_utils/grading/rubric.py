@@ -181,7 +181,8 @@ def exercise_notebooks(folder: str | os.PathLike, tests_dir: str | os.PathLike |
 # ------------------------------------------------------------- marking sheets
 
 
-def marking_sheet_csv(rubric: Rubric, answered: Mapping[str, Mapping[str, bool]]) -> str:
+def marking_sheet_csv(rubric: Rubric, answered: Mapping[str, Mapping[str, bool]],
+                      marks: Mapping[tuple[str, str], tuple[float, str]] | None = None) -> str:
     """The sheet an instructor fills in: one row per student (sorted) and question.
 
     Parameters
@@ -189,11 +190,19 @@ def marking_sheet_csv(rubric: Rubric, answered: Mapping[str, Mapping[str, bool]]
     answered
         ``{student: {question id: whether they wrote an answer}}``; a question that is False
         or absent is pre-filled with 0 points and the comment "no answer".
+    marks
+        ``{(student, question id): (points, comment)}`` already merged into the gradebook:
+        filled in as they were, so a new sheet carries on from the last one.
     """
+    marks = marks or {}
     rows = []
     for student in sorted(answered):
         for question in rubric.questions:
             wrote = answered[student].get(question.id, False)
+            if (student, question.id) in marks:
+                points, comment = marks[student, question.id]
+                rows.append([student, rubric.notebook, question.id, question.points, points, comment])
+                continue
             rows.append([student, rubric.notebook, question.id, question.points,
                          None if wrote else 0.0, "" if wrote else "no answer"])
     return csv_text(SHEET_COLUMNS, rows)

@@ -116,9 +116,8 @@ def summary_csv(rows: Sequence[Mapping]) -> str:
     return csv_text(SUMMARY_COLUMNS, table)
 
 
-def histogram_png(rows: Sequence[Mapping], path: str | os.PathLike, *, title: str = "",
-                  bins: int | None = None) -> Path:
-    """Write a histogram of students' totals (percent of their possible points) as a PNG.
+def histogram_png_bytes(rows: Sequence[Mapping], *, title: str = "", bins: int | None = None) -> bytes:
+    """A histogram of students' totals (percent of their possible points) as PNG bytes.
 
     Uses ``matplotlib.figure.Figure`` with the Agg canvas directly: nothing is shown, no
     backend is switched, nothing global changes. ``bins`` defaults to 10 bins of 10 %.
@@ -128,6 +127,8 @@ def histogram_png(rows: Sequence[Mapping], path: str | os.PathLike, *, title: st
     ValueError
         No rows (nothing to draw).
     """
+    import io
+
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -141,9 +142,18 @@ def histogram_png(rows: Sequence[Mapping], path: str | os.PathLike, *, title: st
     edges = np.linspace(0, 100, (bins or 10) + 1)
     ax.hist(np.clip(percent, 0, 100), bins=edges, color="#4c72b0", edgecolor="white")
     ax.set(xlabel="total (% of possible points)", ylabel="students", xlim=(0, 100),
-           title=title or f"Totals of {len(totals)} students")
+           title=title or f"Totals of {len(totals)} student{'s' if len(totals) != 1 else ''}")
     ax.yaxis.get_major_locator().set_params(integer=True)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    return buffer.getvalue()
+
+
+def histogram_png(rows: Sequence[Mapping], path: str | os.PathLike, *, title: str = "",
+                  bins: int | None = None) -> Path:
+    """Write :func:`histogram_png_bytes` to ``path`` (see there); returns the path."""
+    data = histogram_png_bytes(rows, title=title, bins=bins)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png", dpi=100)
+    path.write_bytes(data)
     return path

@@ -1,0 +1,166 @@
+"""The gradebook's record: what a gradebook folder keeps, from which every output is rebuilt.
+
+Three files in the gradebook folder are the record; everything else there (``grades.csv``,
+``feedback/``, the summary, the answer pages, the exports) is rebuilt from them by
+:func:`.outputs.write_outputs`:
+
+``results.jsonl``
+    one row per test per student and notebook, plus the rows an instructor adds: ``marked``
+    (a rubric's marks), ``override`` (points set by hand; the row keeps ``set_to`` and
+    ``reason`` so that it is recomputed against every regrade) and ``late penalty`` (always
+    recomputed from the due dates and the late rule).
+``answers.jsonl``
+    one row per written answer: student, notebook, question, text, cell, answered.
+``manifest.json``
+    the last run (course version, SHA-256 of the tests, isolation, limits), the course's
+    settings (due dates, late rule) and, per student, the feedback file and, per notebook,
+    when and with which tests it was graded, its notes, the fingerprint of its exercise
+    cells and when it was submitted.
+
+A run regrades a *scope*, some students times some notebooks (:meth:`Ledger.merged`): the
+rows, answers and per-notebook facts inside the scope are replaced, everything outside it
+is kept, and an instructor's marks and overrides are kept whatever the scope, since no test
+run produces them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from .assignments import merge_results
+
+RESULTS = "results.jsonl"
+ANSWERS = "answers.jsonl"
+MANIFEST = "manifest.json"
+#: row statuses an instructor adds (kept across regrades)
+INSTRUCTOR_STATUSES = frozenset({"marked", "override"})
+#: row statuses derived from other rows and settings, recomputed by every write
+DERIVED_STATUSES = frozenset({"late penalty"})
+#: the manifest's keys that describe the last run
+RUN_KEYS = ("course_version", "tests_sha256", "isolation", "graded_at", "config", "tests")
+
+
+@dataclass
+class Ledger:
+    """Everything a gradebook records (see the module docstring).
+
+    Attributes
+    ----------
+    rows
+        ``results.jsonl``: each a dict with at least ``student``, ``notebook``, ``exercise``,
+        ``test``, ``status``, ``points`` and ``max_points``.
+    answers
+        ``answers.jsonl``: each a dict with ``student``, ``notebook``, ``question``, ``text``,
+        ``cell`` and ``answered``.
+    students
+        ``{student label: {"feedback": "feedback/<file>.md", "tests_sha256", "course_version",
+        "graded_at", "sandbox": [...], "notebooks": {stem: {"graded_at", "tests_sha256",
+        "notes": [...], "fingerprint": hex or None, "submitted": {"when", "source",
+        "late_marker"} or None}}}}``.
+    run
+        The last run: ``course_version``, ``tests_sha256``, ``isolation``, ``graded_at``,
+        ``config`` and ``tests`` (``{stem: {"public": file name, "hidden": bool}}``, over
+        every notebook graded into this gradebook).
+    settings
+        ``{"due": {stem: ISO time}, "late_rule": text or None}``.
+    """
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    answers: list[dict[str, Any]] = field(default_factory=list)
+    students: dict[str, dict[str, Any]] = field(default_factory=dict)
+    run: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def known_students(self) -> list[str]:
+        """Every student the gradebook knows, sorted (from rows, answers and the manifest)."""
+        return sorted({*self.students, *(row["student"] for row in self.rows),
+                       *(row["student"] for row in self.answers)})
+
+    def notebooks_of(self, student: str) -> dict[str, dict[str, Any]]:
+        """The per-notebook facts the manifest holds for ``student`` (empty when none)."""
+        return self.students.get(student, {}).get("notebooks", {})
+
+    def manifest(self) -> dict[str, Any]:
+        """``manifest.json``'s content."""
+        return {**{key: self.run[key] for key in RUN_KEYS if key in self.run},
+                "settings": {"due": dict(sorted(self.settings.get("due", {}).items())),
+                             "late_rule": self.settings.get("late_rule")},
+                "students": dict(sorted(self.students.items()))}
+
+    def merged(self, fresh: Ledger, *, students: Iterable[str] | None = None,
+               notebooks: Iterable[str] | None = None) -> Ledger:
+        """This (earlier) record with the scope ``students`` x ``notebooks`` regraded by ``fresh``.
+
+        None means every student (or notebook). Inside the scope, test rows, answers and
+        per-notebook facts come from ``fresh``; outside it they are kept. Marks and
+        overrides (:data:`INSTRUCTOR_STATUSES`) are always kept; late penalties are dropped
+        (the write recomputes them). The run record is ``fresh``'s, with ``tests`` listing
+        the notebooks of both; settings are this record's.
+        """
+        chosen = set(students) if students is not None else None
+        stems = set(notebooks) if notebooks is not None else None
+
+        def inside(student: str, stem: str) -> bool:
+            return (chosen is None or student in chosen) and (stems is None or stem in stems)
+
+        tests = [row for row in self.rows if row.get("status") not in INSTRUCTOR_STATUSES | DERIVED_STATUSES]
+        kept = [row for row in self.rows if row.get("status") in INSTRUCTOR_STATUSES]
+        rows = merge_results(tests, fresh.rows, students=chosen, notebooks=stems) + [dict(row) for row in kept]
+        answers = merge_results(self.answers, fresh.answers, students=chosen, notebooks=stems)
+        people: dict[str, dict[str, Any]] = {}
+        for label, entry in self.students.items():
+            entry = dict(entry)
+            entry["notebooks"] = {stem: facts for stem, facts in entry.get("notebooks", {}).items()
+                                  if not inside(label, stem)}
+            people[label] = entry
+        for label, entry in fresh.students.items():
+            earlier = people.get(label, {})
+            people[label] = {**earlier, **entry,
+                             "notebooks": {**earlier.get("notebooks", {}), **entry.get("notebooks", {})}}
+        run = {**self.run, **fresh.run, "tests": {**self.run.get("tests", {}), **fresh.run.get("tests", {})}}
+        return Ledger(rows, answers, people, run, dict(self.settings))
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Rows of a JSON-lines file; lines that are not a JSON object with a student are skipped."""
+    if not path.is_file():
+        return []
+    rows = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(row, dict) and isinstance(row.get("student"), str) and isinstance(row.get("notebook"), str):
+            rows.append(row)
+    return rows
+
+
+def read_ledger(out: str | Path) -> Ledger:
+    """The record in gradebook folder ``out``; an empty one when nothing was graded there.
+
+    A ``manifest.json`` that is not JSON (edited by hand?) is read as empty: the rows in
+    ``results.jsonl`` still hold every grade.
+    """
+    out = Path(out)
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    if not isinstance(manifest, dict):
+        manifest = {}
+    settings = manifest.get("settings") if isinstance(manifest.get("settings"), dict) else {}
+    students = manifest.get("students") if isinstance(manifest.get("students"), dict) else {}
+    return Ledger(_read_jsonl(out / RESULTS), _read_jsonl(out / ANSWERS),
+                  {label: entry for label, entry in students.items() if isinstance(entry, dict)},
+                  {key: manifest[key] for key in RUN_KEYS if key in manifest},
+                  {"due": dict(settings.get("due") or {}), "late_rule": settings.get("late_rule")})
+
+
+def jsonl_text(rows: Iterable[Mapping[str, Any]]) -> str:
+    """Rows as JSON lines (what ``results.jsonl`` and ``answers.jsonl`` hold)."""
+    return "".join(json.dumps(dict(row)) + "\n" for row in rows)

@@ -1,0 +1,407 @@
+"""The write stage: every output of a gradebook, rebuilt from its record.
+
+:func:`write_outputs` is the one function that writes a gradebook folder. It takes the
+record (:class:`.ledger.Ledger`: result rows, written answers, the manifest) and rebuilds
+every file from it, so that ``grade``, a later ``grade --merge-rubric`` and a merge of
+sharded runs all give the same files for the same record:
+
+======================================  ===================================================
+``results.jsonl``, ``answers.jsonl``,   the record itself
+``manifest.json``
+``grades.csv``                          per student: a column per exercise (and per written
+                                        question), a column per notebook, total, possible,
+                                        percent (:func:`.assignments.gradebook_csv`)
+``feedback/<student>.md``               what passed and failed, marks, overrides, penalties
+``summary.csv``                         pass rate per test; mean, spread, min, max per
+                                        exercise and notebook (:func:`.summary.summary_csv`)
+``totals.png``                          histogram of students' totals
+``identical.csv``                       notebooks with the same exercise code, for a person
+                                        to read (:mod:`.similarity`)
+``late.csv``                            late submissions and their evidence, when a due date
+                                        is set or the download marked one LATE
+``answers/<notebook>/*.html``           one page per student's written answers, an index
+``marking_<notebook>.csv``              the rubric's marking sheet (never overwritten: a new
+                                        one is ``marking_<notebook>.new.csv``)
+``canvas.csv``, ``moodle.csv``,         exports, when asked for (:class:`Export`)
+``gradescope_<notebooks>.zip``
+======================================  ===================================================
+
+Before writing, the rows derived from decisions are recomputed (:func:`settle`): each
+override against the tests' current points, each late penalty from the due dates and the
+late rule. Every output is computed first, then each file is written through a temporary
+file renamed into place, the record last: an interrupted write leaves the previous
+record whole, and running the write again rebuilds everything from it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from .answers import answer_pages, answers_from_rows
+from .assignments import gradebook_csv
+from .csvio import TableError, read_table
+from .lateness import (LateFlag, late_csv, late_flags, parse_late_rule, parse_time, penalty_rows,
+                       submitted_from_record)
+from .ledger import ANSWERS, DERIVED_STATUSES, MANIFEST, RESULTS, Ledger, jsonl_text, read_ledger
+from .overrides import reapply_overrides
+from .pipeline import feedback_file
+from .report import format_results, score as total_of
+from .rubric import MARKED_STATUS, Rubric, find_rubrics, load_rubric, marking_sheet_csv
+from .similarity import identical_csv, identical_groups
+from .summary import histogram_png_bytes, summary_csv
+
+EXPORT_KINDS = ("canvas", "moodle", "gradescope")
+_RANK = {"marked": 1, "override": 2, "late penalty": 3}
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file renamed into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+    try:
+        if isinstance(data, bytes):
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ------------------------------------------------------------------ exports
+
+
+@dataclass(frozen=True)
+class Export:
+    """One export to write with the gradebook.
+
+    Attributes
+    ----------
+    kind
+        ``canvas``, ``moodle`` or ``gradescope``.
+    roster
+        The class's :class:`.roster.Roster` (Canvas and Moodle need it; for Gradescope it
+        maps e-mails to folders so hidden-test inputs match, and is optional).
+    assignments
+        :class:`.lms_export.Assignment` per exported notebook; empty: every notebook the
+        gradebook has results for, under its own name, in raw points.
+    moodle_id
+        Moodle's identifier column: ``email`` or ``idnumber``.
+    wheel, notebooks, course_root
+        Gradescope: the course's wheel, the notebooks its autograder grades, and the
+        course whose tests it carries.
+    """
+
+    kind: str
+    roster: Any = None
+    assignments: tuple = ()
+    moodle_id: str = "email"
+    wheel: Path | None = None
+    notebooks: tuple[str, ...] = ()
+    course_root: Path | None = None
+
+    @property
+    def file_name(self) -> str:
+        if self.kind == "gradescope":
+            return f"gradescope_{'+'.join(self.notebooks)}.zip"
+        return f"{self.kind}.csv"
+
+    def chosen(self, rows: Sequence[Mapping]) -> list:
+        """The assignments to export: those given, else one per notebook with results."""
+        from .lms_export import Assignment
+
+        if self.assignments:
+            return list(self.assignments)
+        return [Assignment(stem) for stem in sorted({row["notebook"] for row in rows})]
+
+    def text(self, rows: Sequence[Mapping]) -> str:
+        """The Canvas or Moodle CSV for ``rows``.
+
+        Raises
+        ------
+        ValueError
+            No results for an exported notebook (grade it first), a graded folder the
+            roster lacks, a roster without the identity this system matches on.
+        """
+        from .lms_export import canvas_gradebook_csv, moodle_grades_csv
+
+        if self.roster is None:
+            raise ValueError("needs the class roster (--roster FILE)")
+        assignments = self.chosen(rows)
+        if not assignments:
+            raise ValueError("the gradebook has no results yet (grade a notebook first)")
+        graded = {row["notebook"] for row in rows}
+        missing = [a.notebook for a in assignments if a.notebook not in graded]
+        if missing:
+            raise ValueError(f"no results for {', '.join(missing)} in the gradebook "
+                             f"(grade it first: grade ... --notebook {missing[0]})")
+        chosen_rows = [row for row in rows if row["notebook"] in {a.notebook for a in assignments}]
+        if self.kind == "canvas":
+            return canvas_gradebook_csv(chosen_rows, self.roster, assignments)
+        return moodle_grades_csv(chosen_rows, self.roster, assignments, identifier=self.moodle_id)
+
+    def write(self, out: Path, rows: Sequence[Mapping]) -> Path:
+        """Write this export into ``out``; returns the file."""
+        target = out / self.file_name
+        if self.kind == "gradescope":
+            from .gradescope import write_bundle
+
+            mapping = None
+            if self.roster is not None and self.roster.has("email"):
+                mapping = {entry.email.lower(): entry.folder for entry in self.roster if entry.email}
+            return write_bundle(target, wheel=self.wheel, notebooks=self.notebooks, course_root=self.course_root,
+                                email_to_folder=mapping)
+        write_atomic(target, self.text(rows))
+        return target
+
+
+# ------------------------------------------------------------------ settling derived rows
+
+
+def late_flags_of(ledger: Ledger) -> list[LateFlag]:
+    """Late submissions in the record: submission times in the manifest against its due dates."""
+    due = {}
+    for stem, text in ledger.settings.get("due", {}).items():
+        try:
+            due[stem] = parse_time(str(text))
+        except ValueError:
+            continue  # a hand-edited manifest; `grade --due` checks what it records
+    times = {}
+    for student, entry in ledger.students.items():
+        for stem, facts in entry.get("notebooks", {}).items():
+            seen = submitted_from_record(facts.get("submitted") if isinstance(facts, dict) else None)
+            if seen is not None:
+                times[student, stem] = seen
+    return late_flags(times, due)
+
+
+def settle(ledger: Ledger, order: Mapping[str, Sequence[str]] | None = None
+           ) -> tuple[Ledger, list[LateFlag], list[str]]:
+    """The record with overrides recomputed against the tests' current points and late
+    penalties recomputed from the due dates and the late rule; the late flags; notes.
+
+    Rows come sorted by notebook and student; within, the tests in the order they ran,
+    then marks (in ``order``: a rubric's question order), overrides, late penalties.
+    """
+    rows = [dict(row) for row in ledger.rows if row.get("status") not in DERIVED_STATUSES]
+    rows, notes = reapply_overrides(rows)
+    flags = late_flags_of(ledger)
+    rule = ledger.settings.get("late_rule")
+    if rule:
+        try:
+            rows += penalty_rows(flags, rows, parse_late_rule(str(rule)))
+        except ValueError as exc:  # a hand-edited manifest: `grade --late-rule` checks what it records
+            notes.append(f"the late rule in the manifest cannot be read, so nothing is deducted ({exc})")
+    notebook_order = {stem: i for i, stem in enumerate(sorted({row["notebook"] for row in rows}))}
+    position = {stem: {name: i for i, name in enumerate(names)} for stem, names in (order or {}).items()}
+
+    def key(row: Mapping) -> tuple:
+        rank = _RANK.get(row.get("status", ""), 0)
+        where = position.get(row["notebook"], {}).get(row["exercise"], len(position.get(row["notebook"], {})))
+        return notebook_order[row["notebook"]], row["student"], rank, where if rank == 1 else 0
+
+    rows = sorted(rows, key=key)
+    students = {label: {**entry, "notebooks": dict(entry.get("notebooks", {}))}
+                for label, entry in ledger.students.items()}
+    return replace(ledger, rows=rows, students=students), flags, notes
+
+
+# ------------------------------------------------------------------ feedback
+
+
+def _feedback_name(student: str, entry: Mapping[str, Any]) -> str:
+    """The feedback file's name recorded for ``student``, when it is a plain file name."""
+    recorded = str(entry.get("feedback", ""))
+    name = recorded.removeprefix("feedback/")
+    if recorded.startswith("feedback/") and name.endswith(".md") and "/" not in name and "\\" not in name \
+            and not name.startswith(".") and len(name.encode()) < 200 and name.isprintable():
+        return name
+    return feedback_file(student)
+
+
+def by_student(rows: Sequence[Mapping]) -> dict[str, list[Mapping]]:
+    """Rows grouped by student, in their order."""
+    groups: dict[str, list[Mapping]] = {}
+    for row in rows:
+        groups.setdefault(row["student"], []).append(row)
+    return groups
+
+
+def feedback_text(student: str, ledger: Ledger, rubrics: Mapping[str, Rubric], *,
+                  rows: Sequence[Mapping] | None = None, answers: Sequence[Mapping] | None = None) -> str:
+    """One student's feedback (Markdown): the total, then each notebook's results and notes.
+
+    ``rows`` and ``answers`` are the student's own (default: picked from ``ledger``).
+    """
+    rows = [row for row in ledger.rows if row["student"] == student] if rows is None else list(rows)
+    answers = [row for row in ledger.answers if row["student"] == student] if answers is None else list(answers)
+    facts = ledger.notebooks_of(student)
+    earned, possible = total_of(rows)
+    parts = [f"# Feedback for {student}", "",
+             f"**Total: {earned:g}/{possible:g} points ({100.0 * earned / possible if possible else 0:.0f}%)**", ""]
+    stems = sorted({*(row["notebook"] for row in rows), *(row["notebook"] for row in answers), *facts})
+    for stem in stems:
+        mine = [row for row in rows if row["notebook"] == stem]
+        notes = list((facts.get(stem) or {}).get("notes", []))
+        written = [row for row in answers if row["notebook"] == stem]
+        if (written or stem in rubrics) and not any(row.get("status") == MARKED_STATUS for row in mine):
+            questions = len(rubrics[stem].questions) if stem in rubrics else len(written)
+            if stem in facts and (facts[stem] or {}).get("found", True):
+                notes.append(f"your written answers were collected ({sum(bool(r.get('answered')) for r in written)} "
+                             f"of {questions} answered); they are marked by hand")
+        parts += [format_results(mine, notes, heading=f"{stem}.ipynb", markdown=True), ""]
+    return "\n".join(parts)
+
+
+# ------------------------------------------------------------------ written answers
+
+
+def _answer_files(out: Path, ledger: Ledger, rubrics: Mapping[str, Rubric], pages: Mapping[str, str]
+                  ) -> tuple[dict[Path, str], list[str]]:
+    """``{path: text}`` of the answer pages and marking sheets, and notes on the sheets."""
+    files: dict[Path, str] = {}
+    notes: list[str] = []
+    stems = sorted({row["notebook"] for row in ledger.answers}
+                   | {stem for entry in ledger.students.values() for stem in entry.get("notebooks", {})
+                      if stem in rubrics})
+    written: dict[tuple[str, str], list[Mapping]] = {}
+    for row in ledger.answers:
+        written.setdefault((row["notebook"], row["student"]), []).append(row)
+    for stem in stems:
+        students = sorted({student for notebook, student in written if notebook == stem}
+                          | {label for label in ledger.students if stem in ledger.notebooks_of(label)})
+        collected = {}
+        for student in students:
+            notes_here = (ledger.notebooks_of(student).get(stem) or {}).get("notes", [])
+            collected[student] = answers_from_rows(written.get((stem, student), []), notes_here)
+        rubric = rubrics.get(stem)
+        for name, text in answer_pages(stem, collected, rubric, {s: pages[s] for s in students if s in pages}).items():
+            files[out / "answers" / stem / name] = text
+        if rubric is None:
+            continue
+        marks = {(row["student"], row["exercise"]): (float(row["points"]), str(row.get("message", "")))
+                 for row in ledger.rows if row["notebook"] == stem and row.get("status") == MARKED_STATUS}
+        fresh = marking_sheet_csv(rubric, {s: a.answered() for s, a in collected.items()}, marks)
+        sheet = out / f"marking_{stem}.csv"
+        if not sheet.exists():
+            files[sheet] = fresh
+            continue
+        try:
+            existing = {(row.get("student", ""), row.get("question", "")) for row in read_table(sheet).rows}
+        except TableError:
+            existing = set()
+        wanted = {(s, q.id) for s in collected for q in rubric.questions}
+        if not wanted <= existing:
+            new = sorted({s for s, _ in wanted - existing})
+            files[sheet.with_name(f"marking_{stem}.new.csv")] = fresh
+            notes.append(f"{sheet.name} is kept (it may hold your marks); it lacks {len(new)} student(s) "
+                         f"({', '.join(new[:5])}{', ...' if len(new) > 5 else ''}): the whole sheet, with the "
+                         f"marks merged so far, is {sheet.with_name(f'marking_{stem}.new.csv').name}")
+    return files, notes
+
+
+# ------------------------------------------------------------------ the write stage
+
+
+@dataclass
+class Written:
+    """What :func:`write_outputs` wrote and what it noticed."""
+
+    files: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    late: list[LateFlag] = field(default_factory=list)
+    identical: list = field(default_factory=list)
+    exports: list[Path] = field(default_factory=list)
+    export_errors: list[str] = field(default_factory=list)
+    ledger: Ledger | None = None
+
+
+def load_rubrics(tests_dir: str | os.PathLike | None = None) -> dict[str, Rubric]:
+    """Every rubric in the tests folder (``rubric_<notebook>.toml``), loaded and checked."""
+    try:
+        found = find_rubrics(tests_dir)
+    except ValueError:
+        return {}
+    return {stem: load_rubric(path) for stem, path in found.items()}
+
+
+def write_outputs(out: str | os.PathLike, ledger: Ledger, *, rubrics: Mapping[str, Rubric] | None = None,
+                  order: Mapping[str, Sequence[str]] | None = None, exports: Sequence[Export] = ()) -> Written:
+    """Rebuild every output of gradebook folder ``out`` from ``ledger`` (see the module docstring).
+
+    Parameters
+    ----------
+    rubrics
+        ``{notebook: rubric}`` for the answer pages, marking sheets and the order of the
+        questions' columns (:func:`load_rubrics`).
+    order
+        ``{notebook: exercise names}``: the order of ``grades.csv``'s columns (the syllabus).
+    exports
+        Exports to write. One that cannot be made (a folder missing from the roster, no
+        results for its notebook) is reported in :attr:`Written.export_errors`; everything
+        else is still written.
+    """
+    out = Path(out)
+    rubrics = dict(rubrics or {})
+    columns = {**{stem: [q.id for q in rubric.questions] for stem, rubric in rubrics.items()}, **(order or {})}
+    ledger, flags, notes = settle(ledger, columns)
+    rows = ledger.rows
+    files: dict[Path, str | bytes] = {}
+    pages = {}
+    rows_of, answers_of = by_student(rows), by_student(ledger.answers)
+    for student in ledger.known_students:
+        entry = ledger.students.setdefault(student, {})
+        name = _feedback_name(student, entry)
+        entry["feedback"] = f"feedback/{name}"
+        pages[student] = name.removesuffix(".md") + ".html"
+        files[out / "feedback" / name] = feedback_text(student, ledger, rubrics, rows=rows_of.get(student, []),
+                                                       answers=answers_of.get(student, []))
+    answer_files, sheet_notes = _answer_files(out, ledger, rubrics, pages)
+    files.update(answer_files)
+    notes += sheet_notes
+    files[out / "grades.csv"] = gradebook_csv(rows, columns)
+    files[out / "summary.csv"] = summary_csv(rows)
+    if rows:
+        files[out / "totals.png"] = histogram_png_bytes(rows)
+    fingerprints = {(student, stem): (facts or {}).get("fingerprint")
+                    for student, entry in ledger.students.items()
+                    for stem, facts in entry.get("notebooks", {}).items()}
+    groups = identical_groups(fingerprints)
+    files[out / "identical.csv"] = identical_csv(groups)
+    if ledger.settings.get("due") or flags:
+        files[out / "late.csv"] = late_csv(flags)
+    # the record last: an interrupted write leaves the previous record whole
+    files[out / ANSWERS] = jsonl_text(ledger.answers)
+    files[out / RESULTS] = jsonl_text(rows)
+    files[out / MANIFEST] = _json(ledger.manifest())
+
+    written = Written(notes=notes, late=flags, identical=groups, ledger=ledger)
+    out.mkdir(parents=True, exist_ok=True)
+    for path, data in files.items():
+        write_atomic(path, data)
+        written.files.append(path)
+    for export in exports:
+        try:
+            written.exports.append(export.write(out, rows))
+        except ValueError as exc:  # RosterError, TableError and RubricError included
+            written.export_errors.append(f"export {export.kind}: {exc}")
+    return written
+
+
+def rebuild(out: str | os.PathLike, *, tests_dir: str | os.PathLike | None = None,
+            exports: Sequence[Export] = ()) -> Written:
+    """Rebuild every output of ``out`` from the record already there (nothing is graded)."""
+    return write_outputs(out, read_ledger(out), rubrics=load_rubrics(tests_dir), exports=exports)
+
+
+def _json(data: Any) -> str:
+    import json
+
+    return json.dumps(data, indent=1) + "\n"
