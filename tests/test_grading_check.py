@@ -21,7 +21,9 @@ FIXTURE = Path(__file__).parent / "hostile" / "fixture"
 
 
 def _outputs(cell) -> str:
-    return "".join(output.get("text", "") for output in cell.get("outputs", []))
+    """Printed text and the plain-text form of a cell's value (a CheckReport)."""
+    return "".join(output.get("text", "") + output.get("data", {}).get("text/plain", "")
+                   for output in cell.get("outputs", []))
 
 
 @pytest.fixture(scope="module")
