@@ -18,6 +18,7 @@ usual: a bug should be seen.
 
 from __future__ import annotations
 
+import sys
 import traceback
 from types import TracebackType
 
@@ -34,11 +35,25 @@ def _unfinished_function(tb: TracebackType | None) -> str | None:
     return name
 
 
+def _figures() -> set[int]:
+    pyplot = sys.modules.get("matplotlib.pyplot")  # never imported here: only if the demo did
+    return set(pyplot.get_fignums()) if pyplot is not None else set()
+
+
 class skip_if_unfinished:  # noqa: N801 (used like a function: ``with skip_if_unfinished():``)
-    """Context manager: a demo that reaches an unwritten exercise says so and stops quietly."""
+    """Context manager: a demo that reaches an unwritten exercise says so and stops quietly
+    (closing the figures it had opened, so no empty axes are shown)."""
 
     def __enter__(self) -> "skip_if_unfinished":
+        self._figures = _figures()
         return self
+
+    def _skip(self, message: str) -> bool:
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        for number in _figures() - self._figures:
+            pyplot.close(number)
+        print(message)
+        return True
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  tb: TracebackType | None) -> bool:
@@ -49,9 +64,7 @@ class skip_if_unfinished:  # noqa: N801 (used like a function: ``with skip_if_un
             if name is None:  # raised by a library, not by a stub in this notebook
                 return False
             skipped.append(name)
-            print(f"finish `{name}` above first: this demo runs once it is written.")
-            return True
+            return self._skip(f"finish `{name}` above first: this demo runs once it is written.")
         if issubclass(kind, NameError) and skipped:  # a result an earlier skipped demo would have made
-            print(f"finish `{skipped[-1]}` above first: this demo uses results of a demo that needed it.")
-            return True
+            return self._skip(f"finish `{skipped[-1]}` above first: this demo uses results of a demo that needed it.")
         return False

@@ -243,7 +243,8 @@ def _helpers(setup: list[Cell], exercises: list[Cell], untagged: list[tuple[int,
         if name in defined:
             continue
         if name not in latest:
-            unresolved[name] = users[name]
+            if name not in expected:  # a missing exercise has a note of its own
+                unresolved[name] = users[name]
             continue
         index, definition = latest[name]
         defined |= set(definition.names)

@@ -129,6 +129,7 @@ _REWRITTEN = re.compile(r"^assert |^where |approx\(")
 _DID_NOT_RAISE = re.compile(r"DID NOT RAISE (?:<class '(?:[\w.]*\.)?(\w+)'>|\(?([\w., ]+)\)?)")
 #: the kind of failure (for ``@exercise(hints=...)``) of each status that is not a comparison
 _STATUS_KINDS = {Status.NOT_IMPLEMENTED: "not implemented", Status.ERROR: "raised", Status.TIMEOUT: "timeout"}
+_UNDEFINED = re.compile(r"name '(\w+)' is not defined")
 _NAME_ERROR_NOTE = ("; only the setup cell and the cells tagged 'exercise' are graded, with the functions, "
                     "imports and fixed values they use from other cells")
 
@@ -197,6 +198,9 @@ def attribute_failures(results: list[TestResult], notebook: str, uses: dict[str,
     for result in mine:
         if result.status == Status.PASSED or result.hidden:
             continue
+        undefined = _UNDEFINED.search(result.message)
+        if undefined and undefined.group(1) in tally:  # an exercise is not a helper to move
+            result.message = result.message.replace(_NAME_ERROR_NOTE, "")
         failing = [(other, *tally[other]) for other in uses.get(result.exercise, ())
                    if tally.get(other, [0])[0] and f"calls {other}," not in result.message]
         if not failing:
