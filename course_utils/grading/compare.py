@@ -199,7 +199,7 @@ def miss(got: float, expected: float, tolerance: float) -> tuple[str, str]:
         if abs(abs(got) - abs(expected)) <= tolerance:
             return "wrong sign", "has the wrong sign (its size is right)"
         return "wrong sign", "has the wrong sign"
-    if error <= 10 * tolerance:
+    if error <= 10 * tolerance and error < 0.01 * abs(expected):  # a wide tolerance is not "close"
         return "close", "is close, but outside the tolerance"
     ratio = abs(got) / abs(expected)
     direction = "large" if ratio > 1 else "small"
@@ -222,7 +222,7 @@ def how_far(got: float, expected: float, tolerance: float) -> str:
 
     ``"has the wrong sign"``, ``"is too large by roughly 10×"`` (then 100×, ... 10,000×,
     10^5×...), ``"is too small by about 2×"``, ``"is a few percent too large"``, ``"is close,
-    but outside the tolerance"`` (within ten tolerances)...
+    but outside the tolerance"`` (within ten tolerances and 1%)...
     """
     return miss(got, expected, tolerance)[1]
 
