@@ -73,7 +73,7 @@ def test_setup_cells_come_first_then_exercise_cells_and_nothing_else():
 def test_an_untagged_exercise_is_found_and_only_its_definition_is_taken():
     nb = {"cells": [_code("print('side effect')\ndef f(x):\n    return x\nf(1)")]}
     found = extract_cells(nb, ["f"])
-    assert [cell.source for cell in found.cells] == ["def f(x):\n    return x\n"]
+    assert [cell.source.strip() for cell in found.cells] == ["def f(x):\n    return x"]
     assert "not tagged 'exercise'" in found.notes[0]
 
 

@@ -21,7 +21,9 @@ FIXTURE = Path(__file__).parent / "hostile" / "fixture"
 
 
 def _outputs(cell) -> str:
-    return "".join(output.get("text", "") for output in cell.get("outputs", []))
+    """Printed text and the plain-text form of a cell's value (a CheckReport)."""
+    return "".join(output.get("text", "") + output.get("data", {}).get("text/plain", "")
+                   for output in cell.get("outputs", []))
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +66,28 @@ def test_check_is_silent_inside_the_grader(tmp_path):
     with Student(tmp_path / "tiny.ipynb", expected=["add"]) as student:
         assert student.add(1, 2) == 3
         assert not [note for note in student.notes if "raised" in note]
+
+
+def test_a_report_is_the_cells_value_shown_once(executed):
+    """check() returns a CheckReport: one execute_result (HTML table and plain text), nothing printed."""
+    outputs = executed[3].get("outputs", [])
+    assert [output["output_type"] for output in outputs] == ["execute_result"]
+    assert outputs[0]["data"]["text/html"].count("<table>") == 1
+
+
+def test_a_helper_in_its_own_cell_is_used_and_a_misnamed_copy_is_told_its_name(tmp_path):
+    """A learner's copy (tiny-Copy1.ipynb, as Jupyter's Duplicate names it) whose add calls a
+    helper defined in an untagged cell above it: check finds the helper, grades add, and
+    says what to rename the notebook to (the grader looks for tiny.ipynb only)."""
+    nb = nbformat.read(FIXTURE / "tiny.ipynb", as_version=4)
+    new = nbformat.v4.new_code_cell
+    nb.cells[2].source = "def add(a, b):\n    return _plus(a, b)"
+    nb.cells.insert(2, new("def _plus(a, b):\n    return a + b\n\nprint(_plus(1, 2))"))
+    copy = tmp_path / "tiny-Copy1.ipynb"
+    nbformat.write(nb, copy)
+    cells = execute_notebook(copy, timeout=180, env={"COURSE_GRADING_TESTS": str(FIXTURE),
+                                                     "JPY_SESSION_NAME": str(copy)}).notebook.cells
+    text = _outputs(cells[4])  # check("add")
+    assert "✓ add: 2/2 points" in text
+    assert "also graded, from cells not tagged 'exercise': _plus" in text
+    assert "rename it to tiny.ipynb" in text and "differs" not in text

@@ -8,8 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from course_utils.grading.compare import (array, assert_all, assert_close, fields, how_far, items, number,
-                                          numbers)
+from course_utils.grading.compare import (KINDS, Mismatch, array, assert_all, assert_close, fields, how_far, items,
+                                          miss, number, numbers, rejects)
+from course_utils.grading.errors import student_error
 
 
 def _message(got, expected, **tolerance) -> str:
@@ -109,8 +110,11 @@ def test_checked_conversions_refuse_what_they_cannot_use():
 
 
 @pytest.mark.parametrize("got, expected, phrase", [
-    (-3.0, 3.0, "has the wrong sign"),
+    (-3.0, 3.0, "has the wrong sign (its size is right)"),
+    (-7.0, 3.0, "has the wrong sign"),
     (30.0, 3.0, "is too large by roughly 10×"),
+    (3e4, 3.0, "is too large by roughly 10,000×"),
+    (3e9, 3.0, "is too large by roughly 10^9×"),
     (0.03, 3.0, "is too small by roughly 100×"),
     (6.2, 3.0, "is too large by about 2×"),
     (1.0, 3.0, "is too small by about 3×"),
@@ -133,3 +137,68 @@ def test_a_message_never_contains_the_expected_value():
 def test_an_array_message_names_the_first_wrong_position_and_how_many():
     message = _message(np.array([1.0, 20.0, 3.0, 40.0]), [1.0, 2.0, 3.0, 4.0])
     assert message == "your result: 2 of 4 values are off; the first, at index 1, is too large by roughly 10×"
+
+
+def test_every_miss_has_a_kind_a_hint_can_be_keyed_to():
+    """``@exercise(hints={...})`` keys hints by these kinds (plugin.FAILURE_KINDS lists them too)."""
+    from course_utils.grading.plugin import FAILURE_KINDS
+
+    cases = {(-3.0, 3.0): "wrong sign", (30.0, 3.0): "too large", (0.3, 3.0): "too small",
+             (3.0 + 3e-9, 3.0): "close", (0.0, 3.0): "zero", (5.0, 0.0): "not zero"}
+    for (got, expected), kind in cases.items():
+        assert miss(got, expected, 1e-9)[0] == kind
+        with pytest.raises(Mismatch) as caught:
+            assert_close(got, expected, atol=1e-9)
+        assert caught.value.kind == kind
+    assert set(KINDS) <= set(FAILURE_KINDS)
+
+
+@pytest.mark.parametrize("got, kind", [(None, "wrong type"), (np.array([1.0, 2.0]), "wrong shape"),
+                                       (math.nan, "not finite"), ("3", "wrong type")])
+def test_a_result_that_is_no_number_has_its_own_kind(got, kind):
+    with pytest.raises(Mismatch) as caught:
+        assert_close(got, 3.0, rtol=1e-9)
+    assert caught.value.kind == kind
+
+
+def test_an_array_whose_values_all_miss_the_same_way_says_so_once():
+    assert _message(np.array([-1.0, -2.0]), [1.0, 2.0]) == \
+        "your result: all 2 values have the wrong sign (their size is right)"
+    assert _message(np.array([10.0, 20.0]), [1.0, 2.0]) == "your result: all 2 values are too large by roughly 10×"
+
+
+# ------------------------------------------------------- a refusal
+
+
+def _refusal(raise_what=None) -> Mismatch:
+    with pytest.raises(Mismatch) as caught:
+        with rejects(ValueError, "fit_power_law", "a negative y"):
+            if raise_what is not None:
+                raise raise_what
+    return caught.value
+
+
+def test_a_function_that_accepts_bad_input_is_told_what_it_accepted():
+    """pytest.raises says "DID NOT RAISE <class 'ValueError'>"; the learner reads this instead."""
+    refusal = _refusal()
+    assert str(refusal) == "fit_power_law accepted a negative y; it should raise ValueError"
+    assert refusal.kind == "did not raise"
+
+
+def test_a_function_that_raises_another_error_is_told_which_and_what_was_expected():
+    refusal = _refusal(student_error("TypeError", "expected x and y to have same length"))
+    assert str(refusal) == ("fit_power_law raised TypeError (expected x and y to have same length) for a "
+                            "negative y; it should raise ValueError")
+    assert refusal.kind == "raised another error"
+
+
+def test_the_promised_error_passes_and_a_stub_is_left_to_the_grader():
+    from course_utils.grading.errors import NotImplementedYet
+
+    with rejects(ValueError, "fit_power_law", "a negative y"):
+        raise student_error("ValueError", "y must be positive")
+    with rejects(ValueError, "fit_power_law", "a negative y"):
+        raise ValueError("the reference solution's own error")  # tests run on solutions directly, too
+    with pytest.raises(NotImplementedYet):
+        with rejects(ValueError, "fit_power_law", "a negative y"):
+            raise NotImplementedYet("fit_power_law is not implemented yet")

@@ -218,7 +218,8 @@ def test_a_learner_starts_runs_lesson_00_checks_and_an_instructor_grades(fresh_e
     probe = home / "run_check.py"
     probe.write_text("import sys\nfrom course_utils.nbtools import execute_notebook\n"
                      "r = execute_notebook(sys.argv[1], timeout=180)\n"
-                     "print(''.join(o.get('text', '') for o in r.notebook.cells[0].outputs))\n")
+                     "print(''.join(o.get('text', '') + o.get('data', {}).get('text/plain', '')\n"
+                     "              for o in r.notebook.cells[0].outputs))\n")  # check() returns a report
     out = _run([str(fresh_env["python"]), str(probe), str(checked)], cwd=course, env=fresh_env["env"]).stdout
     assert re.search(r"✓ training_flops: (\d+)/\1 points", out), out
 

@@ -5,7 +5,9 @@ Public names
 ``exercise``
     decorator for tests in ``tests/exercises/test_<notebook>.py``.
 ``check(name)``, ``check_all()``
-    instant feedback inside an exercise notebook.
+    instant feedback inside an exercise notebook (a :class:`~.checkreport.CheckReport`).
+``skip_if_unfinished``
+    ``with skip_if_unfinished():`` around a demo cell: an unwritten exercise stops it quietly.
 ``StudentError``, ``StudentTimeout``, ``NotImplementedYet``, ``ExerciseMissing``...
     what the ``student`` proxy raises (see :mod:`.errors`).
 
@@ -32,13 +34,14 @@ _LAZY = {
     "exercise": "plugin",
     "check": "feedback",
     "check_all": "feedback",
+    "skip_if_unfinished": "demo",
     "add_arguments": "cli",
     "run_command": "cli",
     "Student": "proxy",
 }
 
-__all__ = ["exercise", "check", "check_all", "StudentError", "StudentTimeout", "StudentCrashed",
-           "NotImplementedYet", "ExerciseMissing", "BadReturn", "NotebookProblem",
+__all__ = ["exercise", "check", "check_all", "skip_if_unfinished", "StudentError", "StudentTimeout",
+           "StudentCrashed", "NotImplementedYet", "ExerciseMissing", "BadReturn", "NotebookProblem",
            "StudentProblem", "Student"]
 
 

@@ -73,7 +73,7 @@ class CheckReport:
         if not self.hidden_points:
             return ""
         return (f"{self.hidden_points:g} more points come from hidden tests, which only the "
-                f"instructor's grading runs.")
+                f"instructor's grading runs: the same behaviours, checked on inputs of your own.")
 
     def __str__(self) -> str:
         if not self.rows and not self.notes:

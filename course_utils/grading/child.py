@@ -91,13 +91,23 @@ def _apply_memory_limit(extra_mb: float | None) -> None:
 
 
 def _learner_location(tb: Any) -> str:
+    """``line 12 of the cell defining fit_power_law``: the innermost line of learner code
+    (a cell's label names it by what it defines; the line number is the cell's)."""
     where = ""
     for frame, lineno in traceback.walk_tb(tb):
         filename = frame.f_code.co_filename
         if filename.startswith(LEARNER_FILE_PREFIX):
-            where = f"line {lineno} of {frame.f_code.co_name}" if frame.f_code.co_name != "<module>" \
-                else f"line {lineno} of {filename[len(LEARNER_FILE_PREFIX):-1]}"
+            where = f"line {lineno} of {filename[len(LEARNER_FILE_PREFIX):-1]}"
     return where
+
+
+def _learner_function(tb: Any) -> str:
+    """The name of the innermost learner function in a traceback ("" if none)."""
+    name = ""
+    for frame, _lineno in traceback.walk_tb(tb):
+        if frame.f_code.co_filename.startswith(LEARNER_FILE_PREFIX) and frame.f_code.co_name != "<module>":
+            name = frame.f_code.co_name
+    return name
 
 
 def _text(exc: BaseException) -> str:
@@ -225,8 +235,8 @@ def serve(conn: Any, cells: list[tuple[str, str]], skip: list[int], blocked: lis
             try:
                 value = function(*args, **kwargs)
                 reply = ("ok", to_plain(value, what=f"your function {name} returned"))
-            except NotImplementedError as exc:
-                reply = ("notimplemented", _text(exc))
+            except NotImplementedError as exc:  # and which function is the stub (it may be another one)
+                reply = ("notimplemented", _text(exc), printable(_learner_function(exc.__traceback__)))
             except BadReturn as exc:
                 reply = ("badreturn", _text(exc))
             except BaseException as exc:

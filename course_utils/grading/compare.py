@@ -10,10 +10,17 @@ wrong (an empty array, NaN, a string, shape ``(0,)`` where ``(3,)`` was expected
 far off the value is in coarse terms ("has the wrong sign", "is too large by roughly
 100×", "is close, but outside the tolerance"), never the expected value itself.
 
+Each failure is a :class:`Mismatch` (an :class:`AssertionError`) whose ``kind`` names the
+way the result missed (:data:`KINDS`: ``"wrong sign"``, ``"too large"``, ``"did not raise"``...),
+so that a test can give a hint for that kind of mistake (``@exercise(..., hints={...})``).
+
 Functions
 ---------
 :func:`assert_close`
     a number, an array, or a tuple of them, within a tolerance of the expected value.
+:func:`rejects`
+    a ``with`` block in which the learner's function must raise (``pytest.raises`` with a
+    sentence for the learner: "fit_power_law accepted a negative y; it should raise ValueError").
 :func:`number`, :func:`numbers`, :func:`items`, :func:`array`, :func:`fields`
     a learner's result checked and converted, for tests that go on to compute with it
     (an inequality, a difference of two calls).
@@ -21,12 +28,26 @@ Functions
 
 from __future__ import annotations
 
+import contextlib
 import math
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
 _NUMERIC_KINDS = "iuf"  # integers and floats; never bool, complex, strings or objects
+
+#: the ways a result can miss, as :attr:`Mismatch.kind` names them
+KINDS = ("wrong sign", "too large", "too small", "close", "zero", "not zero", "wrong type", "wrong shape",
+         "not finite", "did not raise", "raised another error")
+
+
+class Mismatch(AssertionError):
+    """A learner's result that is not the expected one: one sentence, and its ``kind``
+    (one of :data:`KINDS`, or ``""`` when no finer kind applies)."""
+
+    def __init__(self, message: str, kind: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 def _kind_of(value: Any) -> str:
@@ -50,23 +71,23 @@ def _kind_of(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-def _fail(message: str) -> None:
+def _fail(message: str, kind: str = "") -> None:
     __tracebackhide__ = True
-    raise AssertionError(message)
+    raise Mismatch(message, kind)
 
 
 def _numeric_array(got: Any, what: str, noun: str = "numbers") -> np.ndarray:
     """``got`` as a float array, refusing strings, bools, objects, ragged lists and None."""
     __tracebackhide__ = True
     if got is None or isinstance(got, (bool, str, bytes, dict, complex)):
-        _fail(f"{what} should be {noun}, but is {_kind_of(got)}")
+        _fail(f"{what} should be {noun}, but is {_kind_of(got)}", "wrong type")
     try:
         values = np.asarray(got)
     except (ValueError, TypeError):
-        _fail(f"{what} should be {noun}, but is {_kind_of(got)} that is not a rectangular array")
+        _fail(f"{what} should be {noun}, but is {_kind_of(got)} that is not a rectangular array", "wrong shape")
     if values.dtype.kind not in _NUMERIC_KINDS:
         kind = "True/False values" if values.dtype.kind == "b" else f"values of type {values.dtype}"
-        _fail(f"{what} should be {noun}, but holds {kind}")
+        _fail(f"{what} should be {noun}, but holds {kind}", "wrong type")
     return values.astype(float)
 
 
@@ -77,7 +98,8 @@ def _check_finite(values: np.ndarray, what: str) -> None:
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         which = "NaN (not a number)" if np.isnan(values[index]) else "infinite"
         where = f" (at index {index[0] if len(index) == 1 else index})" if values.ndim else ""
-        _fail(f"{what} is {which}{where}" if values.ndim == 0 else f"{what} contains a value that is {which}{where}")
+        _fail(f"{what} is {which}{where}" if values.ndim == 0 else f"{what} contains a value that is {which}{where}",
+              "not finite")
 
 
 def number(got: Any, what: str = "your result", *, positive: bool = False) -> float:
@@ -89,15 +111,16 @@ def number(got: Any, what: str = "your result", *, positive: bool = False) -> fl
     """
     __tracebackhide__ = True
     if isinstance(got, np.ndarray) and got.ndim > 0:
-        _fail(f"{what} should be a single number, but is {_kind_of(got)}")
+        _fail(f"{what} should be a single number, but is {_kind_of(got)}", "wrong shape")
     if isinstance(got, (list, tuple)):
-        _fail(f"{what} should be a single number, but is {_kind_of(got)}")
+        _fail(f"{what} should be a single number, but is {_kind_of(got)}", "wrong shape")
     values = _numeric_array(got, what, "a number")
     if values.ndim != 0:
-        _fail(f"{what} should be a single number, but is {_kind_of(got)}")
+        _fail(f"{what} should be a single number, but is {_kind_of(got)}", "wrong shape")
     _check_finite(values, what)
     if positive and not float(values) > 0:
-        _fail(f"{what} should be positive, but is {'zero' if float(values) == 0 else 'negative'}")
+        zero = float(values) == 0
+        _fail(f"{what} should be positive, but is {'zero' if zero else 'negative'}", "zero" if zero else "wrong sign")
     return float(values)
 
 
@@ -107,11 +130,11 @@ def array(got: Any, what: str = "your result", *, shape: tuple[int, ...] | None 
     __tracebackhide__ = True
     values = _numeric_array(got, what)
     if shape is not None and values.shape != tuple(shape):
-        _fail(f"{what} has shape {values.shape}, but should have shape {tuple(shape)}")
+        _fail(f"{what} has shape {values.shape}, but should have shape {tuple(shape)}", "wrong shape")
     if ndim is not None and values.ndim != ndim:
-        _fail(f"{what} should be a {ndim}-D array, but is {_kind_of(got)}")
+        _fail(f"{what} should be a {ndim}-D array, but is {_kind_of(got)}", "wrong shape")
     if values.size == 0:
-        _fail(f"{what} is an empty array")
+        _fail(f"{what} is an empty array", "wrong shape")
     _check_finite(values, what)
     return values
 
@@ -120,7 +143,7 @@ def items(got: Any, count: int, what: str = "your result") -> tuple:
     """The ``count`` items of a tuple or list result (as ``return a, b`` gives), unconverted."""
     __tracebackhide__ = True
     if not isinstance(got, (tuple, list)) or len(got) != count:
-        _fail(f"{what} should be {count} values (a tuple), but is {_kind_of(got)}")
+        _fail(f"{what} should be {count} values (a tuple), but is {_kind_of(got)}", "wrong shape")
     return tuple(got)
 
 
@@ -138,10 +161,11 @@ def fields(got: Any, keys: Iterable[str], what: str = "your result") -> dict[str
     __tracebackhide__ = True
     keys = list(keys)
     if not isinstance(got, dict):
-        _fail(f"{what} should be a dict with keys {', '.join(map(repr, keys))}, but is {_kind_of(got)}")
+        _fail(f"{what} should be a dict with keys {', '.join(map(repr, keys))}, but is {_kind_of(got)}",
+              "wrong type")
     missing = [key for key in keys if key not in got]
     if missing:
-        _fail(f"{what} has no key {', '.join(map(repr, missing))}")
+        _fail(f"{what} has no key {', '.join(map(repr, missing))}", "wrong type")
     return {key: number(got[key], f"{what}[{key!r}]") for key in keys}
 
 
@@ -153,34 +177,54 @@ def _tolerance(expected: np.ndarray, rtol: float | None, atol: float | None) -> 
     return np.maximum((rtol or 0.0) * np.abs(expected), atol or 0.0)
 
 
-def how_far(got: float, expected: float, tolerance: float) -> str:
-    """A coarse, learner-facing phrase for how ``got`` misses ``expected`` (never its value).
+def _factor(factor: float) -> str:
+    """``10×``, ``1,000×``, ``10^6×``: the power of ten nearest to ``factor``."""
+    power = round(math.log10(factor))
+    return f"{10 ** power:,}×" if power <= 4 else f"10^{power}×"
 
-    ``"has the wrong sign"``, ``"is too large by roughly 10×"``, ``"is too small by about
-    2×"``, ``"is a few percent too large"``, ``"is close, but outside the tolerance"``...
+
+def miss(got: float, expected: float, tolerance: float) -> tuple[str, str]:
+    """``(kind, phrase)``: how ``got`` misses ``expected`` by more than ``tolerance``.
+
+    ``kind`` is one of :data:`KINDS`; ``phrase`` is :func:`how_far`'s sentence ending.
     """
     error = abs(got - expected)
     if expected == 0:
-        return "should be much closer to zero" if error > 10 * tolerance else "is close, but outside the tolerance"
+        if error > 10 * tolerance:
+            return "not zero", "should be much closer to zero"
+        return "close", "is close, but outside the tolerance"
     if got == 0:
-        return "is zero, but should not be"
+        return "zero", "is zero, but should not be"
     if (got > 0) != (expected > 0):
-        return "has the wrong sign"
-    if error <= 10 * tolerance:
-        return "is close, but outside the tolerance"
+        if abs(abs(got) - abs(expected)) <= tolerance:
+            return "wrong sign", "has the wrong sign (its size is right)"
+        return "wrong sign", "has the wrong sign"
+    if error <= 10 * tolerance and error < 0.01 * abs(expected):  # a wide tolerance is not "close"
+        return "close", "is close, but outside the tolerance"
     ratio = abs(got) / abs(expected)
     direction = "large" if ratio > 1 else "small"
+    kind = f"too {direction}"
     factor = ratio if ratio > 1 else 1 / ratio
     if factor >= math.sqrt(10):
-        return f"is too {direction} by roughly {10 ** round(math.log10(factor)):,}×"
+        return kind, f"is too {direction} by roughly {_factor(factor)}"
     if factor >= 1.75:
-        return f"is too {direction} by about {round(factor)}×"
+        return kind, f"is too {direction} by about {round(factor)}×"
     relative = error / abs(expected)
     if relative < 0.01:
-        return f"is slightly too {direction} (by less than 1%)"
+        return kind, f"is slightly too {direction} (by less than 1%)"
     if relative < 0.1:
-        return f"is a few percent too {direction}"
-    return f"is tens of percent too {direction}"
+        return kind, f"is a few percent too {direction}"
+    return kind, f"is tens of percent too {direction}"
+
+
+def how_far(got: float, expected: float, tolerance: float) -> str:
+    """A coarse, learner-facing phrase for how ``got`` misses ``expected`` (never its value).
+
+    ``"has the wrong sign"``, ``"is too large by roughly 10×"`` (then 100×, ... 10,000×,
+    10^5×...), ``"is too small by about 2×"``, ``"is a few percent too large"``, ``"is close,
+    but outside the tolerance"`` (within ten tolerances and 1%)...
+    """
+    return miss(got, expected, tolerance)[1]
 
 
 def _compare_array(got: Any, expected: np.ndarray, rtol: float | None, atol: float | None, what: str) -> None:
@@ -189,19 +233,27 @@ def _compare_array(got: Any, expected: np.ndarray, rtol: float | None, atol: flo
         value = number(got, what)
         tolerance = float(_tolerance(expected, rtol, atol))
         if not abs(value - float(expected)) <= tolerance:
-            _fail(f"{what} {how_far(value, float(expected), tolerance)}")
+            kind, phrase = miss(value, float(expected), tolerance)
+            _fail(f"{what} {phrase}", kind)
         return
     values = array(got, what, shape=expected.shape)
     tolerance = _tolerance(expected, rtol, atol)
     wrong = ~(np.abs(values - expected) <= tolerance)
     if wrong.any():
-        index = tuple(int(i) for i in np.argwhere(wrong)[0])
+        where = [tuple(int(i) for i in position) for position in np.argwhere(wrong)]
+        misses = [miss(float(values[i]), float(expected[i]), float(tolerance[i])) for i in where]
+        index = where[0]
         label = index[0] if len(index) == 1 else index
-        phrase = how_far(float(values[index]), float(expected[index]), float(tolerance[index]))
+        kind, phrase = misses[0]
         if expected.size == 1:
-            _fail(f"{what} {phrase}")
-        count = int(wrong.sum())
-        _fail(f"{what}: {count} of {expected.size} values are off; the first, at index {label}, {phrase}")
+            _fail(f"{what} {phrase}", kind)
+        count = len(misses)
+        if count == expected.size and len(set(misses)) == 1:  # every value is off the same way
+            verb, rest = phrase.split(" ", 1)
+            plural = f"{ {'is': 'are', 'has': 'have'}.get(verb, verb)} {rest.replace('its size', 'their size')}"
+            _fail(f"{what}: all {count} values {plural}", kind)
+        kind = kind if len({k for k, _ in misses}) == 1 else ""
+        _fail(f"{what}: {count} of {expected.size} values are off; the first, at index {label}, {phrase}", kind)
 
 
 def assert_close(got: Any, expected: Any, *, rtol: float | None = None, atol: float | None = None,
@@ -238,7 +290,7 @@ def assert_close(got: Any, expected: Any, *, rtol: float | None = None, atol: fl
             raise ValueError("names must name every item of expected")
         labels = list(names) if names is not None else [f"item {i + 1} of {what}" for i in range(len(expected))]
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
-            _fail(f"{what} should be {len(expected)} values (a tuple), but is {_kind_of(got)}")
+            _fail(f"{what} should be {len(expected)} values (a tuple), but is {_kind_of(got)}", "wrong shape")
         for value, target, label in zip(got, expected, labels):
             assert_close(value, target, rtol=rtol, atol=atol, what=label)
         return
@@ -260,4 +312,38 @@ def assert_all(condition: Any, message: str) -> None:
         _fail(message)
 
 
-__all__ = ["assert_close", "assert_all", "number", "numbers", "items", "array", "fields", "how_far"]
+@contextlib.contextmanager
+def rejects(error: type[BaseException], function: str, bad_input: str) -> Iterator[None]:
+    """A ``with`` block in which ``function`` must refuse ``bad_input`` by raising ``error``.
+
+    Like ``pytest.raises(error)``, with learner-facing sentences when it does not:
+    ``"fit_power_law accepted a negative y; it should raise ValueError"`` (kind
+    ``"did not raise"``), or ``"fit_power_law raised TypeError (...) for a negative y; it
+    should raise ValueError"`` (kind ``"raised another error"``). A stub, a time-out or a
+    crash is left to the grader, which says so itself.
+
+    Parameters
+    ----------
+    error
+        The exception the docstring promises (``ValueError``).
+    function
+        The learner's function, by name.
+    bad_input
+        What is wrong with the input, as a phrase ("a negative y", "k above n").
+    """
+    __tracebackhide__ = True
+    from .errors import StudentError
+
+    try:
+        yield
+    except error:
+        return
+    except StudentError as exc:  # the learner's code raised something else
+        detail = f" ({exc.learner_message[:120]})" if exc.learner_message else ""
+        _fail(f"{function} raised {exc.type_name}{detail} for {bad_input}; it should raise {error.__name__}",
+              "raised another error")
+    _fail(f"{function} accepted {bad_input}; it should raise {error.__name__}", "did not raise")
+
+
+__all__ = ["assert_close", "assert_all", "number", "numbers", "items", "array", "fields", "how_far", "miss",
+           "rejects", "Mismatch", "KINDS"]

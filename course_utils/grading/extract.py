@@ -1,9 +1,13 @@
 """Find the code the grader may run in an exercise notebook: cells tagged ``setup`` and
-``exercise``, nothing else.
+``exercise``, and the definitions they use from other cells.
 
 A learner's notebook can be damaged in many ways; :func:`extract_cells` grades what it can
 find and says what it could not:
 
+* a helper written in a cell of its own (a function, an import, a constant) that an
+  exercise uses: its *definition* (only that: nothing the cell does) is graded with the
+  exercise, with a note; a name the exercise uses that no graded cell defines is named in
+  a note (its tests would fail with ``NameError``);
 * an exercise cell that lost its tag: the function's *definition* (only that) is taken from
   the untagged cell, with a note asking to restore the tag;
 * an exercise defined in two tagged cells: both run in notebook order, so the last one
@@ -13,8 +17,11 @@ find and says what it could not:
   function name can still be read off a ``def`` line, the note names the exercise;
 * a notebook too large to grade safely (``max_bytes`` for the file, ``max_code_bytes`` for
   the code of its tagged cells) or that is a symbolic link is refused with a note
-  (:class:`~.errors.NotebookRefused`). Untagged cells are parsed only when they may hold a
-  lost exercise, and only if they are small.
+  (:class:`~.errors.NotebookRefused`). Untagged cells are parsed only when they are small.
+
+Feedback names a cell by what it defines ("the cell defining fit_power_law"), never by a
+position Jupyter does not show. :attr:`Extraction.uses` says which other exercises each
+exercise calls (through helpers too), so a failure can point at its cause.
 """
 
 from __future__ import annotations
@@ -26,36 +33,51 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from .calls import Definition, bound_names, definitions, free_names, has_star_import
 from .errors import NotebookProblem, NotebookRefused
 
 SETUP_TAG = "setup"
 EXERCISE_TAG = "exercise"
 _DEF_LINE = re.compile(r"^(?:async\s+)?def\s+([A-Za-z_]\w*)", re.MULTILINE)
+#: what the notebooks and the notes say about which code is graded
+GRADED_CODE = ("only the setup cell and the cells tagged 'exercise' are graded, with the functions, "
+               "imports and fixed values they use from other cells")
 
 
 @dataclass(frozen=True)
 class Cell:
     """One piece of code the grader runs; ``label`` names it in feedback."""
 
-    index: int  # position in the notebook (0-based)
-    kind: str  # "setup", "exercise" or "untagged"
+    index: int  # position in the notebook (0-based); never shown to learners
+    kind: str  # "setup", "exercise", "untagged" (a lost exercise) or "helper"
     source: str
     defines: tuple[str, ...] = ()
     syntax_error: str | None = None
 
     @property
     def label(self) -> str:
-        what = f"{self.kind} cell" if self.kind != "untagged" else "untagged cell"
-        names = f" ({', '.join(self.defines)})" if self.defines else ""
-        return f"{what} {self.index + 1}{names}"
+        """``the cell defining fit_power_law``, ``the setup cell``...: what a learner can find."""
+        names = " and ".join(", ".join(self.defines).rsplit(", ", 1)) if self.defines else ""
+        if self.kind == "setup":
+            return "the setup cell"
+        if self.kind == "helper":
+            return f"the untagged cell defining {names}"
+        if self.kind == "untagged":
+            return f"the untagged cell defining {names}"
+        if names:
+            return f"the cell defining {names}"
+        first = next((line.strip() for line in self.source.splitlines() if line.strip()), "")
+        return f"the exercise cell starting {first[:40]!r}" if first else "an empty exercise cell"
 
 
 @dataclass
 class Extraction:
-    """Cells to run, in order (all setup cells, then all exercise cells), and notes."""
+    """Cells to run, in order (setup cells, helpers, exercise cells), notes, and which other
+    exercises each exercise uses (``uses["bootstrap_interval"] == ("fit_power_law",)``)."""
 
     cells: list[Cell] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    uses: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def cell_tags(cell: dict) -> set[str]:
@@ -110,22 +132,13 @@ def definitions_only(source: str) -> str:
     return "\n".join(part.rstrip("\n") for part in kept) + "\n"
 
 
-def _definition_only(source: str, name: str) -> str | None:
-    """The source of the top-level definition of ``name`` in ``source`` (with decorators)."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError):
-        return None
-    lines = source.splitlines(keepends=True)
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
-            start = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
-            return "".join(lines[start:node.end_lineno])
-    return None
-
-
 def _size(n_bytes: float) -> str:
     return f"{n_bytes / 2**20:.1f} MB" if n_bytes >= 2**20 else f"{n_bytes / 2**10:.0f} KB"
+
+
+def _names(names: Iterable[str]) -> str:
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def extract_cells(nb: dict, expected: Iterable[str] = (), max_code_bytes: float | None = None) -> Extraction:
@@ -136,8 +149,8 @@ def extract_cells(nb: dict, expected: Iterable[str] = (), max_code_bytes: float 
     nb
         A notebook as a dict (from :func:`read_notebook_json` or nbformat).
     expected
-        Exercise names the tests will call; used to find untagged definitions and to
-        name what is missing.
+        Exercise names the tests will call; used to find untagged definitions, to name
+        what is missing, and to say which exercise uses which.
     max_code_bytes
         The most code the tagged cells may hold together (:class:`NotebookRefused` past
         it); an untagged cell larger than an eighth of it is never parsed.
@@ -161,19 +174,18 @@ def extract_cells(nb: dict, expected: Iterable[str] = (), max_code_bytes: float 
                 exercises.append(Cell(index, "exercise", source, defines, error))
         else:
             untagged.append((index, source))
-    result.cells = setup + exercises
     largest = max_code_bytes / 8 if max_code_bytes is not None else None
+    searchable = [(index, source) for index, source in untagged if largest is None or len(source) <= largest]
 
     expected = list(dict.fromkeys(expected))
     for name in expected:
         holders = [cell for cell in exercises if name in cell.defines]
         if len(holders) > 1:
-            where = ", ".join(str(cell.index + 1) for cell in holders)
-            result.notes.append(f"{name}: defined in {len(holders)} exercise cells (cells {where}); "
-                                f"the last one was graded")
+            result.notes.append(f"{name}: defined in {len(holders)} exercise cells; the last one in the "
+                                f"notebook was graded")
         for cell in holders:
             if cell.syntax_error:
-                result.notes.append(f"{name}: its cell {cell.index + 1} has a {cell.syntax_error}")
+                result.notes.append(f"{name}: the cell defining it has a {cell.syntax_error}")
         if holders:
             continue
         defining = re.compile(r"^(?:async\s+)?def\s+" + re.escape(name) + r"\b", re.MULTILINE)
@@ -182,22 +194,100 @@ def extract_cells(nb: dict, expected: Iterable[str] = (), max_code_bytes: float 
             if not defining.search(source):
                 continue
             if largest is not None and len(source) > largest:
-                result.notes.append(f"{name}: cell {index + 1} ({_size(len(source))} of untagged code) is too "
-                                    f"large to search for it; tag the cell that defines it 'exercise'")
+                result.notes.append(f"{name}: a cell ({_size(len(source))} of untagged code) is too large to "
+                                    f"search for it; tag the cell that defines it '{EXERCISE_TAG}'")
                 continue
-            snippet = _definition_only(source, name)
+            snippet = next((d.source for d in definitions(source) if d.kind == "function" and name in d.names),
+                           None)
             if snippet is not None:
                 found = (index, snippet)
                 break
         if found is not None:
             index, snippet = found
-            result.cells.append(Cell(index, "untagged", snippet, (name,)))
-            result.notes.append(f"{name}: found in cell {index + 1}, which is not tagged "
-                                f"'{EXERCISE_TAG}'; graded its definition (put the tag back)")
+            exercises.append(Cell(index, "untagged", snippet, (name,)))
+            result.notes.append(f"{name}: found in a cell which is not tagged '{EXERCISE_TAG}'; graded its "
+                                f"definition (put the tag back)")
         else:
             result.notes.append(f"{name}: no cell tagged '{EXERCISE_TAG}' defines it "
                                 f"(deleted or renamed?)")
+    helpers = _helpers(setup, exercises, searchable, expected, result)
+    result.cells = setup + helpers + exercises
+    result.uses = _uses(helpers + exercises, expected)
     return result
+
+
+def _helpers(setup: list[Cell], exercises: list[Cell], untagged: list[tuple[int, str]], expected: list[str],
+             result: Extraction) -> list[Cell]:
+    """Definitions from untagged cells that the exercise code uses, as cells (with a note);
+    a note for each name an exercise uses that nothing graded defines."""
+    graded = setup + exercises
+    if any(has_star_import(cell.source) for cell in graded):
+        return []  # its names cannot be known: assume it defines what is used
+    defined = set().union(*(bound_names(cell.source) for cell in graded))
+    latest: dict[str, tuple[int, Definition]] = {}  # the kernel keeps the last definition run
+    for index, source in untagged:
+        for definition in definitions(source):
+            for name in definition.names:
+                latest[name] = (index, definition)
+    users: dict[str, list[str]] = {}  # needed name -> the exercises (or helpers) that use it
+    for cell in exercises:
+        reading = {d.names: free_names(d.source) for d in definitions(cell.source)}
+        for name in sorted(free_names(cell.source) - defined):
+            who = [n for names, reads in reading.items() if name in reads for n in names]
+            users.setdefault(name, []).extend(who or [cell.label])
+    taken: list[Cell] = []
+    unresolved: dict[str, list[str]] = {}
+    pending = list(users)
+    while pending:
+        name = pending.pop(0)
+        if name in defined:
+            continue
+        if name not in latest:
+            if name not in expected:  # a missing exercise has a note of its own
+                unresolved[name] = users[name]
+            continue
+        index, definition = latest[name]
+        defined |= set(definition.names)
+        taken.append(Cell(index, "helper", definition.source, definition.names))
+        for used in sorted(free_names(definition.source) - defined):
+            users.setdefault(used, []).extend(definition.names)
+            pending.append(used)
+    # notebook order (an import before the constant that uses it): cell, then line
+    taken.sort(key=lambda cell: (cell.index, len(cell.source) - len(cell.source.lstrip("\n"))))
+    if taken:
+        names = [name for cell in taken for name in cell.defines]
+        result.notes.append(f"also graded, from cells not tagged '{EXERCISE_TAG}': {_names(names)} "
+                            f"(used by your exercises; only their definitions, nothing else those cells do)")
+    for name, who in unresolved.items():
+        who = [w for w in dict.fromkeys(who) if w != name]
+        result.notes.append(f"{_names(who)}: uses {name}, which no graded cell defines ({GRADED_CODE}); "
+                            f"define {name} inside the function or in the exercise cell")
+    return taken
+
+
+def _uses(cells: list[Cell], expected: list[str]) -> dict[str, tuple[str, ...]]:
+    """``{exercise: other exercises it calls}``, directly or through helper definitions."""
+    reads: dict[str, set[str]] = {}  # definition name -> names its code reads
+    for cell in cells:
+        for definition in definitions(cell.source):
+            for name in definition.names:
+                reads[name] = free_names(definition.source)
+    exercises = set(expected)
+    uses = {}
+    for exercise in expected:
+        seen, pending, found = {exercise}, list(reads.get(exercise, ())), []
+        while pending:
+            name = pending.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            if name in exercises:
+                found.append(name)
+            elif name in reads:  # a helper: follow what it reads
+                pending += reads[name]
+        if found:
+            uses[exercise] = tuple(sorted(found, key=expected.index))
+    return uses
 
 
 def read_notebook_json(path: str | Path, max_bytes: float | None = None) -> dict:

@@ -3,9 +3,12 @@ behind ``python -m course_utils check NOTEBOOK``.
 
 In a notebook, ``check`` takes the code the kernel actually ran — the definitions in the
 cell that defined each exercise function (from ``linecache``, where IPython keeps every
-cell; demo calls in it are left out) plus the notebook's setup cells — writes it to a scratch notebook, and grades that in a
-subprocess with a time limit. It warns when the saved notebook differs from what the
-kernel ran, because graders read the saved file. Inside the grader's own child process
+cell; demo calls in it are left out), the helpers they use from other cells, plus the
+notebook's setup cells — writes it to a scratch notebook, and grades that in a subprocess
+with a time limit. It warns when the saved notebook differs from what the kernel ran,
+because graders read the saved file, and when the notebook's file name is not the one the
+grader looks for. It returns a :class:`~.checkreport.CheckReport`, which JupyterLab shows
+once, as a table, and a terminal prints as text. Inside the grader's own child process
 ``check`` does nothing.
 """
 
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import json
 import linecache
+import math
 import os
 import re
 import subprocess
@@ -21,12 +25,14 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from .calls import bound_names, free_names
+from .checkreport import CheckReport
 from .child import ENV_CHILD
-from .extract import (EXERCISE_TAG, SETUP_TAG, NotebookProblem, cell_tags, definitions_only,
-                      read_notebook_json, top_level_functions)
 from .config import GradingConfig
-from .report import format_results
-from .scoring import apply_gates, hidden_points_note
+from .extract import (EXERCISE_TAG, SETUP_TAG, NotebookProblem, cell_tags, definitions_only, load_submission,
+                      read_notebook_json, top_level_functions)
+from .names import exercise_stem, rename_note
+from .scoring import apply_gates, literal_constant
 
 DEFAULT_TIMEOUT = GradingConfig.timeout
 
@@ -71,19 +77,50 @@ def exercises_of(stem: str, tests_dir: str | os.PathLike | None = None) -> list[
 # ------------------------------------------------------------- command-line engine
 
 
+def _used_exercises(notebooks: dict[str, str], chosen: list[str], tests_dir: Path | None) -> set[str]:
+    """The exercises that the ``chosen`` ones call in these notebooks (read statically), so
+    that a failure can be pointed at them; their results are not reported."""
+    extra: set[str] = set()
+    for stem, path in notebooks.items():
+        names = exercises_of(stem, tests_dir)
+        try:
+            uses = load_submission(path, names, max_bytes=GradingConfig.max_notebook_mb * 2**20).uses
+        except NotebookProblem:
+            continue
+        pending = [name for name in chosen if name in names]
+        while pending:
+            for other in uses.get(pending.pop(), ()):
+                if other not in extra and other not in chosen:
+                    extra.add(other)
+                    pending.append(other)
+    return extra
+
+
 def run_group(test_files: list[str], notebooks: dict[str, str], exercises: list[str] | None = None,
-              timeout: float | None = None, memory_mb: float | None = None) -> dict[str, tuple[list[dict], list[str]]]:
-    """Grade several notebooks (stem -> path) in one pytest run: ``{stem: (results, notes)}``."""
+              timeout: float | None = None, memory_mb: float | None = None,
+              tests_dir: str | os.PathLike | None = None) -> dict[str, tuple[list[dict], list[str]]]:
+    """Grade several notebooks (stem -> path) in one pytest run: ``{stem: (results, notes)}``.
+
+    With ``exercises``, the exercises they call are graded too (and not reported), so that
+    a failure caused by one of them says so.
+    """
     from .runner import run_tests
 
-    session = run_tests(test_files, notebooks=notebooks, exercises=exercises, timeout=timeout,
-                        memory_mb=memory_mb)
+    chosen = list(exercises) if exercises is not None else None
+    folder = Path(tests_dir) if tests_dir else Path(test_files[0]).parent if test_files else None
+    run = None if chosen is None else chosen + sorted(_used_exercises(notebooks, chosen, folder))
+    session = run_tests(test_files, notebooks=notebooks, exercises=run, timeout=timeout, memory_mb=memory_mb)
     out: dict[str, tuple[list[dict], list[str]]] = {stem: ([], []) for stem in notebooks}
     for row in apply_gates(result.to_dict() for result in session.results):  # scoring rules
-        out.setdefault(row["notebook"], ([], []))[0].append(row)
+        if chosen is None or row["exercise"] in chosen:
+            out.setdefault(row["notebook"], ([], []))[0].append(row)
     for stem, notes in session.notes.items():
         out.setdefault(stem, ([], []))[1].extend(notes)
     return out
+
+
+def _known_stems(tests_dir: Path) -> list[str]:
+    return sorted(path.stem.removeprefix("test_") for path in tests_dir.glob("test_*.py"))
 
 
 def check_notebooks(notebooks: Sequence[str | os.PathLike], *, exercises: Iterable[str] | None = None,
@@ -91,7 +128,9 @@ def check_notebooks(notebooks: Sequence[str | os.PathLike], *, exercises: Iterab
                     jobs: int = 1) -> dict[str, tuple[list[dict], list[str]]]:
     """Grade notebooks, one fresh worker process per folder: ``{path: (results, notes)}``.
 
-    A notebook with no test module gets one note saying so and no results.
+    A misnamed copy (``ex02_power_laws-Copy1.ipynb``) is graded as the notebook it stands
+    for, with a note to rename it; a notebook with no test module gets one note saying so
+    and no results.
     """
     from .runner import Job, run_isolated
 
@@ -99,21 +138,36 @@ def check_notebooks(notebooks: Sequence[str | os.PathLike], *, exercises: Iterab
     tests_dir = Path(tests_dir or tests_folder())
     out: dict[str, tuple[list[dict], list[str]]] = {}
     folders: dict[Path, dict[str, str]] = {}
+    renamed: dict[str, str] = {}
     for notebook in map(Path, notebooks):
-        if test_module_for(notebook.stem, tests_dir) is None:
-            out[str(notebook)] = ([], [f"no tests for {notebook.stem} "
-                                       f"(expected {tests_dir / f'test_{notebook.stem}.py'})"])
+        stem = notebook.stem
+        if test_module_for(stem, tests_dir) is None:
+            stem = exercise_stem(notebook.name, _known_stems(tests_dir)) or stem
+            if stem != notebook.stem:
+                renamed[str(notebook)] = rename_note(notebook.name, stem)
+        group = folders.setdefault(notebook.parent, {})
+        if test_module_for(stem, tests_dir) is None:
+            out[str(notebook)] = ([], [f"no tests for {notebook.name}: exercise notebooks keep the name they "
+                                       f"came with (such as ex02_power_laws.ipynb)"])
+        elif stem in group:  # two copies of one exercise in a folder: grade each on its own
+            folders.setdefault(notebook.parent / notebook.name, {})[stem] = str(notebook)
         else:
-            folders.setdefault(notebook.parent, {})[notebook.stem] = str(notebook)
+            group[stem] = str(notebook)
     work = []
     config = GradingConfig(timeout=timeout)
     for folder, group in folders.items():
+        if not group:
+            continue
         test_files = [str(test_module_for(stem, tests_dir)) for stem in group]
         budget = config.deadline([[None] * len(exercises_of(stem, tests_dir)) for stem in group])
-        work.append(Job(folder, run_group, (test_files, group, chosen, timeout), deadline=budget))
+        work.append(Job(folder, run_group, (test_files, group, chosen, timeout, None, str(tests_dir)),
+                        deadline=budget))
     for folder, status, value in run_isolated(work, workers=jobs):
         for stem, path in folders[folder].items():
             out[path] = value[stem] if status == "ok" else ([], [f"could not grade {Path(path).name}: {value}"])
+    for path, note in renamed.items():
+        if path in out:
+            out[path][1].insert(0, note)
     return {str(path): out[str(path)] for path in notebooks if str(path) in out}
 
 
@@ -184,17 +238,51 @@ def _snapshot(stem: str, names: list[str], namespace: dict, saved: dict | None,
             seen.add(source)
             cells.append({"cell_type": "code", "metadata": {"tags": [EXERCISE_TAG]},
                           "source": source, "outputs": [], "execution_count": None})
-    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": setup + cells}
+    setup_names = set().union(set(), *(bound_names("".join(cell.get("source", ""))) for cell in setup))
+    helpers = [{"cell_type": "code", "metadata": {}, "source": text, "outputs": [], "execution_count": None}
+               for text in _kernel_helpers([cell["source"] for cell in cells], namespace, setup_names)]
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": setup + helpers + cells}
     path = folder / f"{stem}.ipynb"
     path.write_text(json.dumps(nb), encoding="utf-8")
     return path, warnings
 
 
+def _kernel_helpers(sources: list[str], namespace: dict, known: set[str], limit: int = 50) -> list[str]:
+    """Untagged cells holding what the exercise ``sources`` use from elsewhere in the kernel:
+    the cell that defined a helper function or class, an import of a module, a constant.
+
+    The grader takes only the definitions it needs from them (see :mod:`.extract`), as it
+    does from the saved notebook's other cells.
+    """
+    import types
+
+    found: dict[str, str] = {}
+    pending = sorted(set().union(set(), *map(free_names, sources)) - known)
+    while pending and len(found) < limit:
+        name = pending.pop(0)
+        if name in found or name in known or name not in namespace:
+            continue
+        value = namespace[name]
+        if isinstance(value, types.ModuleType):
+            text = f"import {value.__name__} as {name}\n" if value.__name__ != name else f"import {name}\n"
+        elif isinstance(value, (types.FunctionType, type)):
+            code = getattr(value, "__code__", None) or getattr(getattr(value, "__init__", None), "__code__", None)
+            text = _kernel_cell_source(value) if code is not None else None
+            if not text:
+                continue
+        elif isinstance(value, (int, str, type(None))) or (isinstance(value, float) and math.isfinite(value)):
+            text = f"{name} = {value!r}\n"  # bool is an int
+        else:
+            continue
+        found[name] = text
+        pending += sorted(free_names(text) - known - set(found))
+    return list(dict.fromkeys(found.values()))
+
+
 def _check_in_kernel(names: list[str] | None, stem: str | None, namespace: dict,
-                     notebook: str | os.PathLike | None, timeout: float) -> None:
+                     notebook: str | os.PathLike | None, timeout: float) -> CheckReport:
     if stem is None:
-        print("check: no tests found for this exercise (is the course's tests/ folder here?)")
-        return
+        return CheckReport([], ["no tests found for this exercise (is the course's tests/ folder here?)"])
     chosen = names or exercises_of(stem)
     saved_path = _saved_notebook(stem, namespace, notebook)
     saved = None
@@ -215,23 +303,23 @@ def _check_in_kernel(names: list[str] | None, stem: str | None, namespace: dict,
             subprocess.run(command, capture_output=True, timeout=limit, cwd=folder, check=False)
             results, notes = json.loads(out.read_text(encoding="utf-8"))[str(snapshot)]
         except subprocess.TimeoutExpired:
-            print(f"check: stopped after {limit:g} s")
-            return
+            return CheckReport([], [f"check stopped after {limit:g} s"])
         except (OSError, ValueError, KeyError) as exc:
-            print(f"check: the grader could not run ({type(exc).__name__}: {exc})")
-            return
+            return CheckReport([], [f"the grader could not run ({type(exc).__name__}: {exc})"])
     not_run = tuple(warning.split(":")[0] + ":" for warning in warnings)
     notes = warnings + [note for note in notes if not note.startswith(not_run)]
     if saved_path is None:
         notes.append("could not find the saved notebook to compare with (pass notebook=...)")
-    print(format_results(results, notes, total=names is None))
-    if names is None and (note := hidden_points_note(test_module_for(stem))):  # check_all(): hidden points
-        print(note)
+    elif saved_path.stem != stem:
+        notes.insert(0, rename_note(saved_path.name, stem))
+    hidden = literal_constant(test_module_for(stem), "HIDDEN_POINTS", 0) if names is None else 0
+    hidden = hidden if isinstance(hidden, (int, float)) and not isinstance(hidden, bool) and hidden > 0 else 0
+    return CheckReport(results, notes, hidden_points=hidden, total=names is None)
 
 
 def check(name: str, *, notebook: str | os.PathLike | None = None,
-          timeout: float = DEFAULT_TIMEOUT) -> None:
-    """Run the tests of exercise ``name`` on the code this kernel ran, and print a report.
+          timeout: float = DEFAULT_TIMEOUT) -> CheckReport | None:
+    """Run the tests of exercise ``name`` on the code this kernel ran, and report.
 
     Parameters
     ----------
@@ -241,44 +329,49 @@ def check(name: str, *, notebook: str | os.PathLike | None = None,
         The saved notebook to compare with; found automatically in most set-ups.
     timeout
         Seconds each call to your function may take.
+
+    Returns
+    -------
+    CheckReport
+        Shown once as a table when it is a cell's last value in JupyterLab, and as text in
+        a terminal or with ``print``. None inside the grader's own process.
     """
     if os.environ.get(ENV_CHILD):
-        return
+        return None
     if os.environ.get(ENV_SKIP):
-        print(f"check({name!r}) skipped (${ENV_SKIP} is set)")
-        return
+        return CheckReport([], [f"check({name!r}) skipped (${ENV_SKIP} is set)"])
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"name must be an exercise name such as 'fit_power_law', got {name!r}")
     namespace = sys._getframe(1).f_globals
     try:
         stem = notebook_for_exercise(name)
     except ValueError as exc:  # no course folder with the tests (CourseRootError)
-        print(f"check: {exc}")
-        return
-    _check_in_kernel([name], stem, namespace, notebook, timeout)
+        return CheckReport([], [str(exc)])
+    return _check_in_kernel([name], stem, namespace, notebook, timeout)
 
 
-def check_all(*, notebook: str | os.PathLike | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
-    """Run every exercise test of this notebook on the code this kernel ran; print the score."""
+def _running_stem(namespace: dict, notebook: str | os.PathLike | None) -> str | None:
+    """The exercise notebook this kernel runs: from its file name (a misnamed copy too), else
+    the notebook whose exercises the kernel defines most of."""
+    stems = [path.stem.removeprefix("test_") for path in sorted(tests_folder().glob("test_*.py"))]
+    session = notebook or namespace.get("__session__") or os.environ.get("JPY_SESSION_NAME") or ""
+    stem = exercise_stem(Path(str(session)).name, stems) if str(session).endswith(".ipynb") else None
+    if stem is not None:
+        return stem
+    counts = {candidate: sum(callable(namespace.get(n)) for n in exercises_of(candidate)) for candidate in stems}
+    return max(counts, key=counts.get) if counts and max(counts.values()) > 0 else None
+
+
+def check_all(*, notebook: str | os.PathLike | None = None, timeout: float = DEFAULT_TIMEOUT) -> CheckReport | None:
+    """Run every exercise test of this notebook on the code this kernel ran: a
+    :class:`~.checkreport.CheckReport` with the score (see :func:`check`)."""
     if os.environ.get(ENV_CHILD):
-        return
+        return None
     if os.environ.get(ENV_SKIP):
-        print(f"check_all() skipped (${ENV_SKIP} is set)")
-        return
+        return CheckReport([], [f"check_all() skipped (${ENV_SKIP} is set)"])
     namespace = sys._getframe(1).f_globals
     try:
-        tests_folder()
+        stem = _running_stem(namespace, notebook)
     except ValueError as exc:  # no course folder with the tests (CourseRootError)
-        print(f"check_all: {exc}")
-        return
-    stem = Path(notebook).stem if notebook else None
-    if stem is None:
-        session = namespace.get("__session__") or os.environ.get("JPY_SESSION_NAME") or ""
-        stem = Path(str(session)).stem if str(session).endswith(".ipynb") else None
-    if stem is None or test_module_for(stem) is None:  # the notebook whose exercises this kernel defines
-        counts = {}
-        for path in sorted(tests_folder().glob("test_*.py")):
-            candidate = path.stem.removeprefix("test_")
-            counts[candidate] = sum(callable(namespace.get(n)) for n in exercises_of(candidate))
-        stem = max(counts, key=counts.get) if counts and max(counts.values()) > 0 else None
-    _check_in_kernel(None, stem, namespace, notebook, timeout)
+        return CheckReport([], [str(exc)])
+    return _check_in_kernel(None, stem, namespace, notebook, timeout)

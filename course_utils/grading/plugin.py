@@ -12,7 +12,7 @@ import hashlib
 import os
 import zlib
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import pytest
 
@@ -28,8 +28,15 @@ ENV_STUDENT = "COURSE_STUDENT_NAME"
 SESSION_KEY: pytest.StashKey = pytest.StashKey()
 
 
+#: what a failure can be, for ``hints``: the ways a comparison misses (``compare.KINDS``) and
+#: what the learner's function did instead of answering
+FAILURE_KINDS = ("wrong sign", "too large", "too small", "close", "zero", "not zero", "wrong type", "wrong shape",
+                 "not finite", "did not raise", "raised another error", "not implemented", "raised", "timeout")
+
+
 def exercise(name: str, points: float = 1, hint: str = "", timeout: float | None = None,
-             hidden: bool = False, requires_value: bool = False) -> Callable:
+             hidden: bool = False, requires_value: bool = False,
+             hints: Mapping[str, str] | None = None) -> Callable:
     """Mark a test as checking exercise ``name``, worth ``points``, with a ``hint`` for learners.
 
     Parameters
@@ -49,6 +56,12 @@ def exercise(name: str, points: float = 1, hint: str = "", timeout: float | None
         The test only checks that bad input is refused (``pytest.raises``): it earns its
         points only when a test of the same exercise's result passes, so a function that
         raises for every input earns nothing (see :func:`.scoring.apply_gates`).
+    hints
+        Hints for one kind of failure, shown instead of ``hint`` when the test fails that
+        way: ``{"wrong sign": "alpha is minus the slope"}``. Kinds are :data:`FAILURE_KINDS`:
+        how a comparison missed (``"wrong sign"``, ``"too large"``, ``"too small"``, ``"close"``,
+        ``"did not raise"``...) or what the function did (``"not implemented"``, ``"raised"``,
+        ``"timeout"``).
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"exercise name must be a Python identifier, got {name!r}")
@@ -62,8 +75,13 @@ def exercise(name: str, points: float = 1, hint: str = "", timeout: float | None
         raise ValueError(f"hidden must be True or False, got {hidden!r}")
     if not isinstance(requires_value, bool):
         raise ValueError(f"requires_value must be True or False, got {requires_value!r}")
+    hints = dict(hints or {})
+    unknown = [kind for kind in hints if kind not in FAILURE_KINDS]
+    if unknown or not all(isinstance(text, str) and text for text in hints.values()):
+        raise ValueError(f"hints maps kinds of failure ({', '.join(FAILURE_KINDS)}) to sentences; "
+                         f"got {unknown or hints!r}")
     return pytest.mark.exercise(name=name, points=float(points), hint=hint, timeout=timeout, hidden=hidden,
-                                requires_value=requires_value)
+                                requires_value=requires_value, hints=hints)
 
 
 def student_seed_for(name: str) -> int:
@@ -102,7 +120,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "exercise(name, points, hint, timeout, hidden, requires_value): an autograded exercise test")
+        "markers", "exercise(name, points, hint, timeout, hidden, requires_value, hints): an autograded "
+        "exercise test")
 
 
 def _option(config: pytest.Config, name: str) -> Any:

@@ -194,6 +194,11 @@ class Student:
 
     # ------------------------------------------------------------------ public
 
+    @property
+    def uses(self) -> dict[str, tuple[str, ...]]:
+        """Which other exercises each exercise's code calls (see :attr:`.extract.Extraction.uses`)."""
+        return dict(self._extraction.uses)
+
     def has(self, name: str) -> bool:
         """Whether the learner's notebook defines a function ``name`` (after running it)."""
         if self._problem:
@@ -358,6 +363,9 @@ class Student:
         if kind == "error":
             raise student_error(*reply[1:])
         if kind == "notimplemented":
+            stub = reply[2] if len(reply) > 2 and isinstance(reply[2], str) else ""
+            if stub and stub != name:
+                raise NotImplementedYet(f"{name} calls {stub}, which is not implemented yet")
             raise NotImplementedYet(f"{name} is not implemented yet")
         if kind == "badreturn":
             raise BadReturn(reply[1])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -23,7 +24,7 @@ import pytest
 
 from .child import environment
 from .config import GradingConfig, Status
-from .errors import GraderProblem, StudentProblem
+from .errors import GraderProblem, StudentError, StudentProblem
 from .plugin import SESSION_KEY, exercise_info
 from .proxy import process_context
 
@@ -88,24 +89,27 @@ class Session:
         report = yield
         if report.when == "call" or (report.when == "setup" and not report.passed):
             info = exercise_info(item) or {}
-            status, message = describe_outcome(report, call)
+            status, message, kind = describe_failure(report, call, info.get("name", ""))
             max_points = float(info.get("points", 0))
+            hint = (info.get("hints") or {}).get(kind) or info.get("hint", "")
             self.results.append(TestResult(
                 notebook=Path(str(item.path)).stem.removeprefix("test_"), exercise=info.get("name", "?"),
                 test=describe_test(item.name, info.get("name", "")), status=status,
                 points=max_points if status == "passed" else 0.0, max_points=max_points,
-                message=message, hint=info.get("hint", ""), seconds=round(report.duration, 3),
+                message=message, hint=hint, seconds=round(report.duration, 3),
                 requires_value=bool(info.get("requires_value", False)),
                 hidden=bool(info.get("hidden", False))))
         return report
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Stop every learner process of this run (the proxies outlive their modules)."""
+        """Stop every learner process of this run (the proxies outlive their modules), and
+        point each failure at the failing exercises its code uses."""
         for stem, proxy in list(self.proxies.items()):
             proxy.close()
             self.notes.setdefault(stem, []).extend(proxy.notes)
             if proxy.isolation:
                 self.isolation[stem] = list(proxy.isolation)
+            attribute_failures(self.results, stem, proxy.uses)
         self.proxies.clear()
 
 
@@ -117,27 +121,94 @@ def describe_test(function_name: str, exercise: str) -> str:
         f" [{function_name.split('[', 1)[1]}" if "[" in function_name else "")
 
 
+#: what an assertion message looks like when it is a tool's dump, not a sentence for learners
+_DUMP = re.compile(r"Not equal to tolerance|Arrays are not|Mismatched elements|Max (absolute|relative) "
+                   r"difference|\(shapes .* mismatch\)|^x and y nan location mismatch")
+#: pytest's own text for a bare ``assert`` (it shows the test's code)
+_REWRITTEN = re.compile(r"^assert |^where |approx\(")
+_DID_NOT_RAISE = re.compile(r"DID NOT RAISE (?:<class '(?:[\w.]*\.)?(\w+)'>|\(?([\w., ]+)\)?)")
+#: the kind of failure (for ``@exercise(hints=...)``) of each status that is not a comparison
+_STATUS_KINDS = {Status.NOT_IMPLEMENTED: "not implemented", Status.ERROR: "raised", Status.TIMEOUT: "timeout"}
+_UNDEFINED = re.compile(r"name '(\w+)' is not defined")
+_NAME_ERROR_NOTE = ("; only the setup cell and the cells tagged 'exercise' are graded, with the functions, "
+                    "imports and fixed values they use from other cells")
+
+
 def describe_outcome(report: pytest.TestReport, call: pytest.CallInfo) -> tuple[str, str]:
     """Status word and learner-facing message for a test report (no test code)."""
+    status, message, _kind = describe_failure(report, call)
+    return status, message
+
+
+def describe_failure(report: pytest.TestReport, call: pytest.CallInfo, exercise: str = "") -> tuple[str, str, str]:
+    """``(status, message, kind)`` of a test report: a learner-facing sentence (never test
+    code, never a tool's tolerance dump) and the kind of failure that ``@exercise(hints=...)``
+    keys hints by ("wrong sign", "did not raise", "not implemented"...; "" when none)."""
     if report.passed:
-        return Status.PASSED, ""
+        return Status.PASSED, "", ""
     if report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        return Status.SKIPPED, reason.removeprefix("Skipped: ")
+        return Status.SKIPPED, reason.removeprefix("Skipped: "), ""
     exc = call.excinfo.value if call.excinfo is not None else None
+    function = exercise or "your function"
     if isinstance(exc, GraderProblem):
-        return Status.GRADER_ERROR, str(exc)
+        return Status.GRADER_ERROR, str(exc), ""
     if report.when == "setup":
-        return Status.GRADER_ERROR, f"the grader could not prepare this test ({type(exc).__name__}: {exc})"
+        return Status.GRADER_ERROR, f"the grader could not prepare this test ({type(exc).__name__}: {exc})", ""
+    if isinstance(exc, StudentError):
+        message = f"{function} raised {exc}"
+        if exc.type_name in ("NameError", "UnboundLocalError") and "is not defined" in exc.learner_message:
+            message += _NAME_ERROR_NOTE
+        return exc.status, message, _STATUS_KINDS.get(exc.status, "")
     if isinstance(exc, StudentProblem):
-        return exc.status, str(exc)
+        return exc.status, str(exc), _STATUS_KINDS.get(exc.status, "")
     if isinstance(exc, AssertionError):
-        # keep an explicit message's first line; drop pytest's rewritten "assert <code>" text
+        # keep an explicit message's first line; drop pytest's rewritten "assert <code>" text and
+        # the dumps of numpy.testing ("Not equal to tolerance rtol=...")
         first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
-        if first.startswith("assert "):
-            first = ""
-        return Status.FAILED, "wrong result" + (f": {first[:200]}" if first else "")
-    return Status.FAILED, f"your result could not be checked ({type(exc).__name__}: {str(exc)[:200]})"
+        kind = getattr(exc, "kind", "")
+        if _DUMP.search(first):
+            return Status.FAILED, "your result is not the expected one, within this test's tolerance", kind
+        if not first or _REWRITTEN.search(first):
+            return Status.FAILED, "wrong result", kind
+        return Status.FAILED, first[:300], kind
+    raised = _DID_NOT_RAISE.search(str(exc)) if type(exc).__name__ == "Failed" else None
+    if raised:
+        error = raised.group(1) or raised.group(2) or "an error"
+        return Status.FAILED, f"{function} accepted this test's input; it should raise {error}", "did not raise"
+    return Status.FAILED, f"your result could not be checked ({type(exc).__name__}: {str(exc)[:200]})", ""
+
+
+def attribute_failures(results: list[TestResult], notebook: str, uses: dict[str, tuple[str, ...]]) -> None:
+    """Point each failed test of ``notebook`` at the failing exercises its code uses.
+
+    ``bootstrap_interval`` calls ``fit_power_law``: when both fail, the bootstrap's message
+    ends "... — it uses your fit_power_law, which fails 3 of 4 checks" and its hint says to
+    fix that first. A check counts as failing when it earns nothing (the scoring gates
+    included). Hidden tests show no message, so they are left alone. Changes ``results``.
+    """
+    from .scoring import apply_gates
+
+    mine = [result for result in results if result.notebook == notebook]
+    tally: dict[str, list[int]] = {}
+    for row in apply_gates(result.to_dict() for result in mine):
+        counts = tally.setdefault(row["exercise"], [0, 0])
+        counts[0] += row["status"] != Status.PASSED
+        counts[1] += 1
+    for result in mine:
+        if result.status == Status.PASSED or result.hidden:
+            continue
+        undefined = _UNDEFINED.search(result.message)
+        if undefined and undefined.group(1) in tally:  # an exercise is not a helper to move
+            result.message = result.message.replace(_NAME_ERROR_NOTE, "")
+        failing = [(other, *tally[other]) for other in uses.get(result.exercise, ())
+                   if tally.get(other, [0])[0] and f"calls {other}," not in result.message]
+        if not failing:
+            continue
+        which = "; ".join(f"your {other}, which fails {failed} of {total} checks" for other, failed, total in failing)
+        first = " and ".join(other for other, _, _ in failing)
+        result.message = f"{result.message} — it uses {which}"
+        result.hint = f"fix {first} first" + (f"; then: {result.hint}" if result.hint else "")
 
 
 #: pytest plugins the engine switches off: together they cost ~0.3 s per notebook

@@ -5,10 +5,9 @@ published table (cited) or are computed here from first principles.
 """
 
 import numpy as np
-import pytest
 
 from course_utils.grading import exercise
-from course_utils.grading.compare import assert_close, number
+from course_utils.grading.compare import assert_close, number, rejects
 
 #: points of the hidden tests in tests/hidden/test_ex01_history_compute.py, which run when an instructor grades
 #: (check_all() tells learners; tests/test_grading_honesty.py checks the sum)
@@ -115,8 +114,16 @@ def test_doubling_time_is_negative_for_a_halving_series(student):
 @exercise("fit_doubling_time", points=1, requires_value=True,
           hint="Check the inputs first: the logarithm of zero or a negative number is undefined.")
 def test_doubling_time_rejects_non_positive_values(student):
-    with pytest.raises(ValueError):
+    with rejects(ValueError, "fit_doubling_time", "a value of 0"):
         student.fit_doubling_time([2000.0, 2001.0, 2002.0], [1.0, 0.0, 4.0])
+
+
+@exercise("fit_doubling_time", points=1, requires_value=True,
+          hint="Compare the two lengths first and raise ValueError, as the docstring says.")
+def test_doubling_time_rejects_arrays_of_different_lengths(student):
+    """The docstring's second rule; without the check numpy.polyfit raises TypeError instead."""
+    with rejects(ValueError, "fit_doubling_time", "4 years and 3 values"):
+        student.fit_doubling_time([2000.0, 2001.0, 2002.0, 2003.0], [1.0, 2.0, 4.0])
 
 
 # ----------------------------------------------------------------- training_cost_usd
@@ -141,5 +148,27 @@ def test_training_cost_doubles_when_utilisation_halves(student):
 @exercise("training_cost_usd", points=1, requires_value=True,
           hint="Raise ValueError when mfu is not in (0, 1]: utilisation is a fraction of peak.")
 def test_training_cost_rejects_utilisation_above_one(student):
-    with pytest.raises(ValueError):
+    with rejects(ValueError, "training_cost_usd", "mfu = 1.5"):
         student.training_cost_usd(1e21, 1e15, 1.5, 2.0)
+
+
+@exercise("training_cost_usd", points=1,
+          hint="mfu may be exactly 1 (the interval (0, 1] includes 1): check 0 < mfu <= 1.")
+def test_training_cost_accepts_full_utilisation(student):
+    """mfu = 1 lies in (0, 1]: 1e21 FLOP at 1e15 FLOP/s take 1e6 s = 277.78 GPU-hours, $555.56
+    at $2 per GPU-hour (computed here)."""
+    assert_close(student.training_cost_usd(1e21, 1e15, 1.0, 2.0), 1e21 / 1e15 / 3600 * 2, rtol=1e-12)
+
+
+@exercise("training_cost_usd", points=1, requires_value=True,
+          hint="mfu must be in (0, 1]: zero utilisation is refused too (ValueError, not a division by zero).")
+def test_training_cost_rejects_zero_utilisation(student):
+    with rejects(ValueError, "training_cost_usd", "mfu = 0"):
+        student.training_cost_usd(1e21, 1e15, 0.0, 2.0)
+
+
+@exercise("training_cost_usd", points=1, requires_value=True,
+          hint="Every other argument must be positive too: raise ValueError for negative compute.")
+def test_training_cost_rejects_negative_compute(student):
+    with rejects(ValueError, "training_cost_usd", "flops = -1e21"):
+        student.training_cost_usd(-1e21, 1e15, 0.5, 2.0)

@@ -5,10 +5,9 @@ truth is known. Tolerances for noisy fits are stated with the spread they cover.
 """
 
 import numpy as np
-import pytest
 
 from course_utils.grading import exercise
-from course_utils.grading.compare import assert_close, numbers
+from course_utils.grading.compare import array, assert_close, number, numbers, rejects
 
 #: points of the hidden tests in tests/hidden/test_ex02_power_laws.py, which run when an instructor grades
 #: (check_all() tells learners; tests/test_grading_honesty.py checks the sum)
@@ -56,7 +55,8 @@ def test_power_law_fit_recovers_noiseless_parameters(student):
 
 
 @exercise("fit_power_law", points=1,
-          hint="alpha is positive for a decreasing law: return minus the fitted slope.")
+          hint="alpha is positive for a decreasing law: return minus the fitted slope.",
+          hints={"wrong sign": "alpha is minus the slope of the line through (ln x, ln y)."})
 def test_power_law_exponent_is_positive_for_a_decreasing_law(student):
     x = np.array([1.0, 10.0, 100.0])
     _A, alpha = numbers(student.fit_power_law(x, 2.0 / np.sqrt(x)), 2, names=("A", "alpha"))
@@ -76,8 +76,27 @@ def test_power_law_fit_on_noisy_data(student):
 @exercise("fit_power_law", points=1, requires_value=True,
           hint="Raise ValueError before taking logarithms of values that are not positive.")
 def test_power_law_fit_rejects_non_positive_values(student):
-    with pytest.raises(ValueError):
+    with rejects(ValueError, "fit_power_law", "a negative y"):
         student.fit_power_law([1.0, 2.0, 3.0], [1.0, -1.0, 0.5])
+
+
+@exercise("fit_power_law", points=1,
+          hint="alpha is minus the slope, whatever its sign: do not take an absolute value.",
+          hints={"wrong sign": "For an increasing law alpha is negative: return -slope, not abs(slope)."})
+def test_power_law_exponent_is_negative_for_an_increasing_law(student):
+    """y = 2·x^0.5 rises: slope +0.5, so alpha = -0.5 (the docstring's y = A·x^(-alpha));
+    a function returning abs(slope) gives +0.5."""
+    x = np.array([1.0, 4.0, 16.0, 64.0])
+    _A, alpha = numbers(student.fit_power_law(x, 2.0 * np.sqrt(x)), 2, names=("A", "alpha"))
+    assert_close(alpha, -0.5, rtol=1e-6, what="alpha")
+
+
+@exercise("fit_power_law", points=1, requires_value=True,
+          hint="Compare the lengths of x and y first and raise ValueError, as the docstring says.")
+def test_power_law_fit_rejects_arrays_of_different_lengths(student):
+    """Without the check numpy.polyfit raises TypeError instead."""
+    with rejects(ValueError, "fit_power_law", "3 x values and 2 y values"):
+        student.fit_power_law([1.0, 2.0, 3.0], [1.0, 2.0])
 
 
 # ------------------------------------------------------------------ huber_loss
@@ -101,6 +120,21 @@ def test_huber_returns_one_value_per_residual(student):
     r = np.linspace(-1.0, 1.0, 7)
     expected = np.where(np.abs(r) <= 0.5, 0.5 * r**2, 0.5 * (np.abs(r) - 0.25))
     assert_close(student.huber_loss(r, 0.5), expected, rtol=1e-12)
+
+
+@exercise("huber_loss", points=1,
+          hint="Work on the whole array with np.abs and np.where, not a loop over a flat list: the shape is kept.")
+def test_huber_keeps_the_shape_of_the_residuals(student):
+    """A 2×2 array of residuals with delta = 1 gives a 2×2 array of losses (the docstring:
+    "same shape as residuals"): 0.125, 2.5, 5e-7 and 2.0 by the definition, computed here."""
+    got = student.huber_loss(np.array([[0.5, -3.0], [1e-3, 2.5]]), 1.0)
+    assert_close(array(got, "the losses", shape=(2, 2)), [[0.125, 2.5], [5e-7, 2.0]], rtol=1e-12, what="the losses")
+
+
+@exercise("huber_loss", points=1, hint="Convert with np.asarray first, so a single float works too.")
+def test_huber_of_a_single_residual(student):
+    """residuals may be a float: h(3) with delta = 1 is 1·(3 − 0.5) = 2.5, one number."""
+    assert_close(number(student.huber_loss(3.0, 1.0), "the loss"), 2.5, rtol=1e-12, what="the loss")
 
 
 # ------------------------------------------------------- fit_saturating_power_law
@@ -168,3 +202,28 @@ def test_bootstrap_interval_narrows_with_more_points(student):
     many = numbers(student.bootstrap_interval(*_noisy_power_law(400, seed=1), 200, 0.9, 0), 2, names=("low", "high"))
     assert few[0] < few[1] and many[0] < many[1], "an interval's low end should be below its high end"
     assert (many[1] - many[0]) < 0.5 * (few[1] - few[0]), "the interval does not narrow with 16× more points"
+
+
+@exercise("bootstrap_interval", points=1,
+          hint="Take the (1 - level)/2 and (1 + level)/2 quantiles: a higher level gives a wider interval.")
+def test_bootstrap_interval_widens_with_the_level(student):
+    """Same data and seed: the 99% interval is wider than the 50% one by about z(0.995)/z(0.75)
+    = 3.8 for a normal spread (computed here); we ask for 2×. A function that always takes the
+    5th and 95th percentiles gives the same width for both."""
+    x, y = _noisy_power_law(30, seed=0)
+    narrow = numbers(student.bootstrap_interval(x, y, 400, 0.5, 0), 2, "the 50% interval", names=("low", "high"))
+    wide = numbers(student.bootstrap_interval(x, y, 400, 0.99, 0), 2, "the 99% interval", names=("low", "high"))
+    assert narrow[0] < narrow[1], "an interval's low end should be below its high end"
+    assert wide[1] - wide[0] > 2 * (narrow[1] - narrow[0]), "the 99% interval is not much wider than the 50% one"
+
+
+@exercise("bootstrap_interval", points=1, requires_value=True,
+          hint="Draw every resample from np.random.default_rng(seed): the same seed must give the same interval.")
+def test_bootstrap_interval_is_reproducible_with_its_seed(student):
+    """Two calls with seed 7 give the same interval to the last bit. (A constant would too, so
+    this check counts only beside a passing test of the interval itself.)"""
+    x, y = _noisy_power_law(30, seed=2)
+    first = numbers(student.bootstrap_interval(x, y, 100, 0.8, 7), 2, "the first interval", names=("low", "high"))
+    again = student.bootstrap_interval(x, y, 100, 0.8, 7)
+    assert_close(again, first, rtol=0, atol=0, names=("the low end from a second call with the same seed",
+                                                      "the high end from a second call with the same seed"))

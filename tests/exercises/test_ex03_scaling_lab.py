@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from course_utils.grading import exercise
-from course_utils.grading.compare import array, assert_all, assert_close, items, number
+from course_utils.grading.compare import array, assert_all, assert_close, items, number, rejects
 
 #: points of the hidden tests in tests/hidden/test_ex03_scaling_lab.py, which run when an instructor grades
 #: (check_all() tells learners; tests/test_grading_honesty.py checks the sum)
@@ -199,6 +199,70 @@ def test_reducible_fit_recovers_an_exact_law(student):
 def test_reducible_fit_rejects_loss_below_the_floor(student):
     with pytest.raises(ValueError):
         student.fit_reducible_power_law([1e12, 1e13, 1e14], [2.0, 1.9, 1.4], 1.5)
+
+
+# ------------------------------------------------ rules the docstrings state (issue 14, item 5)
+
+
+@exercise("count_non_embedding_params", points=1, requires_value=True,
+          hint="A count is a whole number: keep to integers (12 * n_layer * d_model**2, no floats).")
+def test_non_embedding_params_are_a_whole_number(student):
+    """The docstring returns an int: 98,304, not 98304.0 (a float stops being exact past 2^53
+    and cannot size an array or a range)."""
+    got = student.count_non_embedding_params(2, 64)
+    whole = not isinstance(got, bool) and np.ndim(got) == 0 and np.asarray(got).dtype.kind in "iu"
+    assert whole, f"the count should be an int, but is a {type(got).__name__}"
+
+
+@exercise("bigram_cross_entropy", points=1,
+          hint="Add `smoothing` (the argument, not 1) to every pair count before normalising the rows.")
+def test_bigram_cross_entropy_uses_the_smoothing_it_is_given(student):
+    """The by-hand case with smoothing 0.5: P_hat(1|0) = (2 + 0.5) / (2 + 2·0.5) = 5/6 and
+    P_hat(0|1) = 5/6, so the loss on test 0,1,0 is -ln(5/6) = 0.1823 nats (computed here); a
+    pseudo-count fixed at 1 gives 0.2877."""
+    got = student.bigram_cross_entropy(np.array([0, 1, 0, 1, 0]), np.array([0, 1, 0]), 2, 0.5)
+    assert_close(got, -math.log(5 / 6), rtol=1e-9)
+
+
+@exercise("compute_efficient_frontier", points=1,
+          hint="Points with the same compute: consider the lower loss first (sort by compute, then by loss).")
+def test_frontier_keeps_the_lower_of_two_points_with_equal_compute(student):
+    """(1, 5), (2, 4), (2, 3.5), (3, 3), the two C = 2 points given higher loss first. The
+    docstring's tie rule considers (2, 3.5) first, so (2, 4) is not strictly lower than it and
+    is dropped: the frontier is C = 1, 2, 3 with L = 5, 3.5, 3. Sorting by compute alone keeps both."""
+    C = np.array([1.0, 2.0, 2.0, 3.0])
+    L = np.array([5.0, 4.0, 3.5, 3.0])
+    assert_close(student.compute_efficient_frontier(C, L), ([1.0, 2.0, 3.0], [5.0, 3.5, 3.0]),
+                 rtol=0, atol=0, names=("C_frontier", "L_frontier"))
+
+
+@exercise("compute_efficient_frontier", points=1,
+          hint="Keep a point only if its loss is strictly lower than every earlier one: an equal loss is not lower.")
+def test_frontier_drops_a_point_that_only_equals_the_best_loss(student):
+    """(1, 5), (2, 4), (3, 4), (4, 3): the point (3, 4) equals the best loss before it and is
+    not strictly lower, so the frontier is C = 1, 2, 4 with L = 5, 4, 3."""
+    C = np.array([1.0, 2.0, 3.0, 4.0])
+    L = np.array([5.0, 4.0, 4.0, 3.0])
+    assert_close(student.compute_efficient_frontier(C, L), ([1.0, 2.0, 4.0], [5.0, 4.0, 3.0]),
+                 rtol=0, atol=0, names=("C_frontier", "L_frontier"))
+
+
+@exercise("fit_reducible_power_law", points=1, requires_value=True,
+          hint="A loss equal to E leaves no reducible loss to take the logarithm of: check L - E > 0, not >= 0.")
+def test_reducible_fit_rejects_a_loss_equal_to_the_floor(student):
+    with rejects(ValueError, "fit_reducible_power_law", "a loss equal to E"):
+        student.fit_reducible_power_law([1e12, 1e13, 1e14], [2.0, 1.9, 1.5], 1.5)
+
+
+@exercise("fit_reducible_power_law", points=1,
+          hint="alpha is minus the slope of the line through (ln C, ln(L - E)), whatever its sign.",
+          hints={"wrong sign": "A reducible loss that grows with C has a negative alpha: "
+                               "return -slope, not abs(slope)."})
+def test_reducible_fit_exponent_is_minus_the_slope(student):
+    """L - E = 0.2·C^0.1 rises with C: in the docstring's L - E = A·C^(-alpha) that is alpha = -0.1."""
+    C = np.geomspace(1e10, 1e14, 9)
+    _A, alpha = items(student.fit_reducible_power_law(C, 1.5 + 0.2 * C**0.1, 1.5), 2)
+    assert_close(alpha, -0.1, rtol=1e-6, what="alpha")
 
 
 # ------------------------------------------------------------------- choose_queries

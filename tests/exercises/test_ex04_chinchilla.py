@@ -7,10 +7,9 @@ al. (independently of the course library); synthetic data are generated here.
 """
 
 import numpy as np
-import pytest
 
 from course_utils.grading import exercise
-from course_utils.grading.compare import assert_close, fields, numbers
+from course_utils.grading.compare import array, assert_close, fields, items, numbers, rejects
 
 #: points of the hidden tests in tests/hidden/test_ex04_chinchilla.py, which run when an instructor grades
 #: (check_all() tells learners; tests/test_grading_honesty.py checks the sum)
@@ -128,6 +127,18 @@ def test_optimal_size_grows_as_c_to_the_a(student):
     assert_close(N2 / N1, 10 ** (0.28 / 0.62), rtol=1e-9, what="the growth of N_opt with 10× compute")
 
 
+@exercise("compute_optimal_allocation", points=1,
+          hint="Convert C with np.asarray and use NumPy arithmetic, so an array of budgets works elementwise.")
+def test_allocation_of_an_array_of_budgets_is_elementwise(student):
+    """The docstring: C may be an array, and N_opt, D_opt come back "like C". Three budgets
+    1e21, 1e22, 1e23 with Besiroglu et al.'s fit: eq. 4 computed here for each."""
+    C = np.array([1e21, 1e22, 1e23])
+    N_part, D_part = items(student.compute_optimal_allocation(C, BESIROGLU), 2)
+    N_opt = _n_opt(C, BESIROGLU)
+    assert_close(array(N_part, "N_opt", shape=(3,)), N_opt, rtol=1e-9, what="N_opt")
+    assert_close(array(D_part, "D_opt", shape=(3,)), C / (6 * N_opt), rtol=1e-9, what="D_opt")
+
+
 # ------------------------------------------------------------------ isoflop_optimum
 
 
@@ -155,7 +166,7 @@ def test_isoflop_optimum_matches_the_laws_optimum(student):
           hint="If c2 <= 0 the parabola has no minimum: raise ValueError.")
 def test_isoflop_optimum_rejects_a_profile_without_minimum(student):
     N = np.geomspace(1e8, 1e10, 7)
-    with pytest.raises(ValueError):
+    with rejects(ValueError, "isoflop_optimum", "a profile whose parabola opens downwards"):
         student.isoflop_optimum(N, 3.0 - 0.01 * np.log(N) ** 2)
 
 
@@ -196,5 +207,15 @@ def test_mean_reduction_stops_early_near_the_start(student):
 @exercise("fit_chinchilla_law", points=1, requires_value=True,
           hint="Raise ValueError for a reduction other than 'sum' or 'mean'.")
 def test_fit_rejects_an_unknown_reduction(student):
-    with pytest.raises(ValueError):
+    with rejects(ValueError, "fit_chinchilla_law", 'reduction="median"'):
         student.fit_chinchilla_law(*_isoflop_runs(seed=1), "median")
+
+
+@exercise("fit_chinchilla_law", points=1, timeout=30,
+          hint='The default reduction is "sum": def fit_chinchilla_law(N, D, L, reduction="sum").')
+def test_the_default_reduction_is_the_sum(student):
+    """Called without a reduction, the fit is the summed one (the docstring's default), so it
+    reaches the truth beta = 0.3658 within 0.04 (as the sum test above), where the mean-reduced
+    fit stays near the start, 0.2849."""
+    fit = fields(student.fit_chinchilla_law(*_isoflop_runs(seed=1)), ("alpha", "beta"))
+    assert_close(fit["beta"], 0.3658, atol=0.04, what="beta with the default reduction")

@@ -8,10 +8,9 @@ formulas, or are recomputations of published formulas stated with their inputs.
 import math
 
 import numpy as np
-import pytest
 
 from course_utils.grading import exercise
-from course_utils.grading.compare import assert_close, number, numbers
+from course_utils.grading.compare import assert_close, number, numbers, rejects
 
 #: points of the hidden tests in tests/hidden/test_ex05_data_limits.py, which run when an instructor grades
 #: (check_all() tells learners; tests/test_grading_honesty.py checks the sum)
@@ -57,8 +56,15 @@ def test_tokens_per_parameter_elementwise(student):
 
 @exercise("tokens_per_parameter", points=1, requires_value=True, hint="Raise ValueError when N is zero or negative.")
 def test_tokens_per_parameter_rejects_zero_parameters(student):
-    with pytest.raises(ValueError):
+    with rejects(ValueError, "tokens_per_parameter", "N = 0"):
         student.tokens_per_parameter(0.0, 1e12)
+
+
+@exercise("tokens_per_parameter", points=1, requires_value=True,
+          hint="Refuse every N that is not positive (N <= 0), not only zero.")
+def test_tokens_per_parameter_rejects_negative_parameters(student):
+    with rejects(ValueError, "tokens_per_parameter", "N = -7e9"):
+        student.tokens_per_parameter(-7e9, 1e12)
 
 
 # ----------------------------------------------------------------- effective_data
@@ -94,8 +100,9 @@ def test_exhaustion_year_for_the_villalobos_stock(student):
     """Stock 3e14 tokens (Villalobos et al. 2024), 15e12 tokens in 2024 (Llama 3), growth
     ×3.7/yr (Epoch AI data insight, 19 June 2024): 2024 + ln 20 / ln 3.7 = 2026.29,
     computed here (rel 1e-9)."""
-    expected = 2024 + math.log(20) / math.log(3.7)
-    assert_close(student.exhaustion_year(3e14, 15e12, 2024.0, 3.7), expected, rtol=1e-9)
+    year = number(student.exhaustion_year(3e14, 15e12, 2024.0, 3.7), "the year")
+    assert_close(year - 2024.0, math.log(20) / math.log(3.7), rtol=1e-9,
+                 what="the time from 2024 to that year, in years")
 
 
 @exercise("exhaustion_year", points=1, hint="Each doubling of the stock adds ln 2 / ln(growth) years.")
@@ -109,8 +116,25 @@ def test_doubling_the_stock_adds_one_doubling_time(student):
 @exercise("exhaustion_year", points=1, requires_value=True,
           hint="A dataset that does not grow never reaches the stock: raise ValueError.")
 def test_exhaustion_year_rejects_no_growth(student):
-    with pytest.raises(ValueError):
+    with rejects(ValueError, "exhaustion_year", "growth_per_year = 1"):
         student.exhaustion_year(3e14, 15e12, 2024.0, 1.0)
+
+
+@exercise("exhaustion_year", points=1,
+          hint="If the stock is smaller than the dataset, ln(stock / dataset_now) < 0: the year lies in the past.")
+def test_exhaustion_year_is_in_the_past_when_the_stock_is_already_smaller(student):
+    """The docstring: earlier than year_now if the stock is already smaller. A stock of 1e12
+    tokens against 1e13 growing ×2 a year: 2024 + ln(0.1)/ln 2 = 2020.68 (computed here)."""
+    year = number(student.exhaustion_year(1e12, 1e13, 2024.0, 2.0), "the year")
+    assert_close(year - 2024.0, math.log(0.1) / math.log(2.0), rtol=1e-9,
+                 what="the time from 2024 to that year, in years")
+
+
+@exercise("exhaustion_year", points=1, requires_value=True,
+          hint="A stock of 0 tokens has no logarithm: raise ValueError when stock or dataset_now is not positive.")
+def test_exhaustion_year_rejects_an_empty_stock(student):
+    with rejects(ValueError, "exhaustion_year", "a stock of 0 tokens"):
+        student.exhaustion_year(0.0, 15e12, 2024.0, 3.7)
 
 
 # ----------------------------------------------------------------- lifetime_compute
@@ -126,6 +150,14 @@ def test_lifetime_compute_adds_inference(student):
 @exercise("lifetime_compute", points=1, hint="With no inference, lifetime compute is the training compute 6ND.")
 def test_lifetime_compute_without_inference_is_training_compute(student):
     assert_close(student.lifetime_compute(70e9, 1.4e12, 0.0), 5.88e23, rtol=1e-12)
+
+
+@exercise("lifetime_compute", points=1, hint="Use NumPy arithmetic so arrays of N, D and tokens work elementwise.")
+def test_lifetime_compute_works_elementwise_on_arrays(student):
+    """Two models at once, 1B and 7B parameters on 20B and 2T tokens, serving 1T and 2T
+    tokens: 6ND + 2N·I computed here for each."""
+    N, D, inference = np.array([1e9, 7e9]), np.array([20e9, 2e12]), np.array([1e12, 2e12])
+    assert_close(student.lifetime_compute(N, D, inference), 6 * N * D + 2 * N * inference, rtol=1e-12)
 
 
 # ------------------------------------------------------------ overtrained_allocation
@@ -168,3 +200,11 @@ def test_heavy_inference_favours_a_smaller_model(student):
     N1, D1 = numbers(student.overtrained_allocation(2.0, 2e13, HOFFMANN_PRINTED), 2, names=("N", "D"), positive=True)
     assert N1 < 0.6 * N0, "with heavy inference the model should shrink well below the compute-optimal size"
     assert D1 > D0, "with heavy inference the smaller model should be trained on more tokens"
+
+
+@exercise("overtrained_allocation", points=1, requires_value=True,
+          hint="No model reaches a loss at or below E: raise ValueError when loss_target <= E.")
+def test_allocation_rejects_a_target_below_the_irreducible_loss(student):
+    """Hoffmann's printed fit has E = 1.69: a target of 1.5 nats/token is out of reach."""
+    with rejects(ValueError, "overtrained_allocation", "a target loss below E"):
+        student.overtrained_allocation(1.5, 0.0, HOFFMANN_PRINTED)

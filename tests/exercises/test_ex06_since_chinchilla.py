@@ -12,10 +12,9 @@ returning that constant for everything would hit.
 import math
 
 import numpy as np
-import pytest
 
 from course_utils.grading import exercise
-from course_utils.grading.compare import array, assert_all, assert_close, number, numbers
+from course_utils.grading.compare import array, assert_all, assert_close, number, numbers, rejects
 
 #: points of the hidden tests in tests/hidden/test_ex06_since_chinchilla.py, which run when an instructor grades
 #: (check_all() tells learners; tests/test_grading_honesty.py checks the sum)
@@ -92,8 +91,24 @@ def test_pass_at_k_is_exact_for_thousands_of_samples(student):
 
 @exercise("pass_at_k", points=1, requires_value=True, hint="k cannot exceed n: raise ValueError.")
 def test_pass_at_k_rejects_k_above_n(student):
-    with pytest.raises(ValueError):
+    with rejects(ValueError, "pass_at_k", "k = 6 with n = 5"):
         student.pass_at_k(5, 1, 6)
+
+
+@exercise("pass_at_k", points=1, requires_value=True,
+          hint="c counts correct samples among n: raise ValueError for c < 0 or c > n.")
+def test_pass_at_k_rejects_a_count_of_correct_samples_outside_zero_to_n(student):
+    with rejects(ValueError, "pass_at_k", "c = 6 correct samples out of n = 5"):
+        student.pass_at_k(5, 6, 2)
+    with rejects(ValueError, "pass_at_k", "c = -1"):
+        student.pass_at_k(5, -1, 2)
+
+
+@exercise("pass_at_k", points=1, requires_value=True,
+          hint="A user draws at least one sample: raise ValueError for k < 1.")
+def test_pass_at_k_rejects_zero_draws(student):
+    with rejects(ValueError, "pass_at_k", "k = 0"):
+        student.pass_at_k(5, 1, 0)
 
 
 # ------------------------------------------------------------------- expected_coverage
@@ -176,8 +191,25 @@ def test_tied_embeddings_save_one_vocabulary_matrix(student):
 @exercise("moe_parameter_counts", points=1, requires_value=True,
           hint="A token cannot be routed to more experts than exist: raise ValueError.")
 def test_moe_counts_reject_top_k_above_the_number_of_experts(student):
-    with pytest.raises(ValueError):
+    with rejects(ValueError, "moe_parameter_counts", "top_k = 9 with 8 experts"):
         student.moe_parameter_counts(**dict(MIXTRAL, top_k=9))
+
+
+@exercise("moe_parameter_counts", points=1, requires_value=True,
+          hint="Every size must be positive: raise ValueError for n_layer = 0 (or any size <= 0).")
+def test_moe_counts_reject_a_size_that_is_not_positive(student):
+    with rejects(ValueError, "moe_parameter_counts", "n_layer = 0"):
+        student.moe_parameter_counts(**dict(MIXTRAL, n_layer=0))
+
+
+@exercise("moe_parameter_counts", points=1, requires_value=True,
+          hint="Counts are whole numbers: keep to integer arithmetic (no 1.0 * or / anywhere).")
+def test_moe_counts_are_whole_numbers(student):
+    """The docstring returns a tuple of int: 46,702,792,704 parameters, not 46702792704.0."""
+    counts = student.moe_parameter_counts(**MIXTRAL)
+    assert isinstance(counts, (tuple, list)) and len(counts) == 2, "the result should be (total, active)"
+    whole = [not isinstance(c, bool) and np.ndim(c) == 0 and np.asarray(c).dtype.kind in "iu" for c in counts]
+    assert all(whole), f"the counts should be ints, but are {', '.join(type(c).__name__ for c in counts)}"
 
 
 # ----------------------------------------------------------- compute_optimal_precision
@@ -208,6 +240,15 @@ def test_doubling_every_gamma_doubles_the_optimal_precision(student):
     assert_close(twice, 2 * once, rtol=1e-3, what="P* with every gamma doubled")
 
 
+@exercise("compute_optimal_precision", points=1,
+          hint="Search only between max(n * gamma) and 32 bits (method='bounded'): past 32 the answer is 32.")
+def test_the_search_stops_at_32_bits(student):
+    """Three equal gammas of 20 without offsets put the maximum of f(P)/P at 1.9038·20 = 38.08
+    bits (solved above), beyond the docstring's range: the answer is its upper end, 32 (0.01)."""
+    got = student.compute_optimal_precision([20.0, 20.0, 20.0], [0.0, 0.0, 0.0])
+    assert_close(got, 32.0, atol=0.01, what="P*")
+
+
 # ------------------------------------------------------------ compute_reduction_factor
 
 
@@ -236,5 +277,12 @@ def test_no_time_no_progress_and_one_halving_time_halves(student):
 @exercise("compute_reduction_factor", points=1, requires_value=True,
           hint="A halving time must be positive: raise ValueError for 0 or less.")
 def test_reduction_factor_rejects_a_non_positive_halving_time(student):
-    with pytest.raises(ValueError):
+    with rejects(ValueError, "compute_reduction_factor", "halving_months = 0"):
         student.compute_reduction_factor(1.0, 0.0)
+
+
+@exercise("compute_reduction_factor", points=1, requires_value=True,
+          hint="Time runs forward here: raise ValueError for a negative number of years.")
+def test_reduction_factor_rejects_a_negative_number_of_years(student):
+    with rejects(ValueError, "compute_reduction_factor", "years = -1"):
+        student.compute_reduction_factor(-1.0, 8.0)
