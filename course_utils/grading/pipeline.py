@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .config import GradingConfig, Status
+from .names import missing_notebook_message
 from .scoring import apply_gates
 
 _PRELOAD_ROOTS = {"numpy", "scipy", "course_utils", "math", "statistics", "torch"}
@@ -348,7 +349,7 @@ def extract(plan: Plan, staging: Path) -> list[Submission]:
             path, reason = _find_notebook(folder, stem)
             if path is None:
                 found.refused[stem] = ((Status.REFUSED, reason) if reason else
-                                       (Status.MISSING, f"no notebook {stem}.ipynb was submitted"))
+                                       (Status.MISSING, missing_notebook_message(folder, stem)))
                 continue
             target = staging / str(number) / f"{stem}.ipynb"
             refused = _copy_capped(path, target, plan.config.max_notebook_mb * 2**20)
