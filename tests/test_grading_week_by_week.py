@@ -33,6 +33,7 @@ import jsonschema
 import pytest
 
 from course_utils.course_root import find_course_root
+from course_utils.grading.csvio import format_points
 from vendor_formats import RESULTS_SCHEMA, canvas_reads
 
 ROOT = find_course_root()
@@ -153,6 +154,18 @@ def week(tmp_path_factory):
     return tmp, tmp / "gradebook", steps
 
 
+
+def _points(stem: str, exercise: str | None = None) -> float:
+    """Points of notebook ``stem``'s public and hidden tests (of one exercise, if named), read
+    from the test modules themselves, so the expectations follow the tests."""
+    from course_utils.grading.runner import collect_syllabus
+
+    root = find_course_root()
+    rows = [row for folder in (root.exercise_tests, root.hidden_tests)
+            for row in collect_syllabus(folder / f"test_{stem}.py")]
+    return sum(row["max_points"] for row in rows if exercise in (None, row["exercise"]))
+
+
 def test_the_download_became_one_folder_per_student(week):
     tmp, _, steps = week
     assert sorted(p.name for p in (tmp / "submissions").iterdir() if p.is_dir()) == ["ada", "alan", "grace", "hopper"]
@@ -163,10 +176,10 @@ def test_the_download_became_one_folder_per_student(week):
 def test_the_week_s_notebook_alone_is_graded_and_nothing_unassigned_counts_as_missing(week):
     _, _, steps = week
     grades = steps["week_grades"]
-    week_possible = 25  # the 25 points of ex02's tests (test_ex02_power_laws.py and its hidden tests)
+    week_possible = _points(WEEK)  # ex02's public and hidden tests
     assert list(grades["ada"])[-4:] == [WEEK, "total", "possible", "percent"]
     assert "ex01_history_compute" not in grades["ada"] and CAPSTONE not in grades["ada"]
-    assert grades["ada"][WEEK] == grades["ada"]["possible"] == str(week_possible)  # ex01, ex03...: not missing
+    assert grades["ada"][WEEK] == grades["ada"]["possible"] == f"{week_possible:g}"  # ex01, ex03...: not missing
     assert grades["ada"]["percent"] == "100" and grades["alan"]["total"] == "0"
     assert "roster: 1 student(s) of the roster have no folder: zed" in steps["week"].stdout
 
@@ -175,7 +188,7 @@ def test_the_class_summary_saves_the_mean_per_exercise_and_a_histogram(week):
     _, out, _ = week
     summary = list(csv.DictReader(io.StringIO((out / "summary.csv").read_text(encoding="utf-8"))))
     fit = next(row for row in summary if row["level"] == "exercise" and row["exercise"] == "fit_power_law")
-    assert fit["students"] == "4" and fit["max_points"] == "6"
+    assert fit["students"] == "4" and fit["max_points"] == f"{_points(WEEK, 'fit_power_law'):g}"
     assert {row["notebook"] for row in summary if row["level"] == "notebook"} == {WEEK, CAPSTONE}
     assert (out / "totals.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -204,12 +217,14 @@ def test_the_filled_rubric_and_the_override_are_in_grades_csv_and_the_feedback(w
     _, out, _ = week
     grades = _table(out / "grades.csv")
     assert grades["ada"]["plan"] == "5" and grades["ada"][CAPSTONE] == "5"
-    assert grades["ada"]["possible"] == str(25 + 20)  # the capstone's 20 points, now that it is marked
-    assert grades["alan"]["fit_power_law"] == "1"  # the override: 1 of 6, the tests gave 0
+    assert grades["ada"]["possible"] == f"{_points(WEEK) + 20:g}"  # the capstone's 20 points, now that it is marked
+    fit_points = _points(WEEK, "fit_power_law")
+    assert grades["alan"]["fit_power_law"] == "1"  # the override: 1 point, the tests gave 0
     ada = (out / "feedback" / "ada.md").read_text(encoding="utf-8")
     assert "• marked by hand, 5/6 points: Clear; cite the fit." in ada
     alan = (out / "feedback" / "alan.md").read_text(encoding="utf-8")
-    assert "set to 1 of 6 points by the instructor (the tests gave 0): Worked it out on paper in class" in alan
+    assert (f"set to 1 of {fit_points:g} points by the instructor (the tests gave 0): Worked it out on paper in class"
+            in alan)
 
 
 def test_a_regrade_of_one_student_and_notebook_replaces_only_those_results(week):
@@ -218,7 +233,7 @@ def test_a_regrade_of_one_student_and_notebook_replaces_only_those_results(week)
     after = [json.loads(line) for line in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
     outside = [row for row in before if not (row["student"] == "grace" and row["notebook"] == WEEK)]
     assert [row for row in after if not (row["student"] == "grace" and row["notebook"] == WEEK)] == outside
-    assert _table(out / "grades.csv")["grace"][WEEK] == "25"  # her resubmission passes everything
+    assert _table(out / "grades.csv")["grace"][WEEK] == f"{_points(WEEK):g}"  # her resubmission passes everything
     assert "graded 1 student x 1 notebook" in steps["regrade"].stdout
 
 
@@ -230,7 +245,8 @@ def test_the_canvas_csv_validates_against_canvas_s_importer(week):
     assert set(scores) == {"101", "102", "103", "104"}  # zed has no result: left for Canvas to keep
     assert scores["101"]["Capstone (7007)"] == "5"  # 5 of 20 points, on Canvas's 20
     assert scores["101"]["Exercises 2: power laws (7001)"] == "10"  # full marks, rescaled to Canvas's 10
-    assert scores["102"]["Exercises 2: power laws (7001)"] == "0.4"  # alan's override: 1 of 25, on Canvas's 10
+    # alan's override: 1 point of the notebook's total, on Canvas's 10
+    assert scores["102"]["Exercises 2: power laws (7001)"] == format_points(10 * 1 / _points(WEEK))
     assert re.fullmatch(r"\d(\.\d\d?)?", scores["103"]["Exercises 2: power laws (7001)"])
 
 
