@@ -220,3 +220,22 @@ def test_license_and_citation_files_exist():
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
     citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
     assert citation["title"].startswith("Scaling Laws in AI")
+
+
+def test_the_readme_counts_the_exercise_tests_and_points_right():
+    """README's "The exercise tests" states how many public and hidden tests there are and
+    their points; counted here from the test modules, so the sentence cannot go stale."""
+    import re
+
+    from course_utils.grading.runner import collect_syllabus
+
+    def counted(folder: str) -> tuple[int, int]:
+        rows = [row for path in sorted((ROOT / folder).glob("test_*.py")) for row in collect_syllabus(path)]
+        return len(rows), round(sum(row["max_points"] for row in rows))
+
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    found = re.search(r"There are (\d+) public tests worth (\d+) points over \w+ exercise notebooks, in "
+                      r"`tests/exercises/test_<notebook>.py`, and (\d+) hidden tests worth (\d+) points", text)
+    assert found, "README's sentence on the exercise tests has changed shape"
+    stated = tuple(int(group) for group in found.groups())
+    assert stated == (*counted("tests/exercises"), *counted("tests/hidden"))
