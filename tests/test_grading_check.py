@@ -7,7 +7,6 @@ what ``check`` printed. Fixture: ``tests/hostile/fixture/tiny.ipynb`` (exercises
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import nbformat

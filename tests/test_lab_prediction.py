@@ -17,9 +17,9 @@ import math
 import numpy as np
 import pytest
 
-from course_utils.chinchilla import budget_frontier, compute_budgets, fit_isoflop_scaling
+from course_utils.chinchilla import budget_frontier, fit_isoflop_scaling
 from course_utils.course_root import find_course_root
-from course_utils.lab.query import SweepQueries
+from course_utils.lab.query import SweepQueries, reference_choice
 from course_utils.powerlaw import fit_power_law, fit_saturating_power_law
 
 
@@ -33,33 +33,10 @@ def _heldout():
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _reference_choice(catalogue: dict, flop_budget: float) -> list[int]:
-    """Whole IsoFLOP profiles, cheapest budget first; in the first budget that cannot be bought
-    whole, the sizes nearest its middle (the sweep centres each budget's sizes on its guess of
-    the optimum), as many as the money allows."""
-    C, N = np.asarray(catalogue["C"], dtype=float), np.asarray(catalogue["N"], dtype=float)
-    cost = np.asarray(catalogue["cost"], dtype=float)
-    labels = compute_budgets(C)
-    chosen, left = [], float(flop_budget)
-    for k in range(labels.max() + 1):
-        members = np.flatnonzero(labels == k)
-        if cost[members].sum() <= left:
-            chosen += [int(i) for i in members]
-            left -= float(cost[members].sum())
-            continue
-        middle = np.median(np.log(N[members]))
-        for i in sorted(members, key=lambda i: (abs(np.log(N[i]) - middle), N[i])):
-            if cost[i] <= left:
-                chosen.append(int(i))
-                left -= float(cost[i])
-        break
-    return chosen
-
-
 def _bought(heldout, fraction):
     budget = fraction * heldout["catalogue_cost"]
     lab = SweepQueries(budget, max_run_flops=heldout["cap"])
-    return lab.query_all(_reference_choice(lab.catalogue(), budget))
+    return lab.query_all(reference_choice(lab.catalogue(), budget))
 
 
 def _frontier(bought):

@@ -23,7 +23,7 @@ import sys
 import traceback
 from typing import Any, Iterator
 
-from .blocking import block, preload_names  # noqa: F401  (preload_names: proxy, grade)
+from .blocking import block
 from .errors import BadReturn
 from .plaindata import dumps, loads, to_plain
 

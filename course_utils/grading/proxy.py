@@ -28,7 +28,8 @@ import time
 from pathlib import Path
 from typing import Any, Iterable, Protocol
 
-from .child import MAX_REPLY_BYTES, child_main, preload_names
+from .blocking import preload_names
+from .child import MAX_REPLY_BYTES, child_main
 from .config import GradingConfig
 from .errors import (BadReturn, ExerciseMissing, GraderProblem, NotebookProblem, NotImplementedYet,
                      StudentCrashed, StudentTimeout, student_error)

@@ -46,7 +46,6 @@ import socket
 import sys
 from dataclasses import dataclass, field
 from enum import Enum
-from pathlib import Path
 from typing import Any, Callable, Iterable
 
 try:  # imported now: after dropping its uid, the learner's process may not read the stdlib
@@ -112,17 +111,23 @@ class Isolation:
 
 @dataclass(frozen=True)
 class Limits:
-    """Hard limits of every learner process (see :class:`~.config.GradingConfig`)."""
+    """Hard limits of every learner process; the values and their defaults are
+    :class:`~.config.GradingConfig`'s (build them with :meth:`from_config`)."""
 
-    memory_mb: float = 2048.0
-    processes: int = 64
-    cpu_seconds: float = 600.0
-    file_mb: float = 64.0
-    scratch_mb: float = 256.0
-    open_files: int = 256
+    memory_mb: float
+    processes: int
+    cpu_seconds: float
+    file_mb: float
+    scratch_mb: float
+    open_files: int
 
     @classmethod
-    def from_config(cls, config: Any) -> "Limits":
+    def from_config(cls, config: Any = None) -> "Limits":
+        """The limits of ``config`` (default: a default :class:`~.config.GradingConfig`)."""
+        if config is None:
+            from .config import GradingConfig
+
+            config = GradingConfig()
         return cls(config.memory_mb, int(config.processes), config.cpu_seconds, config.file_mb,
                    config.scratch_mb, int(config.open_files))
 

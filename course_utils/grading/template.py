@@ -273,7 +273,8 @@ class Template:
 
 
 def _preload(names: Iterable[str]) -> None:
-    from .child import preload_names, single_thread_env
+    from .blocking import preload_names
+    from .child import single_thread_env
 
     single_thread_env()
     import numpy  # noqa: F401
@@ -383,7 +384,7 @@ def main() -> None:
         os.mkdir(scratch, 0o711)
         set_child_subreaper()
         try:
-            isolation = probe(layout, Limits(), mountpoint, scratch, settings["sandbox"])
+            isolation = probe(layout, Limits.from_config(), mountpoint, scratch, settings["sandbox"])
         except GraderProblem as exc:
             print(str(exc), file=sys.stderr)
             return

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from course_utils.plotting import PALETTE, loglog_axes
+from course_utils.plotting import PALETTE
 
 __all__ = ["plain_ticks", "size_colours", "plot_runs_against_compute", "plot_loss_against_tokens",
            "plot_isoflop_profiles", "plot_oracle_by_position"]

@@ -21,7 +21,7 @@ import numpy as np
 
 from course_utils.results import RunResult, mean_over_seeds
 
-__all__ = ["SweepQueries", "BudgetExceeded"]
+__all__ = ["SweepQueries", "BudgetExceeded", "reference_choice"]
 
 
 class BudgetExceeded(ValueError):
@@ -161,3 +161,47 @@ class SweepQueries:
     def __repr__(self) -> str:
         return (f"SweepQueries({len(self)} configurations, {self.spent:.3g} of {self.flop_budget:.3g} FLOP spent, "
                 f"{len(self._queried)} queried)")
+
+
+def reference_choice(catalogue: dict, flop_budget: float) -> list[int]:
+    """The reference strategy for spending a query budget (exercise 3's ``choose_queries``).
+
+    Whole IsoFLOP profiles, cheapest budget first (runs grouped into budgets by
+    :func:`course_utils.chinchilla.compute_budgets`); in the first budget that cannot be bought
+    whole, the sizes nearest its middle in ln N (the sweep centres each budget's sizes on its
+    guess of the optimum), as many as the money allows.
+
+    Parameters
+    ----------
+    catalogue : dict of str -> 1-D array
+        :meth:`SweepQueries.catalogue`: ``N``, ``C`` and ``cost`` of every configuration.
+    flop_budget : float
+        FLOP to spend.
+
+    Returns
+    -------
+    list of int
+        Distinct catalogue indices whose costs sum to at most ``flop_budget``.
+
+    Used by the hidden test of exercise 3, the script that derives its tolerances and the
+    acceptance test of the prediction task (a learner's process has it blocked).
+    """
+    from course_utils.chinchilla import compute_budgets
+
+    C, N = np.asarray(catalogue["C"], dtype=float), np.asarray(catalogue["N"], dtype=float)
+    cost = np.asarray(catalogue["cost"], dtype=float)
+    labels = compute_budgets(C)
+    chosen, left = [], float(flop_budget)
+    for k in range(labels.max() + 1):
+        members = np.flatnonzero(labels == k)
+        if cost[members].sum() <= left:
+            chosen += [int(i) for i in members]
+            left -= float(cost[members].sum())
+            continue
+        middle = np.median(np.log(N[members]))
+        for i in sorted(members, key=lambda i: (abs(np.log(N[i]) - middle), N[i])):
+            if cost[i] <= left:
+                chosen.append(int(i))
+                left -= float(cost[i])
+        break
+    return chosen

@@ -32,6 +32,7 @@ BLOCKED = [
     # other course code that computes these answers
     "course_utils.compute.flops_per_token",  # 2·N + ...: half of it at n_ctx = 0 is N
     "course_utils.trends.fit_exponential_trend",  # a line through (C, ln(L - E)): on ln C, the reducible fit
+    "course_utils.lab.query.reference_choice",  # the reference answer of choose_queries
 ]
 
 

@@ -28,11 +28,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course_utils.chinchilla import compute_budgets
 from course_utils.grading import exercise
 from course_utils.grading.compare import assert_close
 from course_utils.grading.plugin import student_rng
-from course_utils.lab.query import BudgetExceeded, SweepQueries
+from course_utils.lab.query import BudgetExceeded, SweepQueries, reference_choice
 
 DATA = Path(__file__).resolve().parent / "data" / "ex03_heldout.json"
 
@@ -153,29 +152,6 @@ def _student_budget(student_seed: int, label: str, heldout: dict) -> tuple[Sweep
     return SweepQueries(budget, max_run_flops=heldout["cap"]), budget
 
 
-def _reference_choice(catalogue: dict, flop_budget: float) -> list[int]:
-    """Whole IsoFLOP profiles, cheapest budget first; in the first budget that cannot be bought
-    whole, the sizes nearest its middle (the sweep centres each budget's sizes on its guess of
-    the optimum), as many as the money allows."""
-    C, N = np.asarray(catalogue["C"], dtype=float), np.asarray(catalogue["N"], dtype=float)
-    cost = np.asarray(catalogue["cost"], dtype=float)
-    labels = compute_budgets(C)
-    chosen, left = [], float(flop_budget)
-    for k in range(labels.max() + 1):
-        members = np.flatnonzero(labels == k)
-        if cost[members].sum() <= left:
-            chosen += [int(i) for i in members]
-            left -= float(cost[members].sum())
-            continue
-        middle = np.median(np.log(N[members]))
-        for i in sorted(members, key=lambda i: (abs(np.log(N[i]) - middle), N[i])):
-            if cost[i] <= left:
-                chosen.append(int(i))
-                left -= float(cost[i])
-        break
-    return chosen
-
-
 def _seed_resampled(bought: dict, rng) -> np.ndarray:
     """Each bought configuration's loss as the mean of two of its seeds drawn with replacement:
     one draw of the seed bootstrap the tolerances were derived from (``make_ex03_heldout.py``),
@@ -219,7 +195,7 @@ def test_your_prediction_ten_times_past_the_queries_matches_held_out_runs(studen
     N_opt within the tolerance in ln N (both from ``data/ex03_heldout.json``)."""
     heldout = _heldout()
     lab, budget = _student_budget(student_seed, "predict_compute_optimal", heldout)
-    bought = lab.query_all(_reference_choice(lab.catalogue(), budget))
+    bought = lab.query_all(reference_choice(lab.catalogue(), budget))
     bought["loss"] = _seed_resampled(bought, student_rng(student_seed, "predict_compute_optimal seeds"))
     N_pred, L_pred = (float(v) for v in student.predict_compute_optimal(bought["N"], bought["D"], bought["loss"],
                                                                           heldout["target"]))

@@ -147,9 +147,11 @@ def _tree_digest(*folders: Path) -> dict[str, str]:
 
 
 def _our_processes() -> list[str]:
-    """Processes this suite may have left: survivors (by their tag), sandbox uids, our children."""
+    """Processes this suite may have left: survivors (by their tag), our children, and sandbox
+    uids running this interpreter (another grader on the machine runs its own)."""
     from course_utils.grading.sandbox import SANDBOX_UID_BASE
 
+    ours = os.fsencode(sys.executable) + b"\0"
     left = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == os.getpid():
@@ -161,7 +163,8 @@ def _our_processes() -> list[str]:
             continue
         uid = int(next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1])
         ppid = int(next(line for line in status.splitlines() if line.startswith("PPid:")).split()[1])
-        if attacks.SURVIVOR_TAG.encode() in cmdline or uid >= SANDBOX_UID_BASE or ppid == os.getpid():
+        sandboxed = uid >= SANDBOX_UID_BASE and cmdline.startswith(ours)
+        if attacks.SURVIVOR_TAG.encode() in cmdline or sandboxed or ppid == os.getpid():
             left.append(f"{entry} uid {uid}: {cmdline[:80]!r}")
     return left
 

@@ -42,7 +42,7 @@ from course_utils.chinchilla import compute_budgets, fit_isoflop_profile
 from course_utils.datasets import sweep_results
 from course_utils.lab import run_sweep
 from course_utils.lab.presets import SHAPES, Preset
-from course_utils.lab.query import SweepQueries
+from course_utils.lab.query import SweepQueries, reference_choice
 from course_utils.powerlaw import fit_saturating_power_law
 from course_utils.results import read_results
 
@@ -54,29 +54,6 @@ BUDGET_FRACTIONS = (0.6, 0.8)
 TOLERANCE_SIGMAS = 4.0
 HELDOUT = Preset("ex03-heldout", shapes=SHAPES, budgets=(TARGET,), sizes_per_budget=5,
                  tokens_per_param=170.0, seeds=(0, 1))
-
-
-def reference_choice(catalogue: dict, flop_budget: float) -> list[int]:
-    """Whole IsoFLOP profiles, cheapest budget first; in the first budget that cannot be bought
-    whole, the sizes nearest its middle (the sweep centres each budget's sizes on its guess of
-    the optimum), as many as the money allows."""
-    C, N = np.asarray(catalogue["C"], dtype=float), np.asarray(catalogue["N"], dtype=float)
-    cost = np.asarray(catalogue["cost"], dtype=float)
-    labels = compute_budgets(C)
-    chosen, left = [], float(flop_budget)
-    for k in range(labels.max() + 1):
-        members = np.flatnonzero(labels == k)
-        if cost[members].sum() <= left:
-            chosen += [int(i) for i in members]
-            left -= float(cost[members].sum())
-            continue
-        middle = np.median(np.log(N[members]))
-        for i in sorted(members, key=lambda i: (abs(np.log(N[i]) - middle), N[i])):
-            if cost[i] <= left:
-                chosen.append(int(i))
-                left -= float(cost[i])
-        break
-    return chosen
 
 
 def reference_prediction(N, D, L, target):
