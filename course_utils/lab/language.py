@@ -233,10 +233,6 @@ class SyntheticLanguage:
         _check_int("seed", seed, 0)
         return TokenStream(self, n_streams, seed, burn_in).take(length)
 
-    def stream(self, n_streams: int, seed: int, burn_in: int = 256) -> "TokenStream":
-        """An endless source of stationary token streams (see :class:`TokenStream`)."""
-        return TokenStream(self, n_streams, seed, burn_in)
-
     def train_windows(self, batch_size: int, length: int, seed: int) -> Iterator[np.ndarray]:
         """Endless batches (batch_size × length) of fresh text: consecutive windows of streams."""
         stream = TokenStream(self, batch_size, seed, purpose=1)

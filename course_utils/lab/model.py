@@ -20,7 +20,7 @@ Counting (Kaplan et al. 2020, §2.1, eq. 2.1):
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -58,10 +58,6 @@ class ModelConfig:
             raise ValueError(f"d_model ({self.d_model}) must be a multiple of n_head ({self.n_head})")
 
     @property
-    def head_dim(self) -> int:
-        return self.d_model // self.n_head
-
-    @property
     def params_non_embedding(self) -> int:
         """n_layer·(12d² + 13d) + 2d: every weight, bias and LayerNorm outside the embeddings."""
         d = self.d_model
@@ -94,9 +90,6 @@ class ModelConfig:
     def flops_6n_per_token(self) -> int:
         """Kaplan's C/D = 6·N_non_embedding."""
         return 6 * self.params_non_embedding
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 class _Block(nn.Module):
