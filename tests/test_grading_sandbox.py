@@ -44,13 +44,18 @@ def _writable(path):
     except OSError:
         return False
 
+def _own_entries(folder, bound):
+    """What ``folder`` holds besides the way down to a bound folder (a course cloned below /tmp)."""
+    return [e for e in _listing(folder) if not any(b.startswith(os.path.join(folder, e) + os.sep) for b in bound)]
+
 def observe():
     import course_utils
     libc = ctypes.CDLL(None)
     course = Path(course_utils.__file__).resolve().parents[1]
     names = ("RLIMIT_AS", "RLIMIT_NPROC", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NOFILE")
     return {"pid": os.getpid(), "ppid": os.getppid(), "uid": os.getuid(), "root": _listing("/"),
-            "course": _listing(course), "tmp": _listing("/tmp"), "cwd": os.getcwd(),
+            "course": _listing(course), "tmp": _own_entries("/tmp", [sys.prefix, sys.base_prefix, str(course)]),
+            "cwd": os.getcwd(),
             "proc": os.path.exists("/proc/self"), "home": os.environ.get("HOME"),
             "limits": {n: list(resource.getrlimit(getattr(resource, n))) for n in names},
             "package_writable": _writable(course_utils.__file__),

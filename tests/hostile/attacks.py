@@ -277,8 +277,10 @@ _OUTSIDE_FILES = '''
 import course_utils
 def _outside():
     seen = []
-    if os.listdir("/tmp"):  # the machine's /tmp is never empty; the sandbox's own one is
-        seen.append("/tmp")
+    course = Path(course_utils.__file__).resolve().parents[1]
+    bound = (sys.prefix, sys.base_prefix, str(course))  # a clone below /tmp is bound at its own path
+    if [e for e in os.listdir("/tmp") if not any(b.startswith(os.path.join("/tmp", e) + os.sep) for b in bound)]:
+        seen.append("/tmp")  # the machine's /tmp is never empty; the sandbox's own one is
     if os.path.exists("/proc/self"):
         seen.append("/proc")
     for home in ("/root", "/home", os.path.expanduser("~")):
@@ -288,7 +290,6 @@ def _outside():
                 seen.append(home)
         except OSError:
             pass
-    course = Path(course_utils.__file__).resolve().parents[1]
     if (course / "tests").exists() or (course / "solutions").exists() or (course / "README.md").exists():
         seen.append(str(course))
     return bool(seen), "saw nothing outside its sandbox"
