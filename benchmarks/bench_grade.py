@@ -1,4 +1,4 @@
-"""Benchmark: grade a synthetic class with ``python -m course_utils grade``.
+"""Benchmark: grade a synthetic class with ``python -m course_utils grade``, and size a cluster from it.
 
 Builds a class from solutions/ and exercises/ (30 students by default): most submit the
 solutions, some the blank notebooks, some a mix (every other exercise left blank), one
@@ -10,15 +10,30 @@ the same class with ``--no-sandbox`` and prints the ratio (what the sandbox cost
 grades a few students the naive way — one fresh ``pytest`` interpreter per notebook — and
 prints that ratio (the template's gain).
 
+Sizing (issue 15): besides wall-clock time it measures the CPU-seconds each student costs
+(``getrusage`` of the grader and every process it started: template, sandboxes, learner
+code) and the fixed cost of one ``grade`` run (a class of one student: Python, the template,
+collecting the tests), which every shard of a sharded run pays once. From them it prints the
+cores needed to grade 1,000 and 10,000 students in 10 minutes:
+
+    cores = ceil(students x CPU-seconds per student / (600 s - fixed cost of a run))
+
+(one shard per core, or per ``--jobs`` cores). ``--students 1000`` is the measurement the
+README's table comes from; it is never part of ``pytest``.
+
 Run from the repository root (where solutions/ has notebooks):
 
-    python benchmarks/bench_grade.py [--students 30] [--jobs 2] [--naive 3]
+    python benchmarks/bench_grade.py [--students 30] [--jobs 2] [--naive 3] [--sandbox-only]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
+import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -28,6 +43,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_SECONDS = 120  # issues 4 and 10: 30 students x all notebooks, --jobs 2, sandbox on, on 2 cores
+WINDOW_SECONDS = 600  # issue 15: grade the class in 10 minutes
+CLASS_SIZES = (1_000, 10_000)
 
 
 def _mixed(solution: Path, blank: Path, destination: Path) -> None:
@@ -46,7 +63,7 @@ def build_class(folder: Path, students: int) -> None:
     answers = [ROOT / "exercises" / f"{stem}.ipynb" for stem in find_rubrics(ROOT / "tests" / "exercises")
                if (ROOT / "exercises" / f"{stem}.ipynb").is_file()]
     for n in range(students):
-        student = folder / f"student{n:02d}"
+        student = folder / f"student{n:05d}"
         student.mkdir(parents=True)
         for path in solutions:
             blank = ROOT / "exercises" / path.name
@@ -62,44 +79,84 @@ def build_class(folder: Path, students: int) -> None:
             shutil.copy(path, student / path.name)
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def grade(folder: Path, out: Path, jobs: int, extra: list[str]) -> dict[str, float | str]:
+    """One ``grade`` run: wall seconds, CPU-seconds (grader and every process it started),
+    the seconds spent running the tests (grade's own report) and the isolation level."""
+    cpu, start = _children_cpu(), time.perf_counter()
+    ran = subprocess.run([sys.executable, "-m", "course_utils", "grade", str(folder), "--out", str(out),
+                          "--jobs", str(jobs), "--quiet", *extra], check=True, cwd=ROOT, capture_output=True,
+                         text=True)
+    wall, cpu = time.perf_counter() - start, _children_cpu() - cpu
+    line = next((line for line in ran.stdout.splitlines() if "isolation: " in line), "")
+    tests = re.search(r"running the tests: ([\d.]+) s", line)
+    return {"wall": wall, "cpu": cpu, "tests": float(tests.group(1)) if tests else float("nan"),
+            "isolation": line.rsplit("isolation: ", 1)[1].rstrip(")") if line else "?"}
+
+
+def cores_needed(students: int, cpu_per_student: float, fixed: float, window: float = WINDOW_SECONDS) -> int:
+    """Cores (one shard each) that grade ``students`` in ``window`` seconds:
+    ceil(students x cpu_per_student / (window - fixed))."""
+    return math.ceil(students * cpu_per_student / (window - fixed))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=30)
-    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--naive", type=int, default=3, help="students graded the naive way for the ratio")
+    parser.add_argument("--sandbox-only", action="store_true",
+                        help="do not grade the class a second time with --no-sandbox (halves a long run)")
     args = parser.parse_args()
     from course_utils.grading.rubric import exercise_notebooks
 
     notebooks = len(exercise_notebooks(ROOT / "solutions", ROOT / "tests" / "exercises"))
+    print(f"{args.students} students x {notebooks} notebooks, --jobs {args.jobs}, {os.cpu_count()} CPU(s), "
+          f"load average before: {os.getloadavg()[0]:.1f}", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-grade-") as scratch:
         scratch = Path(scratch)
         build_class(scratch / "class", args.students)
+        build_class(scratch / "one", 1)
+        fixed = grade(scratch / "one", scratch / "out-one", 1, [])
+        print(f"fixed cost of one grade run (a class of 1 student, --jobs 1): {fixed['wall']:.1f} s wall, "
+              f"{fixed['cpu']:.1f} CPU-s", flush=True)
         timed = {}
-        for label, extra in (("sandbox", []), ("no sandbox", ["--no-sandbox"])):
-            start = time.perf_counter()
-            ran = subprocess.run([sys.executable, "-m", "course_utils", "grade", str(scratch / "class"), "--out",
-                                  str(scratch / f"out-{len(timed)}"), "--jobs", str(args.jobs), "--quiet", *extra],
-                                 check=True, cwd=ROOT, capture_output=True, text=True)
-            timed[label] = time.perf_counter() - start
-            isolation = next((line.rsplit("isolation: ", 1)[1].rstrip(")") for line in ran.stdout.splitlines()
-                              if "isolation: " in line), "?")
-            print(f"grade ({label}, isolation {isolation}): {args.students} students x {notebooks} notebooks, "
-                  f"--jobs {args.jobs}: {timed[label]:.1f} s ({timed[label] / args.students:.2f} s per student)")
-        # the write stage alone: every output rebuilt from the gradebook's record (what merge-grades calls)
+        modes = [("sandbox", [])] + ([] if args.sandbox_only else [("no sandbox", ["--no-sandbox"])])
+        for label, extra in modes:
+            timed[label] = run = grade(scratch / "class", scratch / f"out-{len(timed)}", args.jobs, extra)
+            per_cpu = (run["cpu"] - fixed["cpu"]) / max(args.students - 1, 1)
+            print(f"grade ({label}, isolation {run['isolation']}): {run['wall']:.1f} s wall "
+                  f"({run['wall'] / args.students:.3f} s per student; running the tests {run['tests']:.1f} s), "
+                  f"{run['cpu']:.1f} CPU-s ({per_cpu:.3f} CPU-s per student more than the first)", flush=True)
+        # the write stage alone: every output rebuilt from the gradebook's record (what merge-grades runs)
         from course_utils.grading.outputs import rebuild
 
         start = time.perf_counter()
         rebuild(scratch / "out-0", tests_dir=ROOT / "tests" / "exercises")
         rebuilt = time.perf_counter() - start
-        print(f"write stage alone (rebuild every output of the sandbox run's gradebook): {rebuilt:.1f} s "
-              f"({rebuilt / timed['sandbox']:.0%} of that run)")
-        fast = timed["sandbox"]
-        fast_per_notebook = fast / (args.students * notebooks)
-        met = fast * 30 / args.students < TARGET_SECONDS
-        print(f"sandbox/no sandbox: {timed['sandbox'] / timed['no sandbox']:.2f}x; "
-              f"target < {TARGET_SECONDS} s for 30 students with the sandbox: {'met' if met else 'NOT met'}")
+        sandboxed = timed["sandbox"]
+        print(f"write stage alone (rebuild every output of the sandbox run's gradebook, what merge-grades does): "
+              f"{rebuilt:.1f} s ({rebuilt / sandboxed['wall']:.0%} of that run)")
+        met = sandboxed["wall"] * 30 / args.students < TARGET_SECONDS
+        if "no sandbox" in timed:
+            print(f"sandbox/no sandbox: {sandboxed['wall'] / timed['no sandbox']['wall']:.2f}x wall, "
+                  f"{sandboxed['cpu'] / timed['no sandbox']['cpu']:.2f}x CPU")
+        print(f"target < {TARGET_SECONDS} s for 30 students with the sandbox: {'met' if met else 'NOT met'}")
+
+        print(f"\nsizing: cores to grade a class in {WINDOW_SECONDS // 60} minutes = ceil(students x CPU-s per "
+              f"student / ({WINDOW_SECONDS} s - {fixed['wall']:.0f} s fixed cost per shard)); merge afterwards: "
+              f"about {rebuilt / args.students * 1000:.1f} s per 1,000 students")
+        for label, run in timed.items():
+            per_cpu = (run["cpu"] - fixed["cpu"]) / max(args.students - 1, 1)
+            sizes = ", ".join(f"{n:,} students: {cores_needed(n, per_cpu, fixed['wall'])} cores" for n in CLASS_SIZES)
+            print(f"  {label}: {per_cpu:.3f} CPU-s per student -> {sizes}")
 
         if args.naive:
+            fast_per_notebook = sandboxed["wall"] / (args.students * notebooks)
             start = time.perf_counter()
             for student in sorted((scratch / "class").iterdir())[:args.naive]:
                 for test in sorted((ROOT / "tests" / "exercises").glob("test_*.py")):

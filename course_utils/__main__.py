@@ -37,6 +37,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "start": ("course_utils.grading", "copy the exercise notebooks into your own working folder"),
     "check": ("course_utils.grading", "run the autograder tests on your own exercise notebook"),
     "grade": ("course_utils.grading", "grade a folder of submitted notebooks"),
+    "merge-grades": ("course_utils.grading", "merge the shards of a sharded grade (grade --shard K/N) into one gradebook"),
     "import": ("course_utils.grading", "turn a Canvas or Moodle submissions download into one folder per student"),
     "export": ("course_utils.grading", "write a gradebook as Canvas's or Moodle's import CSV, or a Gradescope bundle"),
     "release": ("course_utils.grading", "generate exercises/ (student notebooks) from solutions/"),

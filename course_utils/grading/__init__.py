@@ -11,8 +11,8 @@ Public names
 ``StudentError``, ``StudentTimeout``, ``NotImplementedYet``, ``ExerciseMissing``...
     what the ``student`` proxy raises (see :mod:`.errors`).
 
-Subcommands ``release``, ``start``, ``check``, ``grade``, ``import`` and ``export`` of
-``python -m course_utils`` are implemented in :mod:`.cli`. ``grade`` runs the stages of
+Subcommands ``release``, ``start``, ``check``, ``grade``, ``merge-grades``, ``import`` and
+``export`` of ``python -m course_utils`` are implemented in :mod:`.cli`. ``grade`` runs the stages of
 :mod:`.pipeline` (discover, extract, run, score, write) under one
 :class:`~.config.GradingConfig`; learner code runs in the sandbox of :mod:`.sandbox`,
 forked from the clean template of :mod:`.template`. The write stage merges the run into the

@@ -1,5 +1,6 @@
 """The grading subcommands of ``python -m course_utils``: release, start, check, grade,
-import (an LMS download into one folder per student) and export (a gradebook for an LMS).
+merge-grades (shards of a sharded grade into one gradebook), import (an LMS download into
+one folder per student) and export (a gradebook for an LMS).
 
 Each returns 0 when it ran (whatever the learners' code did) and 2 when it cannot run:
 bad arguments, a folder that does not exist or cannot be read.
@@ -42,6 +43,10 @@ def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
         from .grade import add_grade_arguments
 
         add_grade_arguments(parser)
+    elif command == "merge-grades":
+        from .shards import add_merge_arguments
+
+        add_merge_arguments(parser)
     elif command == "import":
         parser.add_argument("lms", choices=("canvas", "moodle"), help="the system the download comes from")
         parser.add_argument("download", type=Path, help="the submissions download: the zip or its unpacked folder")
@@ -79,6 +84,10 @@ def run_command(command: str, args: argparse.Namespace) -> int:
             from .grade import run_grade
 
             return run_grade(args)
+        if command == "merge-grades":
+            from .shards import run_merge
+
+            return run_merge(args)
         if command == "import":
             return _import(args)
         if command == "export":

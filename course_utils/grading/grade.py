@@ -17,6 +17,10 @@ pages and marking sheets, exports) is rebuilt from the gradebook's record by
 :func:`.outputs.write_outputs`, each file written atomically once every learner process is
 gone.
 
+``--shard K/N`` (or ``auto``: a Slurm array task or a Kubernetes Indexed Job pod) grades the
+students whose folder name shard K of N owns (SHA-256 of the name, so a retry grades the
+same students) into a folder of its own; ``merge-grades`` joins the shards (:mod:`.shards`).
+
 A student's broken or hostile notebook costs that student the affected points, never the
 run; ``grade`` exits 0 when it graded the class and 2 when it could not run (or could not
 write an export it was asked for: the gradebook is then written, the export is not).
@@ -54,6 +58,10 @@ def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hidden-tests", type=Path, default=None, metavar="DIR",
                         help="folder of hidden test_<notebook>.py files (default: the course's tests/hidden "
                              "when --tests is not given)")
+    parser.add_argument("--shard", metavar="K/N|auto",
+                        help="grade shard K of N of the class (the students whose folder name it owns) into a folder "
+                             "of its own; 'auto' reads a Slurm array's or Kubernetes Indexed Job's variables; join the "
+                             "shards with merge-grades")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="run learner code without the sandbox (only to compare; recorded in the gradebook)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -100,7 +108,7 @@ def grade_class(submissions: Path, out: Path, *, students: list[str] | None = No
                 timeout: float | None = None, memory_mb: float | None = None, tests_dir: Path | None = None,
                 hidden_dir: Path | None = None, config: GradingConfig | None = None,
                 progress: bool = True, notebooks: list[str] | None = None,
-                instructions: Any = None) -> dict[str, Any]:
+                instructions: Any = None, shard: Any = None) -> dict[str, Any]:
     """Grade the chosen notebooks of every (or the chosen) student and write the outputs;
     return a summary dict.
 
@@ -109,6 +117,9 @@ def grade_class(submissions: Path, out: Path, *, students: list[str] | None = No
     ``tests/hidden`` (:func:`default_hidden_tests`), as for ``python -m course_utils grade``.
     ``notebooks`` chooses the notebooks (default: all); ``instructions``
     (:class:`.instructions.Instructions`) adds a roster, marks, overrides, dates, exports.
+    ``shard`` (:class:`course_utils.sharding.Shard`) grades the students that shard owns (with
+    ``students``: those of them, each of which it must own) into ``out``, which must be empty
+    or hold that same shard (:func:`.shards.check_out_folder`).
 
     Raises
     ------
@@ -125,20 +136,22 @@ def grade_class(submissions: Path, out: Path, *, students: list[str] | None = No
         config = GradingConfig(**{**config.to_dict(), **overrides})
     with environment(**dict.fromkeys(THREAD_VARS, "1")):
         return _grade_class(Path(submissions), Path(out), students, jobs, tests_dir, hidden_dir, config, progress,
-                            notebooks, instructions)
+                            notebooks, instructions, shard)
 
 
 def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs: int, tests_dir: Path | None,
                  hidden_dir: Path | None, config: GradingConfig, progress: bool, notebooks: list[str] | None,
-                 instructions: Any) -> dict[str, Any]:
+                 instructions: Any, shard: Any) -> dict[str, Any]:
     from ..course_root import CourseRootError, find_course_root
     from . import pipeline
     from .errors import GraderProblem
     from .ledger import read_ledger
+    from .shards import check_out_folder
 
     started = time.perf_counter()
     if not submissions.is_dir():
         raise ValueError(f"submissions: {submissions} is not a folder")
+    check_out_folder(out, shard)
     public, hidden_tests = pipeline.test_modules(tests_dir, hidden_dir)
     if notebooks:
         public = {stem: path for stem, path in public.items() if stem in notebooks}
@@ -160,7 +173,7 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
                                       sandbox=config.sandbox, wait=False)
         try:
             plan = pipeline.discover(submissions, out, students=students, notebooks=notebooks, tests_dir=tests_dir,
-                                     hidden_dir=hidden_dir, config=config)
+                                     hidden_dir=hidden_dir, config=config, shard=shard)
             if instructions is not None:
                 notes += instructions.check(plan, read_ledger(out))
             try:
@@ -195,7 +208,7 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
             "exercise_means": exercise_means(written.ledger.rows, plan.notebooks), "hidden_tests": len(plan.hidden),
             "tests_sha256": plan.tests_sha256, "notes": notes + written.notes, "late": written.late,
             "identical": written.identical, "exports": written.exports, "export_errors": written.export_errors,
-            "out": out}
+            "out": out, "shard": shard, "class_size": plan.class_size}
 
 
 def exercise_means(rows: list[dict[str, Any]], notebooks: list[str]) -> dict[tuple[str, str], tuple[float, float]]:
@@ -225,13 +238,20 @@ def instructions_from(args: argparse.Namespace) -> Any:
 
 
 def run_grade(args: argparse.Namespace) -> int:
+    from ..sharding import parse_shard
+
+    shard = parse_shard(args.shard)  # ShardError (a ValueError): exit 2 with its message
+    if shard is not None:
+        from .shards import check_shard_options
+
+        check_shard_options(args)
     hidden = args.hidden_tests  # None: the course's tests/hidden, unless --tests names other tests
     config = GradingConfig(timeout=args.timeout, startup_seconds=args.startup, memory_mb=args.memory_mb,
                            sandbox=not args.no_sandbox)
     instructions = instructions_from(args)
     summary = grade_class(args.submissions, args.out, students=args.student, jobs=args.jobs, tests_dir=args.tests,
                           hidden_dir=hidden, config=config, progress=not args.quiet, notebooks=args.notebook,
-                          instructions=instructions)
+                          instructions=instructions, shard=shard)
     isolation = summary["isolation"]
     if isolation.get("note"):
         print(f"note: {isolation['note']}")
@@ -246,14 +266,15 @@ def run_grade(args: argparse.Namespace) -> int:
     seconds, count = summary["seconds"], summary["students"]
     grading = summary["grading_seconds"]
     answers = summary["written_answers"]
+    part = f" (shard {shard}: {count} of the class's {summary['class_size']})" if shard is not None else ""
     if summary["notebooks"]:
         extra = f" and the written answers of {_plural(answers, 'notebook')}" if answers else ""
-        print(f"graded {_plural(count, 'student')} x {_plural(summary['notebooks'], 'notebook')}{extra} in "
-              f"{seconds:.1f} s (running the tests: {grading:.1f} s, {grading / count:.2f} s per student; hidden "
-              f"tests in {summary['hidden_tests']} of {summary['notebooks']}; isolation: {isolation['level']})")
+        print(f"graded {_plural(count, 'student')}{part} x {_plural(summary['notebooks'], 'notebook')}{extra} in "
+              f"{seconds:.1f} s (running the tests: {grading:.1f} s, {grading / max(count, 1):.2f} s per student; "
+              f"hidden tests in {summary['hidden_tests']} of {summary['notebooks']}; isolation: {isolation['level']})")
     else:
-        print(f"collected the written answers of {_plural(count, 'student')} in {_plural(answers, 'notebook')} "
-              f"in {seconds:.1f} s (no code runs for written answers)")
+        print(f"collected the written answers of {_plural(count, 'student')}{part} in "
+              f"{_plural(answers, 'notebook')} in {seconds:.1f} s (no code runs for written answers)")
     if summary["identical"]:
         print(f"identical submissions: {len(summary['identical'])} group(s), listed in identical.csv "
               f"(read them before deciding anything)")
@@ -262,6 +283,9 @@ def run_grade(args: argparse.Namespace) -> int:
     out = args.out
     print(f"wrote {out / 'grades.csv'}, {out / 'results.jsonl'}, {out / 'feedback'}/, {out / 'summary.csv'}, "
           f"{out / 'manifest.json'} and the rest in {out}/")
+    if shard is not None:
+        print(f"this is shard {shard}; once all {shard.count} are graded, merge them: python -m course_utils "
+              f"merge-grades GRADEBOOK SHARD_DIR... (every shard's --out folder)")
     for path in summary["exports"]:
         print(f"export: wrote {path}")
     for line in summary["export_errors"]:

@@ -12,10 +12,15 @@ Three files in the gradebook folder are the record; everything else there (``gra
 ``answers.jsonl``
     one row per written answer: student, notebook, question, text, cell, answered.
 ``manifest.json``
-    the last run (course version, SHA-256 of the tests, isolation, limits), the course's
-    settings (due dates, late rule) and, per student, the feedback file and, per notebook,
-    when and with which tests it was graded, its notes, the fingerprint of its exercise
-    cells and when it was submitted.
+    the last run (course version, SHA-256 of the tests, isolation, limits, the exercises of
+    each notebook in syllabus order), the course's settings (due dates, late rule) and, per
+    student, the feedback file and, per notebook, when and with which tests it was graded,
+    its notes, the fingerprint of its exercise cells and when it was submitted. A shard of
+    a sharded run (``grade --shard K/N``) records which shard it is and the class it was
+    cut from; a merged gradebook (``merge-grades``) records the shards it was merged from
+    (:mod:`.shards`). Its ``record`` holds the SHA-256 of the two JSON-lines files written
+    with it, so that a write interrupted between them is recognised
+    (:func:`record_problem`).
 
 A run regrades a *scope*, some students times some notebooks (:meth:`Ledger.merged`): the
 rows, answers and per-notebook facts inside the scope are replaced, everything outside it
@@ -25,7 +30,9 @@ run produces them.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -39,8 +46,12 @@ MANIFEST = "manifest.json"
 INSTRUCTOR_STATUSES = frozenset({"marked", "override"})
 #: row statuses derived from other rows and settings, recomputed by every write
 DERIVED_STATUSES = frozenset({"late penalty"})
-#: the manifest's keys that describe the last run
-RUN_KEYS = ("course_version", "tests_sha256", "isolation", "graded_at", "config", "tests")
+#: the manifest's keys that describe the last run ("shard": this folder is one shard of a
+#: sharded run; "merged": it was merged from shards; "order": each notebook's exercises)
+RUN_KEYS = ("course_version", "tests_sha256", "isolation", "graded_at", "config", "tests", "order", "shard",
+            "merged")
+#: the manifest's key holding the SHA-256 of results.jsonl and answers.jsonl
+RECORD = "record"
 
 
 @dataclass
@@ -62,8 +73,10 @@ class Ledger:
         "late_marker"} or None}}}}``.
     run
         The last run: ``course_version``, ``tests_sha256``, ``isolation``, ``graded_at``,
-        ``config`` and ``tests`` (``{stem: {"public": file name, "hidden": bool}}``, over
-        every notebook graded into this gradebook).
+        ``config``, ``tests`` (``{stem: {"public": file name, "hidden": bool}}``, over
+        every notebook graded into this gradebook) and ``order`` (``{stem: exercise names}``,
+        the syllabus order of ``grades.csv``'s columns); ``shard`` for one shard of a sharded
+        run, ``merged`` for a gradebook merged from shards (see :mod:`.shards`).
     settings
         ``{"due": {stem: ISO time}, "late_rule": text or None}``.
     """
@@ -121,7 +134,10 @@ class Ledger:
             earlier = people.get(label, {})
             people[label] = {**earlier, **entry,
                              "notebooks": {**earlier.get("notebooks", {}), **entry.get("notebooks", {})}}
-        run = {**self.run, **fresh.run, "tests": {**self.run.get("tests", {}), **fresh.run.get("tests", {})}}
+        run = {**self.run, **fresh.run, "tests": {**self.run.get("tests", {}), **fresh.run.get("tests", {})},
+               "order": {**self.run.get("order", {}), **fresh.run.get("order", {})}}
+        if "shard" not in fresh.run:  # which shard a folder holds is said by its last run only
+            run.pop("shard", None)
         return Ledger(rows, answers, people, run, dict(self.settings))
 
 
@@ -159,6 +175,42 @@ def read_ledger(out: str | Path) -> Ledger:
                   {label: entry for label, entry in students.items() if isinstance(entry, dict)},
                   {key: manifest[key] for key in RUN_KEYS if key in manifest},
                   {"due": dict(settings.get("due") or {}), "late_rule": settings.get("late_rule")})
+
+
+def text_sha256(text: str) -> str:
+    """SHA-256 of ``text`` as the UTF-8 bytes a record file holds."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def record_problem(out: str | os.PathLike) -> str | None:
+    """Why the record in ``out`` is not whole, or None when it is (or cannot tell: a
+    gradebook written before the manifest kept its files' SHA-256).
+
+    The write stage writes ``answers.jsonl``, then ``results.jsonl``, then ``manifest.json``
+    with the SHA-256 of the two; a write stopped between them leaves files that disagree.
+    """
+    out = Path(out)
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        if (out / RESULTS).exists() or (out / ANSWERS).exists():
+            return f"it has {RESULTS} but no {MANIFEST}: its write was interrupted"
+        return None
+    except (OSError, ValueError) as exc:
+        return f"its {MANIFEST} cannot be read ({exc})"
+    recorded = manifest.get(RECORD) if isinstance(manifest, dict) else None
+    if not isinstance(recorded, dict):
+        return None
+    for name, key in ((RESULTS, "results_sha256"), (ANSWERS, "answers_sha256")):
+        try:
+            data = (out / name).read_bytes()
+        except FileNotFoundError:
+            data = b""
+        except OSError as exc:
+            return f"its {name} cannot be read ({exc.strerror})"
+        if hashlib.sha256(data).hexdigest() != recorded.get(key):
+            return f"its {name} is not the one its {MANIFEST} was written with: its write was interrupted"
+    return None
 
 
 def jsonl_text(rows: Iterable[Mapping[str, Any]]) -> str:

@@ -46,7 +46,8 @@ from .assignments import gradebook_csv
 from .csvio import TableError, read_table
 from .lateness import (LateFlag, late_csv, late_flags, parse_late_rule, parse_time, penalty_rows,
                        submitted_from_record)
-from .ledger import ANSWERS, DERIVED_STATUSES, MANIFEST, RESULTS, Ledger, jsonl_text, read_ledger
+from .ledger import (ANSWERS, DERIVED_STATUSES, MANIFEST, RECORD, RESULTS, Ledger, jsonl_text, read_ledger,
+                     text_sha256)
 from .overrides import reapply_overrides
 from .pipeline import feedback_file
 from .report import format_results, score as total_of
@@ -342,7 +343,8 @@ def write_outputs(out: str | os.PathLike, ledger: Ledger, *, rubrics: Mapping[st
         ``{notebook: rubric}`` for the answer pages, marking sheets and the order of the
         questions' columns (:func:`load_rubrics`).
     order
-        ``{notebook: exercise names}``: the order of ``grades.csv``'s columns (the syllabus).
+        ``{notebook: exercise names}``: the order of ``grades.csv``'s columns (the syllabus;
+        default: the order the record holds, ``ledger.run["order"]``).
     exports
         Exports to write. One that cannot be made (a folder missing from the roster, no
         results for its notebook) is reported in :attr:`Written.export_errors`; everything
@@ -350,6 +352,7 @@ def write_outputs(out: str | os.PathLike, ledger: Ledger, *, rubrics: Mapping[st
     """
     out = Path(out)
     rubrics = dict(rubrics or {})
+    order = ledger.run.get("order") if order is None else order
     columns = {**{stem: [q.id for q in rubric.questions] for stem, rubric in rubrics.items()}, **(order or {})}
     ledger, flags, notes = settle(ledger, columns)
     rows = ledger.rows
@@ -377,10 +380,13 @@ def write_outputs(out: str | os.PathLike, ledger: Ledger, *, rubrics: Mapping[st
     files[out / "identical.csv"] = identical_csv(groups)
     if ledger.settings.get("due") or flags:
         files[out / "late.csv"] = late_csv(flags)
-    # the record last: an interrupted write leaves the previous record whole
-    files[out / ANSWERS] = jsonl_text(ledger.answers)
-    files[out / RESULTS] = jsonl_text(rows)
-    files[out / MANIFEST] = _json(ledger.manifest())
+    # the record last: an interrupted write leaves the previous record whole, and the manifest
+    # (written last of all) holds the SHA-256 of the two files written before it
+    answers_text, results_text = jsonl_text(ledger.answers), jsonl_text(rows)
+    files[out / ANSWERS] = answers_text
+    files[out / RESULTS] = results_text
+    files[out / MANIFEST] = _json({**ledger.manifest(), RECORD: {"results_sha256": text_sha256(results_text),
+                                                                 "answers_sha256": text_sha256(answers_text)}})
 
     written = Written(notes=notes, late=flags, identical=groups, ledger=ledger)
     out.mkdir(parents=True, exist_ok=True)

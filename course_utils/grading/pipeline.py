@@ -108,6 +108,9 @@ class Plan:
     imported: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (folder, file) -> import record
     available: list[str] = field(default_factory=list)  # every notebook with tests or a rubric
     tested: list[str] = field(default_factory=list)  # every notebook with a test module
+    shard: Any = None  # sharding.Shard: this run grades the students of one shard (grade --shard K/N)
+    class_size: int = 0  # student folders in the submissions, every shard's
+    class_sha256: str = ""  # SHA-256 of those folders' names (class_identity): the class a shard was cut from
 
     def __post_init__(self) -> None:
         self.notebooks = self.notebooks or list(self.stems)
@@ -135,13 +138,25 @@ def _hash_tests(files: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
+def class_identity(folders: Iterable[str]) -> str:
+    """SHA-256 of a class's student folder names (sorted, as bytes, each ended by a NUL): the
+    same for every shard cut from the same submissions, different for another class."""
+    digest = hashlib.sha256()
+    for name in sorted(folder.encode("utf-8", "surrogateescape") for folder in folders):
+        digest.update(name + b"\0")
+    return digest.hexdigest()
+
+
 def discover(submissions: Path, out: Path, *, students: list[str] | None = None, notebooks: list[str] | None = None,
              tests_dir: Path | None = None, hidden_dir: Path | None = None,
-             config: GradingConfig | None = None) -> Plan:
+             config: GradingConfig | None = None, shard: Any = None) -> Plan:
     """The roster, the notebooks to grade, their test modules, syllabus and rubrics.
 
     ``notebooks`` chooses the notebooks (default: every notebook with tests or a rubric);
     a notebook with a rubric (``rubric_<stem>.toml``) has its written answers collected.
+    ``shard`` (a :class:`course_utils.sharding.Shard`) keeps the students whose folder name
+    it owns (:func:`course_utils.sharding.key_shard`: the same students in every re-run);
+    a shard may own none, and every student named in ``students`` must be its own.
 
     Raises
     ------
@@ -175,13 +190,22 @@ def discover(submissions: Path, out: Path, *, students: list[str] | None = None,
             roster.append(entry.name)
         else:
             ignored.append(f"ignored {label_of(entry.name)} (not a student folder)")
+    if not roster:
+        raise ValueError(f"submissions: no student folders in {submissions}")
+    class_size, class_sha256 = len(roster), class_identity(roster)
     if students:
         unknown = sorted(set(students) - set(roster) - {label_of(name) for name in roster})
         if unknown:
             raise ValueError(f"student: no folder {', '.join(map(label_of, unknown))} in {submissions}")
         roster = [name for name in roster if name in students or label_of(name) in students]
-    if not roster:
-        raise ValueError(f"submissions: no student folders in {submissions}")
+    if shard is not None:
+        others = [name for name in roster if not shard.owns(name)] if students else []
+        if others:
+            from ..sharding import key_shard
+
+            raise ValueError(f"student: {label_of(others[0])} belongs to shard {key_shard(others[0], shard.count)}/"
+                             f"{shard.count}, not {shard} (a shard grades the students whose folder name it owns)")
+        roster = [name for name in roster if shard.owns(name)]
 
     tests_dir = Path(tests_dir or tests_folder())
     public, hidden = test_modules(tests_dir, hidden_dir)
@@ -212,7 +236,7 @@ def discover(submissions: Path, out: Path, *, students: list[str] | None = None,
                 {s: hidden[s] for s in stems if s in hidden}, {s: syllabus[s] for s in stems}, digest,
                 replace_only=bool(students), config=config, notebooks=scope, rubrics=rubrics,
                 imported=_import_records(submissions, ignored), available=sorted({*public, *rubrics}),
-                tested=sorted(public))
+                tested=sorted(public), shard=shard, class_size=class_size, class_sha256=class_sha256)
 
 
 def _import_records(submissions: Path, notes: list[str]) -> dict[tuple[str, str], dict[str, str]]:
@@ -445,6 +469,11 @@ class Gradebook:
     answers: list[dict[str, Any]] = field(default_factory=list)  # written answers (answers.jsonl rows)
     graded_at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%S%z"))
 
+    def order(self) -> dict[str, list[str]]:
+        """``{notebook: its exercises in syllabus order}``: the order of ``grades.csv``'s columns."""
+        return {stem: list(dict.fromkeys(test["exercise"] for test in self.plan.syllabus[stem]))
+                for stem in self.plan.stems}
+
     def ledger(self) -> Any:
         """This run's part of the gradebook's record (a :class:`.ledger.Ledger`)."""
         from .. import __version__
@@ -456,7 +485,10 @@ class Gradebook:
         for stem in plan.notebooks:
             if stem in plan.rubrics:
                 tests.setdefault(stem, {})["rubric"] = f"rubric_{stem}.toml"
-        run: dict[str, Any] = {"tests": tests}
+        run: dict[str, Any] = {"tests": tests, "order": self.order()}
+        if plan.shard is not None:
+            run["shard"] = {"index": plan.shard.index, "count": plan.shard.count, "class_students": plan.class_size, "class_sha256": plan.class_sha256,
+                            "submissions": str(plan.submissions.resolve())}
         if plan.stems:  # a run of written answers only runs no code: the last test run's record stays
             run.update({"course_version": __version__, "tests_sha256": plan.tests_sha256, "isolation": self.isolation,
                         "graded_at": self.graded_at, "config": plan.config.to_dict()})
@@ -604,8 +636,7 @@ def write(book: Gradebook, instructions: Any = None) -> Any:
     if instructions is not None:
         ledger = instructions.apply(ledger)
         exports = instructions.exports
-    order = {stem: list(dict.fromkeys(test["exercise"] for test in plan.syllabus[stem])) for stem in plan.stems}
-    return write_outputs(plan.out, ledger, rubrics=plan.rubrics, order=order, exports=exports)
+    return write_outputs(plan.out, ledger, rubrics=plan.rubrics, order=ledger.run.get("order"), exports=exports)
 
 
 def private_folder() -> tempfile.TemporaryDirectory:
