@@ -38,6 +38,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -84,18 +85,54 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _tree_rss_mb(root: int) -> float:
+    """Resident memory (MiB) of process ``root`` and all its descendants, from /proc (Linux).
+    Pages shared between forks are counted once per process: an upper bound."""
+    parents, rss = {}, {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            parents[int(entry.name)] = int(fields[1])
+            rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    tree, grew = {root}, True
+    while grew:
+        grown = tree | {pid for pid, parent in parents.items() if parent in tree}
+        grew, tree = grown != tree, grown
+    return sum(rss.get(pid, 0) for pid in tree) / 2**20
+
+
 def grade(folder: Path, out: Path, jobs: int, extra: list[str]) -> dict[str, float | str]:
     """One ``grade`` run: wall seconds, CPU-seconds (grader and every process it started),
-    the seconds spent running the tests (grade's own report) and the isolation level."""
+    the seconds spent running the tests (grade's own report), the isolation level, and the
+    peak resident memory of the grader's process tree (sampled every 0.5 s; Linux)."""
     cpu, start = _children_cpu(), time.perf_counter()
-    ran = subprocess.run([sys.executable, "-m", "course_utils", "grade", str(folder), "--out", str(out),
-                          "--jobs", str(jobs), "--quiet", *extra], check=True, cwd=ROOT, capture_output=True,
-                         text=True)
+    process = subprocess.Popen([sys.executable, "-m", "course_utils", "grade", str(folder), "--out", str(out),
+                                "--jobs", str(jobs), "--quiet", *extra], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    peak = [0.0]
+
+    def sample() -> None:
+        while process.poll() is None:
+            if Path("/proc").is_dir():
+                peak[0] = max(peak[0], _tree_rss_mb(process.pid))
+            time.sleep(0.5)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = process.communicate()
+    sampler.join()
+    if process.returncode:
+        raise SystemExit(f"grade failed ({process.returncode}):\n{stderr}")
+    ran = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
     wall, cpu = time.perf_counter() - start, _children_cpu() - cpu
     line = next((line for line in ran.stdout.splitlines() if "isolation: " in line), "")
     tests = re.search(r"running the tests: ([\d.]+) s", line)
     return {"wall": wall, "cpu": cpu, "tests": float(tests.group(1)) if tests else float("nan"),
-            "isolation": line.rsplit("isolation: ", 1)[1].rstrip(")") if line else "?"}
+            "isolation": line.rsplit("isolation: ", 1)[1].rstrip(")") if line else "?", "peak_mb": peak[0]}
 
 
 def cores_needed(students: int, cpu_per_student: float, fixed: float, window: float = WINDOW_SECONDS) -> int:
@@ -123,7 +160,7 @@ def main() -> int:
         build_class(scratch / "one", 1)
         fixed = grade(scratch / "one", scratch / "out-one", 1, [])
         print(f"fixed cost of one grade run (a class of 1 student, --jobs 1): {fixed['wall']:.1f} s wall, "
-              f"{fixed['cpu']:.1f} CPU-s", flush=True)
+              f"{fixed['cpu']:.1f} CPU-s, peak memory {fixed['peak_mb']:.0f} MiB", flush=True)
         timed = {}
         modes = [("sandbox", [])] + ([] if args.sandbox_only else [("no sandbox", ["--no-sandbox"])])
         for label, extra in modes:
@@ -131,7 +168,8 @@ def main() -> int:
             per_cpu = (run["cpu"] - fixed["cpu"]) / max(args.students - 1, 1)
             print(f"grade ({label}, isolation {run['isolation']}): {run['wall']:.1f} s wall "
                   f"({run['wall'] / args.students:.3f} s per student; running the tests {run['tests']:.1f} s), "
-                  f"{run['cpu']:.1f} CPU-s ({per_cpu:.3f} CPU-s per student more than the first)", flush=True)
+                  f"{run['cpu']:.1f} CPU-s ({per_cpu:.3f} CPU-s per student more than the first); peak memory of "
+                  f"the grader's processes {run['peak_mb']:.0f} MiB", flush=True)
         # the write stage alone: every output rebuilt from the gradebook's record (what merge-grades runs)
         from course_utils.grading.outputs import rebuild
 
