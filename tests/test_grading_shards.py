@@ -357,3 +357,18 @@ def test_merging_again_keeps_the_instructors_overrides(graded, shards, tmp_path)
                str(tmp_path / "overrides.csv")) == 0
     assert cli("merge-grades", str(tmp_path / "merged"), *map(str, shards)) == 0
     assert "bob,2,0,0,,2,2,8,25" in (tmp_path / "merged" / "grades.csv").read_text()  # add set to 2 of 4
+
+
+def test_a_node_weaker_than_the_required_isolation_stops_before_grading(tmp_path, capsys):
+    subs = make_class(tmp_path / "subs")
+    code = cli("grade", str(subs), "--out", str(tmp_path / "out"), *OPTIONS, "--shard", "1/4",
+               "--require-isolation", "namespaces", environ={"COURSE_SANDBOX_LEVEL": "limits"})
+    assert code == 2 and not (tmp_path / "out").exists()
+    assert "this machine allows 'limits', weaker than --require-isolation namespaces" in capsys.readouterr().err
+
+
+def test_a_node_that_meets_the_required_isolation_grades(tmp_path):
+    subs = make_class(tmp_path / "subs")
+    code = cli("grade", str(subs), "--out", str(tmp_path / "out"), *OPTIONS, "--shard", "1/4",
+               "--require-isolation", "limits", environ={"COURSE_SANDBOX_LEVEL": "limits"})
+    assert code == 0 and {row["student"] for row in read_ledger(tmp_path / "out").rows} == {"cleo", "finn"}

@@ -36,6 +36,7 @@ from typing import Any
 
 from .child import THREAD_VARS, environment
 from .config import GradingConfig, positive_integer, positive_number
+from .sandbox import ISOLATION_LEVELS, Level
 
 
 def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
@@ -62,6 +63,9 @@ def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
                         help="grade shard K of N of the class (the students whose folder name it owns) into a folder "
                              "of its own; 'auto' reads a Slurm array's or Kubernetes Indexed Job's variables; join the "
                              "shards with merge-grades")
+    parser.add_argument("--require-isolation", choices=ISOLATION_LEVELS[:-1], metavar="LEVEL",
+                        help="stop before grading (exit 2) when the sandbox on this machine is weaker than LEVEL "
+                             "(namespaces, landlock or limits): a cluster node that forbids namespaces fails at once")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="run learner code without the sandbox (only to compare; recorded in the gradebook)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -108,7 +112,7 @@ def grade_class(submissions: Path, out: Path, *, students: list[str] | None = No
                 timeout: float | None = None, memory_mb: float | None = None, tests_dir: Path | None = None,
                 hidden_dir: Path | None = None, config: GradingConfig | None = None,
                 progress: bool = True, notebooks: list[str] | None = None,
-                instructions: Any = None, shard: Any = None) -> dict[str, Any]:
+                instructions: Any = None, shard: Any = None, require_isolation: str | None = None) -> dict[str, Any]:
     """Grade the chosen notebooks of every (or the chosen) student and write the outputs;
     return a summary dict.
 
@@ -119,14 +123,17 @@ def grade_class(submissions: Path, out: Path, *, students: list[str] | None = No
     (:class:`.instructions.Instructions`) adds a roster, marks, overrides, dates, exports.
     ``shard`` (:class:`course_utils.sharding.Shard`) grades the students that shard owns (with
     ``students``: those of them, each of which it must own) into ``out``, which must be empty
-    or hold that same shard (:func:`.shards.check_out_folder`).
+    or hold that same shard (:func:`.shards.check_out_folder`). ``require_isolation`` (a
+    :class:`.sandbox.Level` value) stops before any learner code runs when the sandbox this
+    machine allows is weaker.
 
     Raises
     ------
     ValueError
         When grading cannot run: no such or unreadable folder, no tests or no exercise
         tests, unknown student or notebook, instructions that do not fit the class, a
-        template process that does not start. Nothing is written then.
+        template process that does not start, a sandbox weaker than ``require_isolation``.
+        Nothing is written then.
     """
     config = config or GradingConfig()
     if hidden_dir is None and tests_dir is None:
@@ -136,12 +143,12 @@ def grade_class(submissions: Path, out: Path, *, students: list[str] | None = No
         config = GradingConfig(**{**config.to_dict(), **overrides})
     with environment(**dict.fromkeys(THREAD_VARS, "1")):
         return _grade_class(Path(submissions), Path(out), students, jobs, tests_dir, hidden_dir, config, progress,
-                            notebooks, instructions, shard)
+                            notebooks, instructions, shard, require_isolation)
 
 
 def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs: int, tests_dir: Path | None,
                  hidden_dir: Path | None, config: GradingConfig, progress: bool, notebooks: list[str] | None,
-                 instructions: Any, shard: Any) -> dict[str, Any]:
+                 instructions: Any, shard: Any, require_isolation: str | None) -> dict[str, Any]:
     from ..course_root import CourseRootError, find_course_root
     from . import pipeline
     from .errors import GraderProblem
@@ -176,15 +183,17 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
                                      hidden_dir=hidden_dir, config=config, shard=shard)
             if instructions is not None:
                 notes += instructions.check(plan, read_ledger(out))
-            try:
-                out.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise ValueError(f"out: cannot create {out} ({exc.strerror})") from None
             if template is not None and plan.stems:
                 try:
                     template.wait_ready()
                 except GraderProblem as exc:
                     raise ValueError(str(exc)) from None
+            if require_isolation and plan.stems:
+                check_isolation(template.isolation.level.value if template else Level.LIMITS.value, require_isolation)
+            try:
+                out.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ValueError(f"out: cannot create {out} ({exc.strerror})") from None
             found = pipeline.extract(plan, Path(staging))
             run_started = time.perf_counter()
             outcomes = pipeline.run(plan, found, launcher=template, jobs=jobs, progress=progress)
@@ -209,6 +218,15 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
             "tests_sha256": plan.tests_sha256, "notes": notes + written.notes, "late": written.late,
             "identical": written.identical, "exports": written.exports, "export_errors": written.export_errors,
             "out": out, "shard": shard, "class_size": plan.class_size}
+
+
+def check_isolation(level: str, required: str) -> None:
+    """Raise ValueError when isolation ``level`` is weaker than ``required`` (both
+    :class:`.sandbox.Level` values)."""
+    if ISOLATION_LEVELS.index(level) > ISOLATION_LEVELS.index(required):
+        raise ValueError(f"isolation: this machine allows '{level}', weaker than --require-isolation {required} "
+                         f"(README, 'Grading safely' and 'At scale: grading a large class', says how to enable "
+                         f"user namespaces); nothing was graded")
 
 
 def exercise_means(rows: list[dict[str, Any]], notebooks: list[str]) -> dict[tuple[str, str], tuple[float, float]]:
@@ -251,7 +269,7 @@ def run_grade(args: argparse.Namespace) -> int:
     instructions = instructions_from(args)
     summary = grade_class(args.submissions, args.out, students=args.student, jobs=args.jobs, tests_dir=args.tests,
                           hidden_dir=hidden, config=config, progress=not args.quiet, notebooks=args.notebook,
-                          instructions=instructions, shard=shard)
+                          instructions=instructions, shard=shard, require_isolation=args.require_isolation)
     isolation = summary["isolation"]
     if isolation.get("note"):
         print(f"note: {isolation['note']}")

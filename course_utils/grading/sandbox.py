@@ -83,6 +83,10 @@ class Level(str, Enum):
         return self.value
 
 
+#: the levels' names, strongest first
+ISOLATION_LEVELS = tuple(level.value for level in Level)
+
+
 @dataclass(frozen=True)
 class Isolation:
     """What the sandbox achieved on this machine.
@@ -684,11 +688,24 @@ def remove_tree(path: str | os.PathLike) -> None:
     import shutil
     import stat
 
+    retried: set[str] = set()
+
     def _unlock(function: Any, name: str, _info: Any) -> None:
+        """Give back the permissions a learner took away (never through a link: its target
+        is not the learner's) and remove ``name`` again, with everything below it, once."""
+        if name in retried:
+            return
+        retried.add(name)
         try:
             os.chmod(os.path.dirname(name), stat.S_IRWXU)
+            if os.path.islink(name):
+                os.unlink(name)
+                return
             os.chmod(name, stat.S_IRWXU)
-            function(name)
+            if os.path.isdir(name):
+                shutil.rmtree(name, onerror=_unlock)
+            else:
+                function(name)
         except OSError:
             pass
 

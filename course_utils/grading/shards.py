@@ -55,11 +55,10 @@ from typing import Any, Mapping, Sequence
 
 from ..sharding import Shard, ShardError
 from .ledger import ANSWERS, MANIFEST, RESULTS, Ledger, read_ledger, record_problem
+from .sandbox import ISOLATION_LEVELS
 
 MERGE_COMMAND = "python -m course_utils merge-grades"
 GRADE_COMMAND = "python -m course_utils grade"
-#: isolation levels, strongest first (see :class:`.sandbox.Level`)
-ISOLATION_ORDER = ("namespaces", "landlock", "limits", "off")
 #: ``grade`` options that concern the whole class: given to merge-grades, not to a shard
 WHOLE_CLASS_OPTIONS = (("roster", "--roster"), ("merge_rubric", "--merge-rubric"), ("overrides", "--overrides"),
                        ("export", "--export"), ("assignment", "--assignment"), ("wheel", "--wheel"))
@@ -182,7 +181,7 @@ def _disagreement(groups: Mapping[str, list[str]], describe: Any) -> str:
 
 def _strength(level: Any) -> int:
     """0 for the strongest isolation level, larger for weaker ones (unknown: weakest)."""
-    return ISOLATION_ORDER.index(level) if level in ISOLATION_ORDER else len(ISOLATION_ORDER)
+    return ISOLATION_LEVELS.index(level) if level in ISOLATION_LEVELS else len(ISOLATION_LEVELS)
 
 
 def _retry_folder(books: Sequence[ShardBook], missing: int) -> str:
