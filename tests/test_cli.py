@@ -89,3 +89,12 @@ def test_course_root_option_is_what_doctor_reports(tmp_path):
     done = subprocess.run([sys.executable, "-m", "course_utils", "doctor", "--json", "--course-root", str(tmp_path)],
                           capture_output=True, text=True, timeout=120)
     assert json.loads(done.stdout)["course_root"] == f"{tmp_path.resolve()} (environment)"
+
+
+def test_the_readme_command_table_has_a_row_for_every_subcommand():
+    from course_utils.course_root import find_course_root
+
+    readme = (find_course_root().path / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Command line", 1)[1].split("\n## ", 1)[0]
+    rows = {line.split("`")[1].split()[0] for line in table.splitlines() if line.startswith("| `")}
+    assert rows == set(SUBCOMMANDS)
