@@ -260,3 +260,43 @@ def test_scratch_folders_are_removed_whatever_the_learner_did_to_them(tmp_path, 
             scratch = student.lock()
         assert not os.path.exists(scratch)
     assert set(glob.glob(os.path.join(tempfile.gettempdir(), "course-sandbox-*"))) == before
+
+
+def _remove_locked_tree() -> bool:
+    """Build a scratch tree a learner locked (chmod 000, a link out to a folder of theirs),
+    remove it with ``remove_tree``; True when it is gone and the link's target kept its mode."""
+    import tempfile
+
+    from course_utils.grading.sandbox import remove_tree
+
+    base = Path(tempfile.mkdtemp())
+    tree, target = base / "scratch", base / "elsewhere"
+    (tree / "a" / "b" / "c").mkdir(parents=True)
+    (tree / "a" / "b" / "c" / "f").write_text("x")
+    target.mkdir(mode=0o755)
+    (tree / "a" / "link").symlink_to(target)
+    for folder in ("a/b/c", "a/b", "a"):
+        (tree / folder).chmod(0)
+    remove_tree(tree)
+    ok = not tree.exists() and (target.stat().st_mode & 0o777) == 0o755
+    remove_tree(base)
+    return ok
+
+
+@linux
+def test_an_unprivileged_grader_removes_a_locked_scratch_tree_and_never_chmods_through_a_link():
+    """The grader's own permissions, not root's, decide here (CI runs as root: the check
+    then runs in a child that has become ``nobody``)."""
+    if os.geteuid() != 0:
+        assert _remove_locked_tree()
+        return
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            os._exit(0 if _remove_locked_tree() else 1)
+        except BaseException:
+            os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
