@@ -225,8 +225,8 @@ def check_isolation(level: str, required: str) -> None:
     :class:`.sandbox.Level` values)."""
     if ISOLATION_LEVELS.index(level) > ISOLATION_LEVELS.index(required):
         raise ValueError(f"isolation: this machine allows '{level}', weaker than --require-isolation {required} "
-                         f"(README, 'Grading safely' and 'At scale: grading a large class', says how to enable "
-                         f"user namespaces); nothing was graded")
+                         f"; nothing was graded (the README's 'At scale: grading a large class' says how to allow "
+                         f"user namespaces)")
 
 
 def exercise_means(rows: list[dict[str, Any]], notebooks: list[str]) -> dict[tuple[str, str], tuple[float, float]]:
