@@ -52,7 +52,7 @@ from .overrides import reapply_overrides
 from .pipeline import feedback_file
 from .report import format_results, score as total_of
 from .rubric import MARKED_STATUS, Rubric, find_rubrics, load_rubric, marking_sheet_csv
-from .safetext import LABEL_CHARS, markdown
+from .safetext import FOLDER_CHARS, markdown
 from .similarity import identical_csv, identical_groups
 from .summary import histogram_png_bytes, summary_csv
 
@@ -246,7 +246,7 @@ def feedback_text(student: str, ledger: Ledger, rubrics: Mapping[str, Rubric], *
     answers = [row for row in ledger.answers if row["student"] == student] if answers is None else list(answers)
     facts = ledger.notebooks_of(student)
     earned, possible = total_of(rows)
-    parts = [f"# Feedback for {markdown(student, LABEL_CHARS)}", "",
+    parts = [f"# Feedback for {markdown(student, FOLDER_CHARS)}", "",
              f"**Total: {earned:g}/{possible:g} points ({100.0 * earned / possible if possible else 0:.0f}%)**", ""]
     stems = sorted({*(row["notebook"] for row in rows), *(row["notebook"] for row in answers), *facts})
     for stem in stems:

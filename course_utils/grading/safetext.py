@@ -45,6 +45,8 @@ MESSAGE_CHARS = 500
 NOTE_CHARS = 600
 #: characters of a short label (an exception's type name, where in the code it happened)
 LABEL_CHARS = 200
+#: characters of a student's folder name as written (255 bytes, each at most ``\xNN``)
+FOLDER_CHARS = 1024
 
 #: bidirectional formatting characters (Unicode TR9): they can reorder what a reader sees
 _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
