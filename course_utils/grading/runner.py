@@ -129,7 +129,8 @@ _DUMP = re.compile(r"Not equal to tolerance|Arrays are not|Mismatched elements|M
 _REWRITTEN = re.compile(r"^assert |^where |approx\(")
 _DID_NOT_RAISE = re.compile(r"DID NOT RAISE (?:<class '(?:[\w.]*\.)?(\w+)'>|\(?([\w., ]+)\)?)")
 #: the kind of failure (for ``@exercise(hints=...)``) of each status that is not a comparison
-_STATUS_KINDS = {Status.NOT_IMPLEMENTED: "not implemented", Status.ERROR: "raised", Status.TIMEOUT: "timeout"}
+_STATUS_KINDS = {Status.NOT_IMPLEMENTED: "not implemented", Status.ERROR: "raised", Status.TIMEOUT: "timeout",
+                 Status.TOO_SLOW: "timeout"}
 _UNDEFINED = re.compile(r"name '(\w+)' is not defined")
 _NAME_ERROR_NOTE = ("; only the setup cell and the cells tagged 'exercise' are graded, with the functions, "
                     "imports and fixed values they use from other cells")

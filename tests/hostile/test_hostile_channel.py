@@ -86,7 +86,7 @@ def _interpreter_for_nobody(base: Path) -> str:
 
 @pytest.fixture(scope="module", params=_users())
 def graded(request):
-    """Grade the class with the CLI as this user; (out folder, exit code, stderr, peak KiB)."""
+    """Grade the class with the CLI as this user; (out folder, exit code, output, peak KiB)."""
     base = Path(tempfile.mkdtemp(prefix="course-hostile-channel-"))
     base.chmod(0o755)
     submissions, out, home = base / "submissions", base / "out", base / "home"
@@ -112,7 +112,7 @@ def graded(request):
                          capture_output=True, text=True, env=env, timeout=900, **user)
     peak = re.search(r"peak KiB (\d+)", ran.stderr)
     assert (out / "grades.csv").stat().st_uid == (NOBODY if user else os.geteuid()), ran.stderr[-2000:]
-    yield out, ran.returncode, ran.stderr, int(peak.group(1)) if peak else None
+    yield out, ran.returncode, ran.stdout + ran.stderr, int(peak.group(1)) if peak else None
     shutil.rmtree(base, ignore_errors=True)
 
 
@@ -129,8 +129,8 @@ def _points(out: Path, student: str) -> dict[str, float]:
 
 
 def test_grade_exits_zero_and_the_honest_classmates_keep_full_marks(graded):
-    out, code, stderr, _ = graded
-    assert code == 0, stderr[-3000:]
+    out, code, output, _ = graded
+    assert code == 0, output[-3000:]
     for student in HONEST:
         assert _points(out, student) == FULL, student
 
@@ -156,13 +156,14 @@ def test_each_attack_costs_only_its_own_points_with_a_learner_facing_reason(grad
 def test_correct_but_slow_code_is_too_slow_past_the_notebook_budget_never_a_grader_error(graded):
     """Every call sleeps 1.9 s of its 2 s and answers right; the cells sleep 4.5 s: the fifth
     call is past the notebook's 14 s, and it and every later call are "too slow"."""
-    out, _, _, _ = graded
+    out, _, output, _ = graded
     rows = [row for row in _rows(out) if row["student"] == "slow_but_right"]
     assert {row["status"] for row in rows} <= {"passed", "too slow"}, rows
     slow = [row for row in rows if row["status"] == "too slow"]
     assert slow and all(row["points"] == 0 for row in slow)
     assert f"all of its time ({BUDGET:g} s" in slow[0]["message"]
     assert any(row["status"] == "passed" for row in rows)
+    assert "too slow: 1 learner used a notebook's whole time budget" in output and "slow_but_right" in output
 
 
 def test_every_learner_is_graded_within_the_notebook_budget_and_the_stated_margin(graded):
