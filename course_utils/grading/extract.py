@@ -15,12 +15,16 @@ find and says what it could not:
 * an exercise defined nowhere: a note names it (its tests then fail as "missing");
 * a syntax error: the cell is kept (it fails when run, with the line) and, when the
   function name can still be read off a ``def`` line, the note names the exercise;
+* a cell Jupyter could not have written (metadata that is not an object, a source that is
+  not text, tags that are not words): the notebook is unreadable, and the message names the
+  cell by its place and first line (:func:`cell_problem`);
 * a notebook too large to grade safely (``max_bytes`` for the file, ``max_code_bytes`` for
   the code of its tagged cells) or that is a symbolic link is refused with a note
   (:class:`~.errors.NotebookRefused`). Untagged cells are parsed only when they are small.
 
 Feedback names a cell by what it defines ("the cell defining fit_power_law"), never by a
-position Jupyter does not show. :attr:`Extraction.uses` says which other exercises each
+position Jupyter does not show; only a cell that cannot be read at all is named by its
+place, counted from the top, and its first line. :attr:`Extraction.uses` says which other exercises each
 exercise calls (through helpers too), so a failure can point at its cause.
 """
 
@@ -339,9 +343,9 @@ def read_notebook_json(path: str | Path, max_bytes: float | None = None) -> dict
     for index, cell in enumerate(nb["cells"]):
         problem = cell_problem(cell)
         if problem:
-            raise NotebookProblem(f"{path.name} is not a notebook the grader can read: {_which_cell(nb['cells'], index)} "
-                                  f"{problem} (Jupyter never writes that: copy your code into a fresh copy of the "
-                                  f"exercise notebook and submit that)")
+            raise NotebookProblem(f"{path.name} is not a notebook the grader can read: "
+                                  f"{_which_cell(nb['cells'], index)} {problem} (Jupyter never writes that: copy "
+                                  f"your code into a fresh copy of the exercise notebook and submit that)")
     return nb
 
 

@@ -85,16 +85,16 @@ def safe_text(text: Any) -> str:
     return str(text).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-#: the most characters of a result's message, and the most notes per notebook, a gradebook keeps
-ROW_MESSAGE_CHARS, MAX_NOTES = 1000, 40
+#: the most notes per notebook a gradebook keeps
+MAX_NOTES = 40
 
 
 def kept_row(row: dict[str, Any]) -> dict[str, Any]:
     """A result row as the gradebook keeps it: its message one clean line of at most
-    :data:`ROW_MESSAGE_CHARS` (:func:`.safetext.clean`), every other text writable."""
-    from .safetext import clean
+    :data:`.safetext.RESULT_CHARS` (:func:`.safetext.clean`), every other text writable."""
+    from .safetext import RESULT_CHARS, clean
 
-    return {k: (clean(v, ROW_MESSAGE_CHARS) if k == "message" else safe_text(v)) if isinstance(v, str) else v
+    return {k: (clean(v, RESULT_CHARS) if k == "message" else safe_text(v)) if isinstance(v, str) else v
             for k, v in row.items()}
 
 

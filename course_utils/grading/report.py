@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Mapping, Sequence
 
-from .safetext import NOTE_CHARS, clean, markdown as markdown_text
+from .safetext import NOTE_CHARS, RESULT_CHARS, clean, markdown as markdown_text
 
 PASS, FAIL, NOTE = "✓", "✗", "•"
 #: row statuses that record a person's decision or a rule, not a test
@@ -69,7 +69,7 @@ def format_results(results: Sequence[Mapping], notes: Sequence[str] = (), *,
     statuses = {row["status"] for row in results}
     if len(results) > 1 and len(messages) == 1 and statuses <= {"unreadable", "missing", "refused"}:
         # one reason for everything (a notebook that is missing or unreadable): say it once
-        lines.append(f"{FAIL} {text(messages.pop() or results[0]['status'])}")
+        lines.append(f"{FAIL} {text(messages.pop() or results[0]['status'], RESULT_CHARS)}")
         lines.append(bullet + ", ".join(f"{name} 0/{_number(score(rows)[1])}" for name, rows in groups.items()))
         groups = {}
     for name, rows in groups.items():
@@ -92,7 +92,7 @@ def format_results(results: Sequence[Mapping], notes: Sequence[str] = (), *,
             if row["status"] == "passed":
                 lines.append(f"{bullet}{PASS} {text(row['test'])}")
                 continue
-            lines.append(f"{bullet}{FAIL} {text(row['test'])}: {text(row['message'] or row['status'])}")
+            lines.append(f"{bullet}{FAIL} {text(row['test'])}: {text(row['message'] or row['status'], RESULT_CHARS)}")
             if row.get("hint"):
                 lines.append(f"{'  ' if markdown else '    '}hint: {row['hint']}")
     if notes:

@@ -41,6 +41,8 @@ import unicodedata
 
 #: characters of one learner message the grader keeps (an exception's text, a cell's error)
 MESSAGE_CHARS = 500
+#: characters of a result's whole message: the grader's words around a learner's message
+RESULT_CHARS = 1000
 #: characters of one note about a notebook the grader keeps
 NOTE_CHARS = 600
 #: characters of a short label (an exception's type name, where in the code it happened)

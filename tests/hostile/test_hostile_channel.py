@@ -109,7 +109,7 @@ def graded(request):
     ran = subprocess.run([python, "-c", code, "grade", str(submissions), "--out", str(out), "--tests",
                           str(hostile.FIXTURE), "--jobs", "2", "--quiet", "--timeout", str(hostile.TIMEOUT),
                           "--startup", str(hostile.STARTUP)],
-                         capture_output=True, text=True, env=env, timeout=900, **user)
+                         capture_output=True, text=True, env=env, timeout=500, **user)
     peak = re.search(r"peak KiB (\d+)", ran.stderr)
     assert (out / "grades.csv").stat().st_uid == (NOBODY if user else os.geteuid()), ran.stderr[-2000:]
     yield out, ran.returncode, ran.stdout + ran.stderr, int(peak.group(1)) if peak else None
