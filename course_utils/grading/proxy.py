@@ -45,7 +45,7 @@ from .blocking import preload_names
 from .child import child_main
 from .config import GradingConfig
 from .errors import (BadReturn, ExerciseMissing, GraderProblem, NotebookProblem, NotImplementedYet,
-                     StudentCrashed, StudentTimeout, StudentTooSlow, student_error)
+                     StudentCrashed, StudentProblem, StudentTimeout, StudentTooSlow, student_error)
 from .extract import Extraction, load_submission
 from .plaindata import WireError, dumps, loads, to_plain
 from .protocol import MAX_MESSAGE_BYTES, Channel, Stalled, TooLarge, Violation
@@ -72,10 +72,12 @@ def process_context() -> multiprocessing.context.BaseContext:
 
 
 class Child(Protocol):
-    """A started child: its connection, whether it lives, how it ended, and how to stop it."""
+    """A started child: its channel, what isolates it, whether it lives, how it ended, and how
+    to stop it."""
 
-    conn: Any
+    conn: Channel
     error: str | None
+    isolation: list[str]  # what its sandbox reported (not the learner's channel); [] for none
 
     def is_alive(self) -> bool: ...
 
@@ -201,7 +203,7 @@ class Student:
         self._skip: list[int] = []
         self._timed_out: set[str] = set()
         self._cell_errors: dict[int, str] = {}
-        self._problem: NotebookProblem | StudentCrashed | StudentTimeout | GraderProblem | None = None
+        self._problem: StudentProblem | GraderProblem | None = None
         self._startup_left = float(config.startup_seconds)
         self._budget_left = float(config.startup_seconds)  # the notebook's time, charged as it is used
         self._budgeted: set[str] = set()  # exercises whose time limit the budget holds
@@ -368,7 +370,7 @@ class Student:
                 if not greeted:
                     protocol.hello(message)
                     greeted = True
-                    self.isolation = list(getattr(self._child, "isolation", []))
+                    self.isolation = list(self._child.isolation)
                     self._send(("cells", [(c.label, c.source) for c in cells], list(self._skip), self._blocked),
                                min(now + GRADER_SECONDS, budget_end))
                     continue
