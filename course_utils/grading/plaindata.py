@@ -196,7 +196,7 @@ class _Reader:
     """One pass over a message: ``at`` is the next byte to read."""
 
     def __init__(self, view: memoryview, max_items: int) -> None:
-        self.view, self.at, self.items_left = view, 1, max_items
+        self.view, self.at, self.items_left, self.max_items = view, 1, max_items, max_items
 
     def take(self, size: int, what: str) -> memoryview:
         if size > len(self.view) - self.at:
@@ -211,13 +211,13 @@ class _Reader:
             raise WireError(f"{what} of {number:,} values was promised, {len(self.view) - self.at:,} bytes "
                             f"were sent")
         if number >= self.items_left:
-            raise WireError(f"more than {MAX_ITEMS:,} values in one message")
+            raise WireError(f"more than {self.max_items:,} values in one message")
         return number
 
     def value(self, depth: int) -> Any:
         self.items_left -= 1
         if self.items_left < 0:
-            raise WireError(f"more than {MAX_ITEMS:,} values in one message")
+            raise WireError(f"more than {self.max_items:,} values in one message")
         tag = bytes(self.take(1, "a value"))
         if tag == b"N":
             return None

@@ -62,7 +62,7 @@ _BREAKS = frozenset("\t\n\v\f\r\x1c\x1d\x1e\x85\u2028\u2029")
 _INLINE = re.compile(r"([\\`*\[\]!|~{}])")
 #: what can make a line start a block when it is the first thing on it: a heading, a quote,
 #: a list item or thematic break, a setext underline, an ordered list item
-_BLOCK_START = re.compile(r"^(\s*)([#>+\-=]|\d{1,9}[.)])")
+_BLOCK_START = re.compile(r"^([#>+\-=]|\d{1,9}[.)])")
 #: GitHub turns bare web addresses into links: break the pattern, keep the text readable
 _AUTOLINK = re.compile(r"(?i)(\w)(://)|\b(www)(\.)")
 
@@ -129,7 +129,7 @@ def markdown(text: object, limit: int = MESSAGE_CHARS) -> str:
     text = re.sub(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])", r"\\_", text)
     text = _AUTOLINK.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else f"{m.group(3)}\\{m.group(4)}",
                          text)
-    return _BLOCK_START.sub(r"\1\\\2", text)
+    return _BLOCK_START.sub(r"\\\1", text)
 
 
 def html_text(text: object, limit: int = MESSAGE_CHARS) -> str:
