@@ -88,32 +88,35 @@ def _interpreter_for_nobody(base: Path) -> str:
 def graded(request):
     """Grade the class with the CLI as this user; (out folder, exit code, output, peak KiB)."""
     base = Path(tempfile.mkdtemp(prefix="course-hostile-channel-"))
-    base.chmod(0o755)
-    submissions, out, home = base / "submissions", base / "out", base / "home"
-    for student in HONEST:
-        hostile.write_notebook(submissions / student, hostile.base())
-    hostile.write_notebook(submissions / "slow_but_right", hostile.SLOW)
-    for student, (notebook, _what, _expected) in hostile.ATTACKS.items():
-        hostile.write_notebook(submissions / student, notebook)
-    home.mkdir()
-    user, python = {}, sys.executable
-    if request.param == "nobody":  # a child that has become nobody (CI runs as root)
-        for path in (base, *base.rglob("*")):
-            os.chown(path, NOBODY, NOBODY)
-        python = _interpreter_for_nobody(base)
-        user = {"user": NOBODY, "group": NOBODY, "extra_groups": []}
-    code = ("import resource, sys\nfrom course_utils.__main__ import main\ncode = main(sys.argv[1:])\n"
-            "print('peak KiB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
-            "sys.exit(code)")
-    env = dict(os.environ, HOME=str(home), PYTHONDONTWRITEBYTECODE="1", MPLCONFIGDIR=str(home))
-    ran = subprocess.run([python, "-c", code, "grade", str(submissions), "--out", str(out), "--tests",
-                          str(hostile.FIXTURE), "--jobs", "2", "--quiet", "--timeout", str(hostile.TIMEOUT),
-                          "--startup", str(hostile.STARTUP)],
-                         capture_output=True, text=True, env=env, timeout=500, **user)
-    peak = re.search(r"peak KiB (\d+)", ran.stderr)
-    assert (out / "grades.csv").stat().st_uid == (NOBODY if user else os.geteuid()), ran.stderr[-2000:]
-    yield out, ran.returncode, ran.stdout + ran.stderr, int(peak.group(1)) if peak else None
-    shutil.rmtree(base, ignore_errors=True)
+    try:
+        base.chmod(0o755)
+        submissions, out, home = base / "submissions", base / "out", base / "home"
+        for student in HONEST:
+            hostile.write_notebook(submissions / student, hostile.base())
+        hostile.write_notebook(submissions / "slow_but_right", hostile.SLOW)
+        for student, (notebook, _what, _expected) in hostile.ATTACKS.items():
+            hostile.write_notebook(submissions / student, notebook)
+        home.mkdir()
+        user, python = {}, sys.executable
+        if request.param == "nobody":  # a child that has become nobody (CI runs as root)
+            for path in (base, *base.rglob("*")):
+                os.chown(path, NOBODY, NOBODY)
+            python = _interpreter_for_nobody(base)
+            user = {"user": NOBODY, "group": NOBODY, "extra_groups": []}
+        code = ("import resource, sys\nfrom course_utils.__main__ import main\ncode = main(sys.argv[1:])\n"
+                "print('peak KiB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
+                "sys.exit(code)")
+        env = dict(os.environ, HOME=str(home), PYTHONDONTWRITEBYTECODE="1", MPLCONFIGDIR=str(home))
+        ran = subprocess.run([python, "-c", code, "grade", str(submissions), "--out", str(out), "--tests",
+                              str(hostile.FIXTURE), "--jobs", "2", "--quiet", "--timeout", str(hostile.TIMEOUT),
+                              "--startup", str(hostile.STARTUP)],
+                             capture_output=True, text=True, env=env, timeout=500, **user)
+        peak = re.search(r"peak KiB (\d+)", ran.stderr)
+        book = out / "grades.csv"  # written, and by the user this run stands for
+        assert book.is_file() and book.stat().st_uid == (NOBODY if user else os.geteuid()), ran.stderr[-2000:]
+        yield out, ran.returncode, ran.stdout + ran.stderr, int(peak.group(1)) if peak else None
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def _rows(out: Path) -> list[dict]:
