@@ -60,13 +60,18 @@ def _sample(P, n, seed):
 # -------------------------------------------------------- count_non_embedding_params
 
 
-@exercise("count_non_embedding_params", points=1, hint="12 * n_layer * d_model**2 (Kaplan et al. 2020, eq. 2.1).")
+@exercise("count_non_embedding_params", points=1, hint="Count one layer's weight matrices, attention and "
+                                                       "feed-forward, then all the layers; Kaplan et al.'s count "
+                                                       "leaves out biases and norms (section 1; lesson 00, 'N: all "
+                                                       "parameters').")
 def test_non_embedding_params_of_a_small_model(student):
     """2 layers of width 64: 12 · 2 · 64² = 98,304 (computed here)."""
     assert_close(student.count_non_embedding_params(2, 64), 98_304, rtol=0, atol=0)
 
 
-@exercise("count_non_embedding_params", points=1, hint="The count grows with the square of d_model.")
+@exercise("count_non_embedding_params", points=1, hint="Every weight matrix of a layer is d_model by a multiple of "
+                                                       "d_model, so the count grows with the square of the width "
+                                                       "(section 1).")
 def test_non_embedding_params_are_quadratic_in_width(student):
     narrow = number(student.count_non_embedding_params(4, 256), "the count at width 256", positive=True)
     wide = student.count_non_embedding_params(4, 512)
@@ -77,7 +82,8 @@ def test_non_embedding_params_are_quadratic_in_width(student):
 
 
 @exercise("embedding_fraction", points=1,
-          hint="(vocab_size + n_ctx) * d_model embedding weights over all weights.")
+          hint="The embeddings hold one vector per token of the vocabulary and one per position; compare them with "
+               "all the weights (section 2; lesson 00, 'N: all parameters').")
 def test_embedding_fraction_by_hand(student):
     """n_layer 2, d_model 64, vocab 256, n_ctx 128: embedding 384·64 = 24,576 of
     98,304 + 24,576 = 122,880, i.e. exactly 0.2 (computed here)."""
@@ -85,7 +91,8 @@ def test_embedding_fraction_by_hand(student):
 
 
 @exercise("embedding_fraction", points=1,
-          hint="Tiny models with a large vocabulary are mostly embedding.")
+          hint="A small model with a large vocabulary is mostly embedding: count both parts (section 2; lesson 04, "
+               "'Kaplan against Chinchilla').")
 def test_tiny_model_with_gpt2_vocabulary_is_mostly_embedding(student):
     """2 layers × 64 wide with Kaplan's 50,257-token vocabulary and n_ctx 1024: embedding
     51,281 · 64 = 3,281,984 of 3,380,288 parameters = 0.971 (computed here)."""
@@ -95,19 +102,24 @@ def test_tiny_model_with_gpt2_vocabulary_is_mostly_embedding(student):
 # -------------------------------------------------------------------- entropy_rate
 
 
-@exercise("entropy_rate", points=1, hint="If every row is uniform, each step costs ln(V) nats.")
+@exercise("entropy_rate", points=1, hint="If every next symbol is equally likely, every step costs the logarithm of "
+                                         "the number of symbols (section 3; lesson 03, 'A language with a known "
+                                         "answer').")
 def test_entropy_rate_of_uniform_noise_is_log_v(student):
     assert_close(student.entropy_rate(np.full((8, 8), 1 / 8)), math.log(8), rtol=1e-9)
 
 
-@exercise("entropy_rate", points=1, hint="Treat 0 * log(0) as 0: a deterministic chain has entropy rate 0.")
+@exercise("entropy_rate", points=1, hint="A certain transition carries no surprise, and an impossible one "
+                                         "contributes nothing: take zero times the logarithm of zero as zero "
+                                         "(section 3).")
 def test_entropy_rate_of_a_deterministic_cycle_is_zero(student):
     cycle = np.roll(np.eye(5), 1, axis=1)  # 0→1→2→3→4→0
     assert_close(student.entropy_rate(cycle), 0.0, atol=1e-12)
 
 
 @exercise("entropy_rate", points=2,
-          hint="Weight each row's entropy by the stationary probability of its state (pi = pi P).")
+          hint="Average each state's row entropy, weighted by how often the chain is in that state in the long run, "
+               "its stationary distribution (section 3; Cover & Thomas §4.2).")
 def test_entropy_rate_of_a_two_state_chain(student):
     """P(0→1) = 0.1, P(1→0) = 0.4: π = (0.8, 0.2), so H = 0.8·h(0.1) + 0.2·h(0.4) with h
     the binary entropy in nats (computed here; 0.3947)."""
@@ -119,7 +131,8 @@ def test_entropy_rate_of_a_two_state_chain(student):
 
 
 @exercise("bigram_cross_entropy", points=1,
-          hint="Count consecutive pairs of the training text, add the smoothing to every cell, normalise rows.")
+          hint="Count the consecutive pairs of the training text, add the smoothing to every count, and turn each "
+               "row into probabilities (section 4).")
 def test_bigram_cross_entropy_by_hand(student):
     """Train 0,1,0,1,0 (pairs 0→1 twice, 1→0 twice), smoothing 1, V = 2: P̂(1|0) = 3/4 and
     P̂(0|1) = 3/4. Test 0,1,0 has two pairs each costing −ln 0.75 = 0.2877 nats."""
@@ -128,7 +141,8 @@ def test_bigram_cross_entropy_by_hand(student):
 
 
 @exercise("bigram_cross_entropy", points=2,
-          hint="Average -log P_hat(next | current) over the test pairs, in nats.")
+          hint="The cross-entropy is the average surprise of the test text's pairs, in nats (natural logarithms) "
+               "(section 4; lesson 00, 'L: nats per token').")
 def test_bigram_loss_approaches_the_entropy_rate(student):
     """Two-state chain (0.1, 0.4), 50,000 training and 20,000 test tokens (seeds 0, 1):
     the bigram model's test loss is within 0.03 nats of the entropy rate 0.3947. The
@@ -141,7 +155,8 @@ def test_bigram_loss_approaches_the_entropy_rate(student):
 
 
 @exercise("bigram_cross_entropy", points=1,
-          hint="Estimate the probabilities from the training text only, never from the test text.")
+          hint="Estimate the probabilities from the training text only: the test text is what they are judged on "
+               "(section 4).")
 def test_more_training_data_lowers_the_test_loss(student):
     """An 8-symbol chain with rows Dirichlet(0.3) (seed 5): 200 training tokens leave most
     pairs poorly estimated, 20,000 do not, so the test loss falls (measured: from 1.396 to
@@ -157,7 +172,8 @@ def test_more_training_data_lowers_the_test_loss(student):
 
 
 @exercise("compute_efficient_frontier", points=2,
-          hint="Sort by compute; keep a point only if its loss beats the best loss seen so far.")
+          hint="Walk through the points in order of compute and keep those that beat every cheaper one (section 5; "
+               "lesson 03, 'L(C) and the compute-efficient frontier').")
 def test_frontier_by_hand(student):
     """Points (C, L): (1, 5), (2, 4), (3, 4.5), (4, 3), (5, 3.5), (6, 2), given out of
     order. The frontier is C = 1, 2, 4, 6 with L = 5, 4, 3, 2."""
@@ -168,7 +184,8 @@ def test_frontier_by_hand(student):
 
 
 @exercise("compute_efficient_frontier", points=1,
-          hint="Along the frontier, more compute must mean strictly lower loss.")
+          hint="Along the frontier more compute always buys strictly lower loss: it is made of points of the sweep, "
+               "in order of compute (section 5; lesson 03, 'L(C) and the compute-efficient frontier').")
 def test_frontier_loss_falls_strictly_with_compute(student):
     """200 noisy points (seed 0): the frontier is made of sweep points, at least two, with
     compute rising and loss falling strictly, and it ends at the sweep's lowest loss."""
@@ -188,7 +205,9 @@ def test_frontier_loss_falls_strictly_with_compute(student):
 # --------------------------------------------------------- fit_reducible_power_law
 
 
-@exercise("fit_reducible_power_law", points=1, hint="Subtract E, then fit a line to (log C, log(L - E)).")
+@exercise("fit_reducible_power_law", points=1, hint="Once the floor is taken away, the reducible loss is a pure "
+                                                    "power law: a straight line on log-log axes (section 6; lesson "
+                                                    "02, 'The irreducible term E').")
 def test_reducible_fit_recovers_an_exact_law(student):
     """L = 1.5 + 40 C^-0.15 exactly: A = 40 and alpha = 0.15 to floating-point accuracy."""
     C = np.geomspace(1e12, 1e18, 20)
@@ -197,7 +216,8 @@ def test_reducible_fit_recovers_an_exact_law(student):
 
 
 @exercise("fit_reducible_power_law", points=1, requires_value=True,
-          hint="If some L <= E, raise ValueError: log(L - E) is undefined.")
+          hint="A loss at or below the floor leaves no reducible loss to take the logarithm of: the docstring asks "
+               "you to refuse it (section 6).")
 def test_reducible_fit_rejects_loss_below_the_floor(student):
     with pytest.raises(ValueError):
         student.fit_reducible_power_law([1e12, 1e13, 1e14], [2.0, 1.9, 1.4], 1.5)
@@ -207,7 +227,8 @@ def test_reducible_fit_rejects_loss_below_the_floor(student):
 
 
 @exercise("count_non_embedding_params", points=1, requires_value=True,
-          hint="A count is a whole number: keep to integers (12 * n_layer * d_model**2, no floats).")
+          hint="A count is a whole number: integer arithmetic keeps it exact, a float stops being exact for "
+               "large counts (section 1).")
 def test_non_embedding_params_are_a_whole_number(student):
     """The docstring returns an int: 98,304, not 98304.0 (a float stops being exact past 2^53
     and cannot size an array or a range)."""
@@ -217,7 +238,7 @@ def test_non_embedding_params_are_a_whole_number(student):
 
 
 @exercise("bigram_cross_entropy", points=1,
-          hint="Add `smoothing` (the argument, not 1) to every pair count before normalising the rows.")
+          hint="The pseudo-count is an argument: use the value you are given, not a fixed one (section 4).")
 def test_bigram_cross_entropy_uses_the_smoothing_it_is_given(student):
     """The by-hand case with smoothing 0.5: P_hat(1|0) = (2 + 0.5) / (2 + 2·0.5) = 5/6 and
     P_hat(0|1) = 5/6, so the loss on test 0,1,0 is -ln(5/6) = 0.1823 nats (computed here); a
@@ -227,7 +248,8 @@ def test_bigram_cross_entropy_uses_the_smoothing_it_is_given(student):
 
 
 @exercise("compute_efficient_frontier", points=1,
-          hint="Points with the same compute: consider the lower loss first (sort by compute, then by loss).")
+          hint="Points of equal compute: the docstring considers the lower loss first, so the higher one is not "
+               "strictly lower than it (section 5).")
 def test_frontier_keeps_the_lower_of_two_points_with_equal_compute(student):
     """(1, 5), (2, 4), (2, 3.5), (3, 3), the two C = 2 points given higher loss first. The
     docstring's tie rule considers (2, 3.5) first, so (2, 4) is not strictly lower than it and
@@ -239,7 +261,7 @@ def test_frontier_keeps_the_lower_of_two_points_with_equal_compute(student):
 
 
 @exercise("compute_efficient_frontier", points=1,
-          hint="Keep a point only if its loss is strictly lower than every earlier one: an equal loss is not lower.")
+          hint="Strictly lower means an equal loss is not enough to join the frontier (section 5).")
 def test_frontier_drops_a_point_that_only_equals_the_best_loss(student):
     """(1, 5), (2, 4), (3, 4), (4, 3): the point (3, 4) equals the best loss before it and is
     not strictly lower, so the frontier is C = 1, 2, 4 with L = 5, 4, 3."""
@@ -250,16 +272,18 @@ def test_frontier_drops_a_point_that_only_equals_the_best_loss(student):
 
 
 @exercise("fit_reducible_power_law", points=1, requires_value=True,
-          hint="A loss equal to E leaves no reducible loss to take the logarithm of: check L - E > 0, not >= 0.")
+          hint="A loss equal to the floor leaves exactly zero to take the logarithm of, which is as undefined as a "
+               "negative one (section 6).")
 def test_reducible_fit_rejects_a_loss_equal_to_the_floor(student):
     with rejects(ValueError, "fit_reducible_power_law", "a loss equal to E"):
         student.fit_reducible_power_law([1e12, 1e13, 1e14], [2.0, 1.9, 1.5], 1.5)
 
 
 @exercise("fit_reducible_power_law", points=1,
-          hint="alpha is minus the slope of the line through (ln C, ln(L - E)), whatever its sign.",
-          hints={"wrong sign": "A reducible loss that grows with C has a negative alpha: "
-                               "return -slope, not abs(slope)."})
+          hint="The docstring's alpha is the negated slope of the line, whatever its sign (section 6; lesson 02, "
+               "'Straight lines on log-log axes').",
+          hints={"wrong sign": "A reducible loss that grows with compute has a negative alpha: an absolute value "
+                               "hides that (section 6)."})
 def test_reducible_fit_exponent_is_minus_the_slope(student):
     """L - E = 0.2·C^0.1 rises with C: in the docstring's L - E = A·C^(-alpha) that is alpha = -0.1."""
     C = np.geomspace(1e10, 1e14, 9)
