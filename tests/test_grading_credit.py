@@ -234,3 +234,16 @@ def test_grade_and_merge_grades_give_the_same_class_table(klass, tmp_path):
         mine = (out / "feedback" / f"{student}.md").read_text()
         merged = (tmp_path / "merged" / "feedback" / f"{student}.md").read_text()
         assert mine.split("#### Your predictions")[1] == merged.split("#### Your predictions")[1]
+
+
+def test_after_the_due_date_the_table_shows_values_as_plain_unsigned_numbers(klass):
+    """Predicted, held-out and the size of the error, and its direction in words: no cell a
+    spreadsheet could read as a formula (a leading sign would be escaped)."""
+    subs, out, tests = klass
+    past = (datetime.now(timezone.utc) - timedelta(days=1)).isoformat(timespec="minutes")
+    grade_class(subs, out, tests_dir=tests, progress=False,
+                instructions=Instructions.read(prediction_table="on", due=[f"tiny={past}"]))
+    table = {row["rank"]: row for row in csv.DictReader(io.StringIO((out / "predictions.csv").read_text()))}
+    assert (table["2"]["predicted"], table["2"]["heldout"], table["2"]["error"], table["2"]["direction"]) == \
+        ("3.75", "3", "0.75", "too high")
+    assert (table["1"]["error"], table["1"]["direction"]) == ("0", "")

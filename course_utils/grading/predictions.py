@@ -34,7 +34,7 @@ from .ledger import PREDICTION_TABLE as SETTING  # the settings key of the table
 
 TABLE_FILE = "predictions.csv"
 TABLE_COLUMNS = ("notebook", "test", "rank", "of", "pseudonym", "error_in_tolerances", "credit", "predicted",
-                 "heldout", "error")
+                 "heldout", "error", "direction")
 
 
 def pseudonym(salt: str, student: str) -> str:
@@ -143,8 +143,9 @@ def class_table(rows: Sequence[Mapping[str, Any]], salt: str, settings: Mapping[
                 now: datetime | None = None) -> str:
     """``predictions.csv``: one line per learner and prediction test, best first, by pseudonym.
 
-    The predicted value, held-out value and signed error columns are filled once the
-    notebook's due date has passed (:func:`revealed`), empty before.
+    The predicted value, held-out value, error (its size, in the quantity's unit, or the factor
+    for a size) and direction columns are filled once the notebook's due date has passed
+    (:func:`revealed`), empty before.
     """
     ranks = standings(rows, salt)
     table = []
@@ -155,16 +156,25 @@ def class_table(rows: Sequence[Mapping[str, Any]], salt: str, settings: Mapping[
         times = multiple(record)
         table.append([row["notebook"], row["test"], place.rank, place.of, place.pseudonym,
                       f"{times:.2f}" if math.isfinite(times) else "", f"{float(record.get('credit', 0.0)):.2f}",
-                      *(_cells(record) if shown else ("", "", ""))])
+                      *(_cells(record) if shown else ("", "", "", ""))])
     table.sort(key=lambda line: (line[0], line[1], line[2], line[4]))
     return csv_text(TABLE_COLUMNS, table)
 
 
-def _cells(record: Mapping[str, Any]) -> tuple[str, str, str]:
+def _cells(record: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    """Predicted, held-out, the error's size and its direction: unsigned numbers, so that no cell
+    starts with a sign a spreadsheet would read as a formula."""
     def text(value: Any) -> str:
         return f"{value:.6g}" if isinstance(value, (int, float)) and math.isfinite(value) else ""
 
-    return text(record.get("predicted")), text(record.get("heldout")), text(record.get("error"))
+    error = record.get("error")
+    if not isinstance(error, (int, float)) or not math.isfinite(error):
+        return text(record.get("predicted")), text(record.get("heldout")), "", ""
+    log = record.get("scale") == "log"
+    size = math.exp(abs(error)) if log else abs(error)
+    direction = ("too large" if error > 0 else "too small") if log else ("too high" if error > 0 else "too low")
+    return (text(record.get("predicted")), text(record.get("heldout")), f"{'factor ' if log else ''}{size:.6g}",
+            direction if error else "")
 
 
 def feedback_lines(rows: Sequence[Mapping[str, Any]], notebook: str, settings: Mapping[str, Any],

@@ -375,11 +375,11 @@ def _predicted(student, world, seed):
 
 
 def _score(multiples, what):
-    """Credit: the mean over the worlds; the message names how far each world's prediction was."""
+    """Credit: the mean over the worlds; the message says how far each world's prediction was."""
     credits = [accuracy_credit(m, 1.0, ZERO_AT) for m in multiples]
-    misses = [f"{name}: {m:.1f} tolerances" for (name, *_), m in zip(WORLDS, multiples) if m > 1.0]
-    award(float(np.mean(credits)), f"{what} is outside the tolerance on {len(misses)} of {len(WORLDS)} sweeps ("
-          + "; ".join(misses) + f"); nothing is earned from {ZERO_AT:g} tolerances on")
+    far = ", ".join(f"{m:.1f}" for m in multiples[:-1]) + f" and {multiples[-1]:.1f}"
+    award(float(np.mean(credits)), f"{what} is {far} tolerances off on the {len(WORLDS)} sweeps (full points "
+                                   f"within one tolerance, none from {ZERO_AT:g})")
 
 
 # ------------------------------------------------------------------- choose_queries
