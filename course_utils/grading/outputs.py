@@ -49,12 +49,11 @@ from .assignments import gradebook_csv
 from .csvio import TableError, read_table
 from .lateness import (LateFlag, late_csv, late_flags, parse_late_rule, parse_time, penalty_rows,
                        submitted_from_record)
-from .ledger import (ANSWERS, DERIVED_STATUSES, MANIFEST, RECORD, RESULTS, Ledger, jsonl_text, read_ledger,
-                     text_sha256)
+from .ledger import (ANSWERS, DERIVED_STATUSES, MANIFEST, PREDICTION_TABLE, RECORD, RESULTS, Ledger, jsonl_text,
+                     read_ledger, text_sha256)
 from .overrides import reapply_overrides
 from .pipeline import feedback_file
-from .predictions import SETTING as PREDICTION_TABLE, TABLE_FILE as PREDICTION_TABLE_FILE, Standing, class_table, \
-    feedback_lines, standings
+from .predictions import TABLE_FILE as PREDICTION_TABLE_FILE, Standing, class_table, feedback_lines, standings
 from .report import format_results, score as total_of
 from .rubric import MARKED_STATUS, Rubric, find_rubrics, load_rubric, marking_sheet_csv
 from .similarity import identical_csv, identical_groups

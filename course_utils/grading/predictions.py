@@ -30,7 +30,6 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
 from .csvio import csv_text
-from .ledger import PREDICTION_TABLE as SETTING  # the settings key of the table's salt (absent: no table)
 
 TABLE_FILE = "predictions.csv"
 TABLE_COLUMNS = ("notebook", "test", "rank", "of", "pseudonym", "error_in_tolerances", "credit", "predicted",
@@ -195,4 +194,4 @@ def feedback_lines(rows: Sequence[Mapping[str, Any]], notebook: str, settings: M
 
 
 __all__ = ["pseudonym", "revealed", "multiple", "prediction_sentence", "Standing", "standings", "class_table",
-           "feedback_lines", "SETTING", "TABLE_FILE"]
+           "feedback_lines", "TABLE_FILE"]
