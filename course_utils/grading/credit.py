@@ -83,7 +83,7 @@ def award(fraction: float, message: str, kind: str = "") -> None:
     fraction = float(fraction) if math.isfinite(fraction) else 0.0
     if fraction >= 1.0:
         return
-    if fraction <= 0.0 or _hundredths(fraction, 1.0) == 0.0:
+    if fraction <= 0.0:
         raise Mismatch(message, kind)
     raise PartialCredit(fraction, message, kind)
 
@@ -97,7 +97,8 @@ def outcome(status: str, max_points: float, error: BaseException | None) -> tupl
     """``(status, points)`` of a test that ended with ``status`` and exception ``error``.
 
     A :class:`PartialCredit` is status ``partial`` with its share of ``max_points``, rounded
-    down to the hundredth and below the maximum; a pass pays ``max_points``; anything else 0.
+    down to the hundredth and below the maximum (a share that rounds to nothing is a plain
+    failure); a pass pays ``max_points``; anything else 0.
     """
     if isinstance(error, PartialCredit):
         points = min(_hundredths(error.fraction, max_points), max_points - 0.01)
