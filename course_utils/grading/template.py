@@ -254,10 +254,12 @@ class Template:
 
 
 def _preload(names: Iterable[str]) -> None:
+    from ..heap import keep_freed_memory
     from .blocking import preload_names
     from .child import single_thread_env
 
     single_thread_env()
+    keep_freed_memory()  # every learner process forked from here reuses what numpy frees
     import numpy  # noqa: F401
 
     preload_names(["course_utils.grading.child", "course_utils.grading.plaindata", *names])
