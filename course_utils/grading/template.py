@@ -262,7 +262,9 @@ def _preload(names: Iterable[str]) -> None:
     keep_freed_memory()  # every learner process forked from here reuses what numpy frees
     import numpy  # noqa: F401
 
-    preload_names(["course_utils.grading.child", "course_utils.grading.plaindata", *names])
+    # and what every exercise notebook's setup cell imports (check, check_all, skip_if_unfinished)
+    preload_names(["course_utils.grading.child", "course_utils.grading.plaindata", "course_utils.grading.feedback",
+                   "course_utils.grading.demo", *names])
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)
 
