@@ -118,7 +118,7 @@ class Session:
             status, points = credit.outcome(status, max_points, call.excinfo.value if call.excinfo else None)
             hint = (info.get("hints") or {}).get(kind) or info.get("hint", "")
             self.results.append(TestResult(
-                notebook=Path(str(item.path)).stem.removeprefix("test_"), exercise=info.get("name", "?"),
+                notebook=_notebook_of(item), exercise=info.get("name", "?"),
                 test=describe_test(item.name, info.get("name", "")), status=status,
                 points=points, max_points=max_points,
                 message=message, hint=hint, seconds=round(report.duration, 3),
@@ -126,16 +126,37 @@ class Session:
                 hidden=bool(info.get("hidden", False)), prediction=credit.prediction_of(report.user_properties)))
         return report
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+        """After a notebook's last test (its public and hidden modules run one after the
+        other), stop its learner process: a learner's run holds one sandbox at a time, not one
+        per notebook."""
+        result = yield
+        if nextitem is None or _notebook_of(nextitem) != _notebook_of(item):
+            self._finish(_notebook_of(item))
+        return result
+
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Stop every learner process of this run (the proxies outlive their modules), and
-        point each failure at the failing exercises its code uses."""
-        for stem, proxy in list(self.proxies.items()):
-            proxy.close()
-            self.notes.setdefault(stem, []).extend(proxy.notes)
-            if proxy.isolation:
-                self.isolation[stem] = list(proxy.isolation)
-            attribute_failures(self.results, stem, proxy.uses)
-        self.proxies.clear()
+        """Stop every learner process still running (a run stopped early)."""
+        for stem in list(self.proxies):
+            self._finish(stem)
+
+    def _finish(self, stem: str) -> None:
+        """Stop the learner process of notebook ``stem``, keep its notes and what isolated it,
+        and point each failure at the failing exercises its code uses."""
+        proxy = self.proxies.pop(stem, None)
+        if proxy is None:
+            return
+        proxy.close()
+        self.notes.setdefault(stem, []).extend(proxy.notes)
+        if proxy.isolation:
+            self.isolation[stem] = list(proxy.isolation)
+        attribute_failures(self.results, stem, proxy.uses)
+
+
+def _notebook_of(item: pytest.Item) -> str:
+    """``ex02_power_laws`` for a test of ``test_ex02_power_laws.py`` (public or hidden)."""
+    return Path(str(item.path)).stem.removeprefix("test_")
 
 
 #: two numbers joined by one underscore in a test's name are one number with a decimal point
@@ -387,7 +408,7 @@ def collect_syllabi(test_files: Iterable[str | os.PathLike], *, keep_modules: bo
             for item in session.items:
                 info = exercise_info(item)
                 if info is not None:
-                    syllabi.setdefault(Path(str(item.path)).stem.removeprefix("test_"), []).append({
+                    syllabi.setdefault(_notebook_of(item), []).append({
                         "exercise": info["name"], "test": describe_test(item.name, info["name"]),
                         "max_points": float(info["points"]), "hint": info.get("hint", ""),
                         "hidden": bool(info.get("hidden", False)), "timeout": info.get("timeout"),
