@@ -80,7 +80,8 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 def comparable(folder: Path) -> dict[str, object]:
     """A gradebook's files with what differs between two runs of the same grading left out:
-    the seconds each test took, and when (and from which shards) it was graded."""
+    the seconds each test took, and when (and from which shards) it was graded and its
+    submission times recorded."""
     files: dict[str, object] = dict(snapshot(folder))
     files["results.jsonl"] = [{k: v for k, v in json.loads(line).items() if k != "seconds"}
                               for line in files["results.jsonl"].decode().splitlines()]
@@ -91,6 +92,8 @@ def comparable(folder: Path) -> dict[str, object]:
         entry.pop("graded_at", None)
         for facts in entry["notebooks"].values():
             facts.pop("graded_at", None)
+        for times in entry.get("submissions", {}).values():
+            times.pop("recorded_at", None)
     files["manifest.json"] = manifest
     return files
 

@@ -155,12 +155,13 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
     from ..course_root import CourseRootError, find_course_root
     from . import pipeline
     from .errors import GraderProblem
-    from .ledger import read_ledger
+    from .ledger import SUBMISSIONS, read_ledger
     from .shards import check_out_folder
 
     started = time.perf_counter()
     if not submissions.is_dir():
         raise ValueError(f"submissions: {submissions} is not a folder")
+    check_apart(submissions, out)
     check_out_folder(out, shard)
     public, hidden_tests = pipeline.test_modules(tests_dir, hidden_dir)
     if notebooks:
@@ -184,8 +185,10 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
         try:
             plan = pipeline.discover(submissions, out, students=students, notebooks=notebooks, tests_dir=tests_dir,
                                      hidden_dir=hidden_dir, config=config, shard=shard)
+            previous = read_ledger(out)
+            plan.recorded = {label: entry.get(SUBMISSIONS, {}) for label, entry in previous.students.items()}
             if instructions is not None:
-                notes += instructions.check(plan, read_ledger(out))
+                notes += instructions.check(plan, previous)
             if template is not None and plan.stems:
                 try:
                     template.wait_ready()
@@ -221,6 +224,19 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
             "tests_sha256": plan.tests_sha256, "notes": notes + written.notes, "late": written.late,
             "identical": written.identical, "exports": written.exports, "export_errors": written.export_errors,
             "out": out, "shard": shard, "class_size": plan.class_size}
+
+
+def check_apart(submissions: Path, out: Path) -> None:
+    """Raise ValueError when the gradebook folder ``out`` is the submissions folder, inside it
+    (the next run would grade the gradebook as a learner) or holds it (a run would write
+    among the submissions)."""
+    inside, outside = out.resolve(), submissions.resolve()
+    if inside == outside or outside in inside.parents:
+        raise ValueError(f"out: {out} is inside the submissions folder {submissions}, where the next run would grade "
+                         f"it as a learner's folder; write the gradebook beside it (--out {outside.parent / 'gradebook'})")
+    if inside in outside.parents:
+        raise ValueError(f"out: the submissions folder {submissions} is inside the gradebook folder {out}; keep the "
+                         f"two apart")
 
 
 def check_isolation(level: str, required: str) -> None:

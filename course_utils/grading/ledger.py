@@ -54,6 +54,8 @@ RUN_KEYS = ("course_version", "tests_sha256", "isolation", "graded_at", "config"
 RECORD = "record"
 #: the settings key of the class table of predictions (its salt; see :mod:`.predictions`)
 PREDICTION_TABLE = "prediction_table"
+#: a student's key holding the time each notebook's content was submitted (:func:`.lateness.judge`)
+SUBMISSIONS = "submissions"
 
 
 @dataclass
@@ -71,8 +73,10 @@ class Ledger:
     students
         ``{student label: {"feedback": "feedback/<file>.md", "tests_sha256", "course_version",
         "graded_at", "sandbox": [...], "notebooks": {stem: {"graded_at", "tests_sha256",
-        "notes": [...], "fingerprint": hex or None, "submitted": {"when", "source",
-        "late_marker"} or None}}}}``.
+        "notes": [...], "fingerprint": hex or None, "sha256": the notebook's, "submitted":
+        {"when", "source", "late_marker"[, "doubt"]} or None}}, "submissions": {"<notebook>:<sha256>":
+        {"when", "source", "late_marker", "file_time", "recorded_at"}}}}``: ``submitted`` is the
+        evidence the last grading used, ``submissions`` every content's time as first recorded.
     run
         The last run: ``course_version``, ``tests_sha256``, ``isolation``, ``graded_at``,
         ``config``, ``tests`` (``{stem: {"public": file name, "hidden": bool}}``, over
@@ -138,6 +142,9 @@ class Ledger:
             earlier = people.get(label, {})
             people[label] = {**earlier, **entry,
                              "notebooks": {**earlier.get("notebooks", {}), **entry.get("notebooks", {})}}
+            times = {**earlier.get(SUBMISSIONS, {}), **entry.get(SUBMISSIONS, {})}
+            if times:  # every content's time, recorded once (see lateness.judge), whatever the scope
+                people[label][SUBMISSIONS] = times
         run = {**self.run, **fresh.run, "tests": {**self.run.get("tests", {}), **fresh.run.get("tests", {})},
                "order": {**self.run.get("order", {}), **fresh.run.get("order", {})}}
         if "shard" not in fresh.run:  # which shard a folder holds is said by its last run only

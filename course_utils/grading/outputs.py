@@ -11,7 +11,9 @@ sharded runs all give the same files for the same record:
 ``grades.csv``                          per student: a column per exercise (and per written
                                         question), a column per notebook, total, possible,
                                         percent (:func:`.assignments.gradebook_csv`)
-``feedback/<student>.md``               what passed and failed, marks, overrides, penalties
+``feedback/<learner>.md``               what passed and failed, marks, overrides, penalties;
+                                        named by :mod:`.filenames`, listed in
+                                        ``feedback/index.csv``
 ``summary.csv``                         pass rate per test; mean, spread, min, max per
                                         exercise and notebook (:func:`.summary.summary_csv`)
 ``totals.png``                          histogram of students' totals
@@ -37,6 +39,7 @@ record whole, and running the write again rebuilds everything from it.
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -52,11 +55,11 @@ from .lateness import (LateFlag, late_csv, late_flags, parse_late_rule, parse_ti
 from .ledger import (ANSWERS, DERIVED_STATUSES, MANIFEST, PREDICTION_TABLE, RECORD, RESULTS, Ledger, jsonl_text,
                      read_ledger, text_sha256)
 from .overrides import reapply_overrides
-from .pipeline import feedback_file
+from .filenames import INDEX, index_csv, learner_files
 from .predictions import TABLE_FILE as PREDICTION_TABLE_FILE, Standing, class_table, feedback_lines, standings
 from .report import format_results, score as total_of
 from .rubric import MARKED_STATUS, Rubric, find_rubrics, load_rubric, marking_sheet_csv
-from .safetext import FOLDER_CHARS, markdown
+from .safetext import FOLDER_CHARS, NOTE_CHARS, markdown
 from .similarity import identical_csv, identical_groups
 from .summary import histogram_png_bytes, summary_csv
 
@@ -222,14 +225,15 @@ def settle(ledger: Ledger, order: Mapping[str, Sequence[str]] | None = None
 # ------------------------------------------------------------------ feedback
 
 
-def _feedback_name(student: str, entry: Mapping[str, Any]) -> str:
-    """The feedback file's name recorded for ``student``, when it is a plain file name."""
+def _recorded_feedback(entry: Mapping[str, Any]) -> str | None:
+    """The feedback file name the record holds for a learner, when it is a plain name inside
+    ``feedback/`` (an earlier write's, to remove once the learner's name has changed)."""
     recorded = str(entry.get("feedback", ""))
     name = recorded.removeprefix("feedback/")
     if recorded.startswith("feedback/") and name.endswith(".md") and "/" not in name and "\\" not in name \
             and not name.startswith(".") and len(name.encode()) < 200 and name.isprintable():
         return name
-    return feedback_file(student)
+    return None
 
 
 def by_student(rows: Sequence[Mapping]) -> dict[str, list[Mapping]]:
@@ -242,14 +246,18 @@ def by_student(rows: Sequence[Mapping]) -> dict[str, list[Mapping]]:
 
 def feedback_text(student: str, ledger: Ledger, rubrics: Mapping[str, Rubric], *,
                   rows: Sequence[Mapping] | None = None, answers: Sequence[Mapping] | None = None,
-                  standing: Sequence[Standing] = (), now: datetime | None = None) -> str:
+                  standing: Sequence[Standing] = (), now: datetime | None = None,
+                  late: Mapping[str, LateFlag] | None = None) -> str:
     """One student's feedback (Markdown): the total, then each notebook's results and notes,
-    and how good its predictions were (:func:`.predictions.feedback_lines`).
+    its late line (:attr:`.lateness.LateFlag.line`) and how good its predictions were
+    (:func:`.predictions.feedback_lines`).
 
     ``rows`` and ``answers`` are the student's own (default: picked from ``ledger``);
     ``standing`` their places in the class table of predictions, when the instructor asked
-    for one; ``now`` the time the due dates are compared with (default: now).
+    for one; ``now`` the time the due dates are compared with (default: now); ``late`` the
+    student's late flags by notebook.
     """
+    late = late or {}
     rows = [row for row in ledger.rows if row["student"] == student] if rows is None else list(rows)
     answers = [row for row in ledger.answers if row["student"] == student] if answers is None else list(answers)
     facts = ledger.notebooks_of(student)
@@ -267,6 +275,8 @@ def feedback_text(student: str, ledger: Ledger, rubrics: Mapping[str, Rubric], *
                 notes.append(f"your written answers were collected ({sum(bool(r.get('answered')) for r in written)} "
                              f"of {questions} answered); they are marked by hand")
         parts += [format_results(mine, notes, heading=f"{stem}.ipynb", markdown=True), ""]
+        if stem in late:
+            parts += [markdown(late[stem].line, NOTE_CHARS), ""]
         predicted = feedback_lines(mine, stem, ledger.settings, standing, now)
         parts += [*predicted, ""] if predicted else []
     return "\n".join(parts)
@@ -372,18 +382,28 @@ def write_outputs(out: str | os.PathLike, ledger: Ledger, *, rubrics: Mapping[st
     ledger, flags, notes = settle(ledger, columns)
     rows = ledger.rows
     files: dict[Path, str | bytes] = {}
-    pages = {}
+    pages: dict[str, str] = {}
+    index: dict[str, list[tuple[str, str]]] = {}
     rows_of, answers_of = by_student(rows), by_student(ledger.answers)
     salt = ledger.settings.get(PREDICTION_TABLE)
     places = standings(rows, salt) if salt else {}
+    late_of: dict[str, dict[str, LateFlag]] = {}
+    for flag in flags:
+        late_of.setdefault(flag.student, {})[flag.notebook] = flag
+    names = learner_files(ledger.known_students)
+    stale = set()
     for student in ledger.known_students:
         entry = ledger.students.setdefault(student, {})
-        name = _feedback_name(student, entry)
+        name = f"{names[student]}.md"
+        stale.add(_recorded_feedback(entry))
         entry["feedback"] = f"feedback/{name}"
-        pages[student] = name.removesuffix(".md") + ".html"
+        pages[student] = f"{names[student]}.html"
+        index[student] = [("", name)]
         files[out / "feedback" / name] = feedback_text(student, ledger, rubrics, rows=rows_of.get(student, []),
                                                        answers=answers_of.get(student, []),
-                                                       standing=places.get(student, ()), now=now)
+                                                       standing=places.get(student, ()), now=now,
+                                                       late=late_of.get(student))
+    files[out / "feedback" / INDEX] = index_csv(index)
     if salt:
         files[out / PREDICTION_TABLE_FILE] = class_table(rows, salt, ledger.settings, now)
     answer_files, sheet_notes = _answer_files(out, ledger, rubrics, pages)
@@ -415,6 +435,11 @@ def write_outputs(out: str | os.PathLike, ledger: Ledger, *, rubrics: Mapping[st
         written.files.append(path)
     if not salt:  # the table was switched off: a table left from before would be stale
         (out / PREDICTION_TABLE_FILE).unlink(missing_ok=True)
+    for name in stale - {path.name for path in files if path.parent == out / "feedback"} - {None}:
+        (out / "feedback" / name).unlink(missing_ok=True)  # a learner's earlier name (named otherwise now)
+        for page in (out / "answers").glob(f"*/{glob.escape(name.removesuffix('.md'))}.html"):
+            if page not in files:
+                page.unlink(missing_ok=True)
     for export in exports:
         try:
             written.exports.append(export.write(out, rows))

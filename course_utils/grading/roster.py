@@ -26,6 +26,7 @@ data: keep it outside the course repository (see the instructors' privacy notes)
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
@@ -109,8 +110,8 @@ class Roster:
         return any(getattr(entry, field_name) for entry in self.entries)
 
     def lookup(self, field_name: str, value: str) -> RosterEntry | None:
-        """The student whose ``field_name`` equals ``value`` (e-mail without regard to case;
-        names without regard to case and repeated spaces), or None."""
+        """The student whose ``field_name`` equals ``value`` (in Unicode NFC; e-mail without
+        regard to case; names without regard to case and repeated spaces), or None."""
         return self._index[field_name].get(_key(field_name, value))
 
     def by_folder(self, folder: str) -> RosterEntry | None:
@@ -126,7 +127,7 @@ class Roster:
 
 
 def _key(field_name: str, value: str) -> str:
-    value = value.strip()
+    value = unicodedata.normalize("NFC", value.strip())
     if field_name == "email":
         return value.lower()
     if field_name == "name":
