@@ -56,6 +56,12 @@ RECORD = "record"
 PREDICTION_TABLE = "prediction_table"
 #: a student's key holding the time each notebook's content was submitted (:func:`.lateness.judge`)
 SUBMISSIONS = "submissions"
+#: the settings keys of assignment mode: the notebooks set, and those forgotten (with when)
+ASSIGNED, FORGOTTEN = "assigned", "forgotten"
+#: per-learner due dates (``grade --extensions``): ``{student: {notebook: ISO time}}``
+EXTENSIONS = "extensions"
+#: settings kept only when set, and the type each must have
+OPTIONAL_SETTINGS = {PREDICTION_TABLE: str, ASSIGNED: list, FORGOTTEN: dict, EXTENSIONS: dict}
 
 
 @dataclass
@@ -84,8 +90,10 @@ class Ledger:
         the syllabus order of ``grades.csv``'s columns); ``shard`` for one shard of a sharded
         run, ``merged`` for a gradebook merged from shards (see :mod:`.shards`).
     settings
-        ``{"due": {stem: ISO time}, "late_rule": text or None}``, and ``"prediction_table"``
-        (the class table's salt, :mod:`.predictions`) when the instructor asked for the table.
+        ``{"due": {stem: ISO time}, "late_rule": text or None}``; ``"prediction_table"`` (the
+        class table's salt, :mod:`.predictions`) when the instructor asked for the table;
+        ``"assigned"`` (the notebooks set, :attr:`assigned`), ``"forgotten"``
+        (:attr:`forgotten`) and ``"extensions"`` (``{student: {stem: ISO time}}``) once used.
     """
 
     rows: list[dict[str, Any]] = field(default_factory=list)
@@ -106,11 +114,77 @@ class Ledger:
 
     def manifest(self) -> dict[str, Any]:
         """``manifest.json``'s content."""
-        table = {PREDICTION_TABLE: self.settings[PREDICTION_TABLE]} if self.settings.get(PREDICTION_TABLE) else {}
+        optional = {key: self.settings[key] for key in OPTIONAL_SETTINGS if self.settings.get(key) is not None}
         return {**{key: self.run[key] for key in RUN_KEYS if key in self.run},
                 "settings": {"due": dict(sorted(self.settings.get("due", {}).items())),
-                             "late_rule": self.settings.get("late_rule"), **table},
+                             "late_rule": self.settings.get("late_rule"), **optional},
                 "students": dict(sorted(self.students.items()))}
+
+    @property
+    def graded_notebooks(self) -> list[str]:
+        """Every notebook this gradebook holds results, answers or facts of (forgotten ones too)."""
+        return sorted({*(row["notebook"] for row in self.rows), *(row["notebook"] for row in self.answers),
+                       *(stem for entry in self.students.values() for stem in entry.get("notebooks", {}))})
+
+    @property
+    def assigned(self) -> list[str] | None:
+        """The notebooks set in this gradebook, once a run into it used ``--notebook`` (the
+        gradebook is then in *assignment mode*: a plain ``grade`` regrades these and adds
+        none); None before (a plain ``grade`` grades every notebook)."""
+        value = self.settings.get(ASSIGNED)
+        return sorted(map(str, value)) if isinstance(value, list) else None
+
+    @property
+    def forgotten(self) -> dict[str, str]:
+        """``{notebook: when}``: notebooks taken out of the totals (``grade --forget``); their
+        results stay in the record, counted nowhere, until ``grade --restore``."""
+        value = self.settings.get(FORGOTTEN)
+        return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+    def counted(self) -> tuple[Ledger, Ledger]:
+        """``(counted, aside)``: this record without the forgotten notebooks (what every output
+        shows), and their rows, answers and facts (what the record keeps of them)."""
+        gone = set(self.forgotten)
+        if not gone:
+            return self, Ledger()
+        shown = {label: {**entry, "notebooks": {s: f for s, f in entry.get("notebooks", {}).items() if s not in gone}}
+                 for label, entry in self.students.items()}
+        aside = {label: {s: f for s, f in entry.get("notebooks", {}).items() if s in gone}
+                 for label, entry in self.students.items()}
+        return (Ledger([r for r in self.rows if r["notebook"] not in gone],
+                       [r for r in self.answers if r["notebook"] not in gone], shown, self.run, self.settings),
+                Ledger([r for r in self.rows if r["notebook"] in gone], [r for r in self.answers if r["notebook"] in gone],
+                       {label: {"notebooks": facts} for label, facts in aside.items() if facts}))
+
+    def set_aside(self, forget: Iterable[str] = (), restore: Iterable[str] = (), when: str = "") -> Ledger:
+        """This record with notebooks ``forget`` taken out of the totals and ``restore`` put
+        back (``grade --forget`` and ``--restore``). It is then in assignment mode: a plain
+        ``grade`` regrades the notebooks still set, never a forgotten one.
+
+        Raises
+        ------
+        ValueError
+            Forgetting a notebook the gradebook has no results of, or one already forgotten;
+            restoring one that is not forgotten.
+        """
+        graded, forgotten = self.graded_notebooks, self.forgotten
+        assigned = set(self.assigned if self.assigned is not None else graded) - set(forgotten)
+        for stem in forget:
+            if stem not in graded:
+                raise ValueError(f"forget: this gradebook has no results of {stem} (it holds "
+                                 f"{', '.join(graded) or 'none yet'})")
+            if stem in forgotten:
+                raise ValueError(f"forget: {stem} was forgotten already ({forgotten[stem]}); "
+                                 f"--restore {stem} brings it back")
+            forgotten[stem] = when
+            assigned.discard(stem)
+        for stem in restore:
+            if stem not in forgotten:
+                raise ValueError(f"restore: {stem} is not forgotten (forgotten: {', '.join(sorted(forgotten)) or 'none'})")
+            del forgotten[stem]
+            assigned.add(stem)
+        settings = {**self.settings, ASSIGNED: sorted(assigned), FORGOTTEN: forgotten or None}
+        return Ledger(self.rows, self.answers, self.students, self.run, settings)
 
     def merged(self, fresh: Ledger, *, students: Iterable[str] | None = None,
                notebooks: Iterable[str] | None = None) -> Ledger:
@@ -182,11 +256,11 @@ def read_ledger(out: str | Path) -> Ledger:
         manifest = {}
     settings = manifest.get("settings") if isinstance(manifest.get("settings"), dict) else {}
     students = manifest.get("students") if isinstance(manifest.get("students"), dict) else {}
+    optional = {key: settings[key] for key, kind in OPTIONAL_SETTINGS.items() if isinstance(settings.get(key), kind)}
     return Ledger(_read_jsonl(out / RESULTS), _read_jsonl(out / ANSWERS),
                   {label: entry for label, entry in students.items() if isinstance(entry, dict)},
                   {key: manifest[key] for key in RUN_KEYS if key in manifest},
-                  {"due": dict(settings.get("due") or {}), "late_rule": settings.get("late_rule"),
-                   **({PREDICTION_TABLE: str(settings[PREDICTION_TABLE])} if settings.get(PREDICTION_TABLE) else {})})
+                  {"due": dict(settings.get("due") or {}), "late_rule": settings.get("late_rule"), **optional})
 
 
 def text_sha256(text: str) -> str:

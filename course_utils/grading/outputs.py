@@ -193,12 +193,14 @@ def late_flags_of(ledger: Ledger) -> list[LateFlag]:
 
 def settle(ledger: Ledger, order: Mapping[str, Sequence[str]] | None = None
            ) -> tuple[Ledger, list[LateFlag], list[str]]:
-    """The record with overrides recomputed against the tests' current points and late
-    penalties recomputed from the due dates and the late rule; the late flags; notes.
+    """The record as the outputs show it: forgotten notebooks left out (:meth:`.ledger.Ledger.counted`),
+    overrides recomputed against the tests' current points and late penalties recomputed
+    from the due dates, extensions and the late rule; the late flags; notes.
 
     Rows come sorted by notebook and student; within, the tests in the order they ran,
     then marks (in ``order``: a rubric's question order), overrides, late penalties.
     """
+    ledger, _ = ledger.counted()
     rows = [dict(row) for row in ledger.rows if row.get("status") not in DERIVED_STATUSES]
     rows, notes = reapply_overrides(rows)
     flags = late_flags_of(ledger)
@@ -379,6 +381,7 @@ def write_outputs(out: str | os.PathLike, ledger: Ledger, *, rubrics: Mapping[st
     rubrics = dict(rubrics or {})
     order = ledger.run.get("order") if order is None else order
     columns = {**{stem: [q.id for q in rubric.questions] for stem, rubric in rubrics.items()}, **(order or {})}
+    _, aside = ledger.counted()  # forgotten notebooks: kept in the record, shown nowhere
     ledger, flags, notes = settle(ledger, columns)
     rows = ledger.rows
     files: dict[Path, str | bytes] = {}
@@ -422,7 +425,9 @@ def write_outputs(out: str | os.PathLike, ledger: Ledger, *, rubrics: Mapping[st
         files[out / "late.csv"] = late_csv(flags)
     # the record last: an interrupted write leaves the previous record whole, and the manifest
     # (written last of all) holds the SHA-256 of the two files written before it
-    answers_text, results_text = jsonl_text(ledger.answers), jsonl_text(rows)
+    answers_text, results_text = jsonl_text([*ledger.answers, *aside.answers]), jsonl_text([*rows, *aside.rows])
+    for label, entry in aside.students.items():
+        ledger.students.setdefault(label, {}).setdefault("notebooks", {}).update(entry["notebooks"])
     files[out / ANSWERS] = answers_text
     files[out / RESULTS] = results_text
     files[out / MANIFEST] = _json({**ledger.manifest(), RECORD: {"results_sha256": text_sha256(results_text),

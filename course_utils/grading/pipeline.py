@@ -122,6 +122,7 @@ class Plan:
     rubrics: dict[str, Any] = field(default_factory=dict)  # stem -> Rubric, every rubric of the tests folder
     imported: list[dict[str, str]] = field(default_factory=list)  # the import's record (.lms_import.csv rows)
     recorded: dict[str, dict[str, Any]] = field(default_factory=dict)  # label -> the gradebook's submission times
+    assigning: bool = False  # the run sets its notebooks (--notebook, or a gradebook in assignment mode)
     available: list[str] = field(default_factory=list)  # every notebook with tests or a rubric
     tested: list[str] = field(default_factory=list)  # every notebook with a test module
     shard: Any = None  # sharding.Shard: this run grades the students of one shard (grade --shard K/N)
@@ -669,17 +670,24 @@ def write(book: Gradebook, instructions: Any = None) -> Any:
     """Merge this run into the gradebook folder's record and rebuild every output.
 
     The run's scope (its students, or everyone; its notebooks) replaces what the record
-    held for it; everything else is kept (:meth:`.ledger.Ledger.merged`). ``instructions``
+    held for it; everything else is kept (:meth:`.ledger.Ledger.merged`). A run that sets its
+    notebooks (``plan.assigning``) records them in the settings (assignment mode). ``instructions``
     (:class:`.instructions.Instructions`) adds marks, overrides, due dates, the late rule
     and exports. The files are written by :func:`.outputs.write_outputs`, once every
     learner process is gone. Returns its :class:`.outputs.Written`.
     """
-    from .ledger import read_ledger
+    from .ledger import ASSIGNED, FORGOTTEN, read_ledger
     from .outputs import write_outputs
 
     plan = book.plan
-    ledger = read_ledger(plan.out).merged(book.ledger(), students=set(book.files) if plan.replace_only else None,
-                                          notebooks=plan.notebooks)
+    previous = read_ledger(plan.out)
+    ledger = previous.merged(book.ledger(), students=set(book.files) if plan.replace_only else None,
+                             notebooks=plan.notebooks)
+    if plan.assigning:  # assignment mode: record what is set (a notebook set again is no longer forgotten)
+        before = previous.assigned if previous.assigned is not None else previous.graded_notebooks
+        forgotten = {stem: when for stem, when in previous.forgotten.items() if stem not in plan.notebooks}
+        ledger.settings.update({ASSIGNED: sorted({*before, *plan.notebooks} - set(forgotten)),
+                                FORGOTTEN: forgotten or None})
     exports = ()
     if instructions is not None:
         ledger = instructions.apply(ledger)

@@ -54,7 +54,8 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from ..sharding import Shard, ShardError
-from .ledger import ANSWERS, MANIFEST, PREDICTION_TABLE, RESULTS, Ledger, read_ledger, record_problem
+from .ledger import (ANSWERS, ASSIGNED, FORGOTTEN, MANIFEST, PREDICTION_TABLE, RESULTS, Ledger, read_ledger,
+                     record_problem)
 from .sandbox import ISOLATION_LEVELS
 
 MERGE_COMMAND = "python -m course_utils merge-grades"
@@ -449,6 +450,13 @@ def merge_shards(out: str | os.PathLike, folders: Sequence[str | os.PathLike], *
                 "late_rule": shard_settings.get("late_rule") or earlier.settings.get("late_rule")}
     table = shard_settings.get(PREDICTION_TABLE) or earlier.settings.get(PREDICTION_TABLE)
     settings.update({PREDICTION_TABLE: table} if table else {})
+    sets = [b.ledger.assigned for b in books if b.ledger.assigned is not None]
+    if sets or earlier.assigned is not None:  # assignment mode: every notebook any shard (or the earlier merge) set
+        forgotten = earlier.forgotten
+        settings.update({ASSIGNED: sorted(set().union(*sets, earlier.assigned or ()) - set(forgotten)),
+                         FORGOTTEN: forgotten or None})
+        notes += [f"{stem} stays forgotten here (grade ... --out {out} --restore {stem} brings it back)"
+                  for stem in forgotten]
     merged = Ledger(merged.rows, merged.answers, merged.students, _merged_run(merged.run, books, notes), settings)
     exports = ()
     if instructions is not None:
