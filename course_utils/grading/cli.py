@@ -70,6 +70,10 @@ def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--wheel", type=Path, metavar="FILE", help="Gradescope: the course's wheel")
         parser.add_argument("--notebook", action="append", metavar="STEM",
                             help="Gradescope: the notebook(s) its autograder grades")
+        parser.add_argument("--allow-partial", action="store_true",
+                            help="Canvas, Moodle: export notebooks whose written answers are not all marked yet "
+                                 "(their points so far, out of the notebook's full points); without it they are "
+                                 "refused")
 
 
 def run_command(command: str, args: argparse.Namespace) -> int:
@@ -195,7 +199,8 @@ def _export(args: argparse.Namespace) -> int:
         raise ValueError(f"out: {args.out} holds no gradebook yet (no {RESULTS}); grade first: "
                          f"python -m course_utils grade SUBMISSIONS --out {args.out}")
     found = Instructions.read(roster=args.roster, export=[args.kind], assignment=args.assignment or (),
-                              moodle_id=args.moodle_id, wheel=args.wheel, notebooks=args.notebook or ())
+                              moodle_id=args.moodle_id, wheel=args.wheel, notebooks=args.notebook or (),
+                              allow_partial=args.allow_partial)
     [export] = found.exports
     if args.kind == "gradescope":
         from .gradescope import bundle_files

@@ -324,12 +324,13 @@ def instructions_from(args: argparse.Namespace) -> Any:
     from .instructions import Instructions
 
     if not any((args.roster, args.merge_rubric, args.overrides, args.due, args.late_rule, args.export,
-                args.assignment, args.wheel, args.prediction_table)):
+                args.assignment, args.wheel, args.prediction_table, args.extensions)):
         return None
     return Instructions.read(roster=args.roster, merge_rubric=args.merge_rubric or (), overrides=args.overrides,
                              due=args.due or (), late_rule=args.late_rule, export=args.export or (),
                              assignment=args.assignment or (), moodle_id=args.moodle_id, wheel=args.wheel,
-                             notebooks=args.notebook or (), prediction_table=args.prediction_table)
+                             notebooks=args.notebook or (), prediction_table=args.prediction_table,
+                             extensions=args.extensions, allow_partial=args.allow_partial)
 
 
 def set_aside(out: Path, *, forget: list[str], restore: list[str], tests_dir: Path | None = None) -> Any:

@@ -52,8 +52,8 @@ from .assignments import gradebook_csv
 from .csvio import TableError, read_table
 from .lateness import (LateFlag, late_csv, late_flags, parse_late_rule, parse_time, penalty_rows,
                        submitted_from_record)
-from .ledger import (ANSWERS, DERIVED_STATUSES, MANIFEST, PREDICTION_TABLE, RECORD, RESULTS, Ledger, jsonl_text,
-                     read_ledger, text_sha256)
+from .ledger import (ANSWERS, DERIVED_STATUSES, EXTENSIONS, MANIFEST, PREDICTION_TABLE, RECORD, RESULTS, Ledger,
+                     jsonl_text, read_ledger, text_sha256)
 from .overrides import reapply_overrides
 from .filenames import INDEX, index_csv, learner_files
 from .predictions import TABLE_FILE as PREDICTION_TABLE_FILE, Standing, class_table, feedback_lines, standings
@@ -106,6 +106,9 @@ class Export:
     wheel, notebooks, course_root
         Gradescope: the course's wheel, the notebooks its autograder grades, and the
         course whose tests it carries.
+    allow_partial
+        Export notebooks whose written answers are not all marked yet (their points so
+        far); without it such an export is refused (:meth:`text`).
     """
 
     kind: str
@@ -115,6 +118,7 @@ class Export:
     wheel: Path | None = None
     notebooks: tuple[str, ...] = ()
     course_root: Path | None = None
+    allow_partial: bool = False
 
     @property
     def file_name(self) -> str:
@@ -175,7 +179,8 @@ class Export:
 
 
 def late_flags_of(ledger: Ledger) -> list[LateFlag]:
-    """Late submissions in the record: submission times in the manifest against its due dates."""
+    """Late submissions in the record: submission times in the manifest against its due dates
+    (a learner's own, where an extension gives one)."""
     due = {}
     for stem, text in ledger.settings.get("due", {}).items():
         try:
@@ -188,7 +193,14 @@ def late_flags_of(ledger: Ledger) -> list[LateFlag]:
             seen = submitted_from_record(facts.get("submitted") if isinstance(facts, dict) else None)
             if seen is not None:
                 times[student, stem] = seen
-    return late_flags(times, due)
+    extensions = {}
+    for student, dates in (ledger.settings.get(EXTENSIONS) or {}).items():
+        for stem, text in (dates if isinstance(dates, dict) else {}).items():
+            try:
+                extensions[student, stem] = parse_time(str(text))
+            except ValueError:
+                continue  # a hand-edited manifest; `grade --extensions` checks what it records
+    return late_flags(times, due, extensions=extensions)
 
 
 def settle(ledger: Ledger, order: Mapping[str, Sequence[str]] | None = None

@@ -128,6 +128,7 @@ class Plan:
     shard: Any = None  # sharding.Shard: this run grades the students of one shard (grade --shard K/N)
     class_size: int = 0  # student folders in the submissions, every shard's
     class_sha256: str = ""  # SHA-256 of those folders' names (class_identity): the class a shard was cut from
+    everyone: list[str] = field(default_factory=list)  # the labels of every student folder, every shard's
 
     def __post_init__(self) -> None:
         self.notebooks = self.notebooks or list(self.stems)
@@ -217,7 +218,7 @@ def discover(submissions: Path, out: Path, *, students: list[str] | None = None,
             ignored.append(f"{len(names)} folders are named {label} once their Unicode is normalised (one unpacked on "
                            f"a Mac?): each is graded on its own, the second under a name with a hash; move the "
                            f"notebooks into one folder")
-    class_size, class_sha256 = len(roster), class_identity(roster)
+    class_size, class_sha256, everyone = len(roster), class_identity(roster), sorted(map(label_of, roster))
     if students:
         students = [unicodedata.normalize("NFC", name) for name in students]
         unknown = sorted(set(students) - set(roster) - {label_of(name) for name in roster})
@@ -262,7 +263,8 @@ def discover(submissions: Path, out: Path, *, students: list[str] | None = None,
                 {s: hidden[s] for s in stems if s in hidden}, {s: syllabus[s] for s in stems}, digest,
                 replace_only=bool(students), config=config, notebooks=scope, rubrics=rubrics,
                 imported=_import_records(submissions, ignored), available=sorted({*public, *rubrics}),
-                tested=sorted(public), shard=shard, class_size=class_size, class_sha256=class_sha256)
+                tested=sorted(public), shard=shard, class_size=class_size, class_sha256=class_sha256,
+                everyone=everyone)
 
 
 def _import_records(submissions: Path, notes: list[str]) -> list[dict[str, str]]:

@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from ..sharding import Shard, ShardError
-from .ledger import (ANSWERS, ASSIGNED, FORGOTTEN, MANIFEST, PREDICTION_TABLE, RESULTS, Ledger, read_ledger,
+from .ledger import (ANSWERS, ASSIGNED, EXTENSIONS, FORGOTTEN, MANIFEST, PREDICTION_TABLE, RESULTS, Ledger, read_ledger,
                      record_problem)
 from .sandbox import ISOLATION_LEVELS
 
@@ -225,10 +225,12 @@ def check_shards(books: Sequence[ShardBook], *, accept_mixed_isolation: bool = F
                         f"them again with the same --timeout, --startup and --memory-mb")
     settings = _grouped(books, lambda b: {"due": b.ledger.settings.get("due", {}),
                                           "late_rule": b.ledger.settings.get("late_rule"),
-                                          PREDICTION_TABLE: b.ledger.settings.get(PREDICTION_TABLE)})
+                                          PREDICTION_TABLE: b.ledger.settings.get(PREDICTION_TABLE),
+                                          EXTENSIONS: b.ledger.settings.get(EXTENSIONS)})
     if len(settings) > 1:
         problems.append(f"the shards' settings differ ({_disagreement(settings, _settings)}): give every shard the "
-                        f"same --due, --late-rule and --prediction-table (or give them to merge-grades instead)")
+                        f"same --due, --extensions, --late-rule and --prediction-table (or give them to merge-grades "
+                        f"instead)")
     levels = _grouped([b for b in books if isinstance(b.ledger.run.get("isolation"), dict)],
                       lambda b: b.ledger.run["isolation"].get("level"))
     if len(levels) > 1 and not accept_mixed_isolation:
@@ -259,7 +261,9 @@ def _limits(config: Mapping[str, Any]) -> str:
 def _settings(settings: Mapping[str, Any]) -> str:
     due = ", ".join(f"{stem} due {when}" for stem, when in sorted(settings["due"].items())) or "no due date"
     table = "; a class table of predictions" if settings.get(PREDICTION_TABLE) else ""
-    return f"{due}; late rule {settings['late_rule'] or 'none'}{table}"
+    extended = settings.get(EXTENSIONS) or {}
+    extensions = f"; extensions for {', '.join(sorted(extended))}" if extended else ""
+    return f"{due}; late rule {settings['late_rule'] or 'none'}{extensions}{table}"
 
 
 def _conflicts(books: Sequence[ShardBook]) -> list[str]:
@@ -447,7 +451,8 @@ def merge_shards(out: str | os.PathLike, folders: Sequence[str | os.PathLike], *
     merged = earlier.merged(combined, students=students)
     shard_settings = books[0].ledger.settings
     settings = {"due": {**earlier.settings.get("due", {}), **shard_settings.get("due", {})},
-                "late_rule": shard_settings.get("late_rule") or earlier.settings.get("late_rule")}
+                "late_rule": shard_settings.get("late_rule") or earlier.settings.get("late_rule"),
+                EXTENSIONS: shard_settings.get(EXTENSIONS) or earlier.settings.get(EXTENSIONS)}
     table = shard_settings.get(PREDICTION_TABLE) or earlier.settings.get(PREDICTION_TABLE)
     settings.update({PREDICTION_TABLE: table} if table else {})
     sets = [b.ledger.assigned for b in books if b.ledger.assigned is not None]
@@ -519,6 +524,8 @@ def add_merge_arguments(parser: argparse.ArgumentParser) -> None:
                        help="CSV of student, exercise, points, reason (replaces earlier overrides)")
     whole.add_argument("--due", action="append", metavar="NOTEBOOK=TIME",
                        help="a notebook's due date, ISO 8601 (repeatable)")
+    whole.add_argument("--extensions", type=Path, metavar="FILE",
+                       help="CSV of student, notebook, due: one learner's own due date for one notebook")
     whole.add_argument("--late-rule", metavar="RULE", help="e.g. '10%%/day, grace 15min, max 50%%' ('none' removes it)")
     whole.add_argument("--prediction-table", choices=("on", "off"),
                        help="the pseudonymous class table of prediction errors (predictions.csv)")
@@ -528,6 +535,8 @@ def add_merge_arguments(parser: argparse.ArgumentParser) -> None:
                        help="a notebook's column in the Canvas or Moodle export (repeatable)")
     whole.add_argument("--moodle-id", choices=("email", "idnumber"), default="email")
     whole.add_argument("--wheel", type=Path, metavar="FILE", help="the course's wheel, for --export gradescope")
+    whole.add_argument("--allow-partial", action="store_true",
+                       help="export notebooks whose written answers are not all marked yet (else refused)")
     whole.add_argument("--notebook", action="append", metavar="STEM",
                        help="the notebook(s) of the Gradescope export")
 
@@ -541,12 +550,13 @@ def run_merge(args: argparse.Namespace) -> int:
         raise ValueError(f"due: merge-grades sets due dates per notebook: --due NOTEBOOK=TIME (got {bare[0]!r})")
     instructions = None
     if any((args.roster, args.merge_rubric, args.overrides, args.due, args.late_rule, args.export, args.assignment,
-            args.wheel, args.prediction_table)):
+            args.wheel, args.prediction_table, args.extensions)):
         instructions = Instructions.read(roster=args.roster, merge_rubric=args.merge_rubric or (),
                                          overrides=args.overrides, due=args.due or (), late_rule=args.late_rule,
                                          export=args.export or (), assignment=args.assignment or (),
                                          moodle_id=args.moodle_id, wheel=args.wheel, notebooks=args.notebook or (),
-                                         prediction_table=args.prediction_table)
+                                         prediction_table=args.prediction_table, extensions=args.extensions,
+                                         allow_partial=args.allow_partial)
     merged = merge_shards(args.out, args.shards, tests_dir=args.tests,
                           accept_mixed_isolation=args.accept_mixed_isolation, instructions=instructions)
     written = merged.written
