@@ -210,5 +210,8 @@ def _export(args: argparse.Namespace) -> int:
     else:
         ledger, _, _ = settle(read_ledger(args.out))
         path = export.write(args.out, ledger.rows)
+        note = export.partial_note(ledger.rows)
+        if note:
+            print(f"note: {note}")
     print(f"wrote {path}")
     return 0

@@ -44,12 +44,14 @@ ANSWERS = "answers.jsonl"
 MANIFEST = "manifest.json"
 #: row statuses an instructor adds (kept across regrades)
 INSTRUCTOR_STATUSES = frozenset({"marked", "override"})
-#: row statuses derived from other rows and settings, recomputed by every write
-DERIVED_STATUSES = frozenset({"late penalty"})
+#: row statuses derived from other rows and settings, recomputed by every write: a late
+#: penalty, and a rubric's question not marked yet in a notebook whose marking has begun
+DERIVED_STATUSES = frozenset({"late penalty", "unmarked"})
 #: the manifest's keys that describe the last run ("shard": this folder is one shard of a
-#: sharded run; "merged": it was merged from shards; "order": each notebook's exercises)
+#: sharded run; "merged": it was merged from shards; "order": each notebook's exercises;
+#: "questions": each rubric's questions and their points)
 RUN_KEYS = ("course_version", "tests_sha256", "isolation", "graded_at", "config", "tests", "order", "shard",
-            "merged")
+            "merged", "questions")
 #: the manifest's key holding the SHA-256 of results.jsonl and answers.jsonl
 RECORD = "record"
 #: the settings key of the class table of predictions (its salt; see :mod:`.predictions`)
@@ -87,8 +89,10 @@ class Ledger:
         The last run: ``course_version``, ``tests_sha256``, ``isolation``, ``graded_at``,
         ``config``, ``tests`` (``{stem: {"public": file name, "hidden": bool}}``, over
         every notebook graded into this gradebook) and ``order`` (``{stem: exercise names}``,
-        the syllabus order of ``grades.csv``'s columns); ``shard`` for one shard of a sharded
-        run, ``merged`` for a gradebook merged from shards (see :mod:`.shards`).
+        the syllabus order of ``grades.csv``'s columns); ``questions`` (``{stem: {question:
+        points}}``: each rubric's, so that a part-marked notebook is known without the rubric
+        file); ``shard`` for one shard of a sharded run, ``merged`` for a gradebook merged
+        from shards (see :mod:`.shards`).
     settings
         ``{"due": {stem: ISO time}, "late_rule": text or None}``; ``"prediction_table"`` (the
         class table's salt, :mod:`.predictions`) when the instructor asked for the table;

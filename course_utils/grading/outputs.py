@@ -58,13 +58,14 @@ from .overrides import reapply_overrides
 from .filenames import INDEX, index_csv, learner_files
 from .predictions import TABLE_FILE as PREDICTION_TABLE_FILE, Standing, class_table, feedback_lines, standings
 from .report import format_results, score as total_of
-from .rubric import MARKED_STATUS, Rubric, find_rubrics, load_rubric, marking_sheet_csv
+from .rubric import (MARKED_STATUS, UNMARKED_STATUS, Rubric, find_rubrics, load_rubric, marking_sheet_csv, part_marked,
+                     rubric_questions, unmarked_rows)
 from .safetext import FOLDER_CHARS, NOTE_CHARS, markdown
 from .similarity import identical_csv, identical_groups
 from .summary import histogram_png_bytes, summary_csv
 
 EXPORT_KINDS = ("canvas", "moodle", "gradescope")
-_RANK = {"marked": 1, "override": 2, "late penalty": 3}
+_RANK = {"marked": 1, "unmarked": 1, "override": 2, "late penalty": 3}
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -156,9 +157,21 @@ class Export:
             raise ValueError(f"no results for {', '.join(missing)} in the gradebook "
                              f"(grade it first: grade ... --notebook {missing[0]})")
         chosen_rows = [row for row in rows if row["notebook"] in {a.notebook for a in assignments}]
+        partial = part_marked(chosen_rows)
+        if partial and not self.allow_partial:
+            raise ValueError(f"marking in progress: {_partial_text(partial)}; finish marking and merge the sheet "
+                             f"(--merge-rubric), or pass --allow-partial to export their points so far")
         if self.kind == "canvas":
             return canvas_gradebook_csv(chosen_rows, self.roster, assignments)
         return moodle_grades_csv(chosen_rows, self.roster, assignments, identifier=self.moodle_id)
+
+    def partial_note(self, rows: Sequence[Mapping]) -> str | None:
+        """What an export with ``allow_partial`` says of the part-marked notebooks it carries."""
+        if self.kind == "gradescope" or not self.allow_partial:
+            return None
+        partial = part_marked(row for row in rows if row["notebook"] in {a.notebook for a in self.chosen(rows)})
+        return (f"export {self.kind}: part-marked notebooks exported with their points so far, out of their full "
+                f"points (--allow-partial): {_partial_text(partial)}") if partial else None
 
     def write(self, out: Path, rows: Sequence[Mapping]) -> Path:
         """Write this export into ``out``; returns the file."""
@@ -173,6 +186,12 @@ class Export:
                                 email_to_folder=mapping)
         write_atomic(target, self.text(rows))
         return target
+
+
+def _partial_text(partial: Mapping[str, Sequence[str]]) -> str:
+    """``"ex07_capstone for 2 learners (hedy, katherine)"``, per notebook."""
+    return "; ".join(f"{stem} for {len(who)} learner{'s' if len(who) != 1 else ''} ({', '.join(who[:5])}"
+                     f"{', ...' if len(who) > 5 else ''})" for stem, who in partial.items())
 
 
 # ------------------------------------------------------------------ settling derived rows
@@ -206,8 +225,10 @@ def late_flags_of(ledger: Ledger) -> list[LateFlag]:
 def settle(ledger: Ledger, order: Mapping[str, Sequence[str]] | None = None
            ) -> tuple[Ledger, list[LateFlag], list[str]]:
     """The record as the outputs show it: forgotten notebooks left out (:meth:`.ledger.Ledger.counted`),
-    overrides recomputed against the tests' current points and late penalties recomputed
-    from the due dates, extensions and the late rule; the late flags; notes.
+    overrides recomputed against the tests' current points, a row for each question still to
+    mark in a notebook whose marking has begun (:func:`.rubric.unmarked_rows`, so it counts
+    its full points) and late penalties recomputed from the due dates, extensions and the
+    late rule; the late flags; notes.
 
     Rows come sorted by notebook and student; within, the tests in the order they ran,
     then marks (in ``order``: a rubric's question order), overrides, late penalties.
@@ -215,6 +236,7 @@ def settle(ledger: Ledger, order: Mapping[str, Sequence[str]] | None = None
     ledger, _ = ledger.counted()
     rows = [dict(row) for row in ledger.rows if row.get("status") not in DERIVED_STATUSES]
     rows, notes = reapply_overrides(rows)
+    rows += unmarked_rows(rows, ledger.run.get("questions") or {})
     flags = late_flags_of(ledger)
     rule = ledger.settings.get("late_rule")
     if rule:
@@ -283,7 +305,13 @@ def feedback_text(student: str, ledger: Ledger, rubrics: Mapping[str, Rubric], *
         mine = [row for row in rows if row["notebook"] == stem]
         notes = list((facts.get(stem) or {}).get("notes", []))
         written = [row for row in answers if row["notebook"] == stem]
-        if (written or stem in rubrics) and not any(row.get("status") == MARKED_STATUS for row in mine):
+        todo = [row["exercise"] for row in mine if row.get("status") == UNMARKED_STATUS]
+        if todo:
+            done = sum(row.get("status") == MARKED_STATUS for row in mine)
+            notes.insert(0, f"marking in progress: {done} of {done + len(todo)} questions marked; still to mark: "
+                            f"{', '.join(todo)}. The score counts the marked questions, out of the notebook's full "
+                            f"{total_of(mine)[1]:g} points")
+        elif (written or stem in rubrics) and not any(row.get("status") == MARKED_STATUS for row in mine):
             questions = len(rubrics[stem].questions) if stem in rubrics else len(written)
             if stem in facts and (facts[stem] or {}).get("found", True):
                 notes.append(f"your written answers were collected ({sum(bool(r.get('answered')) for r in written)} "
@@ -391,6 +419,10 @@ def write_outputs(out: str | os.PathLike, ledger: Ledger, *, rubrics: Mapping[st
     """
     out = Path(out)
     rubrics = dict(rubrics or {})
+    if rubrics:  # the rubrics' questions travel in the record (part-marked notebooks are known from it alone)
+        ledger = replace(ledger, run={**ledger.run, "questions": {**(ledger.run.get("questions") or {}),
+                                                               **{stem: rubric_questions(rubric)
+                                                                  for stem, rubric in sorted(rubrics.items())}}})
     order = ledger.run.get("order") if order is None else order
     columns = {**{stem: [q.id for q in rubric.questions] for stem, rubric in rubrics.items()}, **(order or {})}
     _, aside = ledger.counted()  # forgotten notebooks: kept in the record, shown nowhere
@@ -445,6 +477,10 @@ def write_outputs(out: str | os.PathLike, ledger: Ledger, *, rubrics: Mapping[st
     files[out / MANIFEST] = _json({**ledger.manifest(), RECORD: {"results_sha256": text_sha256(results_text),
                                                                  "answers_sha256": text_sha256(answers_text)}})
 
+    partial = part_marked(rows)
+    if partial:
+        notes.append(f"marking in progress: {_partial_text(partial)} still have questions to mark; their feedback "
+                     f"says which, and exports refuse them until they are marked (or --allow-partial)")
     written = Written(notes=notes, late=flags, identical=groups, ledger=ledger)
     out.mkdir(parents=True, exist_ok=True)
     for path, data in files.items():
@@ -460,6 +496,7 @@ def write_outputs(out: str | os.PathLike, ledger: Ledger, *, rubrics: Mapping[st
     for export in exports:
         try:
             written.exports.append(export.write(out, rows))
+            written.notes += filter(None, [export.partial_note(rows)])
         except ValueError as exc:  # RosterError, TableError and RubricError included
             written.export_errors.append(f"export {export.kind}: {exc}")
     return written
