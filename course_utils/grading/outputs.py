@@ -419,10 +419,9 @@ def write_outputs(out: str | os.PathLike, ledger: Ledger, *, rubrics: Mapping[st
     """
     out = Path(out)
     rubrics = dict(rubrics or {})
-    if rubrics:  # the rubrics' questions travel in the record (part-marked notebooks are known from it alone)
-        ledger = replace(ledger, run={**ledger.run, "questions": {**(ledger.run.get("questions") or {}),
-                                                               **{stem: rubric_questions(rubric)
-                                                                  for stem, rubric in sorted(rubrics.items())}}})
+    held = {stem: rubric_questions(rubrics[stem]) for stem in ledger.graded_notebooks if stem in rubrics}
+    if held:  # the rubrics' questions travel in the record (part-marked notebooks are known from it alone)
+        ledger = replace(ledger, run={**ledger.run, "questions": {**(ledger.run.get("questions") or {}), **held}})
     order = ledger.run.get("order") if order is None else order
     columns = {**{stem: [q.id for q in rubric.questions] for stem, rubric in rubrics.items()}, **(order or {})}
     _, aside = ledger.counted()  # forgotten notebooks: kept in the record, shown nowhere
