@@ -170,6 +170,8 @@ def _import(args: argparse.Namespace) -> int:
     from .roster import read_roster
 
     roster = read_roster(args.roster)
+    for note in roster.notes:
+        print(f"note: roster: {note}")
     worksheet = read_table(args.worksheet) if args.worksheet is not None else None
     if worksheet is not None and args.lms != "moodle":
         raise ValueError("worksheet: a grading worksheet is Moodle's; a Canvas download is matched by Canvas ID")
@@ -202,6 +204,8 @@ def _export(args: argparse.Namespace) -> int:
                               moodle_id=args.moodle_id, wheel=args.wheel, notebooks=args.notebook or (),
                               allow_partial=args.allow_partial)
     [export] = found.exports
+    for note in found.notes:
+        print(f"note: {note}")
     if args.kind == "gradescope":
         from .gradescope import bundle_files
 

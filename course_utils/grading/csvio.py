@@ -4,8 +4,8 @@ Reading (:func:`read_table`, :func:`parse_table`) accepts what spreadsheets actu
 UTF-8 with or without a byte-order mark, UTF-16 with a mark (Excel's "Unicode text"),
 comma, semicolon or tab separators, blank lines, headers in any case and spacing; the
 text is read in Unicode NFC, so ``rené`` typed on a Mac is ``rené`` typed elsewhere. It refuses
-with a :class:`TableError` naming the file and the line: a missing or duplicated column, a row
-with more cells than the header, bytes that are not text.
+with a :class:`TableError` naming the file and the line: a missing column, two columns that
+mean the same (both named), a row with more cells than the header, bytes that are not text.
 
 Writing (:func:`csv_text`) makes every text cell safe to open in a spreadsheet: a cell that
 begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with an apostrophe,
@@ -133,7 +133,10 @@ def parse_table(text: str, source: str, *, required: Iterable[str] = (),
                 named = [name for name in header if name]
                 duplicated = sorted({name for name in named if named.count(name) > 1})
                 if duplicated:
-                    raise TableError(f"{source}: line {line}: column {', '.join(duplicated)} appears twice")
+                    clashes = "; ".join(" and ".join(repr(cell.strip()) for cell, as_name in zip(row, header)
+                                                     if as_name == name) + f" both mean {name!r}"
+                                        for name in duplicated)
+                    raise TableError(f"{source}: line {line}: columns {clashes}; keep one of each")
                 missing = [name for name in required if name not in header]
                 if missing:
                     found = ", ".join(name for name in header if name) or "none"

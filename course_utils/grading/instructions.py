@@ -77,6 +77,7 @@ class Instructions:
         try:
             if roster is not None:
                 found.roster = read_roster(roster)
+                found.notes += [f"roster: {note}" for note in found.roster.notes]
         except ValueError as exc:
             raise ValueError(f"roster: {exc}") from None
         try:
