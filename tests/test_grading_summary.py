@@ -176,7 +176,15 @@ def test_identical_submissions_are_grouped_per_notebook():
               ("hopper", "nb1"): None, ("zed", "nb1"): None}
     groups = identical_groups(prints)
     assert [(g.notebook, g.students) for g in groups] == [("nb1", ("ada", "alan"))]
-    assert identical_csv(groups).splitlines()[1] == "nb1,1,ada; alan,A"
+    assert identical_csv(groups).splitlines()[1] == "nb1,1,ada; alan,A,"
+
+
+def test_a_group_that_handed_in_the_reference_solution_is_marked_so_even_alone():
+    prints = {("ada", "nb1"): "A", ("alan", "nb1"): "A", ("grace", "nb2"): "S", ("ken", "nb2"): "T"}
+    groups = identical_groups(prints, reference={"nb1": "A", "nb2": "S"})
+    assert [(g.notebook, g.students, g.reference) for g in groups] == [("nb1", ("ada", "alan"), True),
+                                                                       ("nb2", ("grace",), True)]
+    assert identical_csv(groups).splitlines()[1] == "nb1,1,ada; alan,A,the reference solution"
 
 
 # ------------------------------------------------------------------ late work

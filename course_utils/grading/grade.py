@@ -315,6 +315,23 @@ def exercise_means(rows: list[dict[str, Any]], notebooks: list[str]) -> dict[tup
     return {(stat.notebook, stat.exercise): (stat.mean, stat.max_points) for stat in by_exercise}
 
 
+def late_line(flags: list[Any]) -> str:
+    """What ``grade`` and ``merge-grades`` say of late.csv (:class:`.lateness.LateFlag`)."""
+    doubtful = sum(bool(flag.doubt) for flag in flags)
+    return (f"late submissions: {len(flags)}, listed in late.csv"
+            + (f"; {doubtful} of them on a file time that copying changed: flagged for you, never penalised "
+               f"(import from the learning system, or copy with cp -p, to keep the real times)" if doubtful else ""))
+
+
+def identical_line(groups: list[Any]) -> str:
+    """What ``grade`` and ``merge-grades`` say of identical.csv (:class:`.similarity.IdenticalGroup`)."""
+    reference = [group for group in groups if group.reference]
+    said = "; ".join(f"{len(group.students)} handed in the reference solution of {group.notebook}"
+                     for group in reference)
+    return (f"identical submissions: {_plural(len(groups), 'group')}, listed in identical.csv"
+            f"{f' ({said})' if said else ''}; read them before deciding anything")
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
@@ -425,10 +442,9 @@ def run_grade(args: argparse.Namespace) -> int:
         print(f"collected the written answers of {_plural(count, 'student')}{part} in "
               f"{_plural(answers, 'notebook')} in {seconds:.1f} s (no code runs for written answers)")
     if summary["identical"]:
-        print(f"identical submissions: {len(summary['identical'])} group(s), listed in identical.csv "
-              f"(read them before deciding anything)")
+        print(identical_line(summary["identical"]))
     if summary["late"]:
-        print(f"late submissions: {len(summary['late'])}, listed in late.csv")
+        print(late_line(summary["late"]))
     out = args.out
     print(f"wrote {out / 'grades.csv'}, {out / 'results.jsonl'}, {out / 'feedback'}/, {out / 'summary.csv'}, "
           f"{out / 'manifest.json'} and the rest in {out}/")

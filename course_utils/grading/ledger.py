@@ -49,9 +49,10 @@ INSTRUCTOR_STATUSES = frozenset({"marked", "override"})
 DERIVED_STATUSES = frozenset({"late penalty", "unmarked"})
 #: the manifest's keys that describe the last run ("shard": this folder is one shard of a
 #: sharded run; "merged": it was merged from shards; "order": each notebook's exercises;
-#: "questions": each rubric's questions and their points)
+#: "questions": each rubric's questions and their points; "reference": the fingerprint of each
+#: notebook's reference solution, a hash, for identical.csv)
 RUN_KEYS = ("course_version", "tests_sha256", "isolation", "graded_at", "config", "tests", "order", "shard",
-            "merged", "questions")
+            "merged", "questions", "reference")
 #: the manifest's key holding the SHA-256 of results.jsonl and answers.jsonl
 RECORD = "record"
 #: the settings key of the class table of predictions (its salt; see :mod:`.predictions`)
@@ -224,7 +225,10 @@ class Ledger:
             if times:  # every content's time, recorded once (see lateness.judge), whatever the scope
                 people[label][SUBMISSIONS] = times
         run = {**self.run, **fresh.run, "tests": {**self.run.get("tests", {}), **fresh.run.get("tests", {})},
-               "order": {**self.run.get("order", {}), **fresh.run.get("order", {})}}
+               "order": {**self.run.get("order", {}), **fresh.run.get("order", {})},
+               "reference": {**self.run.get("reference", {}), **fresh.run.get("reference", {})}}
+        if not run["reference"]:
+            del run["reference"]
         if "shard" not in fresh.run:  # which shard a folder holds is said by its last run only
             run.pop("shard", None)
         return Ledger(rows, answers, people, run, dict(self.settings))

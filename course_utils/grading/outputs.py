@@ -462,7 +462,7 @@ def write_outputs(out: str | os.PathLike, ledger: Ledger, *, rubrics: Mapping[st
     fingerprints = {(student, stem): (facts or {}).get("fingerprint")
                     for student, entry in ledger.students.items()
                     for stem, facts in entry.get("notebooks", {}).items()}
-    groups = identical_groups(fingerprints)
+    groups = identical_groups(fingerprints, ledger.run.get("reference") or {})
     files[out / "identical.csv"] = identical_csv(groups)
     if ledger.settings.get("due") or flags:
         files[out / "late.csv"] = late_csv(flags)

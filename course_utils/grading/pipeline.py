@@ -43,7 +43,7 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from .config import GradingConfig, Status
 from .names import missing_notebook_message
@@ -510,6 +510,7 @@ class Gradebook:
     facts: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (label, stem) -> see Ledger
     answers: list[dict[str, Any]] = field(default_factory=list)  # written answers (answers.jsonl rows)
     evidence: dict[str, dict[str, Any]] = field(default_factory=dict)  # label -> submission times by content
+    reference: dict[str, str] = field(default_factory=dict)  # stem -> fingerprint of the reference solution
     graded_at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%S%z"))
 
     def order(self) -> dict[str, list[str]]:
@@ -532,6 +533,8 @@ class Gradebook:
         if plan.shard is not None:
             run["shard"] = {"index": plan.shard.index, "count": plan.shard.count, "class_students": plan.class_size, "class_sha256": plan.class_sha256,
                             "submissions": str(plan.submissions.resolve())}
+        if self.reference:
+            run["reference"] = {**self.reference}
         if plan.stems:  # a run of written answers only runs no code: the last test run's record stays
             run.update({"course_version": __version__, "tests_sha256": plan.tests_sha256, "isolation": self.isolation,
                         "graded_at": self.graded_at, "config": plan.config.to_dict()})
@@ -560,24 +563,40 @@ def _filled(rows: list[dict], syllabus: list[dict], stem: str, status: Status, m
     return rows + extra
 
 
-def _released(stems: Iterable[str]) -> dict[str, dict]:
+def _released(stems: Iterable[str], folder: str = "exercises") -> dict[str, dict]:
     """The released (blank) notebooks of ``stems``, as JSON: the stubs that prove nothing
-    when compared, and the placeholders of answer cells. Missing ones are left out."""
+    when compared, and the placeholders of answer cells (``folder="solutions"``: the reference
+    solutions, on an instructor's machine). Missing ones are left out."""
     from .extract import NotebookProblem, read_notebook_json
 
     try:
         from ..course_root import find_folder
 
-        folder = find_folder("exercises")
+        found = find_folder(folder)
     except (ValueError, ImportError):
         return {}
     released = {}
     for stem in stems:
         try:
-            released[stem] = read_notebook_json(folder / f"{stem}.ipynb")
+            released[stem] = read_notebook_json(found / f"{stem}.ipynb")
         except NotebookProblem:
             continue
     return released
+
+
+def reference_fingerprints(stems: Iterable[str], released: Mapping[str, dict]) -> dict[str, str]:
+    """``{stem: fingerprint}`` of the course's reference solutions (:func:`.similarity.fingerprint`):
+    a hash, so that identical.csv can say which learners handed in the reference solution
+    while the solutions themselves never leave the instructor's machine. Empty where there
+    are no solutions (a workshop copy)."""
+    from .similarity import fingerprint
+
+    found = {}
+    for stem, nb in _released(stems, "solutions").items():
+        value = fingerprint(nb, released.get(stem))
+        if value is not None:
+            found[stem] = value
+    return found
 
 
 def _inspect(plan: Plan, found: Submission, label: str, stem: str, released: dict[str, dict]
@@ -629,6 +648,7 @@ def score(plan: Plan, submissions: list[Submission], outcomes: dict[str, Outcome
     results, notes, files, errors, sandboxes = [], {}, {}, [], {}
     facts, answers, evidence = {}, [], {}
     released = _released(plan.notebooks)
+    reference = reference_fingerprints(plan.stems, released)
     for found in submissions:
         label = label_of(found.student)
         if label in files:  # two folder names written alike ("caf\xe9" the bytes, and as text)
@@ -662,7 +682,8 @@ def score(plan: Plan, submissions: list[Submission], outcomes: dict[str, Outcome
             results += [{"student": label, **kept_row(row)} for row in rows]
             notes[label, stem] = kept_notes(stem_notes)
         evidence[label] = found.evidence
-    return Gradebook(plan, results, notes, files, errors, dict(isolation or {}), sandboxes, facts, answers, evidence)
+    return Gradebook(plan, results, notes, files, errors, dict(isolation or {}), sandboxes, facts, answers, evidence,
+                     reference)
 
 
 # --------------------------------------------------------------------- write

@@ -567,9 +567,13 @@ def run_merge(args: argparse.Namespace) -> int:
     print(f"{len(merged.shards)} shard(s) of {count}, {merged.students} student(s), {how} {merged.out}: "
           f"grades.csv, results.jsonl, feedback/, summary.csv, manifest.json and the rest rebuilt")
     if written.identical:
-        print(f"identical submissions: {len(written.identical)} group(s), listed in identical.csv")
+        from .grade import identical_line
+
+        print(identical_line(written.identical))
     if written.late:
-        print(f"late submissions: {len(written.late)}, listed in late.csv")
+        from .grade import late_line
+
+        print(late_line(written.late))
     for path in written.exports:
         print(f"export: wrote {path}")
     for line in written.export_errors:
