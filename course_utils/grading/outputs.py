@@ -40,6 +40,7 @@ record whole, and running the write again rebuilds everything from it.
 from __future__ import annotations
 
 import glob
+import json
 import os
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -54,6 +55,7 @@ from .lateness import (LateFlag, late_csv, late_flags, parse_late_rule, parse_ti
                        submitted_from_record)
 from .ledger import (ANSWERS, DERIVED_STATUSES, EXTENSIONS, MANIFEST, PREDICTION_TABLE, RECORD, RESULTS, Ledger,
                      jsonl_text, read_ledger, text_sha256)
+from .notebook_page import CELLS, cells_file, notebook_page, read_cells
 from .overrides import reapply_overrides
 from .filenames import INDEX, index_csv, learner_files
 from .predictions import TABLE_FILE as PREDICTION_TABLE_FILE, Standing, class_table, feedback_lines, standings
@@ -280,20 +282,42 @@ def by_student(rows: Sequence[Mapping]) -> dict[str, list[Mapping]]:
     return groups
 
 
+def notebook_notes(stem: str, rows: Sequence[Mapping], facts: Mapping[str, Any], answers: Sequence[Mapping],
+                   rubrics: Mapping[str, Rubric]) -> list[str]:
+    """The notes on one learner's notebook: the grader's (``facts["notes"]``), then where the
+    marking of its written answers stands (in progress: which questions are left; not begun:
+    how many answers were collected)."""
+    notes = list((facts or {}).get("notes", []))
+    todo = [row["exercise"] for row in rows if row.get("status") == UNMARKED_STATUS]
+    if todo:
+        done = sum(row.get("status") == MARKED_STATUS for row in rows)
+        notes.insert(0, f"marking in progress: {done} of {done + len(todo)} questions marked; still to mark: "
+                        f"{', '.join(todo)}. The score counts the marked questions, out of the notebook's full "
+                        f"{total_of(rows)[1]:g} points")
+    elif (answers or stem in rubrics) and not any(row.get("status") == MARKED_STATUS for row in rows):
+        questions = len(rubrics[stem].questions) if stem in rubrics else len(answers)
+        if facts and facts.get("found", True):
+            notes.append(f"your written answers were collected ({sum(bool(r.get('answered')) for r in answers)} "
+                         f"of {questions} answered); they are marked by hand")
+    return notes
+
+
 def feedback_text(student: str, ledger: Ledger, rubrics: Mapping[str, Rubric], *,
                   rows: Sequence[Mapping] | None = None, answers: Sequence[Mapping] | None = None,
                   standing: Sequence[Standing] = (), now: datetime | None = None,
-                  late: Mapping[str, LateFlag] | None = None) -> str:
+                  late: Mapping[str, LateFlag] | None = None, pages: Mapping[str, str] | None = None) -> str:
     """One student's feedback (Markdown): the total, then each notebook's results and notes,
-    its late line (:attr:`.lateness.LateFlag.line`) and how good its predictions were
-    (:func:`.predictions.feedback_lines`).
+    its late line (:attr:`.lateness.LateFlag.line`), how good its predictions were
+    (:func:`.predictions.feedback_lines`) and where its page is (the notebook with the results
+    under the code, :mod:`.notebook_page`).
 
     ``rows`` and ``answers`` are the student's own (default: picked from ``ledger``);
     ``standing`` their places in the class table of predictions, when the instructor asked
     for one; ``now`` the time the due dates are compared with (default: now); ``late`` the
-    student's late flags by notebook.
+    student's late flags and ``pages`` their notebook pages (a path inside ``feedback/``),
+    by notebook.
     """
-    late = late or {}
+    late, pages = late or {}, pages or {}
     rows = [row for row in ledger.rows if row["student"] == student] if rows is None else list(rows)
     answers = [row for row in ledger.answers if row["student"] == student] if answers is None else list(answers)
     facts = ledger.notebooks_of(student)
@@ -303,24 +327,15 @@ def feedback_text(student: str, ledger: Ledger, rubrics: Mapping[str, Rubric], *
     stems = sorted({*(row["notebook"] for row in rows), *(row["notebook"] for row in answers), *facts})
     for stem in stems:
         mine = [row for row in rows if row["notebook"] == stem]
-        notes = list((facts.get(stem) or {}).get("notes", []))
         written = [row for row in answers if row["notebook"] == stem]
-        todo = [row["exercise"] for row in mine if row.get("status") == UNMARKED_STATUS]
-        if todo:
-            done = sum(row.get("status") == MARKED_STATUS for row in mine)
-            notes.insert(0, f"marking in progress: {done} of {done + len(todo)} questions marked; still to mark: "
-                            f"{', '.join(todo)}. The score counts the marked questions, out of the notebook's full "
-                            f"{total_of(mine)[1]:g} points")
-        elif (written or stem in rubrics) and not any(row.get("status") == MARKED_STATUS for row in mine):
-            questions = len(rubrics[stem].questions) if stem in rubrics else len(written)
-            if stem in facts and (facts[stem] or {}).get("found", True):
-                notes.append(f"your written answers were collected ({sum(bool(r.get('answered')) for r in written)} "
-                             f"of {questions} answered); they are marked by hand")
+        notes = notebook_notes(stem, mine, facts.get(stem) or {}, written, rubrics)
         parts += [format_results(mine, notes, heading=f"{stem}.ipynb", markdown=True), ""]
         if stem in late:
             parts += [markdown(late[stem].line, NOTE_CHARS), ""]
         predicted = feedback_lines(mine, stem, ledger.settings, standing, now)
         parts += [*predicted, ""] if predicted else []
+        if stem in pages:
+            parts += [f"Your notebook with these results under your code: {markdown(pages[stem], FOLDER_CHARS)}", ""]
     return "\n".join(parts)
 
 
@@ -396,9 +411,30 @@ def load_rubrics(tests_dir: str | os.PathLike | None = None) -> dict[str, Rubric
     return {stem: load_rubric(path) for stem, path in found.items()}
 
 
+def _notebook_pages(out: Path, student: str, name: str, ledger: Ledger, rows: Sequence[Mapping],
+                    answers: Sequence[Mapping], rubrics: Mapping[str, Rubric], late: Mapping[str, LateFlag],
+                    cells: Mapping[str, list], cells_from: Sequence[Path]) -> dict[Path, tuple[str, str]]:
+    """``{path: (notebook, page)}``: a learner's notebooks with the results under their code
+    (:func:`.notebook_page.notebook_page`), one per notebook whose cells the gradebook keeps."""
+    pages = {}
+    for stem, facts in sorted(ledger.notebooks_of(student).items()):
+        sha256 = (facts or {}).get("sha256")
+        record = cells.get(sha256) if isinstance(sha256, str) else None
+        if record is None and isinstance(sha256, str):
+            record = read_cells([out, *cells_from], sha256)
+        if record is None:
+            continue
+        mine = [row for row in rows if row["notebook"] == stem]
+        notes = notebook_notes(stem, mine, facts or {}, [row for row in answers if row["notebook"] == stem], rubrics)
+        pages[out / "feedback" / name / f"{stem}.html"] = (stem, notebook_page(
+            student, stem, record, mine, notes, late[stem].line if stem in late else ""))
+    return pages
+
+
 def write_outputs(out: str | os.PathLike, ledger: Ledger, *, rubrics: Mapping[str, Rubric] | None = None,
                   order: Mapping[str, Sequence[str]] | None = None, exports: Sequence[Export] = (),
-                  now: datetime | None = None) -> Written:
+                  now: datetime | None = None, cells: Mapping[str, list] | None = None,
+                  cells_from: Sequence[Path] = ()) -> Written:
     """Rebuild every output of gradebook folder ``out`` from ``ledger`` (see the module docstring).
 
     Parameters
@@ -416,6 +452,11 @@ def write_outputs(out: str | os.PathLike, ledger: Ledger, *, rubrics: Mapping[st
     now
         The time due dates are compared with, for what prediction feedback may show
         (default: now).
+    cells
+        ``{notebook SHA-256: cells}`` (:func:`.notebook_page.cell_record`) of the notebooks
+        this run read, kept in ``cells/`` for the pages of learners' notebooks; the pages of
+        notebooks graded before come from the cells kept then (in ``out`` or, for a merge,
+        the folders ``cells_from``).
     """
     out = Path(out)
     rubrics = dict(rubrics or {})
@@ -438,17 +479,30 @@ def write_outputs(out: str | os.PathLike, ledger: Ledger, *, rubrics: Mapping[st
         late_of.setdefault(flag.student, {})[flag.notebook] = flag
     names = learner_files(ledger.known_students)
     stale = set()
+    for sha256, record in (cells or {}).items():  # this run's learners' cells, kept by their notebook's SHA-256
+        path = cells_file(out, sha256)
+        if path is not None and not path.exists():
+            files[path] = json.dumps(record)
+    for folder in cells_from:  # a merge keeps the cells its shards kept
+        for source in sorted((Path(folder) / CELLS).glob("*.json")):
+            path = cells_file(out, source.stem)
+            if path is not None and not path.exists() and path not in files:
+                files[path] = source.read_bytes()
     for student in ledger.known_students:
         entry = ledger.students.setdefault(student, {})
         name = f"{names[student]}.md"
         stale.add(_recorded_feedback(entry))
         entry["feedback"] = f"feedback/{name}"
         pages[student] = f"{names[student]}.html"
-        index[student] = [("", name)]
-        files[out / "feedback" / name] = feedback_text(student, ledger, rubrics, rows=rows_of.get(student, []),
-                                                       answers=answers_of.get(student, []),
+        mine, written = rows_of.get(student, []), answers_of.get(student, [])
+        notebooks = _notebook_pages(out, student, names[student], ledger, mine, written, rubrics,
+                                    late_of.get(student, {}), cells or {}, cells_from)
+        files.update({path: page for path, (_, page) in notebooks.items()})
+        index[student] = [("", name), *((stem, path.relative_to(out / "feedback").as_posix())
+                                        for path, (stem, _) in notebooks.items())]
+        files[out / "feedback" / name] = feedback_text(student, ledger, rubrics, rows=mine, answers=written,
                                                        standing=places.get(student, ()), now=now,
-                                                       late=late_of.get(student))
+                                                       late=late_of.get(student), pages=dict(index[student][1:]))
     files[out / "feedback" / INDEX] = index_csv(index)
     if salt:
         files[out / PREDICTION_TABLE_FILE] = class_table(rows, salt, ledger.settings, now)
@@ -508,6 +562,4 @@ def rebuild(out: str | os.PathLike, *, tests_dir: str | os.PathLike | None = Non
 
 
 def _json(data: Any) -> str:
-    import json
-
     return json.dumps(data, indent=1) + "\n"

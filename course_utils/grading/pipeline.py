@@ -349,6 +349,7 @@ class Submission:
     notes: dict[str, list[str]] = field(default_factory=dict)
     sources: dict[str, Path] = field(default_factory=dict)  # stem -> the submitted file it was copied from
     evidence: dict[str, dict[str, Any]] = field(default_factory=dict)  # "<stem>:<sha256>" -> submission time kept
+    cells: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # notebook SHA-256 -> its cells, as kept
 
 
 def _find_notebook(folder: Path, stem: str) -> tuple[Path | None, str | None]:
@@ -511,6 +512,7 @@ class Gradebook:
     answers: list[dict[str, Any]] = field(default_factory=list)  # written answers (answers.jsonl rows)
     evidence: dict[str, dict[str, Any]] = field(default_factory=dict)  # label -> submission times by content
     reference: dict[str, str] = field(default_factory=dict)  # stem -> fingerprint of the reference solution
+    cells: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # notebook SHA-256 -> its cells
     graded_at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%S%z"))
 
     def order(self) -> dict[str, list[str]]:
@@ -607,6 +609,7 @@ def _inspect(plan: Plan, found: Submission, label: str, stem: str, released: dic
     from .answers import answer_rows, collect_answers
     from .extract import NotebookProblem, read_notebook_json
     from .lateness import file_time, judge, submitted_record
+    from .notebook_page import cell_record
     from .similarity import fingerprint
 
     facts: dict[str, Any] = {"found": stem in found.notebooks, "fingerprint": None, "submitted": None}
@@ -626,6 +629,7 @@ def _inspect(plan: Plan, found: Submission, label: str, stem: str, released: dic
         nb = read_notebook_json(found.notebooks[stem], plan.config.max_notebook_mb * 2**20)
     except NotebookProblem:
         return facts, rows, notes  # the run stage says why, with the rows
+    found.cells[digest] = cell_record(nb)
     try:
         if stem in plan.syllabus:
             facts["fingerprint"] = fingerprint(nb, released.get(stem))
@@ -646,7 +650,7 @@ def score(plan: Plan, submissions: list[Submission], outcomes: dict[str, Outcome
     from .filenames import slug
 
     results, notes, files, errors, sandboxes = [], {}, {}, [], {}
-    facts, answers, evidence = {}, [], {}
+    facts, answers, evidence, cells = {}, [], {}, {}
     released = _released(plan.notebooks)
     reference = reference_fingerprints(plan.stems, released)
     for found in submissions:
@@ -682,8 +686,9 @@ def score(plan: Plan, submissions: list[Submission], outcomes: dict[str, Outcome
             results += [{"student": label, **kept_row(row)} for row in rows]
             notes[label, stem] = kept_notes(stem_notes)
         evidence[label] = found.evidence
+        cells.update(found.cells)
     return Gradebook(plan, results, notes, files, errors, dict(isolation or {}), sandboxes, facts, answers, evidence,
-                     reference)
+                     reference, cells)
 
 
 # --------------------------------------------------------------------- write
@@ -715,7 +720,8 @@ def write(book: Gradebook, instructions: Any = None) -> Any:
     if instructions is not None:
         ledger = instructions.apply(ledger)
         exports = instructions.exports
-    return write_outputs(plan.out, ledger, rubrics=plan.rubrics, order=ledger.run.get("order"), exports=exports)
+    return write_outputs(plan.out, ledger, rubrics=plan.rubrics, order=ledger.run.get("order"), exports=exports,
+                         cells=book.cells)
 
 
 def private_folder() -> tempfile.TemporaryDirectory:

@@ -484,13 +484,15 @@ def merge_shards(out: str | os.PathLike, folders: Sequence[str | os.PathLike], *
                     raise ValueError(f"export {export.kind}: {exc} (nothing was written)") from None
     result = Merged(out, list(books), len(merged.known_students), notes=notes, remerged=base is not None)
     if base is not None:
-        result.written = write_outputs(out, merged, rubrics=rubrics, exports=exports)
+        result.written = write_outputs(out, merged, rubrics=rubrics, exports=exports,
+                                       cells_from=[book.folder for book in books])
         return result
     parent = out.parent if str(out.parent) else Path(".")
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.merging-", dir=parent))
     try:
-        written = write_outputs(staging, merged, rubrics=rubrics, exports=exports)
+        written = write_outputs(staging, merged, rubrics=rubrics, exports=exports,
+                                cells_from=[book.folder for book in books])
         os.replace(staging, out)  # a new or empty folder: the gradebook appears whole or not at all
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
