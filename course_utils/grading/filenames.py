@@ -22,7 +22,7 @@ from typing import Iterable, Mapping, Sequence
 from .csvio import csv_text
 
 #: bytes of a name before its hash and extension (file systems allow 255 per name)
-MAX_NAME_BYTES = 120
+MAX_NAME_BYTES = 80
 #: names Windows reserves for devices, whatever the extension
 _RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
                        *(f"lpt{i}" for i in range(1, 10))})
