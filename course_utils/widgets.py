@@ -41,8 +41,8 @@ from course_utils.chinchilla import (
 )
 from course_utils.data_limits import DataLimitsSummary, data_limits_summary
 from course_utils.figures.chinchilla import kaplan_fitted_flops
-from course_utils.plotting import (add_source, band_style, figure_png, legend, new_figure, plot_curve, plot_level,
-                                   plot_points, style, styled)
+from course_utils.plotting import (add_source, band_style, figure_png, finish, legend, new_figure, plot_curve,
+                                   plot_level, plot_points, style, styled)
 from course_utils.powerlaw import FIT_MODELS, FitExperiment, fit_experiment
 
 __all__ = [
@@ -146,6 +146,7 @@ def budget_figure(summary: BudgetSummary) -> Figure:
         add_source(fig, "laws of Hoffmann et al. 2022 (App. D.2) and Besiroglu et al. 2024 (Table 1), solid over "
                         "the runs of Hoffmann's Figure 4; Kaplan et al. 2020, Table 6, solid up to the largest model "
                         "he trained.")
+        finish(fig)
     return fig
 
 
@@ -203,6 +204,7 @@ def fit_figure(experiment: FitExperiment) -> Figure:
         ax.set(xscale="log", xlabel="parameters N", ylabel="loss (nats/token)")
         legend(ax, "right")
         add_source(fig, "true curve: Hoffmann et al. 2022's printed E, A and α (App. D.2), with noise added here.")
+        finish(fig)
     return fig
 
 
@@ -259,6 +261,7 @@ def data_limits_figure(summary: DataLimitsSummary) -> Figure:
         legend(ax, "right")
         add_source(fig, f"Llama 3's {lit.LLAMA3_TRAINING_TOKENS:.3g} tokens (Meta, {lit.LLAMA3_RELEASE_DATE}); stock: "
                         "Villalobos et al. 2024; worth of repeats: Muennighoff et al. 2023.")
+        finish(fig)
     return fig
 
 

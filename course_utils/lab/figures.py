@@ -64,7 +64,7 @@ def plot_runs_against_compute(ax: Any, configs: Mapping[str, np.ndarray], fronti
     plot_points(ax, C[frontier], L[frontier], "frontier", markersize=12, markeredgewidth=1.4, zorder=4,
                 label="frontier: the best run of each budget")
     if fit is not None:
-        grid = np.geomspace(C.min(), C.max() * extend, 200)
+        grid = np.geomspace(C[frontier].min(), C.max() * extend, 200)
         plot_curve(ax, grid, fit.predict(grid), "fit", fitted=(C[frontier].min(), C[frontier].max()),
                    label=f"E + A·C^−α fitted to the frontier: E = {fit.E:.3f}, α = {fit.alpha:.2f}")
     if floor is not None:
