@@ -253,7 +253,8 @@ def _role_problems(fig: Any) -> list[str]:
                                         f"not {artist.get_marker()!r}")
                     open_face = _hex(artist.get_markerfacecolor()) in (None, "#ffffff")
                     if bool(spec.get("open")) != open_face and role != "budget":
-                        problems.append(f"{_name(artist)}: {role} points are {'open' if spec.get('open') else 'filled'}")
+                        fill = "open" if spec.get("open") else "filled"
+                        problems.append(f"{_name(artist)}: {role} points are {fill}")
                 else:
                     if ls != "-":
                         problems.append(f"{_name(artist)}: a {role} curve over its data is solid, not {ls!r}")

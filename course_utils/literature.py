@@ -198,6 +198,9 @@ EPOCH_2024_COMPUTE_GROWTH_PER_YEAR = (4.0, 5.0)
 #: GPT-3: 175B parameters, 300B training tokens, 3.14e23 FLOP (Brown et al. 2020,
 #: arXiv:2005.14165, Table D.1: 3.64e3 PF-days).
 GPT3 = dict(params=175e9, tokens=300e9, flops=3.14e23)
+#: Epoch AI's 90% interval for GPT-4's training compute (central estimate 2.1e25 FLOP,
+#: confidence "Speculative"): Notable AI Models, snapshot of 24 Feb 2025, GPT-4's compute notes.
+EPOCH_GPT4_FLOP_INTERVAL = (8.2e24, 4.4e25)
 
 #: The Transformer (big) of Vaswani et al. 2017 ("Attention Is All You Need",
 #: arXiv:1706.03762): 213M parameters (Table 3) and 2.3e19 training FLOP for English-German

@@ -579,7 +579,8 @@ def _repel(ax: Any, texts: list[Any], x: np.ndarray, y: np.ndarray) -> None:
     for t in texts:
         t.remove()
     others = [t for t in ax.texts if t not in plain]
-    adjust_text(plain, x=x, y=y, ax=ax, objects=others or None, expand=(1.15, 1.3), ensure_inside_axes=True, iter_lim=400,
+    adjust_text(plain, x=x, y=y, ax=ax, objects=others or None, expand=(1.15, 1.3), ensure_inside_axes=True,
+                iter_lim=400,
                 arrowprops=dict(arrowstyle="-", color="#888888", linewidth=0.6, shrinkA=1, shrinkB=3))
     texts[:] = plain
 

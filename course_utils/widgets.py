@@ -254,7 +254,8 @@ def data_limits_figure(summary: DataLimitsSummary) -> Figure:
         plot_points(ax, [s.exhaustion_year_one_pass], [s.stock_tokens], "highlight", markersize=12, zorder=5,
                     label=f"stock used once: {s.exhaustion_year_one_pass:.1f}")
         if s.epochs > 1:
-            plot_level(ax, s.effective_tokens, "bound", label=f"stretched by {s.epochs:.3g} epochs: {s.effective_tokens:.2g}")
+            plot_level(ax, s.effective_tokens, "bound",
+                       label=f"stretched by {s.epochs:.3g} epochs: {s.effective_tokens:.2g}")
             plot_points(ax, [s.exhaustion_year_effective], [s.effective_tokens], "comparison", markersize=9, zorder=5,
                         label=f"stretched stock used up: {s.exhaustion_year_effective:.1f}")
         ax.set(yscale="log", xlabel="year", ylabel="tokens")

@@ -100,6 +100,15 @@ def test_estimated_by_tells_whose_compute_estimate_each_is():
                                             "DeepSeek-V3", "Qwen3-235B-A22B"}
 
 
+def test_the_gpt4_interval_drawn_in_lesson_01_is_the_one_the_table_cites():
+    from course_utils.literature import EPOCH_GPT4_FLOP_INTERVAL
+
+    gpt4 = next(m for m in datasets.notable_models() if m.name == "GPT-4")
+    low, high = EPOCH_GPT4_FLOP_INTERVAL
+    assert f"90% interval {low:.2g}-{high:.2g}".replace("+", "") in gpt4.source
+    assert low < gpt4.flops < high
+
+
 def test_estimated_by_reads_the_clause_of_the_quantity_asked_for():
     """LaMDA's compute is its developer's; its token count is Hoffmann et al.'s estimate."""
     columns = datasets.notable_models_arrays()

@@ -194,7 +194,8 @@ def test_annotate_points_moves_labels_apart():
     with plotting.styled():
         fig, ax = plotting.new_figure()
         ax.plot([0, 10], [0, 10], linestyle="none")
-        texts = plotting.annotate_points(ax, [5.0, 5.05, 5.1], [5.0, 5.05, 5.1], ["a long label", "another one", "a third"])
+        texts = plotting.annotate_points(ax, [5.0, 5.05, 5.1], [5.0, 5.05, 5.1],
+                                         ["a long label", "another one", "a third"])
         fig.canvas.draw()
         boxes = [t.get_window_extent() for t in texts]
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])

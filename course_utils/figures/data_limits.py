@@ -7,7 +7,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from course_utils import literature as lit
-from course_utils.figures.history import NOTABLE_MODELS_SOURCE, plot_by_source
+from course_utils.figures.history import NOTABLE_MODELS_SOURCE, others_credit, plot_by_source
 from course_utils.plotting import (add_source, band_style, course_figure, legend, mark_boundary, new_figure, plot_curve,
                                    plot_level, plot_points, semilogy_axes)
 
@@ -30,7 +30,8 @@ def stock_figure(columns: Mapping[str, np.ndarray], trend: Any, start_year: floa
     g_low, g_high = trend.growth_interval
     plot_curve(ax, grid, trend.predict(grid), "fit", fitted=(years.min(), years.max()),
                band=(np.minimum(*fan), np.maximum(*fan)),
-               label=f"fitted here: ×{trend.growth_per_year:.2f}/yr", band_label=f"{trend.level:.0%}: ×{g_low:.2f} to ×{g_high:.2f}/yr")
+               label=f"fitted here: ×{trend.growth_per_year:.2f}/yr",
+               band_label=f"{trend.level:.0%}: ×{g_low:.2f} to ×{g_high:.2f}/yr")
     ahead = np.linspace(start_year, until, 100)
     plot_curve(ax, ahead, start_tokens * growth ** (ahead - start_year), "published", extrapolated=True,
                label=f"Epoch AI: ×{growth}/yr, from Llama 3")
@@ -46,7 +47,8 @@ def stock_figure(columns: Mapping[str, np.ndarray], trend: Any, start_year: floa
     ax.set_ylim(1e11, 3e15)
     ax.set_xlim(years.min() - 0.5, until)
     legend(ax, "below")
-    add_source(fig, NOTABLE_MODELS_SOURCE + f" Growth ×{growth}/yr: Epoch AI data insight "
+    add_source(fig, NOTABLE_MODELS_SOURCE + others_credit(columns, "tokens") + f" Growth ×{growth}/yr: Epoch AI "
+                    "data insight "
                     f"({lit.EPOCH_2024_DATASET_GROWTH_DATE}). Stock, its 90% interval and the years "
                     f"{y_low}–{y_high}: Villalobos et al. 2024 (abstract and Fig. 1).")
     return fig

@@ -72,11 +72,16 @@ def moe_figure(names: Sequence[str], total: np.ndarray, active: np.ndarray):
 
 
 @course_figure
-def precision_figure(bits: np.ndarray, extra_loss: Sequence[np.ndarray], budgets: Sequence[float], best: float):
-    """The extra loss of training at each precision, for several budgets, and the one best precision."""
+def precision_figure(bits: np.ndarray, extra_loss: Sequence[np.ndarray], budgets: Sequence[float], best: float,
+                     published: tuple[float, float] = lit.KUMAR_2024_OPTIMAL_BITS):
+    """The extra loss of training at each precision, for several budgets, the one best precision,
+    and the range the paper states (``published``, shaded)."""
     fig, ax = new_figure(size=(8.6, 4.2))
+    ax.axvspan(*published, **band_style("published", label=f"the paper: {published[0]:g}–{published[1]:g} bits "
+                                                           "(§4.3.2)"))
     _series(ax, bits, extra_loss, budgets, [f"C = {b:.0e} FLOP" for b in budgets])
-    plot_points(ax, [best], [0], "highlight", markersize=13, zorder=5, label=f"best: P* = {best:.1f} bits, every budget")
+    plot_points(ax, [best], [0], "highlight", markersize=13, zorder=5,
+                label=f"best: P* = {best:.1f} bits, every budget")
     ax.set(xlabel="training precision P (bits)", ylabel="loss above the best precision (nats)", ylim=(-0.002, 0.05),
            title="Kumar et al.'s law: the best precision does not move with compute")
     legend(ax, "right")
