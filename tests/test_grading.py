@@ -214,6 +214,33 @@ def test_test_names_are_readable_without_the_exercise_prefix():
     assert describe_test("test_fit_power_law_recovers_the_exponent", "fit_power_law") == "recovers the exponent"
 
 
+@pytest.mark.parametrize("name, readable", [
+    ("test_mixtral_has_46_7_billion_parameters_12_9_billion_active",
+     "mixtral has 46.7 billion parameters 12.9 billion active"),
+    ("test_three_equal_parts_without_offsets_give_1_904_gamma", "three equal parts without offsets give 1.904 gamma"),
+    ("test_llama3_8b_saw_1875_tokens_per_parameter", "llama3 8b saw 1875 tokens per parameter"),
+    ("test_the_search_stops_at_32_bits", "the search stops at 32 bits"),
+])
+def test_test_names_keep_their_decimal_points(name, readable):
+    """A name writes 46.7 as 46_7; the learner reads 46.7, while llama3_8b stays two words (issue 22)."""
+    assert describe_test(name, "") == readable
+
+
+def test_every_exercise_test_name_with_a_decimal_reads_as_the_number_its_docstring_states():
+    """Each public and hidden test whose readable name holds a decimal number states that
+    number (to at least as many digits, rounded) in its module's text: the decimal is real, not an
+    artefact of the underscores."""
+    import re
+
+    for path in sorted((REPO_ROOT / "tests").glob("*/test_ex*.py")):
+        text = path.read_text(encoding="utf-8")
+        for name in re.findall(r"^def (test_\w+)", text, re.MULTILINE):
+            for number in re.findall(r"\d+\.\d+", describe_test(name, "")):
+                places = len(number.split(".")[1])
+                stated = {round(float(x), places) for x in re.findall(r"\d+\.\d+", text.replace(name, ""))}
+                assert float(number) in stated, f"{path.name}: {name} reads {number}, which its text never states"
+
+
 def test_a_report_shows_the_hint_of_a_failure_and_the_score():
     rows = [dict(exercise="f", test="works", status="passed", points=1.0, max_points=1.0, message="", hint="h1"),
             dict(exercise="f", test="rejects", status="failed", points=0.0, max_points=2.0,

@@ -16,6 +16,7 @@ class Status(str, Enum):
     """What happened to one test (its ``status`` in ``results.jsonl``; the value is stored)."""
 
     PASSED = "passed"
+    PARTIAL = "partial"  # a prediction scored by accuracy earned part of its points (.credit)
     FAILED = "failed"  # a wrong result
     ERROR = "error"  # the learner's code raised
     TIMEOUT = "timeout"

@@ -9,8 +9,8 @@ work is done in the named stages of :mod:`.pipeline`; learner code runs in the s
 
 ``--notebook STEM`` grades one assignment (repeatable) and ``--student NAME`` one learner:
 only those (student, notebook) results are replaced, everything else in the gradebook is
-kept. ``--roster``, ``--merge-rubric``, ``--overrides``, ``--due``, ``--late-rule`` and
-``--export`` add what an instructor decides (:mod:`.instructions`); all of them are checked
+kept. ``--roster``, ``--merge-rubric``, ``--overrides``, ``--due``, ``--late-rule``,
+``--prediction-table`` and ``--export`` add what an instructor decides (:mod:`.instructions`); all of them are checked
 before anything is graded. Every output (``grades.csv``, ``results.jsonl``, ``feedback/``,
 ``manifest.json``, ``summary.csv``, ``totals.png``, ``identical.csv``, ``late.csv``, answer
 pages and marking sheets, exports) is rebuilt from the gradebook's record by
@@ -85,6 +85,9 @@ def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
                            "graded now (repeatable); late work is flagged in late.csv")
     week.add_argument("--late-rule", metavar="RULE",
                       help="deduct for late work, e.g. '10%%/day, grace 15min, max 50%%' ('none' removes it)")
+    week.add_argument("--prediction-table", choices=("on", "off"),
+                      help="a pseudonymous class table of prediction errors (predictions.csv) and each learner's "
+                           "rank in their feedback; kept until 'off'")
     lms = parser.add_argument_group("exports")
     lms.add_argument("--export", action="append", choices=("canvas", "moodle", "gradescope"),
                      help="also write canvas.csv, moodle.csv or the Gradescope autograder zip (repeatable)")
@@ -247,12 +250,12 @@ def instructions_from(args: argparse.Namespace) -> Any:
     from .instructions import Instructions
 
     if not any((args.roster, args.merge_rubric, args.overrides, args.due, args.late_rule, args.export,
-                args.assignment, args.wheel)):
+                args.assignment, args.wheel, args.prediction_table)):
         return None
     return Instructions.read(roster=args.roster, merge_rubric=args.merge_rubric or (), overrides=args.overrides,
                              due=args.due or (), late_rule=args.late_rule, export=args.export or (),
                              assignment=args.assignment or (), moodle_id=args.moodle_id, wheel=args.wheel,
-                             notebooks=args.notebook or ())
+                             notebooks=args.notebook or (), prediction_table=args.prediction_table)
 
 
 def run_grade(args: argparse.Namespace) -> int:

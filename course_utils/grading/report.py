@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping, Sequence
 
-PASS, FAIL, NOTE = "✓", "✗", "•"
+PASS, FAIL, NOTE, PARTLY = "✓", "✗", "•", "◐"
 #: row statuses that record a person's decision or a rule, not a test
 DECISIONS = frozenset({"marked", "override", "late penalty"})
 
@@ -30,6 +30,13 @@ def by_exercise(results: Iterable[Mapping]) -> dict[str, list[Mapping]]:
     for row in results:
         groups.setdefault(row["exercise"], []).append(row)
     return groups
+
+
+def row_mark(row: Mapping) -> str:
+    """✓ passed, ◐ some of its points (a prediction scored by accuracy), • waiting for a value
+    test (a raise-only check, :mod:`.scoring`), ✗ otherwise."""
+    status = row.get("status")
+    return {"passed": PASS, "partial": PARTLY, "gated": NOTE}.get(status, FAIL)
 
 
 def _number(value: float) -> str:
@@ -72,12 +79,18 @@ def format_results(results: Sequence[Mapping], notes: Sequence[str] = (), *,
                 lines.append(f"{bullet}{NOTE} {_decision(row)}")
                 continue
             if row.get("hidden"):
-                mark_row = PASS if row["status"] == "passed" else FAIL
-                lines.append(f"{bullet}{mark_row} hidden test: {row['test']} "
+                lines.append(f"{bullet}{row_mark(row)} hidden test: {row['test']} "
                              f"({_number(row['points'])}/{_number(row['max_points'])} points)")
                 continue
             if row["status"] == "passed":
                 lines.append(f"{bullet}{PASS} {row['test']}")
+                continue
+            if row["status"] in ("partial", "gated"):  # part of the points, or waiting: not a failure
+                amount = f" ({_number(row['points'])}/{_number(row['max_points'])} points)" \
+                    if row["status"] == "partial" else ""
+                lines.append(f"{bullet}{row_mark(row)} {row['test']}: {row['message']}{amount}")
+                if row["status"] == "partial" and row.get("hint"):
+                    lines.append(f"{'  ' if markdown else '    '}hint: {row['hint']}")
                 continue
             lines.append(f"{bullet}{FAIL} {row['test']}: {row['message'] or row['status']}")
             if row.get("hint"):

@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import pytest
 
+from . import credit
 from .child import environment
 from .config import GradingConfig, Status
 from .errors import GraderProblem, StudentError, StudentProblem
@@ -44,9 +45,13 @@ class TestResult:
     seconds: float = 0.0
     requires_value: bool = False  # earns points only with a passing value test (scoring.apply_gates)
     hidden: bool = False  # a hidden test (tests/hidden/): feedback shows its name and points only
+    prediction: dict[str, Any] | None = None  # what a prediction test recorded (credit.prediction_record)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        row = asdict(self)
+        if row["prediction"] is None:  # only prediction tests carry one
+            del row["prediction"]
+        return row
 
 
 @dataclass(eq=False)  # pytest keeps plugins in sets and dicts: compare and hash by identity
@@ -91,14 +96,15 @@ class Session:
             info = exercise_info(item) or {}
             status, message, kind = describe_failure(report, call, info.get("name", ""))
             max_points = float(info.get("points", 0))
+            status, points = credit.outcome(status, max_points, call.excinfo.value if call.excinfo else None)
             hint = (info.get("hints") or {}).get(kind) or info.get("hint", "")
             self.results.append(TestResult(
                 notebook=Path(str(item.path)).stem.removeprefix("test_"), exercise=info.get("name", "?"),
                 test=describe_test(item.name, info.get("name", "")), status=status,
-                points=max_points if status == "passed" else 0.0, max_points=max_points,
+                points=points, max_points=max_points,
                 message=message, hint=hint, seconds=round(report.duration, 3),
                 requires_value=bool(info.get("requires_value", False)),
-                hidden=bool(info.get("hidden", False))))
+                hidden=bool(info.get("hidden", False)), prediction=credit.prediction_of(report.user_properties)))
         return report
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -113,12 +119,21 @@ class Session:
         self.proxies.clear()
 
 
+#: two numbers joined by one underscore in a test's name are one number with a decimal point
+_DECIMAL = re.compile(r"(?<![^_])(\d+)_(\d+)(?![^_])")
+
+
 def describe_test(function_name: str, exercise: str) -> str:
-    """``test_fit_power_law_recovers_x`` -> ``recovers x`` (a name a learner can read)."""
+    """``test_fit_power_law_recovers_x`` -> ``recovers x`` (a name a learner can read).
+
+    A Python name cannot hold a decimal point, so a test writes 46.7 as ``46_7``: two groups
+    of digits joined by one underscore, each a word of its own, read as one number
+    (``test_mixtral_has_46_7_billion`` -> ``mixtral has 46.7 billion``; ``llama3_8b`` stays).
+    """
     words = function_name.removeprefix("test_")
     words = words.removeprefix(f"{exercise}_") if exercise else words
-    return words.split("[")[0].replace("_", " ") + (
-        f" [{function_name.split('[', 1)[1]}" if "[" in function_name else "")
+    base = _DECIMAL.sub(r"\1.\2", words.split("[")[0])
+    return base.replace("_", " ") + (f" [{function_name.split('[', 1)[1]}" if "[" in function_name else "")
 
 
 #: what an assertion message looks like when it is a tool's dump, not a sentence for learners
