@@ -211,9 +211,7 @@ def test_lesson06_data_filtering():
     seen = np.geomspace(1e7, 3e9, 300)
     accuracy = np.array([1 - pool_error(seen, buckets[:m], constants["bucket_size"], constants["a"], constants["d"])
                          for m in range(1, len(buckets) + 1)])
-    switch = seen[np.argmax(accuracy.argmax(axis=0) > 0)]
-    return _checked(since_chinchilla.filtering_figure(seen, accuracy, [0.1 * m for m in range(1, len(buckets) + 1)],
-                                                      switch))
+    return _checked(since_chinchilla.filtering_figure(seen, accuracy, [0.1 * m for m in range(1, len(buckets) + 1)]))
 
 
 @compare

@@ -91,13 +91,15 @@ def precision_figure(bits: np.ndarray, extra_loss: Sequence[np.ndarray], budgets
 
 
 @course_figure
-def filtering_figure(seen: np.ndarray, accuracy: Sequence[np.ndarray], kept: Sequence[float], switch: float):
+def filtering_figure(seen: np.ndarray, accuracy: Sequence[np.ndarray], kept: Sequence[float]):
     """Accuracy (the fitted law) against samples seen for pools that keep more or less of the
-    data, and where the second pool overtakes the first."""
+    data, with each point where a larger pool overtakes the best one marked."""
     fig, ax = new_figure(size=(7.4, 4.4))
     ax.set_xscale("log")
     _series(ax, seen, accuracy, kept, [f"keep the top {k:.0%}" for k in kept])
-    mark_boundary(ax, switch, f"top {kept[1]:.0%} overtakes ", y=0.1)
+    best = np.asarray(accuracy).argmax(axis=0)
+    for at in np.flatnonzero(np.diff(best)) + 1:
+        mark_boundary(ax, seen[at], f"top {kept[best[at]]:.0%} overtakes ", y=0.1)
     ax.set(xlabel="samples seen (with repeats)", ylabel="ImageNet zero-shot accuracy (fit)",
            title="Goyal et al.'s law: the best filter depends on the budget")
     legend(ax, "inside", loc="upper left")
