@@ -39,21 +39,17 @@ _LAW_NAMES = {"kaplan": "kaplan", "hoffmann": "hoffmann", "besiroglu": "besirogl
 
 
 def _hex(colour: Any) -> str | None:
-    from matplotlib.colors import to_hex
+    """``#rrggbb`` of a colour (the first of an array of them); None for "none" or fully transparent."""
+    from matplotlib.colors import to_hex, to_rgba
 
-    try:
-        array = np.asarray(colour, dtype=float) if not isinstance(colour, str) else None
-    except (TypeError, ValueError):
-        array = None
-    if array is not None and array.ndim == 2:
-        if len(array) == 0:
-            return None
-        colour = array[0]
     if isinstance(colour, str) and colour.lower() == "none":
         return None
-    if array is not None and array.ndim in (1, 2) and np.size(colour) == 4 and float(np.ravel(colour)[3]) == 0:
-        return None
-    return to_hex(colour, keep_alpha=False).lower()
+    if not isinstance(colour, str) and np.ndim(colour) == 2:
+        if len(colour) == 0:
+            return None
+        colour = colour[0]
+    rgba = to_rgba(colour)
+    return None if rgba[3] == 0 else to_hex(rgba, keep_alpha=False).lower()
 
 
 def _is_grey(colour: str) -> bool:

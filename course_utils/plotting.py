@@ -42,8 +42,8 @@ from numpy.typing import ArrayLike
 
 __all__ = ["OKABE_ITO", "PALETTE", "ROLE_STYLE", "BUDGET_CMAP", "DPI", "course_style", "use_course_style", "styled",
            "course_figure", "new_figure", "style", "band_style", "budget_colours", "loglog_axes", "semilogy_axes",
-           "plain_number_ticks", "finish", "plot_points", "plot_curve", "plot_level", "mark_boundary", "plot_fit",
-           "annotate_points", "legend", "add_source", "fit_label", "figure_png", "show"]
+           "plain_number_ticks", "finish", "plot_points", "plot_curve", "plot_level", "mark_boundary",
+           "annotate_points", "legend", "add_source", "figure_png", "show"]
 
 #: Okabe & Ito (2008), "Color Universal Design": eight colours told apart by the common
 #: forms of colour blindness (yellow is left out: it vanishes on white).
@@ -465,74 +465,6 @@ def mark_boundary(ax: Any, x: float, text: str, *, y: float = 0.98, side: str = 
                 textcoords="offset points", ha="right" if side == "left" else "left", va="top", fontsize=8.5,
                 color="#333333")
     return line
-
-
-def fit_label(fit: Any) -> str:
-    """Short text for a fitted law: its exponent (and floor E), or its growth per year.
-
-    Understands results with ``alpha`` (and optionally ``E``), ``beta``, or a trend's
-    ``growth_per_year`` and ``doubling_months``.
-    """
-    if hasattr(fit, "growth_per_year") and hasattr(fit, "doubling_months"):
-        return f"×{fit.growth_per_year:.3g}/yr, doubling {fit.doubling_months:.1f} months"
-    parts = []
-    if hasattr(fit, "alpha"):
-        parts.append(f"α = {fit.alpha:.3f}")
-    if hasattr(fit, "beta"):
-        parts.append(f"β = {fit.beta:.3f}")
-    if hasattr(fit, "E"):
-        parts.append(f"E = {fit.E:.3g}")
-    return ", ".join(parts)
-
-
-def plot_fit(ax: Any, x: ArrayLike, y: ArrayLike, fit: Any, *, role: str = "fit", label: str | None = None,
-             extend_to: float | None = None, band: Any = None, points: bool = True,
-             points_label: str = "data") -> Any:
-    """Draw data points and a fitted law: solid over the data, dashed out to ``extend_to``.
-
-    Parameters
-    ----------
-    ax : matplotlib Axes
-        e.g. from :func:`loglog_axes` (or :func:`semilogy_axes` for a trend over years).
-    x, y : arrays
-        The data the law was fitted to (drawn as the ``data`` role).
-    fit : object with ``predict(x)``
-        A fit from :mod:`course_utils.powerlaw`, :mod:`course_utils.chinchilla` or
-        :func:`course_utils.trends.fit_exponential_trend`.
-    role : str
-        The curve's role: ``fit`` for the lesson's law, ``comparison`` for a second one.
-    label : str, optional
-        Legend text for the curve (default: :func:`fit_label`).
-    extend_to : float, optional
-        Carry the curve (dashed) out to this x: an extrapolation.
-    band : callable, optional
-        ``band(grid) -> (low, high)``: an interval drawn around the curve (e.g. a bootstrap's
-        ``predict_band``).
-    points : bool
-        Also draw the data.
-
-    Returns
-    -------
-    matplotlib Line2D
-        The solid part of the curve.
-    """
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    if x.ndim != 1 or x.shape != y.shape or x.size == 0:
-        raise ValueError(f"x and y must be 1-D arrays of equal, non-zero length; got {x.shape} and {y.shape}")
-    if not callable(getattr(fit, "predict", None)):
-        raise ValueError(f"fit must have a predict(x) method; got {type(fit).__name__}")
-    finite = x[np.isfinite(x)]
-    low, high = float(finite.min()), float(finite.max())
-    span = (min(low, extend_to), max(high, extend_to)) if extend_to is not None else (low, high)
-    log_x = ax.get_xscale() == "log"
-    if log_x and span[0] <= 0:
-        raise ValueError("x must be positive on a logarithmic x axis")
-    grid = np.geomspace(*span, 200) if log_x else np.linspace(*span, 200)
-    if points:
-        plot_points(ax, x, y, "data", label=points_label, zorder=3)
-    return plot_curve(ax, grid, fit.predict(grid), role, fitted=(low, high), band=band(grid) if band else None,
-                      label=label if label is not None else (fit_label(fit) or "fit"), zorder=2)
 
 
 def annotate_points(ax: Any, x: ArrayLike, y: ArrayLike, labels: Sequence[str], *, fontsize: float = 8.5,

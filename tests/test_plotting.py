@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -13,12 +12,6 @@ import pytest
 matplotlib = pytest.importorskip("matplotlib")
 
 from course_utils import plotting  # noqa: E402
-from course_utils.trends import fit_exponential_trend  # noqa: E402
-
-
-def _power_fit(A=10.0, alpha=0.5):
-    return SimpleNamespace(A=A, alpha=alpha, predict=lambda x: A * np.asarray(x, dtype=float) ** -alpha)
-
 
 @pytest.fixture
 def ax():
@@ -144,35 +137,6 @@ def test_plot_curve_draws_its_band_in_its_colour(ax):
     plotting.plot_curve(ax, x, x, "besiroglu", band=(x - 0.1, x + 0.1))
     band = ax.collections[0]
     assert matplotlib.colors.to_hex(band.get_facecolor()[0], keep_alpha=False) == plotting.PALETTE["besiroglu"].lower()
-
-
-def test_plot_fit_draws_the_fitted_curve_through_the_law(ax):
-    plotting.loglog_axes(ax)
-    x = np.array([1.0, 10.0, 100.0])
-    line = plotting.plot_fit(ax, x, 10.0 * x**-0.5, _power_fit())
-    xs, ys = line.get_data()
-    np.testing.assert_allclose(ys, 10.0 * xs**-0.5)
-    assert xs[0] == pytest.approx(1.0)
-
-
-def test_plot_fit_draws_an_extrapolation_dashed(ax):
-    plotting.loglog_axes(ax)
-    plotting.plot_fit(ax, [1.0, 10.0, 100.0], [10.0, 3.16, 1.0], _power_fit(), extend_to=1e4)
-    dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
-    assert dashed and dashed[0].get_xdata()[-1] == pytest.approx(1e4) and dashed[0].get_xdata()[0] >= 99
-
-
-def test_plot_fit_labels_a_time_trend_with_its_doubling_time(ax):
-    years = np.arange(2010.0, 2020.0)
-    fit = fit_exponential_trend(years, 2.0 ** (years - 2010))
-    plotting.semilogy_axes(ax)
-    line = plotting.plot_fit(ax, years, 2.0 ** (years - 2010), fit)
-    assert "doubling 12.0 months" in line.get_label()
-
-
-def test_plot_fit_rejects_an_object_without_predict(ax):
-    with pytest.raises(ValueError, match="predict"):
-        plotting.plot_fit(ax, [1.0, 2.0], [1.0, 2.0], object())
 
 
 def test_plain_number_ticks_label_a_loss_axis_without_powers_of_ten(ax):
