@@ -216,7 +216,7 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
     elapsed = time.perf_counter() - started
     return {"students": len(plan.students), "notebooks": len(plan.stems), "written_answers": len(plan.notebooks)
             - len(plan.stems), "seconds": elapsed, "grading_seconds": graded_seconds, "ignored": plan.ignored,
-            "isolation": isolation, "grader_errors": book.grader_errors,
+            "isolation": isolation, "grader_errors": book.grader_errors, "too_slow": too_slow(book.results),
             "exercise_means": exercise_means(written.ledger.rows, plan.notebooks), "hidden_tests": len(plan.hidden),
             "tests_sha256": plan.tests_sha256, "notes": notes + written.notes, "late": written.late,
             "identical": written.identical, "exports": written.exports, "export_errors": written.export_errors,
@@ -230,6 +230,13 @@ def check_isolation(level: str, required: str) -> None:
         raise ValueError(f"isolation: this machine allows '{level}', weaker than --require-isolation {required} "
                          f"; nothing was graded (the README's 'At scale: grading a large class' says how to allow "
                          f"user namespaces)")
+
+
+def too_slow(rows: list[dict[str, Any]]) -> list[str]:
+    """The learners with a row whose status is "too slow" (a notebook used its whole time budget)."""
+    from .config import Status
+
+    return sorted({row["student"] for row in rows if row.get("status") == Status.TOO_SLOW.value})
 
 
 def exercise_means(rows: list[dict[str, Any]], notebooks: list[str]) -> dict[tuple[str, str], tuple[float, float]]:
@@ -280,6 +287,11 @@ def run_grade(args: argparse.Namespace) -> int:
         print(f"note: {line}")
     for line in summary["grader_errors"]:
         print(f"grader error (regrade with --student): {line}")
+    if summary["too_slow"]:
+        names = summary["too_slow"]
+        print(f"too slow: {_plural(len(names), 'learner')} used a notebook's whole time budget (the start-up budget "
+              f"plus each exercise's time limit), so the calls past it earned nothing: "
+              f"{', '.join(names[:10])}{', ...' if len(names) > 10 else ''}")
     if summary["exercise_means"]:
         print("class mean per exercise (points earned / possible; saved in summary.csv):")
         for (notebook, name), (mean, possible) in summary["exercise_means"].items():

@@ -56,6 +56,7 @@ from .pipeline import feedback_file
 from .predictions import TABLE_FILE as PREDICTION_TABLE_FILE, Standing, class_table, feedback_lines, standings
 from .report import format_results, score as total_of
 from .rubric import MARKED_STATUS, Rubric, find_rubrics, load_rubric, marking_sheet_csv
+from .safetext import FOLDER_CHARS, markdown
 from .similarity import identical_csv, identical_groups
 from .summary import histogram_png_bytes, summary_csv
 
@@ -253,7 +254,7 @@ def feedback_text(student: str, ledger: Ledger, rubrics: Mapping[str, Rubric], *
     answers = [row for row in ledger.answers if row["student"] == student] if answers is None else list(answers)
     facts = ledger.notebooks_of(student)
     earned, possible = total_of(rows)
-    parts = [f"# Feedback for {student}", "",
+    parts = [f"# Feedback for {markdown(student, FOLDER_CHARS)}", "",
              f"**Total: {earned:g}/{possible:g} points ({100.0 * earned / possible if possible else 0:.0f}%)**", ""]
     stems = sorted({*(row["notebook"] for row in rows), *(row["notebook"] for row in answers), *facts})
     for stem in stems:

@@ -28,6 +28,7 @@ from .config import GradingConfig, Status
 from .errors import GraderProblem, StudentError, StudentProblem
 from .plugin import SESSION_KEY, exercise_info
 from .proxy import process_context
+from .safetext import clean
 
 
 @dataclass
@@ -143,7 +144,8 @@ _DUMP = re.compile(r"Not equal to tolerance|Arrays are not|Mismatched elements|M
 _REWRITTEN = re.compile(r"^assert |^where |approx\(")
 _DID_NOT_RAISE = re.compile(r"DID NOT RAISE (?:<class '(?:[\w.]*\.)?(\w+)'>|\(?([\w., ]+)\)?)")
 #: the kind of failure (for ``@exercise(hints=...)``) of each status that is not a comparison
-_STATUS_KINDS = {Status.NOT_IMPLEMENTED: "not implemented", Status.ERROR: "raised", Status.TIMEOUT: "timeout"}
+_STATUS_KINDS = {Status.NOT_IMPLEMENTED: "not implemented", Status.ERROR: "raised", Status.TIMEOUT: "timeout",
+                 Status.TOO_SLOW: "timeout"}
 _UNDEFINED = re.compile(r"name '(\w+)' is not defined")
 _NAME_ERROR_NOTE = ("; only the setup cell and the cells tagged 'exercise' are graded, with the functions, "
                     "imports and fixed values they use from other cells")
@@ -186,12 +188,12 @@ def describe_failure(report: pytest.TestReport, call: pytest.CallInfo, exercise:
             return Status.FAILED, "your result is not the expected one, within this test's tolerance", kind
         if not first or _REWRITTEN.search(first):
             return Status.FAILED, "wrong result", kind
-        return Status.FAILED, first[:300], kind
+        return Status.FAILED, clean(first, 300), kind
     raised = _DID_NOT_RAISE.search(str(exc)) if type(exc).__name__ == "Failed" else None
     if raised:
         error = raised.group(1) or raised.group(2) or "an error"
         return Status.FAILED, f"{function} accepted this test's input; it should raise {error}", "did not raise"
-    return Status.FAILED, f"your result could not be checked ({type(exc).__name__}: {str(exc)[:200]})", ""
+    return Status.FAILED, f"your result could not be checked ({type(exc).__name__}: {clean(exc, 200)})", ""
 
 
 def attribute_failures(results: list[TestResult], notebook: str, uses: dict[str, tuple[str, ...]]) -> None:
@@ -341,7 +343,7 @@ def collect_syllabus(*test_files: str | os.PathLike) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- isolated workers
 
 
-def _worker(conn: Any, fn: Callable, args: tuple, kwargs: dict) -> None:
+def _worker(conn: Any, fn: Callable, args: tuple, kwargs: dict, memory_mb: float | None = None) -> None:
     if sys.platform.startswith("linux"):  # the worker goes when the grader goes (its sandboxes follow)
         try:
             from .sandbox import die_with_parent
@@ -349,6 +351,10 @@ def _worker(conn: Any, fn: Callable, args: tuple, kwargs: dict) -> None:
             die_with_parent()
         except OSError:
             pass
+    if memory_mb:  # a hard limit: nothing a learner's process sends can make the worker grow past it
+        from .child import apply_memory_limit
+
+        apply_memory_limit(memory_mb)
     try:
         conn.send(("ok", fn(*args, **kwargs)))
     except BaseException as exc:  # reported to the parent, never raised past the worker
@@ -366,6 +372,7 @@ class Job:
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
     deadline: float = 600.0  # seconds before the worker is killed
+    memory_mb: float | None = None  # address space the worker may add to what it starts with
 
 
 def run_isolated(jobs: list[Job], *, workers: int = 1) -> Iterator[tuple[Any, str, Any]]:
@@ -393,7 +400,7 @@ def _schedule(ctx: Any, pending: list[Job], running: dict, workers: int) -> Iter
         while pending and len(running) < max(1, workers):
             job = pending.pop()
             parent, child = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_worker, args=(child, job.fn, job.args, job.kwargs))
+            proc = ctx.Process(target=_worker, args=(child, job.fn, job.args, job.kwargs, job.memory_mb))
             proc.start()
             child.close()
             running[parent] = (job, proc, time.monotonic() + job.deadline)
