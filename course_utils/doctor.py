@@ -37,6 +37,7 @@ MINIMUM_VERSIONS: dict[str, str] = {
     "numpy": "1.24",
     "scipy": "1.10",
     "matplotlib": "3.7",
+    "adjusttext": "1.0",
     "torch": "2.1",
     "nbformat": "5.9",
     "nbclient": "0.8",

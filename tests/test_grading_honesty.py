@@ -351,7 +351,11 @@ def test_committed_exercises_are_what_release_produces(tmp_path):
 
 @pytest.mark.parametrize("notebook", sorted(SOLUTIONS.glob("*.ipynb")), ids=lambda p: p.stem)
 def test_every_solution_notebook_executes_top_to_bottom(notebook, tmp_path):
-    """check() cells are skipped here ($COURSE_SKIP_CHECKS): the tests above grade the code."""
-    from course_utils.nbtools import execute_notebook
+    """check() cells are skipped here ($COURSE_SKIP_CHECKS): the tests above grade the code. The
+    demos' figures are shown in the course style (issue 23; tests/notebook_figures.py), and kept
+    for the contact sheet."""
+    from notebook_figures import execute_capturing, figure_failures
 
-    execute_notebook(notebook, cwd=tmp_path, timeout=600, env={"COURSE_SKIP_CHECKS": "1"})
+    nb, figures = execute_capturing(notebook, tmp_path, timeout=600, env={"COURSE_SKIP_CHECKS": "1"})
+    failures = figure_failures(nb, figures)
+    assert not failures, "\n".join(failures)
