@@ -31,7 +31,8 @@ from nbformat import NotebookNode
 #: The first code cell of every lesson, verbatim (tests/test_nbtools.py checks each lesson).
 #: Self-contained on purpose: it must run where the course is not installed yet (Colab), so it
 #: installs the course's wheel found beside the notebook only when ``course_utils`` is missing,
-#: and is silent where the course is installed; then it runs :func:`course_utils.doctor.doctor`.
+#: and is silent where the course is installed; on Colab it switches on Colab's widget manager
+#: on every run (a restarted session needs it again); then it runs :func:`course_utils.doctor.doctor`.
 LESSON_SETUP_CELL = """\
 # Set-up, the same in every lesson. Where the course is installed (your laptop, a hub, Binder)
 # this only checks your environment. Where it is not (Colab), it first installs the course's
@@ -46,12 +47,12 @@ if importlib.util.find_spec("course_utils") is None:
                            "<version>-py3-none-any.whl) beside this notebook, then run this cell again.")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", str(wheels[-1])], check=True)
     importlib.invalidate_caches()
-    if "google.colab" in sys.modules:  # Colab draws ipywidgets 8 with its custom widget manager
-        from google.colab import output
-        output.enable_custom_widget_manager()
+if "google.colab" in sys.modules:  # Colab draws ipywidgets 8 with its custom widget manager,
+    from google.colab import output  # which every new session (or restart) must switch on again
+    output.enable_custom_widget_manager()
 
 # Check your environment: Python and package versions, the course's data files, and
-# (in JupyterLab) a slider you can drag to confirm that widgets work in your browser.
+# (in JupyterLab) whether this page draws widgets, with a slider you can drag.
 from course_utils.doctor import doctor
 doctor();"""
 

@@ -302,7 +302,30 @@ def test_the_setup_cell_is_silent_where_the_course_is_installed(tmp_path):
     done = subprocess.run([sys.executable, "-c", nbtools.LESSON_SETUP_CELL], capture_output=True, text=True,
                           cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("Python ") and "All set" in done.stdout  # doctor's report, nothing else
+    assert done.stdout.startswith("Python ")  # doctor's report, nothing else
+    assert "has what the course's kernel needs" in done.stdout and "All set" not in done.stdout  # no page here
+
+
+def test_the_setup_cell_switches_on_colabs_widget_manager_on_every_run(tmp_path):
+    """On Colab the course is installed after the first run, and a restarted session still
+    needs Colab's widget manager switched on: the cell must do it where nothing is installed."""
+    package = tmp_path / "fake" / "google" / "colab"
+    package.mkdir(parents=True)
+    (tmp_path / "fake" / "google" / "__init__.py").write_text("")
+    (package / "__init__.py").write_text("")
+    (package / "output.py").write_text(
+        "from pathlib import Path\n"
+        "def enable_custom_widget_manager():\n"
+        "    Path('widget-manager-enabled').write_text('yes')\n")
+    import os
+
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "fake"))
+    for run in range(2):  # the course is installed already: both runs take the short path
+        done = subprocess.run([sys.executable, "-c", "import google.colab\n" + nbtools.LESSON_SETUP_CELL],
+                              capture_output=True, text=True, cwd=tmp_path, timeout=120, env=env)
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / "widget-manager-enabled").read_text() == "yes", f"run {run + 1}"
+        (tmp_path / "widget-manager-enabled").unlink()
 
 
 def test_the_setup_cell_asks_for_the_wheel_where_the_course_is_missing(tmp_path):
