@@ -24,9 +24,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-import sysconfig
-import venv
 import zipfile
 from pathlib import Path
 
@@ -39,9 +36,6 @@ from course_utils.course_root import BUNDLE_NAME, MARKER
 CHECKOUT = Path(__file__).resolve().parents[1]
 BUNDLE = f"course_utils/{BUNDLE_NAME}/"
 SOLUTION_MARKER = "### BEGIN SOLUTION"
-#: what the copy of the checkout used to build the wheel leaves out (environments, build output)
-_NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "venv", "build", "dist", "*.egg-info", "__pycache__",
-                                     ".pytest_cache", "my_work", "test-artifacts", "_build", "html")
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -53,16 +47,9 @@ def _run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    """The course's wheel, built offline from a copy of this checkout."""
-    pytest.importorskip("setuptools", reason="the dev extra installs setuptools (pip install -e '.[dev]')")
-    work = tmp_path_factory.mktemp("wheel")
-    source = work / "source"
-    shutil.copytree(CHECKOUT, source, ignore=_NOT_COPIED, symlinks=True)
-    _run([sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "--no-index",
-          "--quiet", "-w", str(work / "dist"), str(source)])
-    (found,) = (work / "dist").glob("scaling_laws_course-*.whl")
-    return found
+def wheel(course_wheel) -> Path:
+    """The course's wheel, built offline from a copy of this checkout (tests/conftest.py)."""
+    return course_wheel
 
 
 # --------------------------------------------------------------------------- what it holds
@@ -111,40 +98,13 @@ def test_the_wheel_carries_the_data_files_and_the_console_script(wheel):
 # ----------------------------------------------------------------- in a fresh environment
 
 
-def _link_farm(folder: Path) -> Path:
-    """Links to every package of this environment except the course itself (see the module doc)."""
-    folder.mkdir()
-    own = re.compile(r"^(course_utils|scaling_laws_course[-.].*|__editable__.*|.*\.pth)$")
-    for site in dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]):
-        for entry in Path(site).iterdir():
-            if not own.match(entry.name) and not (folder / entry.name).exists():
-                (folder / entry.name).symlink_to(entry)
-    return folder
-
-
-def _link_jupyter_data(prefix: Path) -> None:
-    """The data files those packages installed beside their code (nbconvert's templates, in
-    ``<prefix>/share/jupyter``), except kernel specs: the new environment's own Python is the kernel."""
-    shared = Path(sysconfig.get_paths()["data"]) / "share" / "jupyter"
-    target = prefix / "share" / "jupyter"
-    target.mkdir(parents=True, exist_ok=True)
-    for entry in shared.iterdir() if shared.is_dir() else []:
-        if entry.name != "kernels":
-            (target / entry.name).symlink_to(entry)
-
-
 @pytest.fixture(scope="module")
-def fresh_env(tmp_path_factory, wheel) -> dict:
+def fresh_env(tmp_path_factory, wheel, make_environment) -> dict:
     """A new virtual environment, outside the checkout, with the course installed from the
     wheel by a lesson's first cell (the Colab route): ``{python, bin, env, home, site}``."""
     home = tmp_path_factory.mktemp("learner")
-    target = home / "venv"
-    venv.EnvBuilder(with_pip=False, symlinks=os.name != "nt").create(target)
-    python = target / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    site = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip())
-    farm = _link_farm(home / "third-party")
-    (site / "third_party_packages.pth").write_text(f"{farm}\n")
-    _link_jupyter_data(target)
+    made = make_environment(home / "venv")
+    python, site = made["python"], made["site"]
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("PYTHON", "SCALING_COURSE", "COURSE_", "JUPYTER", "VIRTUAL_ENV"))}
     env.update(PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1", JUPYTER_PLATFORM_DIRS="1",
