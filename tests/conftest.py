@@ -47,17 +47,25 @@ def course_wheel(tmp_path_factory) -> Path:
     return found
 
 
-def new_environment(prefix: Path, *, leave_out: tuple[str, ...] = (), leave_out_data: tuple[str, ...] = ()) -> dict:
+def new_environment(prefix: Path, *, leave_out: tuple[str, ...] = (), leave_out_data: tuple[str, ...] = (),
+                    base_python: str | None = None) -> dict:
     """A new virtual environment at ``prefix`` that sees this environment's third-party packages
     (PyTorch alone is ~1 GB) through a folder of links, one per package, inside it.
 
-    Never linked: the course (its package, its editable finder, any ``.pth``), the packages
+    The data files and configuration those packages installed beside their code are linked too
+    (``share/jupyter``, ``etc/jupyter``). Never linked: the course (its package, its editable
+    finder, any ``.pth``), the packages
     named in ``leave_out`` (top-level names or distribution folders), kernel specs (the new
     Python is its own kernel) and the data folders under ``share/jupyter`` named in
     ``leave_out_data`` (relative paths such as ``labextensions/@jupyter-widgets``).
-    Returns ``{python, bin, site}``.
+    ``base_python`` is another interpreter of the same Python version to build it on (one that
+    other users may run, where this one lives in a private folder). Returns ``{python, bin, site}``.
     """
-    venv.EnvBuilder(with_pip=False, symlinks=True).create(prefix)
+    if base_python is None:
+        venv.EnvBuilder(with_pip=False, symlinks=True).create(prefix)
+    else:
+        subprocess.run([base_python, "-m", "venv", "--without-pip", str(prefix)], check=True, capture_output=True,
+                       timeout=120)
     python = prefix / "bin" / "python"
     site = prefix / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
     farm = prefix / "third-party"
@@ -69,8 +77,11 @@ def new_environment(prefix: Path, *, leave_out: tuple[str, ...] = (), leave_out_
                 continue
             (farm / entry.name).symlink_to(entry)
     (site / "third_party_packages.pth").write_text(f"{farm}\n")
-    _link_jupyter_data(Path(sysconfig.get_paths()["data"]) / "share" / "jupyter", prefix / "share" / "jupyter",
-                       {"kernels", *leave_out_data})
+    data = Path(sysconfig.get_paths()["data"])
+    _link_jupyter_data(data / "share" / "jupyter", prefix / "share" / "jupyter", {"kernels", *leave_out_data})
+    if (data / "etc" / "jupyter").is_dir():  # which server extensions are on (JupyterLab's, for one)
+        (prefix / "etc").mkdir(exist_ok=True)
+        (prefix / "etc" / "jupyter").symlink_to(data / "etc" / "jupyter")
     return {"python": python, "bin": python.parent, "site": site}
 
 
