@@ -11,6 +11,7 @@ up to date without touching a learner's exercise copy.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -206,3 +207,67 @@ def test_update_when_nothing_changed_says_so(tmp_path):
     start_course(tmp_path / "course")
     done = _start("--dir", str(tmp_path / "course"), "--update", cwd=tmp_path)
     assert done.returncode == 0 and ": nothing had changed" in done.stdout
+
+
+# ------------------------------------------------- every path the learner is told about exists
+
+#: a path the course names for a learner: in backticks, starting with one of the course's folders
+_COURSE_PATH = re.compile(r"`((?:notebooks|my_work|exercises|solutions|tests|course_utils)/[^`\s]*)`")
+#: a notebook the course names by itself, in backticks (not the "-Copy1" example of a bad name)
+_NOTEBOOK_NAME = re.compile(r"`((?:ex\d\d|\d\d)_[\w-]+\.ipynb)`")
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _named_paths(notebook: Path) -> list[tuple[str, list[Path]]]:
+    """Each path a notebook's text names, with where it may be (relative to the course folder)."""
+    folder = notebook.parent.parent if notebook.parent.name in {"notebooks", "my_work"} else notebook.parent
+    found = []
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        if cell.cell_type != "markdown":
+            continue
+        for target in _LINK.findall(cell.source):
+            if not re.match(r"^[a-zA-Z][\w+.-]*:|^#", target):
+                found.append((target, [notebook.parent / target.split("#")[0]]))
+        for path in _COURSE_PATH.findall(cell.source):
+            found.append((path, [folder / path.replace("…", "*")]))
+        for name in _NOTEBOOK_NAME.findall(cell.source):
+            if "-Copy" not in name:
+                found.append((name, [folder / "my_work" / name, folder / "notebooks" / name]))
+    return found
+
+
+def test_every_path_the_lessons_and_exercises_name_exists_in_a_course_folder(tmp_path):
+    folder = tmp_path / "course"
+    start_course(folder)
+    notebooks = sorted((folder / "notebooks").glob("*.ipynb")) + sorted((folder / "my_work").glob("*.ipynb"))
+    missing, named = [], 0
+    for notebook in notebooks:
+        for text, places in _named_paths(notebook):
+            named += 1
+            if not any(list(place.parent.glob(place.name)) for place in places):
+                missing.append(f"{notebook.relative_to(folder)}: {text}")
+    assert missing == [] and named >= 14, missing  # at least each lesson's link to its exercise
+
+
+def test_every_lesson_links_to_the_learners_copy_of_its_exercise():
+    for number in range(1, 7):
+        (lesson,) = (CHECKOUT / "notebooks").glob(f"{number:02d}_*.ipynb")
+        (exercise,) = (CHECKOUT / "exercises").glob(f"ex{number:02d}_*.ipynb")
+        text = lesson.read_text(encoding="utf-8")
+        assert f"(../my_work/{exercise.name})" in text, lesson.name
+        assert f"`exercises/{exercise.name}`" not in text, lesson.name
+
+
+def test_the_offline_html_of_a_course_folder_links_to_files_that_exist(tmp_path):
+    from course_utils.nbtools import export_html, read_notebook
+
+    folder = tmp_path / "course"
+    start_course(folder)
+    html = tmp_path / "elsewhere" / "html"
+    hrefs = []
+    for lesson in sorted((folder / "notebooks").glob("0[1-6]_*.ipynb")):
+        page = export_html(read_notebook(lesson), html / f"{lesson.stem}.html", source=lesson)
+        hrefs += [href for href in re.findall(r'href="([^"#]+\.ipynb)"', page.read_text(encoding="utf-8"))
+                  if "://" not in href]
+    assert len(hrefs) >= 6
+    assert [href for href in hrefs if not (html / href).resolve().is_file()] == []
