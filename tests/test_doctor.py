@@ -286,3 +286,16 @@ def test_in_a_headless_kernel_it_skips_the_widget_and_otherwise_shows_it():
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
     texts = [o["data"]["text/plain"] for o in outputs if o.get("output_type") == "display_data"]
     assert "asking this page" in texts[-1]  # the last line waits for a page; nbclient never answers
+
+
+def test_a_course_folder_older_than_the_course_is_noted_with_the_command_that_updates_it(tmp_path, monkeypatch):
+    from course_utils.course_root import ENV_ROOT
+    from course_utils.grading.workcopy import start_course
+
+    monkeypatch.delenv(ENV_ROOT, raising=False)
+    start_course(tmp_path / "course", version="0.1.0")
+    monkeypatch.chdir(tmp_path / "course" / "my_work")
+    report = check(server=NO_SERVER)
+    assert report.ok
+    assert any("holds the lessons of version 0.1.0" in note and
+               f"start --dir {tmp_path / 'course'} --update" in note for note in report.notes)

@@ -271,3 +271,13 @@ def test_the_offline_html_of_a_course_folder_links_to_files_that_exist(tmp_path)
                   if "://" not in href]
     assert len(hrefs) >= 6
     assert [href for href in hrefs if not (html / href).resolve().is_file()] == []
+
+
+def test_start_inside_a_course_folder_without_dir_updates_that_folder(tmp_path):
+    folder = tmp_path / "course"
+    start_course(folder, version="0.1.0")
+    (folder / "my_work" / EXERCISES[-1]).unlink()
+    done = _start("--update", cwd=folder / "notebooks")
+    assert done.returncode == 0, done.stderr
+    assert f"added   {folder / 'my_work' / EXERCISES[-1]}" in done.stdout
+    assert not (folder / "notebooks" / "scaling-course").exists()
