@@ -23,6 +23,7 @@ requirement is not met).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -149,7 +150,6 @@ def _server_environment(server: ServerInfo | None) -> str:
     return "the environment the notebook server runs in"
 
 
-
 #: what to do when the page cannot draw widgets
 _WIDGETS_REMEDY = ("In {server_env}, install ipywidgets 8 (pip install 'ipywidgets>=8'), or enable its "
                    "extension if it is there (jupyter labextension enable @jupyter-widgets/jupyterlab-manager); "
@@ -202,8 +202,10 @@ def _in_kernel() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
+@functools.lru_cache(maxsize=None)
 def import_problem(module: str, timeout: float = IMPORT_TIMEOUT) -> tuple[bool | None, str]:
-    """Try ``import module`` in a fresh interpreter of this environment.
+    """Try ``import module`` in a fresh interpreter of this environment (once per process:
+    a package reinstalled since needs a restarted kernel anyway).
 
     Returns ``(True, "")`` when it imports, ``(False, why)`` when it fails (the last line of
     the error), and ``(None, why)`` when it took longer than ``timeout`` seconds (not known).
@@ -244,21 +246,20 @@ def check(minimums: dict[str, str] | None = None, data_files: dict[str, tuple[bo
     packages: dict[str, PackageStatus] = {}
     for name, minimum in minimums.items():
         version = _installed_version(name)
-        ok = version is not None and _at_least(version, minimum)
         imports = None
-        if ok and name in IMPORT_CHECKED:
+        if version is None:
+            problems.append(f"{name} is not installed: run  pip install '{name}>={minimum}'")
+        elif not _at_least(version, minimum):
+            problems.append(f"{name} {version} is older than {minimum}: run  pip install -U '{name}>={minimum}'")
+        elif name in IMPORT_CHECKED:
             imports, why = import_problem(name)
             if imports is False:
-                ok = False
                 problems.append(f"{name} {version} is installed but does not import ({why}): reinstall it, "
                                 f"e.g.  pip install --force-reinstall '{name}>={minimum}'")
             elif imports is None:
                 notes.append(f"not known whether {name} imports: {why}.")
+        ok = version is not None and _at_least(version, minimum) and imports is not False
         packages[name] = PackageStatus(name, version, minimum, ok, imports)
-        if version is None:
-            problems.append(f"{name} is not installed: run  pip install '{name}>={minimum}'")
-        elif not ok and imports is not False:
-            problems.append(f"{name} {version} is older than {minimum}: run  pip install -U '{name}>={minimum}'")
 
     present: dict[str, bool] = {}
     for name, (required, purpose) in data_files.items():
@@ -275,8 +276,9 @@ def check(minimums: dict[str, str] | None = None, data_files: dict[str, tuple[bo
 
         server = find_server()
     if server.found and not server.widget_manager:
+        remedy = _WIDGETS_REMEDY.format(server_env=_server_environment(server))
         problems.append(f"every explorer will show as text: the notebook server serving this page has no widget "
-                        f"manager (see 'notebook server' above). {_WIDGETS_REMEDY.format(server_env=_server_environment(server))}")
+                        f"manager (see 'notebook server' above). {remedy}")
 
     return DoctorReport(
         python=".".join(map(str, python_version)), platform=platform.platform(terse=True),

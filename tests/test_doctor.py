@@ -160,7 +160,9 @@ def test_an_import_that_takes_too_long_is_not_known_not_ok(monkeypatch):
 
     monkeypatch.delitem(sys.modules, "torch", raising=False)
     monkeypatch.setattr(doctor_module.subprocess, "run", slow)
+    doctor_module.import_problem.cache_clear()
     report = check(server=NO_SERVER)
+    doctor_module.import_problem.cache_clear()
     assert report.packages["torch"].imports is None and report.ok
     assert any("not known whether torch imports" in note for note in report.notes)
 
