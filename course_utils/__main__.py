@@ -28,6 +28,7 @@ from typing import NamedTuple, Sequence
 from .commandline import (CONSOLE_SCRIPT, EXIT_INTERRUPTED, EXIT_USAGE, MODULE_COMMAND, HelpFormatter,
                           example_epilog, os_error_line)
 
+
 class Subcommand(NamedTuple):
     """One registered subcommand: the module that implements it, its one-line help and a
     typical command line (shown at the end of its ``--help``)."""
@@ -60,6 +61,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "release": Subcommand("course_utils.grading", "generate exercises/ (student notebooks) from solutions/",
                           "release --without-solutions workshop"),
 }
+
 
 def _program() -> str:
     """How this process was started: the console script or ``python -m course_utils``."""
@@ -133,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(rest)
     except SystemExit as exit_:  # --help (0) or a usage error (2, already explained by argparse)
-        return int(exit_.code or 0) if not isinstance(exit_.code, str) else EXIT_USAGE
+        return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     try:
         if getattr(args, "course_root", None) is not None:
             from .course_root import ENV_ROOT, CourseRootError, find_course_root

@@ -35,14 +35,13 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
         default = action.default
-        if ("default" in text or default in (None, False, argparse.SUPPRESS) or default == []
-                or action.option_strings == [] and action.nargs in ("*", "?")):
+        if "default" in text or default in (None, False, argparse.SUPPRESS):
             return text
         return f"{text} (default: %(default)s)"
 
 
 def example_epilog(*commands: str) -> str:
-    """The ``Example:`` block at the end of a subcommand's help (both ways to run it)."""
+    """The ``example:`` block at the end of a subcommand's help."""
     lines = ["example:" if len(commands) == 1 else "examples:"]
     lines += [f"  {CONSOLE_SCRIPT} {command}" for command in commands]
     return "\n".join(lines)

@@ -347,8 +347,9 @@ def _failure(error: BaseException, kernel_log: Path) -> str:
         value = " ".join(str(error.evalue).split())
         return f"{error.ename}: {value[:200]}"
     if isinstance(error, DeadKernelError):
-        log = kernel_log.read_text(encoding="utf-8", errors="replace").strip().splitlines() if kernel_log.is_file() else []
-        return f"the kernel died{': ' + log[-1][:200] if log else ''}"
+        text = kernel_log.read_text(encoding="utf-8", errors="replace") if kernel_log.is_file() else ""
+        last = text.strip().splitlines()[-1:]
+        return f"the kernel died{': ' + last[0][:200] if last else ''}"
     if isinstance(error, CellTimeoutError):
         return f"a cell ran longer than the timeout ({' '.join(str(error).split())[:200]})"
     return f"{type(error).__name__}: {' '.join(str(error).split())[:200]}"
@@ -378,7 +379,12 @@ def run_all(
     stream = stream or sys.stdout
     runs = []
     for path in map(Path, notebooks):
-        nb = read_notebook(path)
+        try:
+            nb = read_notebook(path)
+        except NotebookError as error:
+            runs.append(NotebookRun(path, 0.0, str(error)))
+            stream.write(f"{path.name:<32} {'FAILED':<12} {0.0:6.1f} s  {error}\n")
+            continue
         with tempfile.TemporaryDirectory(prefix="course-run-") as scratch:
             log = Path(scratch) / ".kernel-stderr.log"
             start = time.perf_counter()
@@ -426,6 +432,7 @@ def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
 
 def run_command(command: str, args: argparse.Namespace) -> int:
     """Exit 0 when every notebook ran to the end, 1 when any failed, 2 when none could start."""
+    from .commandline import EXIT_FAILED
     from .course_root import CourseRootError, find_folder
 
     try:
@@ -446,4 +453,4 @@ def run_command(command: str, args: argparse.Namespace) -> int:
     print(summary_table(runs))
     if args.html:
         print(f"HTML copies written to {args.html}")
-    return 0 if all(run.ok for run in runs) else 1
+    return 0 if all(run.ok for run in runs) else EXIT_FAILED

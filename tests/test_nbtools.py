@@ -99,12 +99,14 @@ def test_run_all_carries_on_after_a_failing_notebook_and_ends_with_a_table(tmp_p
     failing = nbtools.write_notebook(_notebook("x = 1", "raise ValueError('bad slope')", "print('unreached')"),
                                      tmp_path / "01_fails.ipynb")
     fine = nbtools.write_notebook(_notebook("print('second notebook ran')"), tmp_path / "02_fine.ipynb")
-    done = _run_all(failing, fine, cwd=tmp_path)
+    (tmp_path / "03_broken.ipynb").write_text("{not json")
+    done = _run_all(failing, fine, tmp_path / "03_broken.ipynb", cwd=tmp_path)
     assert done.returncode == 1
     table = done.stdout.split("notebook  ", 1)[1]
     assert re.search(r"01_fails\.ipynb\s+FAILED\s+[\d.]+\s+cell 2: ValueError: bad slope", table), done.stdout
     assert re.search(r"02_fine\.ipynb\s+ok\s+[\d.]+", table)
-    assert table.rstrip().endswith("1 ok, 1 failed")
+    assert re.search(r"03_broken\.ipynb\s+FAILED\s+[\d.]+\s+.*not a valid Jupyter notebook", table)
+    assert table.rstrip().endswith("1 ok, 2 failed")
     assert "Traceback" not in done.stdout + done.stderr
 
 

@@ -204,6 +204,7 @@ def _check_exercises(chosen: list[str] | None, notebooks: list[Path], tests_dir:
 def _check(args: argparse.Namespace) -> int:
     """Exit 0 when every test passed, 1 when any failed (or a notebook could not be graded),
     2 when check cannot run (see :mod:`course_utils.commandline`)."""
+    from ..commandline import EXIT_FAILED
     from .feedback import check_notebooks
     from .report import format_results
 
@@ -231,7 +232,7 @@ def _check(args: argparse.Namespace) -> int:
     ok = all_graded and passed == total and total > 0
     print(f"all {total} tests passed" if ok else f"{passed} of {total} tests passed",
           f"({len(results)} notebook{'s' if len(results) != 1 else ''})")
-    return 0 if ok else 1
+    return 0 if ok else EXIT_FAILED
 
 
 def _import(args: argparse.Namespace) -> int:
