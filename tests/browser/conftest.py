@@ -1,7 +1,8 @@
-"""Fixtures for the browser test: a real JupyterLab server and headless Chromium.
+"""Fixtures for the browser tests: a real JupyterLab server and headless Chromium.
 
 The server runs on a free loopback port with a random token, in a temporary folder
-holding a copy of the lessons, with its own settings, workspace and runtime folders, so
+holding a copy of the lessons (or, for a journey, started by the route's own command:
+``./start.sh``, ``jupyter lab DIR``), with its own settings, workspace and runtime folders, so
 it neither reads nor changes the developer's Jupyter setup. News and update checks are
 off: nothing is fetched from the network. Chromium is Debian's ``/usr/bin/chromium``
 driven through Playwright (never ``playwright install``).
