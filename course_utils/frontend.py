@@ -46,7 +46,7 @@ class ServerInfo:
     """The notebook server that started this kernel, as its page describes itself.
 
     ``found`` is False when no server could be asked (``reason`` says why); then nothing else
-    is known. ``widget_manager`` is None when the page loads no widget manager.
+    is known. ``widget_manager`` is False when the page loads no widget manager (or has it disabled).
     """
 
     found: bool

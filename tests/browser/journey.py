@@ -20,6 +20,7 @@ for, with generous limits: a busy machine makes the journey slower, never wrong.
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -66,6 +67,7 @@ class Journey:
     def __init__(self, page, route: str) -> None:
         self.page, self.route = page, route
         self.shots: list[Path] = []
+        self.started = time.monotonic()
 
     # ----------------------------------------------------------------- the pieces of a page
 
@@ -77,6 +79,7 @@ class Journey:
         path = ARTIFACTS / f"journey-{self.route}-{step}.png"
         self.page.screenshot(path=str(path))
         self.shots.append(path)
+        print(f"{self.route}: {step} after {time.monotonic() - self.started:.1f} s")
         return path
 
     def panel(self):

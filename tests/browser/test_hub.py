@@ -114,6 +114,13 @@ def _processes_of(uids: set[int]) -> set[int]:
     return found
 
 
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return str(pid)
+
+
 class Hub:
     """A running JupyterHub and what it was built from; :meth:`close` undoes everything."""
 
@@ -169,9 +176,12 @@ class Hub:
                 self.process.wait()
                 problems.append("JupyterHub did not stop on SIGTERM within 60 s")
         uids = {pwd.getpwnam(name).pw_uid for name in self.users}
-        left = _processes_of(uids)
+        deadline = time.monotonic() + 30  # servers stop their kernels as they shut down
+        while (left := _processes_of(uids)) and time.monotonic() < deadline:
+            time.sleep(0.25)
         if left:
-            problems.append(f"processes of the learners left running after the hub stopped: {sorted(left)}")
+            problems.append(f"processes of the learners left running 30 s after the hub stopped: "
+                            f"{[_command_line(pid) for pid in sorted(left)]}")
             for pid in left:
                 try:
                     os.kill(pid, signal.SIGKILL)
@@ -230,7 +240,7 @@ def hub(chromium_path, course_wheel, make_environment):
         learners = [hub.add_user(f"learner{n}-{suffix}") for n in range(1, LEARNERS + 1)]
         split_user = hub.add_user(f"splitenv-{suffix}")
         probe = subprocess.run(["runuser", "-u", learners[0], "--", str(course["python"]), "-c",
-                                "import torch, jupyterhub, course_utils"], capture_output=True, text=True, timeout=120)
+                                "import numpy, jupyterhub, course_utils"], capture_output=True, text=True, timeout=120)
         if probe.returncode != 0:
             _unavailable(f"the learners' users cannot use this environment ({sys.prefix}), probably because the "
                          f"checkout lies in a folder other users cannot enter: {probe.stderr.strip()[-300:]}")
