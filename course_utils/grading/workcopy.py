@@ -49,7 +49,7 @@ _LESSON_GLOB = "[0-9][0-9]_*.ipynb"
 
 @dataclass
 class StartReport:
-    """What :func:`start_course` did, file by file, relative to nothing (absolute paths).
+    """What :func:`start_course` did, file by file.
 
     ``course_folder`` is True when ``folder`` is a whole course folder (lessons and marker).
     ``folder_version`` is the version whose lessons the folder held before this run, read
