@@ -9,7 +9,9 @@ defines two functions::
     def add_arguments(command: str, parser: argparse.ArgumentParser) -> None: ...
     def run_command(command: str, args: argparse.Namespace) -> int: ...
 
-To add a subcommand, add one line to ``SUBCOMMANDS``.
+To add a subcommand, add one line to ``SUBCOMMANDS``, with an example command line for its
+``--help``. Every subcommand follows the conventions of :mod:`course_utils.commandline` (exit
+status 0, 1 or 2; errors in one line; defaults shown in ``--help``).
 
 Every subcommand also takes ``--course-root DIR``: the course folder to use (see
 :mod:`course_utils.course_root`), the same as setting ``$SCALING_COURSE_ROOT`` for this run and

@@ -203,8 +203,8 @@ def hub(chromium_path, course_wheel, make_environment):
     """A JupyterHub with ``LEARNERS`` learners and one learner on a split environment."""
     if os.geteuid() != 0:
         _unavailable("the hub journey creates system users for its learners, which needs root (CI runs as root)")
-    if not (shutil.which("useradd") and shutil.which("userdel")):
-        _unavailable("useradd and userdel are needed to create the hub's learners")
+    if not all(map(shutil.which, ("useradd", "userdel", "runuser"))):
+        _unavailable("useradd, userdel and runuser are needed to create the hub's learners")
     try:
         import jupyterhub  # noqa: F401
     except ImportError:
