@@ -13,11 +13,19 @@ boundaries at n_j = (j + 1)·S samples (S samples per epoch)
     y(n) = y(n_0) · ∏_j (n_{j+1} / n_j)^(b_j),   y(n_0) = d + (a·n_0)^(b_0),
 
 with samples counted in units of 100,000, a a scale and d an error floor. A pool made of
-several buckets repeats them together: its slope in epoch j is the mean of the buckets'
-decayed slopes, and an epoch holds all of them. This is the authors' "effective utility"
-rule (their repository locuslab/scaling_laws_data_filtering, ``objective.py``),
-written out here. Heavy filtering gives the steepest slope but repeats soonest, so the
-best pool grows with the compute budget. Used in lesson 06.
+m buckets repeats them together: its slope in epoch j is the mean of the buckets' decayed
+slopes, and an epoch holds all of them. This is the authors' "effective utility" rule
+(their repository locuslab/scaling_laws_data_filtering, ``objective.py``,
+``func_effective_utility_aggregation``), written out here.
+
+One step of the authors' pipeline sits outside that rule: the script that picks the best pool,
+``estimate_best_pool.py`` (``estimate_best_buckets``), multiplies every bucket's half-life by
+the number of buckets in the pool (``c_list = c_list * num_buckets``) before it applies the
+rule. The half-lives were fitted on one bucket at a time; in a pool of m buckets each decays m
+times more slowly, counted in passes over the pool. The paper's text does not derive this
+step; the course follows the authors' code, which produced their choice of pools, and says so
+where it uses it. Heavy filtering gives the steepest slope but repeats soonest, so the best
+pool grows with the compute budget. Used in lesson 06.
 """
 
 from __future__ import annotations
@@ -42,8 +50,9 @@ def pool_error(samples_seen: ArrayLike, buckets: Sequence[Mapping[str, float]], 
         Total samples processed (counting repeats), positive.
     buckets : sequence of mappings
         The quality buckets in the pool, each with keys ``utility`` (b < 0) and
-        ``half_life`` (τ > 0, in epochs); e.g. the first m entries of
-        ``literature.GOYAL_2024_BUCKETS``.
+        ``half_life`` (τ > 0, in epochs of that bucket alone, as fitted); e.g. the first m
+        entries of ``literature.GOYAL_2024_BUCKETS``. In a pool of m buckets each half-life
+        is multiplied by m, as the authors' ``estimate_best_pool.py`` does.
     bucket_size : float
         Samples in each bucket (one epoch of the pool is len(buckets)·bucket_size).
     a, d : float
@@ -75,6 +84,7 @@ def pool_error(samples_seen: ArrayLike, buckets: Sequence[Mapping[str, float]], 
     unit = float(positive_array("sample_unit", sample_unit))
 
     epoch_size = size * len(b)
+    tau = tau * len(b)  # the authors' estimate_best_pool.py: c_list * num_buckets (module docstring)
     out = np.empty(n.shape, dtype=float)
     for index in np.ndindex(n.shape):
         seen = float(n[index])

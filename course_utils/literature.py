@@ -176,6 +176,23 @@ EPOCH_2024_CONSTRAINTS_2030 = {"power (one 1-5 GW campus)": (1e28, 3e29), "data 
 #: predicts); better models shift the curves but not the exponents (abstract and §1).
 HESTNESS_2017_EXPONENT_RANGE = (-0.35, -0.07)
 
+#: Scaling in other modalities. Zhai, Kolesnikov, Houlsby & Beyer 2022, "Scaling Vision
+#: Transformers", CVPR 2022, arXiv:2106.04560, abstract: models and data scaled "both up and
+#: down" characterise error against data and compute; a 2B-parameter ViT reaches 90.45% ImageNet
+#: top-1. Cherti et al. 2023, "Reproducible scaling laws for contrastive language-image
+#: learning", CVPR 2023, arXiv:2212.07143, abstract: power laws for CLIP models trained on up to
+#: 2B image-text pairs, on zero-shot classification, retrieval, linear probing and fine-tuning;
+#: "the training distribution plays a key role": OpenAI's and OpenCLIP's models scale
+#: differently "despite identical model architectures and similar training recipes".
+ZHAI_2022_VIT = dict(params=2e9, imagenet_top1=0.9045)
+CHERTI_2023_MAX_PAIRS = 2e9
+
+#: Bloom, Jones, Van Reenen & Webb 2020, "Are Ideas Getting Harder to Find?", American Economic
+#: Review 110(4), 1104-44 (NBER w23782, abstract): "The number of researchers required today to
+#: achieve the famous doubling every two years of the density of computer chips is more than 18
+#: times larger than the number required in the early 1970s."
+BLOOM_2020_MOORE_RESEARCHERS_FACTOR = 18
+
 #: Moore 1965 predicted components per chip doubling every year; Moore 1975 revised it
 #: to every two years ("Progress in digital integrated electronics", IEDM 1975).
 MOORE_DOUBLING_YEARS = 2.0
@@ -300,19 +317,28 @@ DEEPSEEK_V3 = dict(total_params=671e9, active_params=37e9, tokens=14.8e12,
 #: Table 2: fitted constants of L = A·N_eff^(-alpha) + B·D^(-alpha) + E (alpha = beta tied)
 #: with N_eff = N·prod_x (1 - exp(-P_x/gamma_x + n_x)) over weights, activations and KV cache
 #: (App. K: each exponential "is really computed with offset" n_x). Fitted on integer-type
-#: quantised training of models up to 1.7B parameters and 26B tokens (abstract).
+#: quantised training of a sweep of small models (KUMAR_2024_FIT_SWEEP); the abstract's
+#: 1.7B parameters and 26B tokens are where the predictions were *validated*.
 KUMAR_2024_FIT = dict(A=4.299e3, alpha=0.4965, B=1.806e4, E=2.7648,
                       gamma=dict(weights=2.6745, activations=2.2102, kv_cache=0.9578),
                       offset=dict(weights=0.3037, activations=1.4072, kv_cache=2.4185))
+#: Kumar et al. 2024's sweep: "We fit on over 465 pretraining runs and validate our predictions on
+#: model sizes up to 1.7B parameters trained on up to 26B tokens" (abstract); the runs sweep N over
+#: 30, 60, 110 and 220 million non-embedding parameters and D over 1.5, 3, 6, 13 and 26 billion
+#: tokens (their description of the experiments).
+KUMAR_2024_FIT_SWEEP = dict(params_non_embedding=(30e6, 60e6, 110e6, 220e6), tokens=(1.5e9, 3e9, 6e9, 13e9, 26e9),
+                            runs=465, validated_up_to_params=1.7e9, validated_up_to_tokens=26e9)
 #: Compute-optimal pretraining precision "around 7-8 bits" when N, D and P are optimised
 #: jointly, independent of compute (Kumar et al. 2024, §4.3.2 and Finding 3). Training
 #: compute scales as C = (6/16)·N·D·P (their eq. 5).
 KUMAR_2024_OPTIMAL_BITS = (7.0, 8.0)
 
 #: Goyal, Maini, Lipton, Raghunathan & Kolter 2024, "Scaling Laws for Data Filtering — Data
-#: Curation cannot be Compute Agnostic", CVPR 2024, arXiv:2404.07177, abstract: LAION kept
-#: about 10% of the crawled data, and a model trained on unfiltered Common Crawl beats one
-#: trained on LAION after 40 or more repetitions.
+#: Curation cannot be Compute Agnostic", CVPR 2024, arXiv:2404.07177: LAION kept about 10% of
+#: the crawled data (every abstract), and a model trained on unfiltered Common Crawl beats one
+#: trained on LAION "post 40 or more repetitions": a sentence of the abstract on the CVPR 2024
+#: poster page (cvpr.thecvf.com/virtual/2024/poster/30322) only, not of the arXiv abstract nor
+#: of the proceedings' (openaccess.thecvf.com).
 GOYAL_2024_LAION_KEPT_FRACTION = 0.10
 GOYAL_2024_REPETITIONS_WHERE_UNFILTERED_WINS = 40
 #: Their fitted utilities b and half-lives tau (in epochs) of four quality buckets of the

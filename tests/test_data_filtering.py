@@ -28,6 +28,33 @@ def test_a_second_epoch_uses_the_decayed_utility():
     assert _error(25.6e6, 1) == pytest.approx(expected, rel=1e-12)
 
 
+def _crossover(smaller, larger, low, high):
+    """Samples seen where the pool of ``larger`` buckets starts to beat that of ``smaller``."""
+    from scipy.optimize import brentq
+
+    return brentq(lambda n: _error(n, smaller) - _error(n, larger), low, high, xtol=1e3)
+
+
+def test_a_pool_of_m_buckets_multiplies_each_half_life_by_m():
+    """The authors' estimate_best_pool.py: ``c_list = c_list * num_buckets`` (two buckets: each
+    half-life doubled). 30M samples of the top-20% pool = 1.17 passes over its 25.6M: the
+    second pass's slope is the mean of b·2^(-1/(2τ)) (by hand)."""
+    (b1, t1), (b2, t2) = ((bucket["utility"], bucket["half_life"]) for bucket in GOYAL_2024_BUCKETS[:2])
+    first = 0.1 + (25.6e6 * K["a"] / 1e5) ** ((b1 + b2) / 2)
+    second = ((b1 * 2 ** (-1 / (2 * t1)) + b2 * 2 ** (-1 / (2 * t2))) / 2)
+    assert _error(30e6, 2) == pytest.approx(first * (30e6 / 25.6e6) ** second, rel=1e-12)
+
+
+def test_keeping_twenty_percent_wins_from_101_million_samples_and_thirty_from_1_1_billion():
+    """Lesson 06's crossovers, with the authors' pipeline (issue 22): the top-10% pool is best up
+    to 100.6M samples seen (7.9 passes over its 12.8M), the top-30% pool from 1.10B. Without the
+    half-lives scaled by the pool's size the first came at 151M samples (11.8 passes)."""
+    first = _crossover(1, 2, 5e7, 2e8)
+    assert first == pytest.approx(100.6e6, rel=2e-3)
+    assert first / K["bucket_size"] == pytest.approx(7.86, abs=0.01)
+    assert _crossover(2, 3, 5e8, 3e9) == pytest.approx(1.097e9, rel=2e-3)
+
+
 def test_the_top_ten_percent_wins_small_budgets_and_loses_large_ones():
     """With the authors' fitted buckets, keeping 10% is best at 64M samples seen and keeping
     20% is best at 640M (lesson 06; Goyal et al.'s message that filtering depends on compute)."""

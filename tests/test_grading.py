@@ -17,7 +17,7 @@ from course_utils.grading import (BadReturn, ExerciseMissing, NotebookProblem, N
                                   StudentError, StudentTimeout, exercise)
 from course_utils.grading.errors import student_error
 from course_utils.grading.extract import extract_cells, read_notebook_json
-from course_utils.grading.plaindata import dumps, loads, to_plain
+from course_utils.grading.plaindata import WireError, dumps, loads, to_plain
 from course_utils.course_root import find_course_root
 from course_utils.grading.plugin import target_notebook
 from course_utils.grading.proxy import Student
@@ -116,9 +116,9 @@ def test_other_objects_are_refused_with_their_type():
         to_plain(Anything())
 
 
-def test_the_unpickler_refuses_anything_but_plain_data():
+def test_the_wire_format_reads_plain_data_and_refuses_a_pickle():
     assert loads(dumps([1, "a", np.arange(3)]))[2].tolist() == [0, 1, 2]
-    with pytest.raises(pickle.UnpicklingError, match="refused"):
+    with pytest.raises(WireError, match="not a message of this grader"):
         loads(pickle.dumps(Path(".")))
 
 
@@ -212,6 +212,33 @@ def test_targets_map_a_test_module_to_its_notebook(tmp_path):
 
 def test_test_names_are_readable_without_the_exercise_prefix():
     assert describe_test("test_fit_power_law_recovers_the_exponent", "fit_power_law") == "recovers the exponent"
+
+
+@pytest.mark.parametrize("name, readable", [
+    ("test_mixtral_has_46_7_billion_parameters_12_9_billion_active",
+     "mixtral has 46.7 billion parameters 12.9 billion active"),
+    ("test_three_equal_parts_without_offsets_give_1_904_gamma", "three equal parts without offsets give 1.904 gamma"),
+    ("test_llama3_8b_saw_1875_tokens_per_parameter", "llama3 8b saw 1875 tokens per parameter"),
+    ("test_the_search_stops_at_32_bits", "the search stops at 32 bits"),
+])
+def test_test_names_keep_their_decimal_points(name, readable):
+    """A name writes 46.7 as 46_7; the learner reads 46.7, while llama3_8b stays two words (issue 22)."""
+    assert describe_test(name, "") == readable
+
+
+def test_every_exercise_test_name_with_a_decimal_reads_as_the_number_its_docstring_states():
+    """Each public and hidden test whose readable name holds a decimal number states that
+    number (to at least as many digits, rounded) in its module's text: the decimal is real, not an
+    artefact of the underscores."""
+    import re
+
+    for path in sorted((REPO_ROOT / "tests").glob("*/test_ex*.py")):
+        text = path.read_text(encoding="utf-8")
+        for name in re.findall(r"^def (test_\w+)", text, re.MULTILINE):
+            for number in re.findall(r"\d+\.\d+", describe_test(name, "")):
+                places = len(number.split(".")[1])
+                stated = {round(float(x), places) for x in re.findall(r"\d+\.\d+", text.replace(name, ""))}
+                assert float(number) in stated, f"{path.name}: {name} reads {number}, which its text never states"
 
 
 def test_a_report_shows_the_hint_of_a_failure_and_the_score():

@@ -240,3 +240,27 @@ def test_a_learner_sees_which_answers_the_saved_notebook_holds(tmp_path):
     path.write_text(json.dumps(nb), encoding="utf-8")
     assert answer_status(path).startswith("1 of 5 written answers filled in; still to write: sensitivity")
     assert "save the notebook" in answer_status(tmp_path / "absent.ipynb")
+
+
+@pytest.mark.parametrize("name", [f"{CAPSTONE}.ipynb", f"{CAPSTONE}-Copy1.ipynb", "my capstone.ipynb", "Untitled.ipynb"])
+def test_the_answer_status_of_an_untouched_copy_does_not_depend_on_its_name(tmp_path, name):
+    """An untouched copy has written nothing, whatever it is called: the released notebook is
+    found by its questions, not by the file's name (issue 22: a copy once read "5 of 5")."""
+    path = tmp_path / name
+    path.write_bytes((ROOT.exercises / f"{CAPSTONE}.ipynb").read_bytes())
+    status = answer_status(path)
+    assert status.startswith("0 of 5 written answers filled in; still to write: plan, sensitivity")
+    assert (f"rename it to {CAPSTONE}.ipynb" in status) == (name != f"{CAPSTONE}.ipynb")
+
+
+def test_check_on_the_capstone_says_it_is_marked_by_a_person_against_its_rubric(tmp_path):
+    """Its name is right and it has no tests on purpose: check says how it is marked instead of
+    telling the learner to rename it (issue 22)."""
+    from course_utils.grading.feedback import check_notebooks
+
+    for path in (ROOT.exercises / f"{CAPSTONE}.ipynb", tmp_path / f"{CAPSTONE}-Copy1.ipynb"):
+        if not path.exists():
+            path.write_bytes((ROOT.exercises / f"{CAPSTONE}.ipynb").read_bytes())
+        (rows, notes), = check_notebooks([path]).values()
+        assert not rows and f"has no automatic tests: a person marks its written answers against the rubric " \
+                            f"rubric_{CAPSTONE}.toml" in notes[-1] and "keep the name" not in " ".join(notes)

@@ -112,19 +112,22 @@ def test_checked_conversions_refuse_what_they_cannot_use():
 @pytest.mark.parametrize("got, expected, phrase", [
     (-3.0, 3.0, "has the wrong sign (its size is right)"),
     (-7.0, 3.0, "has the wrong sign"),
-    (30.0, 3.0, "is too large by roughly 10×"),
-    (3e4, 3.0, "is too large by roughly 10,000×"),
-    (3e9, 3.0, "is too large by roughly 10^9×"),
-    (0.03, 3.0, "is too small by roughly 100×"),
-    (6.2, 3.0, "is too large by about 2×"),
-    (1.0, 3.0, "is too small by about 3×"),
-    (3.15, 3.0, "is a few percent too large"),
-    (2.0, 3.0, "is tens of percent too small"),
-    (3.01, 3.0, "is slightly too large (by less than 1%)"),
+    (30.0, 3.0, "is 10× too large"),
+    (13.8, 3.0, "is 4.6× too large"),
+    (117.0, 3.0, "is 39× too large"),
+    (3700.0, 3.0, "is 1,200× too large"),
+    (3e9, 3.0, "is 1.0×10^9 times too large"),
+    (0.03, 3.0, "is 100× too small"),
+    (6.2, 3.0, "is 2.1× too large"),
+    (1.0, 3.0, "is 3.0× too small"),
+    (3.15, 3.0, "is 5.0% too large"),
+    (2.4, 3.0, "is 20% too small"),
+    (3.01, 3.0, "is 0.33% too large"),
     (3.0 + 3e-9, 3.0, "is close, but outside the tolerance"),
     (0.0, 3.0, "is zero, but should not be"),
 ])
-def test_misses_are_described_coarsely(got, expected, phrase):
+def test_misses_say_how_far_to_two_significant_figures(got, expected, phrase):
+    """A 4.6× error reads 4.6×, not "roughly 10×"; a 39× error 39×, not "roughly 100×" (issue 22)."""
     assert how_far(got, expected, 1e-9 * abs(expected)) == phrase
 
 
@@ -136,7 +139,7 @@ def test_a_message_never_contains_the_expected_value():
 
 def test_an_array_message_names_the_first_wrong_position_and_how_many():
     message = _message(np.array([1.0, 20.0, 3.0, 40.0]), [1.0, 2.0, 3.0, 4.0])
-    assert message == "your result: 2 of 4 values are off; the first, at index 1, is too large by roughly 10×"
+    assert message == "your result: 2 of 4 values are off; the first, at index 1, is 10× too large"
 
 
 def test_every_miss_has_a_kind_a_hint_can_be_keyed_to():
@@ -164,7 +167,7 @@ def test_a_result_that_is_no_number_has_its_own_kind(got, kind):
 def test_an_array_whose_values_all_miss_the_same_way_says_so_once():
     assert _message(np.array([-1.0, -2.0]), [1.0, 2.0]) == \
         "your result: all 2 values have the wrong sign (their size is right)"
-    assert _message(np.array([10.0, 20.0]), [1.0, 2.0]) == "your result: all 2 values are too large by roughly 10×"
+    assert _message(np.array([10.0, 20.0]), [1.0, 2.0]) == "your result: all 2 values are 10× too large"
 
 
 # ------------------------------------------------------- a refusal

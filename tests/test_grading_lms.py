@@ -114,6 +114,13 @@ def test_a_canvas_plan_places_files_through_the_roster():
     assert any("text or URL entry" in n for n in plan.notes)
 
 
+def test_a_sortable_name_that_looks_like_ids_is_read_at_the_split_the_roster_knows():
+    """Canvas keeps digits and underscores of a sortable name: ``x_999_5`` is a name here, and
+    user 101 (on the roster) is the one who uploaded ``ex02_power_laws.ipynb``."""
+    plan = plan_canvas(["x_999_5_101_9001_ex02_power_laws.ipynb"], ROSTER)
+    assert [(f.folder, f.filename) for f in plan.files] == [("ada", "ex02_power_laws.ipynb")]
+
+
 def test_a_canvas_import_needs_canvas_ids_in_the_roster():
     with pytest.raises(RosterError, match="canvas_id"):
         plan_canvas(CANVAS_NAMES, parse_roster("folder\nada\n"))

@@ -17,7 +17,23 @@ def test_a_raise_check_alone_earns_nothing():
     rows = [_row("fit", "recovers the exponent", "error"), _row("fit", "rejects zeros", "passed", requires_value=True)]
     gated = apply_gates(rows)[1]
     assert (gated["status"], gated["points"], gated["max_points"]) == (GATED, 0.0, 1.0)
-    assert "counts once a test of this exercise's result passes" in gated["message"]
+    assert gated["message"] == "counts once your function returns the right value"
+
+
+def test_a_gated_check_says_nothing_that_blames_the_raising():
+    """A fit with the wrong sign raises ValueError correctly for bad input: its raise-only
+    checks wait for a value, with no hint about raising (issue 22)."""
+    rows = [_row("fit", "exponent is minus the slope", "failed"),
+            _row("fit", "rejects a loss equal to the floor", "passed", requires_value=True,
+                 hint="A loss equal to E leaves nothing to take the logarithm of: raise ValueError")]
+    gated = apply_gates(rows)[1]
+    assert gated["hint"] == "" and "raise" not in gated["message"].lower()
+
+
+def test_a_partly_scored_value_test_opens_the_gate():
+    rows = [_row("predict", "rejects an empty sweep", "passed", requires_value=True),
+            {**_row("predict", "loss ten times further", "failed", points=3.0), "status": "partial", "points": 1.5}]
+    assert apply_gates(rows)[0]["status"] == "passed"
 
 
 def test_a_raise_check_earns_its_points_once_a_value_test_passed():

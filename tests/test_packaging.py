@@ -244,3 +244,16 @@ def test_the_readme_counts_the_exercise_tests_and_points_right():
     assert found, "README's sentence on the exercise tests has changed shape"
     stated = tuple(int(group) for group in found.groups())
     assert stated == (*counted("tests/exercises"), *counted("tests/hidden"))
+
+
+def test_the_syllabus_links_every_exercise_notebook_from_its_lessons_row():
+    """Each exercises/exNN_*.ipynb is linked in row NN of the README's syllabus, the capstone's
+    written answers included (issue 22: row 07 listed none)."""
+    import re
+
+    rows = {match.group(1): match.group(0) for match in
+            re.finditer(r"^\| (\d\d) \| \[.*$", (ROOT / "README.md").read_text(encoding="utf-8"), re.MULTILINE)}
+    for notebook in sorted((ROOT / "exercises").glob("ex*.ipynb")):
+        number = notebook.stem[2:4]
+        assert number in rows, f"the syllabus has no row {number}"
+        assert f"](exercises/{notebook.name})" in rows[number], f"row {number} does not link {notebook.name}"

@@ -279,29 +279,67 @@ def write_answer_pages(out: str | os.PathLike, notebook: str, collected: Mapping
     return written
 
 
-def answer_status(notebook: str | os.PathLike = "ex07_capstone.ipynb") -> str:
-    """For a learner: which written answers the *saved* notebook holds, as one short text.
-
-    Reads the saved file (save first: the marker reads the file, not the kernel) and compares
-    each answer cell with the released notebook's placeholder when the course's
-    ``exercises/`` can be found.
-    """
-    path = Path(notebook)
-    if not path.is_file():
-        return (f"Could not find {path.name} here; save the notebook, then run this cell again "
-                f"(or pass the notebook's path).")
-    template = None
+def released_template(nb: Mapping) -> tuple[str | None, dict | None]:
+    """``(stem, notebook)``: the released notebook whose answer cells ask this notebook's
+    questions (found by its questions, never by its file name); ``(None, None)`` when there is
+    none or the course's ``exercises/`` is not found."""
+    mine = {question for cell in nb.get("cells", []) if isinstance(cell, Mapping)
+            and ANSWER_TAG in cell_tags(cell) and (question := question_of(cell))}
+    if not mine:
+        return None, None
     try:
         from ..course_root import find_folder
 
-        released = find_folder("exercises") / path.name
-        template = read_notebook_json(released) if released.is_file() else None
-    except (ValueError, NotebookProblem):
-        template = None
-    found = collect_answers_from_file(path, template)
+        candidates = sorted(find_folder("exercises").glob("*.ipynb"))
+    except ValueError:
+        return None, None
+    for candidate in candidates:
+        try:
+            template = read_notebook_json(candidate)
+        except NotebookProblem:
+            continue
+        if mine <= set(placeholders(template)):
+            return candidate.stem, template
+    return None, None
+
+
+def _running_notebook() -> Path | None:
+    """The saved file of the notebook whose kernel runs this, when Jupyter says which."""
+    import sys
+
+    main = sys.modules.get("__main__")
+    for candidate in (getattr(main, "__session__", None), os.environ.get("JPY_SESSION_NAME")):
+        if candidate and str(candidate).endswith(".ipynb") and Path(candidate).is_file():
+            return Path(candidate)
+    return None
+
+
+def answer_status(notebook: str | os.PathLike | None = None) -> str:
+    """For a learner: which written answers the *saved* notebook holds, as one short text.
+
+    Reads the saved file (save first: the marker reads the file, not the kernel): ``notebook``,
+    else the notebook this kernel runs (as Jupyter reports it), else ``ex07_capstone.ipynb``
+    here. Each answer cell is compared with the released notebook's placeholder for its
+    question; the released notebook is found by its questions, so a copy saved under another
+    name is judged the same way (and told to take its proper name).
+    """
+    from .names import rename_note
+
+    path = Path(notebook) if notebook is not None else _running_notebook() or Path("ex07_capstone.ipynb")
+    if not path.is_file():
+        return (f"Could not find {path.name} here; save the notebook, then run this cell again "
+                f"(or pass the notebook's path).")
+    try:
+        nb = read_notebook_json(path)
+    except NotebookProblem as exc:
+        return str(exc)
+    stem, template = released_template(nb)
+    found = collect_answers(nb, template)
     done = [a.question for a in found.answers if a.answered]
     todo = [a.question for a in found.answers if not a.answered]
     lines = [f"{len(done)} of {len(found.answers)} written answers filled in"
              + (f"; still to write: {', '.join(todo)}" if todo else ".")]
+    if stem and path.name != f"{stem}.ipynb":
+        lines.append(rename_note(path.name, stem))
     lines += found.notes
     return "\n".join(lines)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import html
 from typing import Any, Mapping, Sequence
 
-from .report import FAIL, PASS, by_exercise, format_results, score
+from .report import FAIL, PASS, by_exercise, format_results, row_mark, score
 
 _STYLE = ("<style>.course-check table{border-collapse:collapse;margin:.3em 0}"
           ".course-check th,.course-check td{padding:.2em .6em;text-align:left;vertical-align:top;"
@@ -103,7 +103,7 @@ class CheckReport:
                     why = "" if passed else _e(row.get("message") or row["status"])
                     if not passed and row.get("hint"):
                         why += f'<br><span class="hint">hint: {_e(row["hint"])}</span>'
-                    parts.append(f'<tr><td class="{"pass" if passed else "fail"}">{PASS if passed else FAIL}</td>'
+                    parts.append(f'<tr><td class="{"pass" if passed else "fail"}">{row_mark(row)}</td>'
                                  f"<td>{_e(row['test'])}</td>"
                                  f"<td>{float(row['points']):g}/{float(row['max_points']):g}</td><td>{why}</td></tr>")
             parts.append("</tbody></table>")

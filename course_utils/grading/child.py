@@ -1,16 +1,17 @@
 """The child process that runs a learner's tagged cells and answers the grader's calls.
 
-:func:`serve` is the learner's side of the protocol: it sends its output to ``os.devnull``
-(printing a million lines floods nothing), makes the reference versions named in
-``blocked`` unusable from learner code, runs the cells, reporting each one, and serves
-calls: ``("call", name, args, kwargs)`` -> ``("ok", value)`` or an error tuple. Every
-message is plain data; the parent unpickles with a restricted unpickler.
+:func:`serve` is the learner's side of the protocol (:mod:`.protocol`): it sends its output
+to ``os.devnull`` (printing a million lines floods nothing), says hello, receives the
+cells, makes the reference versions named in ``blocked`` unusable from learner code, runs
+the cells, reporting each one, and serves calls: ``("call", id, name, args, kwargs)`` ->
+``("ok", id, value)`` or an error reply. Every message is plain data
+(:mod:`.plaindata`). Learner code runs in this process and can write to its channel too:
+nothing here is trusted by the grader, which checks every message it reads.
 
 Two ways in: :func:`serve_sandboxed`, in a sandbox forked from the grader's template
-(:mod:`.template`, :mod:`.sandbox`), which receives the cells only once sandboxed; and
-:func:`child_main`, a plain child of the grading process (``check``, and systems without
-the template), which caps its own memory with a hard ``RLIMIT_AS`` and moves into its own
-process group first.
+(:mod:`.template`, :mod:`.sandbox`), and :func:`child_main`, a plain child of the grading
+process (``check``, and systems without the template), which caps its own memory with a
+hard ``RLIMIT_AS`` and moves into its own process group first.
 """
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ from typing import Any, Iterator
 
 from .blocking import block
 from .errors import BadReturn
-from .plaindata import dumps, loads, to_plain
+from .plaindata import WireError, dumps, loads, to_plain
+from .protocol import MAX_FUNCTIONS, MAX_MESSAGE_BYTES, NAME_CHARS, VERSION, Channel
 
 #: filenames of learner code start with this, so tracebacks and the blocking guard know it
 LEARNER_FILE_PREFIX = "<learner "
 ENV_CHILD = "COURSE_GRADING_CHILD"
-MAX_REPLY_BYTES = 256 * 2**20  # the most a learner's function may send back
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                 "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 
@@ -64,7 +65,7 @@ def memory_limit_note() -> str | None:
     return None
 
 
-def _apply_memory_limit(extra_mb: float | None) -> None:
+def apply_memory_limit(extra_mb: float | None) -> None:
     """A hard limit on this process's address space: what it has now plus ``extra_mb``."""
     if not extra_mb:
         return
@@ -102,10 +103,11 @@ def _learner_location(tb: Any) -> str:
 
 
 def _learner_function(tb: Any) -> str:
-    """The name of the innermost learner function in a traceback ("" if none)."""
+    """The name of the innermost learner function in a traceback ("" if none; never a
+    ``<lambda>`` or ``<module>``: the protocol carries Python names only)."""
     name = ""
     for frame, _lineno in traceback.walk_tb(tb):
-        if frame.f_code.co_filename.startswith(LEARNER_FILE_PREFIX) and frame.f_code.co_name != "<module>":
+        if frame.f_code.co_filename.startswith(LEARNER_FILE_PREFIX) and frame.f_code.co_name.isidentifier():
             name = frame.f_code.co_name
     return name
 
@@ -164,8 +166,7 @@ def _die_with_parent() -> None:
         pass
 
 
-def child_main(conn: Any, cells: list[tuple[str, str]], skip: list[int], blocked: list[str],
-               memory_mb: float | None, workdir: str) -> None:
+def child_main(sock: Any, memory_mb: float | None, workdir: str) -> None:
     """Entry point of a plain (unsandboxed) child process: see the module docstring."""
     _die_with_parent()
     os.chdir(workdir)  # files the learner's code writes stay out of the course and the gradebook
@@ -174,29 +175,25 @@ def child_main(conn: Any, cells: list[tuple[str, str]], skip: list[int], blocked
             os.setpgid(0, 0)
         except OSError:
             pass
-    serve(conn, cells, skip, blocked, memory_mb)
+    serve(Channel(sock), memory_mb)
 
 
 def serve_sandboxed(sock: Any, info: dict[str, Any]) -> None:
-    """Entry point in a sandbox (:func:`.sandbox.run_outer`): say what isolates it, receive
-    the cells from the grader, then :func:`serve`. ``info["isolation"]`` lists what is in force."""
-    from .template import Channel
-
-    conn = Channel(sock)
-    conn.send_bytes(dumps(("sandbox", list(info.get("isolation", [])))))
-    try:
-        message = loads(conn.recv_bytes())
-    except (EOFError, OSError):
-        return
-    if not (isinstance(message, tuple) and len(message) == 4 and message[0] == "cells"):
-        return
-    _, cells, skip, blocked = message
-    serve(conn, cells, skip, blocked, None)
+    """Entry point in a sandbox (:func:`.sandbox.run_outer`), which has already reported what
+    isolates it on its lifeline: :func:`serve` the grader."""
+    serve(Channel(sock), None)
 
 
-def serve(conn: Any, cells: list[tuple[str, str]], skip: list[int], blocked: list[str],
-          memory_mb: float | None) -> None:
-    """Run the learner's cells and answer calls until the grader hangs up."""
+def _functions(namespace: dict) -> list[str]:
+    """The functions a notebook defines, as the protocol allows them: Python names only."""
+    names = sorted(name for name, value in namespace.items()
+                   if type(name) is str and name.isidentifier() and len(name) <= NAME_CHARS
+                   and not name.startswith("_") and callable(value) and not isinstance(value, type))
+    return names[:MAX_FUNCTIONS]
+
+
+def serve(conn: Any, memory_mb: float | None) -> None:
+    """Say hello, receive the cells, run them and answer calls until the grader hangs up."""
     single_thread_env()
     os.environ[ENV_CHILD] = "1"
     try:  # learner output goes nowhere, whether printed from Python or from C
@@ -207,8 +204,16 @@ def serve(conn: Any, cells: list[tuple[str, str]], skip: list[int], blocked: lis
         pass
     sys.stdout = sys.stderr = open(os.devnull, "w")
     send = conn.send_bytes
+    send(dumps(("hello", VERSION)))
+    try:
+        message = loads(conn.recv_bytes())
+    except (EOFError, OSError, WireError):
+        return
+    if not (type(message) is tuple and len(message) == 4 and message[0] == "cells"):
+        return
+    _, cells, skip, blocked = message
     block(blocked)
-    _apply_memory_limit(memory_mb)
+    apply_memory_limit(memory_mb)
 
     namespace: dict = {"__name__": "__main__", "__builtins__": builtins}
     for index, (label, source) in enumerate(cells):
@@ -216,38 +221,36 @@ def serve(conn: Any, cells: list[tuple[str, str]], skip: list[int], blocked: lis
             continue
         send(dumps(("start", index)))
         send(dumps(("done", index, _run_cell(label, source, namespace))))
-    functions = sorted(name for name, value in namespace.items()
-                       if callable(value) and not isinstance(value, type) and not name.startswith("_"))
-    send(dumps(("ready", functions)))
+    send(dumps(("ready", _functions(namespace))))
 
     while True:
         try:
             request = loads(conn.recv_bytes())
-        except (EOFError, OSError):
+        except (EOFError, OSError, WireError):
             return
-        if request[0] != "call":
+        if not (type(request) is tuple and len(request) == 5 and request[0] == "call"):
             continue
-        _, name, args, kwargs = request
+        _, call_id, name, args, kwargs = request
         function = namespace.get(name)
         if not callable(function):
-            reply = ("missing", name)
+            reply: tuple = ("missing", call_id, name)
         else:
             try:
                 value = function(*args, **kwargs)
-                reply = ("ok", to_plain(value, what=f"your function {name} returned"))
+                reply = ("ok", call_id, to_plain(value, what=f"your function {name} returned"))
             except NotImplementedError as exc:  # and which function is the stub (it may be another one)
-                reply = ("notimplemented", _text(exc), printable(_learner_function(exc.__traceback__)))
+                reply = ("notimplemented", call_id, _text(exc), _learner_function(exc.__traceback__))
             except BadReturn as exc:
-                reply = ("badreturn", _text(exc))
+                reply = ("badreturn", call_id, _text(exc))
             except BaseException as exc:
-                reply = ("error", *_describe(exc))
+                reply = ("error", call_id, *_describe(exc))
         try:
             payload = dumps(reply)
         except BaseException as exc:
-            payload = dumps(("badreturn", f"{name} returned data that cannot be sent back ({_text(exc)})"))
-        if len(payload) > MAX_REPLY_BYTES:
-            payload = dumps(("badreturn", f"{name} returned {len(payload) / 2**20:.0f} MiB of data; "
-                                          f"the limit is {MAX_REPLY_BYTES / 2**20:.0f} MiB"))
+            payload = dumps(("badreturn", call_id, f"{name} returned data that cannot be sent back ({_text(exc)})"))
+        if len(payload) > MAX_MESSAGE_BYTES:
+            payload = dumps(("badreturn", call_id, f"{name} returned {len(payload) / 2**20:.0f} MiB of data; "
+                                                   f"the limit is {MAX_MESSAGE_BYTES / 2**20:.0f} MiB"))
         try:
             send(payload)
         except (OSError, ValueError):

@@ -7,8 +7,12 @@ non-empty and finite, before it is compared at all.
 
 Failures are :class:`AssertionError` with one plain sentence for the learner: what is
 wrong (an empty array, NaN, a string, shape ``(0,)`` where ``(3,)`` was expected) or how
-far off the value is in coarse terms ("has the wrong sign", "is too large by roughly
-100×", "is close, but outside the tolerance"), never the expected value itself.
+far off the value is ("has the wrong sign", "is 4.6× too large", "is 32% too small", "is
+close, but outside the tolerance"), never the expected value itself. The factor is given to
+two significant figures: a 4.6× error is a different mistake from a 39× one, and rounding
+both to a power of ten hid that. This reverses an earlier rule of coarse words only, on
+purpose: the public tests may say how far, since their inputs are public anyway; hidden tests
+show a learner their name and points only (:mod:`.report`), so they say nothing.
 
 Each failure is a :class:`Mismatch` (an :class:`AssertionError`) whose ``kind`` names the
 way the result missed (:data:`KINDS`: ``"wrong sign"``, ``"too large"``, ``"did not raise"``...),
@@ -177,10 +181,15 @@ def _tolerance(expected: np.ndarray, rtol: float | None, atol: float | None) -> 
     return np.maximum((rtol or 0.0) * np.abs(expected), atol or 0.0)
 
 
-def _factor(factor: float) -> str:
-    """``10×``, ``1,000×``, ``10^6×``: the power of ten nearest to ``factor``."""
-    power = round(math.log10(factor))
-    return f"{10 ** power:,}×" if power <= 4 else f"10^{power}×"
+def _two_figures(value: float) -> str:
+    """``value`` to two significant figures, as a learner reads it: ``4.6``, ``39``, ``1,200``,
+    ``0.41``; from 100,000 on in powers of ten, ``3.4×10^6``."""
+    if value >= 1e5:
+        mantissa, exponent = f"{value:.1e}".split("e")
+        return f"{mantissa}×10^{int(exponent)}"
+    rounded = float(f"{value:.2g}")
+    decimals = max(0, 1 - math.floor(math.log10(rounded))) if rounded > 0 else 0
+    return f"{rounded:,.{decimals}f}"
 
 
 def miss(got: float, expected: float, tolerance: float) -> tuple[str, str]:
@@ -205,24 +214,19 @@ def miss(got: float, expected: float, tolerance: float) -> tuple[str, str]:
     direction = "large" if ratio > 1 else "small"
     kind = f"too {direction}"
     factor = ratio if ratio > 1 else 1 / ratio
-    if factor >= math.sqrt(10):
-        return kind, f"is too {direction} by roughly {_factor(factor)}"
-    if factor >= 1.75:
-        return kind, f"is too {direction} by about {round(factor)}×"
-    relative = error / abs(expected)
-    if relative < 0.01:
-        return kind, f"is slightly too {direction} (by less than 1%)"
-    if relative < 0.1:
-        return kind, f"is a few percent too {direction}"
-    return kind, f"is tens of percent too {direction}"
+    if factor >= 1.5:
+        times = _two_figures(factor)
+        return kind, f"is {times}{' times' if '^' in times else '×'} too {direction}"
+    return kind, f"is {_two_figures(100 * error / abs(expected))}% too {direction}"
 
 
 def how_far(got: float, expected: float, tolerance: float) -> str:
-    """A coarse, learner-facing phrase for how ``got`` misses ``expected`` (never its value).
+    """A learner-facing phrase for how ``got`` misses ``expected`` (never its value).
 
-    ``"has the wrong sign"``, ``"is too large by roughly 10×"`` (then 100×, ... 10,000×,
-    10^5×...), ``"is too small by about 2×"``, ``"is a few percent too large"``, ``"is close,
-    but outside the tolerance"`` (within ten tolerances and 1%)...
+    ``"has the wrong sign"``, ``"is 4.6× too large"``, ``"is 39× too small"``,
+    ``"is 3.4×10^6 times too large"`` (a factor of 1.5 or more, to two significant figures),
+    ``"is 32% too large"`` (less), ``"is close, but outside the tolerance"`` (within ten
+    tolerances and 1%)...
     """
     return miss(got, expected, tolerance)[1]
 

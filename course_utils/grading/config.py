@@ -16,9 +16,11 @@ class Status(str, Enum):
     """What happened to one test (its ``status`` in ``results.jsonl``; the value is stored)."""
 
     PASSED = "passed"
+    PARTIAL = "partial"  # a prediction scored by accuracy earned part of its points (.credit)
     FAILED = "failed"  # a wrong result
     ERROR = "error"  # the learner's code raised
-    TIMEOUT = "timeout"
+    TIMEOUT = "timeout"  # one call ran past its exercise's time limit
+    TOO_SLOW = "too slow"  # the notebook had used its whole time budget (notebook_deadline)
     CRASHED = "crashed"  # the learner's code ended its process
     MISSING = "missing"  # no such function, or no notebook submitted
     NOT_IMPLEMENTED = "not implemented"
@@ -32,8 +34,16 @@ class Status(str, Enum):
     def __str__(self) -> str:
         return self.value
 
+    @property
+    def learner_facing(self) -> bool:
+        """Whether the status says what the learner's code or notebook did (every status but
+        ``grader error``, which is the grader's own fault and is never counted against them)."""
+        return self is not Status.GRADER_ERROR
 
-#: seconds the grader itself may need per student besides the learner's time (pytest, forks)
+
+#: the stated margin: seconds a grading worker may spend per student besides the learners'
+#: time (pytest, the tests' own work, starting and stopping sandboxes). A learner's code cannot
+#: make a worker use it: the proxy charges their every second to their notebook's budget.
 GRACE_SECONDS = 60.0
 
 
@@ -68,6 +78,12 @@ class GradingConfig:
         Open file descriptors per learner process (``RLIMIT_NOFILE``).
     max_notebook_mb
         A submitted notebook file larger than this is refused with a note.
+    worker_memory_mb
+        Address space (MiB) each grading worker (the process that runs a student's tests and
+        reads their replies) may add to what it starts with: a hard ``RLIMIT_AS``. A reply
+        that would need more is refused as that learner's crash, never allocated. A worker
+        starts at about 190 MiB resident and grows by about 30 MiB grading all six notebooks,
+        so 768 keeps every worker under 1 GiB with room to spare.
     max_code_kb
         The most code (KiB, all code cells together) the grader reads from one notebook;
         past it the notebook is refused with a note. Untagged cells larger than
@@ -87,6 +103,7 @@ class GradingConfig:
     open_files: int = 256
     max_notebook_mb: float = 20.0
     max_code_kb: float = 512.0
+    worker_memory_mb: float = 768.0
     sandbox: bool = True
 
     def __post_init__(self) -> None:
@@ -98,18 +115,21 @@ class GradingConfig:
                 raise ValueError(f"{name} must be a positive number, got {value!r}")
 
     def notebook_deadline(self, exercise_timeouts: Iterable[float | None]) -> float:
-        """Seconds grading one notebook may take, learner time included.
+        """The notebook's time budget: the most seconds its learner's code may take in all.
 
         ``startup_seconds + sum(timeout_e for each exercise e)``: the cells' budget, plus
         every exercise running out of its time once (after which its calls fail at once).
         ``exercise_timeouts`` has one entry per exercise: its ``@exercise(timeout=...)``,
-        or None for :attr:`timeout`.
+        or None for :attr:`timeout`. The proxy charges every second it waits for the
+        learner's process (starts, cells, calls) to it; calls past it fail as
+        :attr:`Status.TOO_SLOW`.
         """
         return self.startup_seconds + sum(t or self.timeout for t in exercise_timeouts)
 
     def deadline(self, notebooks: Iterable[Iterable[float | None]]) -> float:
         """Seconds a worker grading these notebooks may run before it is stopped: the one
-        deadline formula, ``GRACE_SECONDS + sum of notebook_deadline`` over the notebooks."""
+        deadline formula, ``GRACE_SECONDS + sum of notebook_deadline`` over the notebooks
+        (the learner's budgets, which the proxy enforces, plus the stated margin)."""
         return GRACE_SECONDS + sum(self.notebook_deadline(timeouts) for timeouts in notebooks)
 
     def to_dict(self) -> dict[str, Any]:

@@ -7,7 +7,9 @@ reports can say *why* without showing the test's code:
 ``NotImplementedYet``       the function still raises ``NotImplementedError`` (a stub)
 ``StudentError``            the learner's code raised; ``type_name`` and ``str()`` say what
 ``StudentTimeout``          the call did not finish within its time limit
-``StudentCrashed``          the learner's code ended the grading process (``os._exit``...)
+``StudentTooSlow``          the notebook had used its whole time budget (all its cells and calls)
+``StudentCrashed``          the learner's code ended the grading process (``os._exit``...), or
+                            wrote to the grader's channel what is not part of its protocol
 ``ExerciseMissing``         no cell defines the function (deleted, renamed, syntax error)
 ``BadReturn``               the function returned something that is not plain data
 ``NotebookProblem``         the notebook could not be read (missing, empty, invalid JSON)
@@ -46,6 +48,10 @@ class StudentTimeout(StudentProblem):
     status = Status.TIMEOUT
 
 
+class StudentTooSlow(StudentProblem):
+    status = Status.TOO_SLOW
+
+
 class StudentCrashed(StudentProblem):
     status = Status.CRASHED
 
@@ -78,6 +84,7 @@ class StudentError(StudentProblem):
     status = Status.ERROR
 
     def __init__(self, type_name: str, message: str = "", where: str = "") -> None:
+        type_name, message, where = (str(text) if text is not None else "" for text in (type_name, message, where))
         text = f"{type_name}: {message}" if message else type_name
         if where:
             text += f" ({where})"

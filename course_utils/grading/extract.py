@@ -15,12 +15,16 @@ find and says what it could not:
 * an exercise defined nowhere: a note names it (its tests then fail as "missing");
 * a syntax error: the cell is kept (it fails when run, with the line) and, when the
   function name can still be read off a ``def`` line, the note names the exercise;
+* a cell Jupyter could not have written (metadata that is not an object, a source that is
+  not text, tags that are not words): the notebook is unreadable, and the message names the
+  cell by its place and first line (:func:`cell_problem`);
 * a notebook too large to grade safely (``max_bytes`` for the file, ``max_code_bytes`` for
   the code of its tagged cells) or that is a symbolic link is refused with a note
   (:class:`~.errors.NotebookRefused`). Untagged cells are parsed only when they are small.
 
 Feedback names a cell by what it defines ("the cell defining fit_power_law"), never by a
-position Jupyter does not show. :attr:`Extraction.uses` says which other exercises each
+position Jupyter does not show; only a cell that cannot be read at all is named by its
+place, counted from the top, and its first line. :attr:`Extraction.uses` says which other exercises each
 exercise calls (through helpers too), so a failure can point at its cause.
 """
 
@@ -336,9 +340,59 @@ def read_notebook_json(path: str | Path, max_bytes: float | None = None) -> dict
         raise NotebookProblem(f"{path.name} is not valid JSON, so not a notebook ({exc})") from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise NotebookProblem(f"{path.name} is JSON but not a Jupyter notebook (no list of cells)")
-    if not all(isinstance(cell, dict) for cell in nb["cells"]):
-        raise NotebookProblem(f"{path.name} has cells that are not JSON objects")
+    for index, cell in enumerate(nb["cells"]):
+        problem = cell_problem(cell)
+        if problem:
+            raise NotebookProblem(f"{path.name} is not a notebook the grader can read: "
+                                  f"{_which_cell(nb['cells'], index)} {problem} (Jupyter never writes that: copy "
+                                  f"your code into a fresh copy of the exercise notebook and submit that)")
     return nb
+
+
+def _json_type(value: object) -> str:
+    """What a JSON value is, in JSON's words."""
+    return {type(None): "null", bool: "true or false", int: "a number", float: "a number", str: "text",
+            list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+
+
+def cell_problem(cell: object) -> str | None:
+    """What is wrong with one cell of a notebook's JSON (None when nothing is): every field the
+    grader reads must have the shape Jupyter gives it (nbformat 4)."""
+    if not isinstance(cell, dict):
+        return f"is {_json_type(cell)}, not a cell (a JSON object)"
+    if not isinstance(cell.get("cell_type"), str):
+        return f"has a cell_type that is {_json_type(cell.get('cell_type'))}, not text"
+    source = cell.get("source", "")
+    if not isinstance(source, str):
+        if not isinstance(source, list):
+            return f"has a source that is {_json_type(source)}, not text"
+        wrong = next((line for line in source if not isinstance(line, str)), "")
+        if wrong != "":
+            return f"has a source holding {_json_type(wrong)} among its lines of text"
+    metadata = cell.get("metadata", {})
+    if not isinstance(metadata, dict):
+        return f"has metadata that is {_json_type(metadata)}, not an object"
+    tags = metadata.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        return f"has tags that are {_json_type(tags)}, not a list of words" if not isinstance(tags, list) \
+            else "has tags that are not all words"
+    return None
+
+
+def _which_cell(cells: list, index: int) -> str:
+    """``cell 3 of 7 (a code cell starting 'def add(a, b):')``: how a person finds it."""
+    cell = cells[index]
+    kind = cell.get("cell_type") if isinstance(cell, dict) else None
+    what = f"a {kind} cell" if isinstance(kind, str) and kind.isidentifier() and len(kind) < 20 else "a cell"
+    source = cell.get("source", "") if isinstance(cell, dict) else ""
+    first = source if isinstance(source, str) else next((line for line in source if isinstance(line, str)), "") \
+        if isinstance(source, list) else ""
+    first = next((line.strip() for line in first.splitlines() if line.strip()), "")
+    if first:
+        from .safetext import clean
+
+        what += f" starting {clean(first, 40)!r}"
+    return f"cell {index + 1} of {len(cells)}, counting from the top ({what}),"
 
 
 def load_submission(path: str | Path, expected: Iterable[str] = (), *, max_bytes: float | None = None,

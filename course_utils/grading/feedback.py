@@ -32,6 +32,7 @@ from .config import GradingConfig
 from .extract import (EXERCISE_TAG, SETUP_TAG, NotebookProblem, cell_tags, definitions_only, load_submission,
                       read_notebook_json, top_level_functions)
 from .names import exercise_stem, rename_note
+from .rubric import find_rubrics
 from .scoring import apply_gates, literal_constant
 
 DEFAULT_TIMEOUT = GradingConfig.timeout
@@ -119,6 +120,14 @@ def run_group(test_files: list[str], notebooks: dict[str, str], exercises: list[
     return out
 
 
+def rubric_note(filename: str, stem: str) -> str:
+    """What ``check`` says of a notebook of written answers: how it is marked, and how to see
+    which answers are written."""
+    return (f"{filename} has no automatic tests: a person marks its written answers against the rubric "
+            f"rubric_{stem}.toml (the points and what a good answer contains); answer_status() in the "
+            f"notebook lists the answers you have written")
+
+
 def _known_stems(tests_dir: Path) -> list[str]:
     return sorted(path.stem.removeprefix("test_") for path in tests_dir.glob("test_*.py"))
 
@@ -139,14 +148,17 @@ def check_notebooks(notebooks: Sequence[str | os.PathLike], *, exercises: Iterab
     out: dict[str, tuple[list[dict], list[str]]] = {}
     folders: dict[Path, dict[str, str]] = {}
     renamed: dict[str, str] = {}
+    marked = sorted(find_rubrics(tests_dir))  # notebooks a person marks against a rubric
     for notebook in map(Path, notebooks):
         stem = notebook.stem
-        if test_module_for(stem, tests_dir) is None:
-            stem = exercise_stem(notebook.name, _known_stems(tests_dir)) or stem
+        if test_module_for(stem, tests_dir) is None and stem not in marked:
+            stem = exercise_stem(notebook.name, [*_known_stems(tests_dir), *marked]) or stem
             if stem != notebook.stem:
                 renamed[str(notebook)] = rename_note(notebook.name, stem)
         group = folders.setdefault(notebook.parent, {})
-        if test_module_for(stem, tests_dir) is None:
+        if test_module_for(stem, tests_dir) is None and stem in marked:
+            out[str(notebook)] = ([], [rubric_note(notebook.name, stem)])
+        elif test_module_for(stem, tests_dir) is None:
             out[str(notebook)] = ([], [f"no tests for {notebook.name}: exercise notebooks keep the name they "
                                        f"came with (such as ex02_power_laws.ipynb)"])
         elif stem in group:  # two copies of one exercise in a folder: grade each on its own

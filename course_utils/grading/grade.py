@@ -9,8 +9,8 @@ work is done in the named stages of :mod:`.pipeline`; learner code runs in the s
 
 ``--notebook STEM`` grades one assignment (repeatable) and ``--student NAME`` one learner:
 only those (student, notebook) results are replaced, everything else in the gradebook is
-kept. ``--roster``, ``--merge-rubric``, ``--overrides``, ``--due``, ``--late-rule`` and
-``--export`` add what an instructor decides (:mod:`.instructions`); all of them are checked
+kept. ``--roster``, ``--merge-rubric``, ``--overrides``, ``--due``, ``--late-rule``,
+``--prediction-table`` and ``--export`` add what an instructor decides (:mod:`.instructions`); all of them are checked
 before anything is graded. Every output (``grades.csv``, ``results.jsonl``, ``feedback/``,
 ``manifest.json``, ``summary.csv``, ``totals.png``, ``identical.csv``, ``late.csv``, answer
 pages and marking sheets, exports) is rebuilt from the gradebook's record by
@@ -85,6 +85,9 @@ def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
                            "graded now (repeatable); late work is flagged in late.csv")
     week.add_argument("--late-rule", metavar="RULE",
                       help="deduct for late work, e.g. '10%%/day, grace 15min, max 50%%' ('none' removes it)")
+    week.add_argument("--prediction-table", choices=("on", "off"),
+                      help="a pseudonymous class table of prediction errors (predictions.csv) and each learner's "
+                           "rank in their feedback; kept until 'off'")
     lms = parser.add_argument_group("exports")
     lms.add_argument("--export", action="append", choices=("canvas", "moodle", "gradescope"),
                      help="also write canvas.csv, moodle.csv or the Gradescope autograder zip (repeatable)")
@@ -213,7 +216,7 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
     elapsed = time.perf_counter() - started
     return {"students": len(plan.students), "notebooks": len(plan.stems), "written_answers": len(plan.notebooks)
             - len(plan.stems), "seconds": elapsed, "grading_seconds": graded_seconds, "ignored": plan.ignored,
-            "isolation": isolation, "grader_errors": book.grader_errors,
+            "isolation": isolation, "grader_errors": book.grader_errors, "too_slow": too_slow(book.results),
             "exercise_means": exercise_means(written.ledger.rows, plan.notebooks), "hidden_tests": len(plan.hidden),
             "tests_sha256": plan.tests_sha256, "notes": notes + written.notes, "late": written.late,
             "identical": written.identical, "exports": written.exports, "export_errors": written.export_errors,
@@ -227,6 +230,13 @@ def check_isolation(level: str, required: str) -> None:
         raise ValueError(f"isolation: this machine allows '{level}', weaker than --require-isolation {required} "
                          f"; nothing was graded (the README's 'At scale: grading a large class' says how to allow "
                          f"user namespaces)")
+
+
+def too_slow(rows: list[dict[str, Any]]) -> list[str]:
+    """The learners with a row whose status is "too slow" (a notebook used its whole time budget)."""
+    from .config import Status
+
+    return sorted({row["student"] for row in rows if row.get("status") == Status.TOO_SLOW.value})
 
 
 def exercise_means(rows: list[dict[str, Any]], notebooks: list[str]) -> dict[tuple[str, str], tuple[float, float]]:
@@ -247,12 +257,12 @@ def instructions_from(args: argparse.Namespace) -> Any:
     from .instructions import Instructions
 
     if not any((args.roster, args.merge_rubric, args.overrides, args.due, args.late_rule, args.export,
-                args.assignment, args.wheel)):
+                args.assignment, args.wheel, args.prediction_table)):
         return None
     return Instructions.read(roster=args.roster, merge_rubric=args.merge_rubric or (), overrides=args.overrides,
                              due=args.due or (), late_rule=args.late_rule, export=args.export or (),
                              assignment=args.assignment or (), moodle_id=args.moodle_id, wheel=args.wheel,
-                             notebooks=args.notebook or ())
+                             notebooks=args.notebook or (), prediction_table=args.prediction_table)
 
 
 def run_grade(args: argparse.Namespace) -> int:
@@ -277,6 +287,11 @@ def run_grade(args: argparse.Namespace) -> int:
         print(f"note: {line}")
     for line in summary["grader_errors"]:
         print(f"grader error (regrade with --student): {line}")
+    if summary["too_slow"]:
+        names = summary["too_slow"]
+        print(f"too slow: {_plural(len(names), 'learner')} used a notebook's whole time budget (the start-up budget "
+              f"plus each exercise's time limit), so the calls past it earned nothing: "
+              f"{', '.join(names[:10])}{', ...' if len(names) > 10 else ''}")
     if summary["exercise_means"]:
         print("class mean per exercise (points earned / possible; saved in summary.csv):")
         for (notebook, name), (mean, possible) in summary["exercise_means"].items():

@@ -54,9 +54,15 @@ COURSE_DIR = "course"
 # ------------------------------------------------------------------ results.json
 
 
-def _test_output(row: Mapping) -> str:
+def _test_output(row: Mapping, *, reveal: bool = False) -> str:
     if row.get("hidden"):
-        return ""  # hidden tests: their name and points only (grading-trust issue)
+        # hidden tests: their name and points only (grading-trust issue); a prediction test adds
+        # how good the prediction was, with the held-out value once results are published
+        if isinstance(row.get("prediction"), Mapping):
+            from .predictions import prediction_sentence
+
+            return prediction_sentence(row["prediction"], reveal=reveal)
+        return ""
     parts = []
     if row["status"] != "passed":
         parts.append(row.get("message") or row["status"])
@@ -83,8 +89,12 @@ def gradescope_results(rows: Sequence[Mapping], *, visibility: str = "visible",
         Text shown above the tests (notes on the notebook); the score line is added.
 
     Each test is named ``<exercise>: <test>`` (prefixed by the notebook when the rows span
-    several), scores ``points`` of ``max_points`` and is ``passed`` only when the grader said
-    so. The top-level ``score`` is the sum, never below zero.
+    several), scores ``points`` of ``max_points`` (a prediction scored by accuracy may earn a
+    fraction: it is then ``failed`` with its share) and is ``passed`` only when the grader said
+    so. The top-level ``score`` is the sum, never below zero nor above the possible points. A
+    hidden prediction test's output says how good the prediction was; the held-out value
+    only when hidden tests are not ``visible`` at once (Gradescope shows them when the
+    instructor publishes, after the due date).
 
     Raises
     ------
@@ -107,7 +117,7 @@ def gradescope_results(rows: Sequence[Mapping], *, visibility: str = "visible",
             "score": round(float(row["points"]), 4),
             "max_score": round(float(row["max_points"]), 4),
             "status": "passed" if row["status"] == "passed" else "failed",
-            "output": _test_output(row),
+            "output": _test_output(row, reveal=hidden_visibility != "visible"),
             "output_format": "text",
             "visibility": hidden_visibility if row.get("hidden") else visibility,
         })
@@ -115,7 +125,7 @@ def gradescope_results(rows: Sequence[Mapping], *, visibility: str = "visible",
     possible = sum(float(row["max_points"]) for row in rows)
     summary = f"Score: {earned:g}/{possible:g} points"
     return {
-        "score": round(max(earned, 0.0), 4),
+        "score": round(min(max(earned, 0.0), possible), 4),
         "execution_time": int(round(sum(float(row.get("seconds", 0.0)) for row in rows))),
         "output": f"{output.rstrip()}\n\n{summary}".strip(),
         "output_format": "text",

@@ -13,7 +13,8 @@ Marks and overrides are kept in the record and survive later runs; a new overrid
 replaces every earlier override (it is the whole list: keep one file for the term). Due
 dates are kept per notebook: ``--due NOTEBOOK=TIME`` sets one, a bare ``--due TIME`` the
 notebooks this run grades. ``--late-rule RULE`` is kept until another is given
-(``--late-rule none`` removes it).
+(``--late-rule none`` removes it). ``--prediction-table on`` keeps the pseudonymous class
+table of prediction errors (:mod:`.predictions`) until ``--prediction-table off``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .csvio import Table
-from .ledger import DERIVED_STATUSES, Ledger
+from .ledger import DERIVED_STATUSES, PREDICTION_TABLE, Ledger
 from .outputs import EXPORT_KINDS, Export
 
 NO_RULE = ("none", "off")
@@ -39,18 +40,21 @@ class Instructions:
     overrides: Table | None = None
     due: list[str] = field(default_factory=list)
     late_rule: str | None = None
+    prediction_table: str | None = None  # "on" or "off" (grade --prediction-table); None: as before
     exports: list[Export] = field(default_factory=list)
     # filled in by check()
     marks: list[dict[str, Any]] = field(default_factory=list)
     parsed_overrides: list[Any] | None = None
     due_dates: dict[str, str] = field(default_factory=dict)
+    prediction_salt: str = ""
     notes: list[str] = field(default_factory=list)
 
     @classmethod
     def read(cls, *, roster: str | os.PathLike | None = None, merge_rubric: Sequence[str | os.PathLike] = (),
              overrides: str | os.PathLike | None = None, due: Sequence[str] = (), late_rule: str | None = None,
              export: Sequence[str] = (), assignment: Sequence[str] = (), moodle_id: str = "email",
-             wheel: str | os.PathLike | None = None, notebooks: Sequence[str] = ()) -> Instructions:
+             wheel: str | os.PathLike | None = None, notebooks: Sequence[str] = (),
+             prediction_table: str | None = None) -> Instructions:
         """Read the files and parse the options; nothing is checked against a class yet.
 
         Raises
@@ -93,6 +97,10 @@ class Instructions:
                 except ValueError as exc:
                     raise ValueError(f"late-rule: {exc}") from None
             found.late_rule = late_rule.strip()
+        if prediction_table is not None:
+            if prediction_table not in ("on", "off"):
+                raise ValueError(f"prediction-table: 'on' or 'off', got {prediction_table!r}")
+            found.prediction_table = prediction_table
         if assignment and not any(kind in ("canvas", "moodle") for kind in export):
             raise ValueError("assignment: --assignment describes a Canvas or Moodle column; add --export canvas "
                              "or --export moodle")
@@ -121,7 +129,7 @@ class Instructions:
         grading."""
         from .lateness import due_dates
         from .overrides import OverrideError, parse_overrides
-        from .pipeline import label_of
+        from .pipeline import class_identity, label_of
         from .roster import compare_with_folders
         from .rubric import RubricError, merge_marks
 
@@ -147,6 +155,9 @@ class Instructions:
             except ValueError as exc:
                 raise ValueError(f"due: {exc}") from None
             self.due_dates = {stem: when.isoformat(timespec="minutes") for stem, when in dates.items()}
+        if self.prediction_table == "on":  # the salt of the pseudonyms: the class's, kept once chosen
+            self.prediction_salt = previous.settings.get(PREDICTION_TABLE) or getattr(plan, "class_sha256", "") \
+                or class_identity(everyone)
         if self.late_rule and self.late_rule.lower() not in NO_RULE and not (self.due_dates or
                                                                              previous.settings.get("due")):
             notes.append("late rule: no due date is set (--due), so no work is late yet")
@@ -178,7 +189,7 @@ class Instructions:
     # ------------------------------------------------------------------ after grading
 
     def apply(self, ledger: Ledger) -> Ledger:
-        """The merged record with these marks, overrides, due dates and late rule added."""
+        """The merged record with these marks, overrides, due dates, late rule and class table added."""
         from .overrides import apply_overrides
         from .rubric import replace_marks
 
@@ -187,10 +198,14 @@ class Instructions:
             present = {(row["student"], row["notebook"], row["exercise"]) for row in rows}
             rows = apply_overrides(rows, [item for item in self.parsed_overrides
                                           if (item.student, item.notebook, item.exercise) in present])
-        settings = {"due": {**ledger.settings.get("due", {}), **self.due_dates},
+        settings = {**ledger.settings, "due": {**ledger.settings.get("due", {}), **self.due_dates},
                     "late_rule": ledger.settings.get("late_rule")}
         if self.late_rule is not None:
             settings["late_rule"] = None if self.late_rule.lower() in NO_RULE else self.late_rule
+        if self.prediction_table == "off":
+            settings.pop(PREDICTION_TABLE, None)
+        elif self.prediction_table == "on":
+            settings[PREDICTION_TABLE] = self.prediction_salt
         return Ledger(rows, ledger.answers, ledger.students, ledger.run, settings)
 
 

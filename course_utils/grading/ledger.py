@@ -52,6 +52,8 @@ RUN_KEYS = ("course_version", "tests_sha256", "isolation", "graded_at", "config"
             "merged")
 #: the manifest's key holding the SHA-256 of results.jsonl and answers.jsonl
 RECORD = "record"
+#: the settings key of the class table of predictions (its salt; see :mod:`.predictions`)
+PREDICTION_TABLE = "prediction_table"
 
 
 @dataclass
@@ -78,7 +80,8 @@ class Ledger:
         the syllabus order of ``grades.csv``'s columns); ``shard`` for one shard of a sharded
         run, ``merged`` for a gradebook merged from shards (see :mod:`.shards`).
     settings
-        ``{"due": {stem: ISO time}, "late_rule": text or None}``.
+        ``{"due": {stem: ISO time}, "late_rule": text or None}``, and ``"prediction_table"``
+        (the class table's salt, :mod:`.predictions`) when the instructor asked for the table.
     """
 
     rows: list[dict[str, Any]] = field(default_factory=list)
@@ -99,9 +102,10 @@ class Ledger:
 
     def manifest(self) -> dict[str, Any]:
         """``manifest.json``'s content."""
+        table = {PREDICTION_TABLE: self.settings[PREDICTION_TABLE]} if self.settings.get(PREDICTION_TABLE) else {}
         return {**{key: self.run[key] for key in RUN_KEYS if key in self.run},
                 "settings": {"due": dict(sorted(self.settings.get("due", {}).items())),
-                             "late_rule": self.settings.get("late_rule")},
+                             "late_rule": self.settings.get("late_rule"), **table},
                 "students": dict(sorted(self.students.items()))}
 
     def merged(self, fresh: Ledger, *, students: Iterable[str] | None = None,
@@ -174,7 +178,8 @@ def read_ledger(out: str | Path) -> Ledger:
     return Ledger(_read_jsonl(out / RESULTS), _read_jsonl(out / ANSWERS),
                   {label: entry for label, entry in students.items() if isinstance(entry, dict)},
                   {key: manifest[key] for key in RUN_KEYS if key in manifest},
-                  {"due": dict(settings.get("due") or {}), "late_rule": settings.get("late_rule")})
+                  {"due": dict(settings.get("due") or {}), "late_rule": settings.get("late_rule"),
+                   **({PREDICTION_TABLE: str(settings[PREDICTION_TABLE])} if settings.get(PREDICTION_TABLE) else {})})
 
 
 def text_sha256(text: str) -> str:

@@ -109,12 +109,18 @@ def notebook_scores(rows: Iterable[Mapping]) -> dict[tuple[str, str], tuple[floa
 
 
 def assignment_score(scores: Mapping[tuple[str, str], tuple[float, float]], student: str,
-                     assignment: Assignment) -> float | None:
-    """The student's score in ``assignment`` (rescaled if it has points), None if not graded."""
+                     assignment: Assignment, *, cap: bool = False) -> float | None:
+    """The student's score in ``assignment`` (rescaled if it has points), None if not graded.
+
+    Never below zero; with ``cap``, never above the assignment's maximum either (its points,
+    or the notebook's possible points), as Moodle stores it.
+    """
     if (student, assignment.notebook) not in scores:
         return None
     earned, possible = scores[student, assignment.notebook]
     earned = max(earned, 0.0)
+    if cap:
+        earned = min(earned, possible)
     if assignment.points is None:
         return earned
     return assignment.points * earned / possible if possible else 0.0
@@ -177,7 +183,10 @@ def moodle_grades_csv(rows: Sequence[Mapping], roster: Roster, assignments: Sequ
     maps ``(student, notebook)`` to text). On import, map the first column to ``useremail``
     (or ``useridnumber``) and each grade column to its grade item.
 
-    Students without any result are left out; a blank cell is "no grade".
+    Students without any result are left out; a blank cell is "no grade". A grade is capped
+    at the assignment's maximum: Moodle bounds every grade by its item's maximum unless the
+    site allows unlimited grades (``grade_item::bounded_grade``, ``lib/grade/grade_item.php``),
+    so the file says what Moodle will store.
 
     Raises
     ------
@@ -198,7 +207,7 @@ def moodle_grades_csv(rows: Sequence[Mapping], roster: Roster, assignments: Sequ
         header += [f"Feedback: {a.label}" for a in assignments]
     table = []
     for entry in roster:
-        values = [assignment_score(scores, entry.folder, a) for a in assignments]
+        values = [assignment_score(scores, entry.folder, a, cap=True) for a in assignments]
         if all(value is None for value in values):
             continue
         too_big = [a.label for a, value in zip(assignments, values) if value is not None and value > 100]

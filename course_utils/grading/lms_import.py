@@ -50,13 +50,16 @@ MANIFEST_COLUMNS = ("folder", "filename", "source", "lms", "late_marker", "file_
 MAX_FILE_BYTES = 50 * 2**20
 
 _CANVAS_ANON = re.compile(r"^(?:(?P<late>LATE)_)?anon_(?P<anon>[A-Za-z0-9]+)_(?P<attachment>\d+)_(?P<original>.+)$")
-_CANVAS_NAMED = re.compile(r"^(?P<name>.*?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<attachment>\d+)_(?P<original>.+)$")
+#: what follows the sortable name in a Canvas file name, read at one position
+_CANVAS_TAIL = re.compile(r"(?P<late>_LATE)?_(?P<user>\d+)_(?P<attachment>\d+)_(?P<original>.+)$")
 _CANVAS_TEXT = re.compile(r"^(?P<name>.*?)(?P<late>_LATE)?_(?P<user>\d+|anon_[A-Za-z0-9]+)_(?:text|link)\.html$")
 #: Canvas's duplicate-name suffix: -N (N = 1..7) or, after seven tries, -<uuid>
 _DUPLICATE = re.compile(r"^(?P<base>.+?)-(?P<n>\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
                         r"(?P<ext>(?:\.[A-Za-z][A-Za-z0-9]*)*\.[A-Za-z0-9]*)$")
 _MOODLE_FOLDER = re.compile(r"^(?P<name>.+)_(?P<pid>\d+)_assignsubmission_(?P<plugin>[a-z]+)_?$")
-_MOODLE_FLAT = re.compile(r"^(?P<name>.+)_(?P<pid>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<original>.+)$")
+#: not greedy: the first marker is Moodle's own; what follows it is the name the student uploaded
+_MOODLE_FLAT = re.compile(r"^(?P<name>.+?)_(?P<pid>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<original>.+)$")
+_MOODLE_MARKER = re.compile(r"_\d+_assignsubmission_[a-z]+(?:_|$)")
 
 
 class LMSImportError(ValueError):
@@ -94,18 +97,38 @@ def strip_duplicate_suffix(filename: str) -> tuple[str, int]:
 
 
 def parse_canvas_filename(filename: str) -> CanvasName | None:
-    """Parse one file name of a Canvas "Download Submissions" zip, or None if it is not one."""
+    """Parse one file name of a Canvas "Download Submissions" zip, or None if it is not one
+    (the first of :func:`canvas_readings` for a named file)."""
     match = _CANVAS_ANON.match(filename)
     if match:
         original, duplicate = strip_duplicate_suffix(match.group("original"))
         return CanvasName("", bool(match.group("late")), "", match.group("anon"), match.group("attachment"),
                           original, duplicate)
-    match = _CANVAS_NAMED.match(filename)
-    if match:
+    readings = canvas_readings(filename)
+    return readings[0] if readings else None
+
+
+def canvas_readings(filename: str) -> list[CanvasName]:
+    """Every way to read a named Canvas file name, first split first.
+
+    Canvas writes the sortable name lower-cased with its non-word characters removed, so
+    the name is word characters with no capital; but a word character may be a digit or an
+    ``_``, and the student chose both their sortable name (where the institution lets them)
+    and the name of their upload. ``lovelaceada_101_9001_x_102_5_ex02.ipynb`` therefore
+    reads as user 101's upload ``x_102_5_ex02.ipynb`` and as user 102's ``ex02.ipynb``:
+    :func:`plan_canvas` refuses a file whose readings name two students of the roster.
+    """
+    readings = []
+    for position, char in enumerate(filename):
+        if char != "_":
+            continue
+        name, match = filename[:position], _CANVAS_TAIL.match(filename, position)
+        if match is None or not re.fullmatch(r"\w*", name) or name != name.lower():
+            continue
         original, duplicate = strip_duplicate_suffix(match.group("original"))
-        return CanvasName(match.group("name"), bool(match.group("late")), match.group("user"), "",
-                          match.group("attachment"), original, duplicate)
-    return None
+        readings.append(CanvasName(name, bool(match.group("late")), match.group("user"), "",
+                                   match.group("attachment"), original, duplicate))
+    return readings
 
 
 @dataclass(frozen=True)
@@ -191,6 +214,14 @@ def plan_canvas(names: Iterable[str], roster: Roster) -> ImportPlan:
             plan.unmatched.append(f"{base}: an anonymous submission (anon_{parsed.anonymous_id}); "
                                   f"download again after Canvas reveals names")
             continue
+        readings = {reading.user_id: reading for reading in reversed(canvas_readings(base))
+                    if roster.lookup("canvas_id", reading.user_id) is not None}
+        if len(readings) > 1:
+            plan.notes.append(f"{base}: refused (not imported): its name reads as the upload of more than one "
+                              f"student (Canvas users {' and '.join(sorted(readings))}); a name made so could stand "
+                              f"for a classmate's upload. Ask the student to rename the file and upload it again")
+            continue
+        parsed = next(iter(readings.values()), parsed)
         entry = roster.lookup("canvas_id", parsed.user_id)
         if entry is None:
             plan.unmatched.append(f"{base}: Canvas user {parsed.user_id} ({parsed.name}) is not in the roster")
@@ -242,6 +273,11 @@ def plan_moodle(names: Iterable[str], roster: Roster, worksheet: Table | None = 
         match = folder_match or flat_match
         if match is None:
             plan.unmatched.append(f"{source}: not a Moodle submission name (<Full Name>_<id>_assignsubmission_file)")
+            continue
+        if len(_MOODLE_MARKER.findall(parts[0])) > 1:
+            plan.notes.append(f"{source}: refused (not imported): its name holds more than one Moodle submission "
+                              f"marker (_<id>_assignsubmission_), so it could stand for another student's upload. "
+                              f"Ask the student to rename the file and upload it again")
             continue
         if match.group("plugin") != "file":
             plan.notes.append(f"{source}: a {match.group('plugin')} entry, not a file (not imported)")

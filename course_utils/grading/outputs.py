@@ -19,6 +19,8 @@ sharded runs all give the same files for the same record:
                                         to read (:mod:`.similarity`)
 ``late.csv``                            late submissions and their evidence, when a due date
                                         is set or the download marked one LATE
+``predictions.csv``                     the pseudonymous class table of prediction errors,
+                                        when the instructor asked for it (:mod:`.predictions`)
 ``answers/<notebook>/*.html``           one page per student's written answers, an index
 ``marking_<notebook>.csv``              the rubric's marking sheet (never overwritten: a new
                                         one is ``marking_<notebook>.new.csv``)
@@ -38,6 +40,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -46,12 +49,14 @@ from .assignments import gradebook_csv
 from .csvio import TableError, read_table
 from .lateness import (LateFlag, late_csv, late_flags, parse_late_rule, parse_time, penalty_rows,
                        submitted_from_record)
-from .ledger import (ANSWERS, DERIVED_STATUSES, MANIFEST, RECORD, RESULTS, Ledger, jsonl_text, read_ledger,
-                     text_sha256)
+from .ledger import (ANSWERS, DERIVED_STATUSES, MANIFEST, PREDICTION_TABLE, RECORD, RESULTS, Ledger, jsonl_text,
+                     read_ledger, text_sha256)
 from .overrides import reapply_overrides
 from .pipeline import feedback_file
+from .predictions import TABLE_FILE as PREDICTION_TABLE_FILE, Standing, class_table, feedback_lines, standings
 from .report import format_results, score as total_of
 from .rubric import MARKED_STATUS, Rubric, find_rubrics, load_rubric, marking_sheet_csv
+from .safetext import FOLDER_CHARS, markdown
 from .similarity import identical_csv, identical_groups
 from .summary import histogram_png_bytes, summary_csv
 
@@ -236,16 +241,20 @@ def by_student(rows: Sequence[Mapping]) -> dict[str, list[Mapping]]:
 
 
 def feedback_text(student: str, ledger: Ledger, rubrics: Mapping[str, Rubric], *,
-                  rows: Sequence[Mapping] | None = None, answers: Sequence[Mapping] | None = None) -> str:
-    """One student's feedback (Markdown): the total, then each notebook's results and notes.
+                  rows: Sequence[Mapping] | None = None, answers: Sequence[Mapping] | None = None,
+                  standing: Sequence[Standing] = (), now: datetime | None = None) -> str:
+    """One student's feedback (Markdown): the total, then each notebook's results and notes,
+    and how good its predictions were (:func:`.predictions.feedback_lines`).
 
-    ``rows`` and ``answers`` are the student's own (default: picked from ``ledger``).
+    ``rows`` and ``answers`` are the student's own (default: picked from ``ledger``);
+    ``standing`` their places in the class table of predictions, when the instructor asked
+    for one; ``now`` the time the due dates are compared with (default: now).
     """
     rows = [row for row in ledger.rows if row["student"] == student] if rows is None else list(rows)
     answers = [row for row in ledger.answers if row["student"] == student] if answers is None else list(answers)
     facts = ledger.notebooks_of(student)
     earned, possible = total_of(rows)
-    parts = [f"# Feedback for {student}", "",
+    parts = [f"# Feedback for {markdown(student, FOLDER_CHARS)}", "",
              f"**Total: {earned:g}/{possible:g} points ({100.0 * earned / possible if possible else 0:.0f}%)**", ""]
     stems = sorted({*(row["notebook"] for row in rows), *(row["notebook"] for row in answers), *facts})
     for stem in stems:
@@ -258,6 +267,8 @@ def feedback_text(student: str, ledger: Ledger, rubrics: Mapping[str, Rubric], *
                 notes.append(f"your written answers were collected ({sum(bool(r.get('answered')) for r in written)} "
                              f"of {questions} answered); they are marked by hand")
         parts += [format_results(mine, notes, heading=f"{stem}.ipynb", markdown=True), ""]
+        predicted = feedback_lines(mine, stem, ledger.settings, standing, now)
+        parts += [*predicted, ""] if predicted else []
     return "\n".join(parts)
 
 
@@ -334,7 +345,8 @@ def load_rubrics(tests_dir: str | os.PathLike | None = None) -> dict[str, Rubric
 
 
 def write_outputs(out: str | os.PathLike, ledger: Ledger, *, rubrics: Mapping[str, Rubric] | None = None,
-                  order: Mapping[str, Sequence[str]] | None = None, exports: Sequence[Export] = ()) -> Written:
+                  order: Mapping[str, Sequence[str]] | None = None, exports: Sequence[Export] = (),
+                  now: datetime | None = None) -> Written:
     """Rebuild every output of gradebook folder ``out`` from ``ledger`` (see the module docstring).
 
     Parameters
@@ -349,6 +361,9 @@ def write_outputs(out: str | os.PathLike, ledger: Ledger, *, rubrics: Mapping[st
         Exports to write. One that cannot be made (a folder missing from the roster, no
         results for its notebook) is reported in :attr:`Written.export_errors`; everything
         else is still written.
+    now
+        The time due dates are compared with, for what prediction feedback may show
+        (default: now).
     """
     out = Path(out)
     rubrics = dict(rubrics or {})
@@ -359,13 +374,18 @@ def write_outputs(out: str | os.PathLike, ledger: Ledger, *, rubrics: Mapping[st
     files: dict[Path, str | bytes] = {}
     pages = {}
     rows_of, answers_of = by_student(rows), by_student(ledger.answers)
+    salt = ledger.settings.get(PREDICTION_TABLE)
+    places = standings(rows, salt) if salt else {}
     for student in ledger.known_students:
         entry = ledger.students.setdefault(student, {})
         name = _feedback_name(student, entry)
         entry["feedback"] = f"feedback/{name}"
         pages[student] = name.removesuffix(".md") + ".html"
         files[out / "feedback" / name] = feedback_text(student, ledger, rubrics, rows=rows_of.get(student, []),
-                                                       answers=answers_of.get(student, []))
+                                                       answers=answers_of.get(student, []),
+                                                       standing=places.get(student, ()), now=now)
+    if salt:
+        files[out / PREDICTION_TABLE_FILE] = class_table(rows, salt, ledger.settings, now)
     answer_files, sheet_notes = _answer_files(out, ledger, rubrics, pages)
     files.update(answer_files)
     notes += sheet_notes
@@ -393,6 +413,8 @@ def write_outputs(out: str | os.PathLike, ledger: Ledger, *, rubrics: Mapping[st
     for path, data in files.items():
         write_atomic(path, data)
         written.files.append(path)
+    if not salt:  # the table was switched off: a table left from before would be stale
+        (out / PREDICTION_TABLE_FILE).unlink(missing_ok=True)
     for export in exports:
         try:
             written.exports.append(export.write(out, rows))

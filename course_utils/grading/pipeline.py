@@ -85,6 +85,30 @@ def safe_text(text: Any) -> str:
     return str(text).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+#: the most notes per notebook a gradebook keeps
+MAX_NOTES = 40
+
+
+def kept_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A result row as the gradebook keeps it: its message one clean line of at most
+    :data:`.safetext.RESULT_CHARS` (:func:`.safetext.clean`), every other text writable."""
+    from .safetext import RESULT_CHARS, clean
+
+    return {k: (clean(v, RESULT_CHARS) if k == "message" else safe_text(v)) if isinstance(v, str) else v
+            for k, v in row.items()}
+
+
+def kept_notes(notes: Iterable[Any]) -> list[str]:
+    """A notebook's notes as the gradebook keeps them: each cleaned and capped
+    (:data:`.safetext.NOTE_CHARS`), repeats dropped, at most :data:`MAX_NOTES`."""
+    from .safetext import NOTE_CHARS, clean
+
+    unique = list(dict.fromkeys(clean(note, NOTE_CHARS) for note in notes))
+    if len(unique) > MAX_NOTES:
+        unique = unique[:MAX_NOTES - 1] + [f"... and {len(unique) - MAX_NOTES + 1} more notes"]
+    return unique
+
+
 # ------------------------------------------------------------------ discover
 
 
@@ -429,7 +453,8 @@ def run(plan: Plan, submissions: list[Submission], *, launcher: Any = None, jobs
         if stems:
             work.append(Job(number, grade_student,
                             (plan.test_files(stems), {s: str(found.notebooks[s]) for s in stems}, plan.config,
-                             launcher, found.student), deadline=plan.deadline(stems)))
+                             launcher, found.student), deadline=plan.deadline(stems),
+                            memory_mb=plan.config.worker_memory_mb))
     outcomes = {found.student: Outcome() for found in submissions}
     bar = None
     if progress and work:
@@ -585,7 +610,8 @@ def score(plan: Plan, submissions: list[Submission], outcomes: dict[str, Outcome
             label += f" [{hashlib.sha256(found.student.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}]"
         files[label] = feedback_file(found.student)
         outcome = outcomes.get(found.student, Outcome())
-        sandboxes[label] = sorted({m for mechanisms in outcome.isolation.values() for m in mechanisms})
+        sandboxes[label] = sorted({m for mechanisms in outcome.isolation.values() for m in mechanisms
+                                   if isinstance(m, str)})
         if outcome.error:
             errors.append(f"{label}: {outcome.error}")
         for stem in plan.notebooks:
@@ -595,7 +621,7 @@ def score(plan: Plan, submissions: list[Submission], outcomes: dict[str, Outcome
             if stem not in plan.syllabus:  # written answers only: nothing to run
                 if stem in found.refused:
                     stem_notes.insert(0, found.refused[stem][1])
-                notes[label, stem] = [safe_text(note) for note in dict.fromkeys(stem_notes)]
+                notes[label, stem] = kept_notes(stem_notes)
                 continue
             syllabus = plan.syllabus[stem]
             if stem in found.refused:
@@ -608,9 +634,8 @@ def score(plan: Plan, submissions: list[Submission], outcomes: dict[str, Outcome
                 rows = _filled(outcome.rows.get(stem, []), syllabus, stem, Status.GRADER_ERROR,
                                "this test did not run (the notebook's grading stopped early)")
             rows = apply_gates(rows)
-            results += [{"student": label, **{k: safe_text(v) if isinstance(v, str) else v for k, v in row.items()}}
-                        for row in rows]
-            notes[label, stem] = [safe_text(note) for note in dict.fromkeys(stem_notes)]
+            results += [{"student": label, **kept_row(row)} for row in rows]
+            notes[label, stem] = kept_notes(stem_notes)
     return Gradebook(plan, results, notes, files, errors, dict(isolation or {}), sandboxes, facts, answers)
 
 

@@ -22,11 +22,13 @@ from typing import Any, Callable, Iterable, Iterator
 
 import pytest
 
+from . import credit
 from .child import environment
 from .config import GradingConfig, Status
 from .errors import GraderProblem, StudentError, StudentProblem
 from .plugin import SESSION_KEY, exercise_info
 from .proxy import process_context
+from .safetext import clean
 
 
 @dataclass
@@ -44,9 +46,13 @@ class TestResult:
     seconds: float = 0.0
     requires_value: bool = False  # earns points only with a passing value test (scoring.apply_gates)
     hidden: bool = False  # a hidden test (tests/hidden/): feedback shows its name and points only
+    prediction: dict[str, Any] | None = None  # what a prediction test recorded (credit.prediction_record)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        row = asdict(self)
+        if row["prediction"] is None:  # only prediction tests carry one
+            del row["prediction"]
+        return row
 
 
 @dataclass(eq=False)  # pytest keeps plugins in sets and dicts: compare and hash by identity
@@ -91,14 +97,15 @@ class Session:
             info = exercise_info(item) or {}
             status, message, kind = describe_failure(report, call, info.get("name", ""))
             max_points = float(info.get("points", 0))
+            status, points = credit.outcome(status, max_points, call.excinfo.value if call.excinfo else None)
             hint = (info.get("hints") or {}).get(kind) or info.get("hint", "")
             self.results.append(TestResult(
                 notebook=Path(str(item.path)).stem.removeprefix("test_"), exercise=info.get("name", "?"),
                 test=describe_test(item.name, info.get("name", "")), status=status,
-                points=max_points if status == "passed" else 0.0, max_points=max_points,
+                points=points, max_points=max_points,
                 message=message, hint=hint, seconds=round(report.duration, 3),
                 requires_value=bool(info.get("requires_value", False)),
-                hidden=bool(info.get("hidden", False))))
+                hidden=bool(info.get("hidden", False)), prediction=credit.prediction_of(report.user_properties)))
         return report
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -113,12 +120,21 @@ class Session:
         self.proxies.clear()
 
 
+#: two numbers joined by one underscore in a test's name are one number with a decimal point
+_DECIMAL = re.compile(r"(?<![^_])(\d+)_(\d+)(?![^_])")
+
+
 def describe_test(function_name: str, exercise: str) -> str:
-    """``test_fit_power_law_recovers_x`` -> ``recovers x`` (a name a learner can read)."""
+    """``test_fit_power_law_recovers_x`` -> ``recovers x`` (a name a learner can read).
+
+    A Python name cannot hold a decimal point, so a test writes 46.7 as ``46_7``: two groups
+    of digits joined by one underscore, each a word of its own, read as one number
+    (``test_mixtral_has_46_7_billion`` -> ``mixtral has 46.7 billion``; ``llama3_8b`` stays).
+    """
     words = function_name.removeprefix("test_")
     words = words.removeprefix(f"{exercise}_") if exercise else words
-    return words.split("[")[0].replace("_", " ") + (
-        f" [{function_name.split('[', 1)[1]}" if "[" in function_name else "")
+    base = _DECIMAL.sub(r"\1.\2", words.split("[")[0])
+    return base.replace("_", " ") + (f" [{function_name.split('[', 1)[1]}" if "[" in function_name else "")
 
 
 #: what an assertion message looks like when it is a tool's dump, not a sentence for learners
@@ -128,7 +144,8 @@ _DUMP = re.compile(r"Not equal to tolerance|Arrays are not|Mismatched elements|M
 _REWRITTEN = re.compile(r"^assert |^where |approx\(")
 _DID_NOT_RAISE = re.compile(r"DID NOT RAISE (?:<class '(?:[\w.]*\.)?(\w+)'>|\(?([\w., ]+)\)?)")
 #: the kind of failure (for ``@exercise(hints=...)``) of each status that is not a comparison
-_STATUS_KINDS = {Status.NOT_IMPLEMENTED: "not implemented", Status.ERROR: "raised", Status.TIMEOUT: "timeout"}
+_STATUS_KINDS = {Status.NOT_IMPLEMENTED: "not implemented", Status.ERROR: "raised", Status.TIMEOUT: "timeout",
+                 Status.TOO_SLOW: "timeout"}
 _UNDEFINED = re.compile(r"name '(\w+)' is not defined")
 _NAME_ERROR_NOTE = ("; only the setup cell and the cells tagged 'exercise' are graded, with the functions, "
                     "imports and fixed values they use from other cells")
@@ -171,12 +188,12 @@ def describe_failure(report: pytest.TestReport, call: pytest.CallInfo, exercise:
             return Status.FAILED, "your result is not the expected one, within this test's tolerance", kind
         if not first or _REWRITTEN.search(first):
             return Status.FAILED, "wrong result", kind
-        return Status.FAILED, first[:300], kind
+        return Status.FAILED, clean(first, 300), kind
     raised = _DID_NOT_RAISE.search(str(exc)) if type(exc).__name__ == "Failed" else None
     if raised:
         error = raised.group(1) or raised.group(2) or "an error"
         return Status.FAILED, f"{function} accepted this test's input; it should raise {error}", "did not raise"
-    return Status.FAILED, f"your result could not be checked ({type(exc).__name__}: {str(exc)[:200]})", ""
+    return Status.FAILED, f"your result could not be checked ({type(exc).__name__}: {clean(exc, 200)})", ""
 
 
 def attribute_failures(results: list[TestResult], notebook: str, uses: dict[str, tuple[str, ...]]) -> None:
@@ -325,7 +342,7 @@ def collect_syllabus(*test_files: str | os.PathLike) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- isolated workers
 
 
-def _worker(conn: Any, fn: Callable, args: tuple, kwargs: dict) -> None:
+def _worker(conn: Any, fn: Callable, args: tuple, kwargs: dict, memory_mb: float | None = None) -> None:
     if sys.platform.startswith("linux"):  # the worker goes when the grader goes (its sandboxes follow)
         try:
             from .sandbox import die_with_parent
@@ -333,6 +350,10 @@ def _worker(conn: Any, fn: Callable, args: tuple, kwargs: dict) -> None:
             die_with_parent()
         except OSError:
             pass
+    if memory_mb:  # a hard limit: nothing a learner's process sends can make the worker grow past it
+        from .child import apply_memory_limit
+
+        apply_memory_limit(memory_mb)
     try:
         conn.send(("ok", fn(*args, **kwargs)))
     except BaseException as exc:  # reported to the parent, never raised past the worker
@@ -350,6 +371,7 @@ class Job:
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
     deadline: float = 600.0  # seconds before the worker is killed
+    memory_mb: float | None = None  # address space the worker may add to what it starts with
 
 
 def run_isolated(jobs: list[Job], *, workers: int = 1) -> Iterator[tuple[Any, str, Any]]:
@@ -377,7 +399,7 @@ def _schedule(ctx: Any, pending: list[Job], running: dict, workers: int) -> Iter
         while pending and len(running) < max(1, workers):
             job = pending.pop()
             parent, child = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_worker, args=(child, job.fn, job.args, job.kwargs))
+            proc = ctx.Process(target=_worker, args=(child, job.fn, job.args, job.kwargs, job.memory_mb))
             proc.start()
             child.close()
             running[parent] = (job, proc, time.monotonic() + job.deadline)

@@ -503,7 +503,8 @@ def run_outer(request: Request, conn: socket.socket, lifeline: socket.socket,
             except BaseException as exc:  # before any learner code: the lifeline is still ours
                 _send_line(lifeline, {"event": "error", "message": f"{type(exc).__name__}: {exc}"})
                 os._exit(70)
-            lifeline.close()
+            _send_line(lifeline, {"event": "isolated", "mechanisms": [*mechanisms, *done]})
+            lifeline.close()  # before any learner code: what the lifeline says is the sandbox's own
             learner_main(conn, {"isolation": [*mechanisms, *done], **request.extra})
             os._exit(0)
         conn.close()

@@ -4,7 +4,8 @@ A test that only checks that bad input raises (``pytest.raises(ValueError)``) is
 a function that raises ``ValueError`` for everything. Such a test is marked
 ``@exercise(..., requires_value=True)`` and :func:`apply_gates` lets it earn its points
 only when a value test of the same exercise (a test without the mark, public or hidden)
-passed for the same student and notebook.
+passed, wholly or in part, for the same student and notebook. Until then the row says it
+"counts once your function returns the right value", and nothing that blames the raising.
 
 Hidden tests (``tests/hidden/``) are not shipped to learners, so the public test module of
 a notebook states their worth as ``HIDDEN_POINTS``; :func:`hidden_points_note` turns it
@@ -22,8 +23,10 @@ from .config import Status
 
 #: status of a passed test whose points wait for a passing value test of its exercise
 GATED = Status.GATED.value
-GATED_MESSAGE = ("this check counts once a test of this exercise's result passes "
-                 "(raising an error for every input is not an answer)")
+#: what a gated row says: nothing about the raising itself, which may well be right
+GATED_MESSAGE = "counts once your function returns the right value"
+#: statuses of a value test that open the gate (a prediction scored in part counts)
+VALUE_STATUSES = frozenset({Status.PASSED.value, Status.PARTIAL.value})
 
 
 def _exercise_key(row: Mapping[str, Any]) -> tuple:
@@ -43,17 +46,18 @@ def apply_gates(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     Returns
     -------
     list of dict
-        A passed ``requires_value`` row whose exercise has no passed row without the
-        mark gets ``status`` :data:`GATED`, ``points`` 0 and a message saying why; every
-        other row is copied unchanged.
+        A passed ``requires_value`` row whose exercise has no passed (or partly passed)
+        row without the mark gets ``status`` :data:`GATED`, ``points`` 0, the message
+        :data:`GATED_MESSAGE` and no hint (the raising was right; the value is what is
+        missing); every other row is copied unchanged.
     """
     rows = [dict(row) for row in rows]
     earned_value = {_exercise_key(row) for row in rows
-                    if row.get("status") == "passed" and not row.get("requires_value", False)}
+                    if row.get("status") in VALUE_STATUSES and not row.get("requires_value", False)}
     for row in rows:
         if (row.get("requires_value", False) and row.get("status") == "passed"
                 and _exercise_key(row) not in earned_value):
-            row.update(status=GATED, points=0.0, message=GATED_MESSAGE)
+            row.update(status=GATED, points=0.0, message=GATED_MESSAGE, hint="")
     return rows
 
 

@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from ..sharding import Shard, ShardError
-from .ledger import ANSWERS, MANIFEST, RESULTS, Ledger, read_ledger, record_problem
+from .ledger import ANSWERS, MANIFEST, PREDICTION_TABLE, RESULTS, Ledger, read_ledger, record_problem
 from .sandbox import ISOLATION_LEVELS
 
 MERGE_COMMAND = "python -m course_utils merge-grades"
@@ -223,10 +223,11 @@ def check_shards(books: Sequence[ShardBook], *, accept_mixed_isolation: bool = F
         problems.append(f"the shards were graded with different limits ({_disagreement(config, _limits)}): grade "
                         f"them again with the same --timeout, --startup and --memory-mb")
     settings = _grouped(books, lambda b: {"due": b.ledger.settings.get("due", {}),
-                                          "late_rule": b.ledger.settings.get("late_rule")})
+                                          "late_rule": b.ledger.settings.get("late_rule"),
+                                          PREDICTION_TABLE: b.ledger.settings.get(PREDICTION_TABLE)})
     if len(settings) > 1:
         problems.append(f"the shards' settings differ ({_disagreement(settings, _settings)}): give every shard the "
-                        f"same --due and --late-rule (or give them to merge-grades instead)")
+                        f"same --due, --late-rule and --prediction-table (or give them to merge-grades instead)")
     levels = _grouped([b for b in books if isinstance(b.ledger.run.get("isolation"), dict)],
                       lambda b: b.ledger.run["isolation"].get("level"))
     if len(levels) > 1 and not accept_mixed_isolation:
@@ -256,7 +257,8 @@ def _limits(config: Mapping[str, Any]) -> str:
 
 def _settings(settings: Mapping[str, Any]) -> str:
     due = ", ".join(f"{stem} due {when}" for stem, when in sorted(settings["due"].items())) or "no due date"
-    return f"{due}; late rule {settings['late_rule'] or 'none'}"
+    table = "; a class table of predictions" if settings.get(PREDICTION_TABLE) else ""
+    return f"{due}; late rule {settings['late_rule'] or 'none'}{table}"
 
 
 def _conflicts(books: Sequence[ShardBook]) -> list[str]:
@@ -312,6 +314,7 @@ class _WholeClass:
     replace_only: bool = False
     stems: list[str] = field(default_factory=list)
     syllabus: dict[str, Any] = field(default_factory=dict)
+    class_sha256: str = ""  # the class the shards were cut from (the class table's salt)
 
 
 def _destination(out: Path, books: Sequence[ShardBook]) -> Ledger | None:
@@ -444,6 +447,8 @@ def merge_shards(out: str | os.PathLike, folders: Sequence[str | os.PathLike], *
     shard_settings = books[0].ledger.settings
     settings = {"due": {**earlier.settings.get("due", {}), **shard_settings.get("due", {})},
                 "late_rule": shard_settings.get("late_rule") or earlier.settings.get("late_rule")}
+    table = shard_settings.get(PREDICTION_TABLE) or earlier.settings.get(PREDICTION_TABLE)
+    settings.update({PREDICTION_TABLE: table} if table else {})
     merged = Ledger(merged.rows, merged.answers, merged.students, _merged_run(merged.run, books, notes), settings)
     exports = ()
     if instructions is not None:
@@ -452,7 +457,8 @@ def merge_shards(out: str | os.PathLike, folders: Sequence[str | os.PathLike], *
                            available=sorted({*merged.run.get("tests", {}), *rubrics}),
                            notebooks=sorted(merged.run.get("tests", {})), rubrics=rubrics,
                            tested=sorted(stem for stem, facts in merged.run.get("tests", {}).items()
-                                         if isinstance(facts, dict) and facts.get("public")))
+                                         if isinstance(facts, dict) and facts.get("public")),
+                           class_sha256=str(books[0].record.get("class_sha256") or ""))
         notes += instructions.check(plan, merged)
         merged = instructions.apply(merged)
         exports = tuple(instructions.exports)
@@ -506,6 +512,8 @@ def add_merge_arguments(parser: argparse.ArgumentParser) -> None:
     whole.add_argument("--due", action="append", metavar="NOTEBOOK=TIME",
                        help="a notebook's due date, ISO 8601 (repeatable)")
     whole.add_argument("--late-rule", metavar="RULE", help="e.g. '10%%/day, grace 15min, max 50%%' ('none' removes it)")
+    whole.add_argument("--prediction-table", choices=("on", "off"),
+                       help="the pseudonymous class table of prediction errors (predictions.csv)")
     whole.add_argument("--export", action="append", choices=("canvas", "moodle", "gradescope"),
                        help="also write canvas.csv, moodle.csv or the Gradescope autograder zip (repeatable)")
     whole.add_argument("--assignment", action="append", metavar="NOTEBOOK=TITLE (ID)[/POINTS]",
@@ -525,11 +533,12 @@ def run_merge(args: argparse.Namespace) -> int:
         raise ValueError(f"due: merge-grades sets due dates per notebook: --due NOTEBOOK=TIME (got {bare[0]!r})")
     instructions = None
     if any((args.roster, args.merge_rubric, args.overrides, args.due, args.late_rule, args.export, args.assignment,
-            args.wheel)):
+            args.wheel, args.prediction_table)):
         instructions = Instructions.read(roster=args.roster, merge_rubric=args.merge_rubric or (),
                                          overrides=args.overrides, due=args.due or (), late_rule=args.late_rule,
                                          export=args.export or (), assignment=args.assignment or (),
-                                         moodle_id=args.moodle_id, wheel=args.wheel, notebooks=args.notebook or ())
+                                         moodle_id=args.moodle_id, wheel=args.wheel, notebooks=args.notebook or (),
+                                         prediction_table=args.prediction_table)
     merged = merge_shards(args.out, args.shards, tests_dir=args.tests,
                           accept_mixed_isolation=args.accept_mixed_isolation, instructions=instructions)
     written = merged.written

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -32,6 +32,7 @@ from dataclasses import asdict
 from typing import Any, Iterable
 
 from .errors import GraderProblem
+from .protocol import Channel
 from .sandbox import (Isolation, Layout, Level, Limits, Request, kill_descendants, landlock_abi,
                       remove_tree, run_outer, set_child_subreaper, die_with_parent)
 
@@ -39,59 +40,33 @@ ENV_FD = "COURSE_TEMPLATE_FD"
 #: environment variable: the best isolation level to try (to test the fallbacks), e.g. "limits"
 ENV_LEVEL = "COURSE_SANDBOX_LEVEL"
 START_SECONDS = 300.0  # importing torch on a busy laptop can take a while
-_HEADER = struct.Struct("!Q")
-
-
-class Channel:
-    """Length-prefixed messages over a stream socket, with the calls of
-    :class:`multiprocessing.connection.Connection` that the proxy and the child use."""
-
-    def __init__(self, sock: socket.socket) -> None:
-        self._sock = sock
-
-    def fileno(self) -> int:
-        return self._sock.fileno()
-
-    def poll(self, timeout: float = 0.0) -> bool:
-        ready, _, _ = select.select([self._sock], [], [], max(0.0, timeout))
-        return bool(ready)
-
-    def send_bytes(self, data: bytes) -> None:
-        self._sock.sendall(_HEADER.pack(len(data)) + data)
-
-    def recv_bytes(self, maxlength: int | None = None, timeout: float | None = None) -> bytes:
-        """One message; OSError when it is longer than ``maxlength`` or stalls past ``timeout``."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        (size,) = _HEADER.unpack(self._exactly(_HEADER.size, deadline))
-        if maxlength is not None and size > maxlength:
-            raise OSError(f"message of {size} bytes is longer than {maxlength}")
-        return self._exactly(size, deadline)
-
-    def _exactly(self, size: int, deadline: float | None) -> bytes:
-        chunks, left = [], size
-        while left:
-            if deadline is not None and not self.poll(deadline - time.monotonic()):
-                raise OSError("the other side stopped in the middle of a message")
-            chunk = self._sock.recv(min(left, 1 << 20))
-            if not chunk:
-                raise EOFError("the other side closed the connection")
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
-
-    def close(self) -> None:
-        self._sock.close()
+#: the names a sandbox may report as in force on its lifeline (anything else is dropped)
+_MECHANISM = re.compile(r"[A-Za-z0-9 :.,_-]{1,60}")
 
 
 class SandboxChild:
-    """The grader's side of one sandbox: the learner's channel and the lifeline."""
+    """The grader's side of one sandbox: the learner's channel and the lifeline.
+
+    The lifeline carries what the sandbox's own processes say, one JSON object a line:
+    ``isolated`` (what is in force, sent before any learner code runs and before the
+    learner's process lets go of the lifeline), ``error`` (the sandbox could not be built)
+    and ``exit`` (how the learner's process ended). Learner code cannot reach it.
+    """
 
     def __init__(self, conn: Channel, lifeline: socket.socket) -> None:
         self.conn = conn
         self._lifeline = lifeline
         self._buffer = b""
         self._how: str | None = None
+        self._isolation: list[str] | None = None
         self.error: str | None = None  # the sandbox could not be built (a grader problem)
+
+    @property
+    def isolation(self) -> list[str]:
+        """What the sandbox says is in force ([] before it said so)."""
+        if self._isolation is None and self._how is None:
+            self._read_lifeline(0.0)
+        return list(self._isolation or [])
 
     def _read_lifeline(self, timeout: float) -> bool:
         """Read what init says; True at the end of the lifeline."""
@@ -114,7 +89,13 @@ class SandboxChild:
                     event = json.loads(line)
                 except ValueError:
                     continue
-                if event.get("event") == "exit":
+                if not isinstance(event, dict):
+                    continue
+                if event.get("event") == "isolated" and self._isolation is None:
+                    mechanisms = event.get("mechanisms")
+                    self._isolation = [m for m in mechanisms if isinstance(m, str) and _MECHANISM.fullmatch(m)] \
+                        if isinstance(mechanisms, list) else []
+                elif event.get("event") == "exit":
                     self._how = str(event.get("how"))
                 elif event.get("event") == "error":
                     self.error = str(event.get("message"))
@@ -218,10 +199,10 @@ class Template:
         self.isolation = Isolation.from_dict(reply["isolation"])
         return self
 
-    def start(self, cells: list[tuple[str, str]], skip: list[int], blocked: list[str],
-              limits: Limits) -> SandboxChild:
-        """The proxy's launcher call: a new sandbox. The cells are not sent now: the proxy
-        sends them once the sandbox says it is ready (they never pass through the template)."""
+    def start(self, blocked: list[str], limits: Limits) -> SandboxChild:
+        """The proxy's launcher call: a new sandbox (the template preloaded what ``blocked``
+        names when it started). The proxy sends the cells once the sandbox says hello: they
+        never pass through the template."""
         return self.start_child(limits)
 
     def start_child(self, limits: Limits, extra: dict[str, Any] | None = None) -> SandboxChild:

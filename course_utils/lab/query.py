@@ -9,7 +9,9 @@ It serves only configurations up to ``max_run_flops`` each, so a prediction made
 answers is an extrapolation to bigger budgets, as in Stanford CS336's scaling-law assignment.
 
 The budget is a rule kept by this object, not a security boundary: the same runs are in the
-shipped CSV. Exercise 3's hidden test grades the predictions, not how they were made.
+shipped CSV. Exercise 3's hidden tests serve what the learner's own ``choose_queries`` buys
+through it and score the predictions made from that by their accuracy; what the learner's code
+does besides is not graded.
 """
 
 from __future__ import annotations
@@ -183,8 +185,10 @@ def reference_choice(catalogue: dict, flop_budget: float) -> list[int]:
     list of int
         Distinct catalogue indices whose costs sum to at most ``flop_budget``.
 
-    Used by the hidden test of exercise 3, the script that derives its tolerances and the
-    acceptance test of the prediction task (a learner's process has it blocked).
+    One reasonable strategy among many, not the task's answer: the script that derives exercise
+    3's tolerances uses it, and the hidden tests fall back on it when a learner's own choice
+    cannot be served, so that their predictions are still scored (a learner's process has it
+    blocked).
     """
     from course_utils.chinchilla import compute_budgets
 

@@ -46,7 +46,8 @@ def _noisy_power_law(n, seed, sigma=0.1):
 
 
 @exercise("fit_power_law", points=1,
-          hint="Fit a line to (log x, log y): the slope is -alpha, the intercept is log A.")
+          hint="A power law is a straight line on log-log axes: its slope and intercept give the exponent and the "
+               "scale (section 1; lesson 02, 'Straight lines on log-log axes').")
 def test_power_law_fit_recovers_noiseless_parameters(student):
     """Exact data y = 5 x^-0.076 (Kaplan et al. 2020's alpha_N as the exponent): both
     parameters come back to floating-point accuracy (rel 1e-6)."""
@@ -55,8 +56,10 @@ def test_power_law_fit_recovers_noiseless_parameters(student):
 
 
 @exercise("fit_power_law", points=1,
-          hint="alpha is positive for a decreasing law: return minus the fitted slope.",
-          hints={"wrong sign": "alpha is minus the slope of the line through (ln x, ln y)."})
+          hint="In the docstring's law a falling curve has a positive alpha: mind the minus sign between the slope "
+               "and alpha (section 1; lesson 02, 'Straight lines on log-log axes').",
+          hints={"wrong sign": "The docstring's law carries a minus sign in front of alpha: compare it with the "
+                               "slope of your line (section 1)."})
 def test_power_law_exponent_is_positive_for_a_decreasing_law(student):
     x = np.array([1.0, 10.0, 100.0])
     _A, alpha = numbers(student.fit_power_law(x, 2.0 / np.sqrt(x)), 2, names=("A", "alpha"))
@@ -64,7 +67,8 @@ def test_power_law_exponent_is_positive_for_a_decreasing_law(student):
 
 
 @exercise("fit_power_law", points=1,
-          hint="Least squares on the logarithms, not on y itself.")
+          hint="Least squares where the law is a line, on the logarithms, so that relative noise weighs alike at "
+               "every scale (section 1; lesson 02, 'Least squares in log space').")
 def test_power_law_fit_on_noisy_data(student):
     """y = 3 x^-0.3, 30 points, 10% log-normal scatter (seed 0). The exponent's standard
     error is 0.1 / (sd(ln x)·sqrt(30)) ≈ 0.0069 (computed here); tolerance 0.02 ≈ 3 SE."""
@@ -74,15 +78,18 @@ def test_power_law_fit_on_noisy_data(student):
 
 
 @exercise("fit_power_law", points=1, requires_value=True,
-          hint="Raise ValueError before taking logarithms of values that are not positive.")
+          hint="Logarithms need positive values: the docstring asks you to refuse the others before fitting "
+               "(section 1).")
 def test_power_law_fit_rejects_non_positive_values(student):
     with rejects(ValueError, "fit_power_law", "a negative y"):
         student.fit_power_law([1.0, 2.0, 3.0], [1.0, -1.0, 0.5])
 
 
 @exercise("fit_power_law", points=1,
-          hint="alpha is minus the slope, whatever its sign: do not take an absolute value.",
-          hints={"wrong sign": "For an increasing law alpha is negative: return -slope, not abs(slope)."})
+          hint="The docstring's alpha keeps its sign: a rising law has a negative one (section 1; lesson 02, "
+               "'Straight lines on log-log axes').",
+          hints={"wrong sign": "An absolute value loses the sign a rising law needs: alpha is the negated slope, "
+                               "whatever its sign (section 1)."})
 def test_power_law_exponent_is_negative_for_an_increasing_law(student):
     """y = 2·x^0.5 rises: slope +0.5, so alpha = -0.5 (the docstring's y = A·x^(-alpha));
     a function returning abs(slope) gives +0.5."""
@@ -92,7 +99,7 @@ def test_power_law_exponent_is_negative_for_an_increasing_law(student):
 
 
 @exercise("fit_power_law", points=1, requires_value=True,
-          hint="Compare the lengths of x and y first and raise ValueError, as the docstring says.")
+          hint="Each x needs its y: the docstring asks you to refuse arrays of different lengths (section 1).")
 def test_power_law_fit_rejects_arrays_of_different_lengths(student):
     """Without the check numpy.polyfit raises TypeError instead."""
     with rejects(ValueError, "fit_power_law", "3 x values and 2 y values"):
@@ -102,18 +109,21 @@ def test_power_law_fit_rejects_arrays_of_different_lengths(student):
 # ------------------------------------------------------------------ huber_loss
 
 
-@exercise("huber_loss", points=1, hint="Inside |r| <= delta the loss is 0.5 * r**2.")
+@exercise("huber_loss", points=1, hint="Near zero the Huber loss is the squared loss, halved (section 2; lesson 02, "
+                                       "'Robust fits: the Huber loss').")
 def test_huber_is_quadratic_for_small_residuals(student):
     assert_close(student.huber_loss(np.array([0.0, 5e-4, -1e-3]), 1e-3), [0.0, 1.25e-7, 5e-7], rtol=1e-12)
 
 
-@exercise("huber_loss", points=1, hint="Outside, the loss is delta * (|r| - 0.5 * delta): linear in |r|.")
+@exercise("huber_loss", points=1, hint="Beyond delta the Huber loss grows linearly, joined smoothly to the "
+                                       "quadratic part at delta (section 2; lesson 02, 'Robust fits: the Huber "
+                                       "loss').")
 def test_huber_is_linear_for_large_residuals(student):
     """delta = 1: h(3) = 1·(3 − 0.5) = 2.5 and h(−2) = 1.5 (the definition, by hand)."""
     assert_close(student.huber_loss(np.array([3.0, -2.0]), 1.0), [2.5, 1.5], rtol=1e-12)
 
 
-@exercise("huber_loss", points=1, hint="Return one loss per residual; do not sum them.")
+@exercise("huber_loss", points=1, hint="One loss for each residual: the fit sums them later (section 2).")
 def test_huber_returns_one_value_per_residual(student):
     """Seven residuals -1, -2/3, ..., 1 with delta 0.5: seven losses, by the definition
     (0.5·r² inside, 0.5·(|r| − 0.25) outside; computed here), not their sum."""
@@ -123,7 +133,7 @@ def test_huber_returns_one_value_per_residual(student):
 
 
 @exercise("huber_loss", points=1,
-          hint="Work on the whole array with np.abs and np.where, not a loop over a flat list: the shape is kept.")
+          hint="Elementwise NumPy operations keep an array's shape; flattening into a list does not (section 2).")
 def test_huber_keeps_the_shape_of_the_residuals(student):
     """A 2×2 array of residuals with delta = 1 gives a 2×2 array of losses (the docstring:
     "same shape as residuals"): 0.125, 2.5, 5e-7 and 2.0 by the definition, computed here."""
@@ -131,7 +141,8 @@ def test_huber_keeps_the_shape_of_the_residuals(student):
     assert_close(array(got, "the losses", shape=(2, 2)), [[0.125, 2.5], [5e-7, 2.0]], rtol=1e-12, what="the losses")
 
 
-@exercise("huber_loss", points=1, hint="Convert with np.asarray first, so a single float works too.")
+@exercise("huber_loss", points=1, hint="A single number is a residual too: NumPy's elementwise operations take it "
+                                       "as they take an array (section 2).")
 def test_huber_of_a_single_residual(student):
     """residuals may be a float: h(3) with delta = 1 is 1·(3 − 0.5) = 2.5, one number."""
     assert_close(number(student.huber_loss(3.0, 1.0), "the loss"), 2.5, rtol=1e-12, what="the loss")
@@ -141,7 +152,8 @@ def test_huber_of_a_single_residual(student):
 
 
 @exercise("fit_saturating_power_law", points=2,
-          hint="Work in log space: log(E + A x^-alpha) = logaddexp(e, a - alpha log x).")
+          hint="A floor plus a power law is not a straight line on any axes: fit its logarithm with a numerical "
+               "optimiser, the floor and the scale kept positive (section 3; lesson 02, 'The irreducible term E').")
 def test_saturating_fit_recovers_noiseless_parameters(student):
     """Exact data from the law: E, A and alpha within 1% (the optimiser's tolerance)."""
     got = student.fit_saturating_power_law(X_SAT, E_TRUE + A_TRUE * X_SAT**-ALPHA_TRUE)
@@ -149,7 +161,8 @@ def test_saturating_fit_recovers_noiseless_parameters(student):
 
 
 @exercise("fit_saturating_power_law", points=2,
-          hint="Try several starting points and keep the fit with the lowest objective.")
+          hint="A fit with a floor has several local minima: start from several points and keep the best (section "
+               "3; lesson 02, 'The irreducible term E').")
 def test_saturating_fit_recovers_exponent_under_noise(student):
     """1% multiplicative Gaussian noise (seed 3). Over 100 seeds the reference fit's alpha
     scatters with SD 0.010 (measured when writing this test); tolerance 0.04 = 4 SD."""
@@ -160,7 +173,8 @@ def test_saturating_fit_recovers_exponent_under_noise(student):
 
 
 @exercise("fit_saturating_power_law", points=2,
-          hint="Minimise the Huber loss of the log residuals, not their squares.")
+          hint="A robust loss lets an outlier pull only so hard: use the Huber loss of the log residuals (sections "
+               "2 and 3; lesson 02, 'Robust fits: the Huber loss').")
 def test_saturating_fit_is_robust_to_outliers(student):
     """Exact data with two gross outliers (one point ×1.5, one ×0.8). The Huber fit keeps
     E within 0.005 of 1.69; a squared-error fit drops to E ≈ 1.648 (measured)."""
@@ -175,7 +189,8 @@ def test_saturating_fit_is_robust_to_outliers(student):
 
 
 @exercise("bootstrap_interval", points=1,
-          hint="Return (low, high): two quantiles of the refitted exponents, low first.")
+          hint="An interval is a pair, the lower end first, taken from the spread of the refitted exponents "
+               "(section 4; lesson 02, 'How sure are we? Bootstrap intervals').")
 def test_bootstrap_interval_brackets_the_point_estimate(student):
     x, y = _noisy_power_law(30, seed=0)
     slope = np.polyfit(np.log(x), np.log(y), 1)[0]
@@ -184,7 +199,8 @@ def test_bootstrap_interval_brackets_the_point_estimate(student):
 
 
 @exercise("bootstrap_interval", points=2,
-          hint="Resample indices with replacement, refit alpha each time, take percentiles.")
+          hint="Resample the points with replacement, refit each time, and read the interval off the spread of the "
+               "refits (section 4; lesson 02, 'How sure are we? Bootstrap intervals').")
 def test_bootstrap_interval_contains_the_true_exponent(student):
     """y = 3 x^-0.3, 30 points, 10% scatter (seed 0): the point estimate is 0.3010 and the
     reference 90% interval (1000 resamples) is (0.2925, 0.3080), so the truth 0.3 sits well inside."""
@@ -194,7 +210,8 @@ def test_bootstrap_interval_contains_the_true_exponent(student):
 
 
 @exercise("bootstrap_interval", points=2,
-          hint="With more data the refitted exponents agree more closely.")
+          hint="With more data the refitted exponents agree more closely: each resample must have as many points as "
+               "the data (section 4; lesson 02, 'How sure are we? Bootstrap intervals').")
 def test_bootstrap_interval_narrows_with_more_points(student):
     """16× more points should narrow the interval about 4× (1/sqrt(n)); over 5 seeds the
     measured ratio was 3.2-5.1. We ask only for a 2× narrowing."""
@@ -205,7 +222,8 @@ def test_bootstrap_interval_narrows_with_more_points(student):
 
 
 @exercise("bootstrap_interval", points=1,
-          hint="Take the (1 - level)/2 and (1 + level)/2 quantiles: a higher level gives a wider interval.")
+          hint="A higher level leaves less in each tail: the two quantiles move apart (section 4; lesson 02, 'How "
+               "sure are we? Bootstrap intervals').")
 def test_bootstrap_interval_widens_with_the_level(student):
     """Same data and seed: the 99% interval is wider than the 50% one by about z(0.995)/z(0.75)
     = 3.8 for a normal spread (computed here); we ask for 2×. A function that always takes the
@@ -218,7 +236,8 @@ def test_bootstrap_interval_widens_with_the_level(student):
 
 
 @exercise("bootstrap_interval", points=1, requires_value=True,
-          hint="Draw every resample from np.random.default_rng(seed): the same seed must give the same interval.")
+          hint="Every random draw must come from a generator made from the seed argument, so one seed gives one "
+               "interval (section 4).")
 def test_bootstrap_interval_is_reproducible_with_its_seed(student):
     """Two calls with seed 7 give the same interval to the last bit. (A constant would too, so
     this check counts only beside a passing test of the interval itself.)"""

@@ -66,7 +66,9 @@ def _isoflop_runs(seed):
 # ------------------------------------------------------------------ chinchilla_loss
 
 
-@exercise("chinchilla_loss", points=1, hint="E + A / N**alpha + B / D**beta, with the values from params.")
+@exercise("chinchilla_loss", points=1, hint="The floor plus one power law in parameters and one in tokens, with the "
+                                            "constants the params dictionary holds (section 1; lesson 04, 'The "
+                                            "three approaches').")
 def test_loss_of_chinchilla_with_printed_parameters(student):
     """70B params, 1.4T tokens with Hoffmann's printed fit: 1.69 + 406.4/70e9^0.34 +
     410.7/1.4e12^0.28 = 1.9366 (computed here from the formula; rel 1e-9)."""
@@ -74,13 +76,15 @@ def test_loss_of_chinchilla_with_printed_parameters(student):
     assert_close(student.chinchilla_loss(70e9, 1.4e12, HOFFMANN_PRINTED), expected, rtol=1e-9)
 
 
-@exercise("chinchilla_loss", points=1, hint="With unlimited parameters and data only E remains.")
+@exercise("chinchilla_loss", points=1, hint="With unlimited parameters and data both power-law terms vanish, "
+                                            "leaving the floor (section 1; lesson 02, 'The irreducible term E').")
 def test_loss_tends_to_the_irreducible_term(student):
     """N = D = 1e40: the two power-law terms are below 1e-9, so the loss is E = 1.8172."""
     assert_close(student.chinchilla_loss(1e40, 1e40, BESIROGLU), 1.8172, atol=1e-6)
 
 
-@exercise("chinchilla_loss", points=1, hint="Use NumPy operations so arrays of N and D work elementwise.")
+@exercise("chinchilla_loss", points=1, hint="NumPy arithmetic pairs arrays of sizes and tokens element by element "
+                                            "(section 1).")
 def test_loss_works_elementwise_on_arrays(student):
     N = np.array([1e8, 1e9, 1e10])
     D = np.array([2e9, 2e10, 2e11])
@@ -91,7 +95,8 @@ def test_loss_works_elementwise_on_arrays(student):
 
 
 @exercise("compute_optimal_allocation", points=2,
-          hint="G = (alpha*A / (beta*B))**(1/(alpha+beta)); N = G*(C/6)**a, D = (C/6)**b / G.")
+          hint="Minimise the law along the budget's curve, where tokens are the budget over six times the "
+               "parameters: Hoffmann et al.'s eq. 4 (section 2; lesson 04, 'The closed form').")
 def test_printed_parameters_give_93_tokens_per_parameter(student):
     """Hoffmann's printed fit at Chinchilla's 6ND = 5.88e23 FLOP: D/N = 92.8 (G = 1.3447;
     recomputed from Hoffmann et al.'s eq. 4). Tolerance 0.1 = rounding of 92.8."""
@@ -101,7 +106,8 @@ def test_printed_parameters_give_93_tokens_per_parameter(student):
 
 
 @exercise("compute_optimal_allocation", points=2,
-          hint="Check a = beta/(alpha+beta) and b = alpha/(alpha+beta): a goes with N.")
+          hint="Of the two exponents of the closed form, the one for N has beta on top: check which exponent goes "
+               "with which quantity (section 2; lesson 04, 'The closed form').")
 def test_besiroglu_parameters_give_18_tokens_per_parameter(student):
     """Besiroglu et al.'s refit at 5.88e23 FLOP: D/N = 18.4 (G = 0.1196,
     recomputed from eq. 4). Tolerance 0.1 = rounding of 18.4."""
@@ -110,13 +116,17 @@ def test_besiroglu_parameters_give_18_tokens_per_parameter(student):
     assert_close(D / N, 18.4, atol=0.1, what="D_opt / N_opt")
 
 
-@exercise("compute_optimal_allocation", points=1, hint="The optimum spends the whole budget: 6 * N * D = C.")
+@exercise("compute_optimal_allocation", points=1, hint="The optimum lies on the budget: its parameters and tokens "
+                                                       "cost exactly the budget at six FLOP per parameter per token "
+                                                       "(section 2; lesson 04, 'The closed form').")
 def test_allocation_spends_exactly_the_budget(student):
     N, D = numbers(student.compute_optimal_allocation(1e22, BESIROGLU), 2, names=("N_opt", "D_opt"), positive=True)
     assert_close(6 * N * D, 1e22, rtol=1e-9, what="6·N_opt·D_opt")
 
 
-@exercise("compute_optimal_allocation", points=1, hint="N_opt grows like C**a with a = beta/(alpha+beta).")
+@exercise("compute_optimal_allocation", points=1, hint="The optimal size grows as a power of the budget, with the "
+                                                       "exponent of the closed form (section 2; lesson 04, 'The "
+                                                       "closed form').")
 def test_optimal_size_grows_as_c_to_the_a(student):
     """10× more compute multiplies N_opt by 10^a, a = 0.28/0.62 = 0.4516 for the printed
     fit (Hoffmann Table 2 rounds Approach 3 to 0.46)."""
@@ -128,7 +138,7 @@ def test_optimal_size_grows_as_c_to_the_a(student):
 
 
 @exercise("compute_optimal_allocation", points=1,
-          hint="Convert C with np.asarray and use NumPy arithmetic, so an array of budgets works elementwise.")
+          hint="An array of budgets works when the arithmetic is NumPy's throughout (section 2).")
 def test_allocation_of_an_array_of_budgets_is_elementwise(student):
     """The docstring: C may be an array, and N_opt, D_opt come back "like C". Three budgets
     1e21, 1e22, 1e23 with Besiroglu et al.'s fit: eq. 4 computed here for each."""
@@ -143,7 +153,8 @@ def test_allocation_of_an_array_of_budgets_is_elementwise(student):
 
 
 @exercise("isoflop_optimum", points=1,
-          hint="np.polyfit(np.log(N), L, 2) gives (c2, c1, c0); the vertex is at -c1 / (2*c2).")
+          hint="Fit a quadratic to the loss against the logarithm of N, and find where its slope is zero (section "
+               "3; lesson 04, 'The three approaches'; lesson 03, 'Ingredients of a prediction').")
 def test_isoflop_optimum_of_an_exact_parabola(student):
     """L = 2 + 0.05·(ln N − ln 3e9)²: the vertex is exactly N = 3e9 (rel 1e-6)."""
     N = np.geomspace(3e8, 3e10, 9)
@@ -151,7 +162,8 @@ def test_isoflop_optimum_of_an_exact_parabola(student):
     assert_close(student.isoflop_optimum(N, L), 3e9, rtol=1e-6)
 
 
-@exercise("isoflop_optimum", points=2, hint="Fit the parabola in log N, not in N.")
+@exercise("isoflop_optimum", points=2, hint="An IsoFLOP valley is symmetric in the logarithm of N, not in N: fit it "
+                                            "there (section 3; lesson 04, 'The three approaches').")
 def test_isoflop_optimum_matches_the_laws_optimum(student):
     """Nine sizes from N_opt/4 to 4·N_opt at C = 1e21 on Besiroglu et al.'s law (no noise):
     the parabola's vertex lies 0.4% below the exact optimum of eq. 4 (measured; the profile
@@ -163,7 +175,8 @@ def test_isoflop_optimum_matches_the_laws_optimum(student):
 
 
 @exercise("isoflop_optimum", points=1, requires_value=True,
-          hint="If c2 <= 0 the parabola has no minimum: raise ValueError.")
+          hint="A quadratic that opens downwards has a top, not a bottom: the docstring asks you to refuse it "
+               "(section 3; lesson 03, 'Ingredients of a prediction').")
 def test_isoflop_optimum_rejects_a_profile_without_minimum(student):
     N = np.geomspace(1e8, 1e10, 7)
     with rejects(ValueError, "isoflop_optimum", "a profile whose parabola opens downwards"):
@@ -174,7 +187,8 @@ def test_isoflop_optimum_rejects_a_profile_without_minimum(student):
 
 
 @exercise("fit_chinchilla_law", points=3, timeout=30,
-          hint="Sum the Huber losses of the log residuals and run BFGS from HOFFMANN_TEX_START.")
+          hint="Hoffmann et al.'s objective: the Huber losses of the log residuals, added up over the runs, "
+               "minimised from the start the notebook gives (section 4; lesson 04, 'The Epoch AI replication').")
 def test_sum_reduction_recovers_the_exponents(student):
     """240 runs from Besiroglu et al.'s law with 1% noise (_isoflop_runs, seed 1). Over 40
     seeds the reference fit's alpha and beta scatter with SD 0.010 and 0.009 (measured);
@@ -184,7 +198,8 @@ def test_sum_reduction_recovers_the_exponents(student):
 
 
 @exercise("fit_chinchilla_law", points=2, timeout=30,
-          hint="Return E = exp(e), not e itself; the keys are E, A, B, alpha, beta.")
+          hint="The optimiser works on the logarithms of the constants: give back the constants themselves, under "
+               "the docstring's keys (section 4).")
 def test_sum_reduction_recovers_the_irreducible_loss(student):
     """Same design and seed. Over 40 seeds E scatters with SD 0.019 (measured); tolerance
     0.08 ≈ 4 SD around the truth 1.8172."""
@@ -193,8 +208,8 @@ def test_sum_reduction_recovers_the_irreducible_loss(student):
 
 
 @exercise("fit_chinchilla_law", points=3, timeout=30,
-          hint="With reduction='mean' divide the summed Huber loss by the number of runs; "
-               "keep scipy's default BFGS options.")
+          hint="The mean is the sum divided by the number of runs, with the optimiser left at its default settings: "
+               "that is what makes it stop early (section 4; lesson 04, 'The Epoch AI replication').")
 def test_mean_reduction_stops_early_near_the_start(student):
     """Epoch AI's explanation (Besiroglu et al. 2024): averaging the Huber losses makes BFGS,
     whose gtol is absolute, stop before convergence. From the Hoffmann TeX start
@@ -205,14 +220,14 @@ def test_mean_reduction_stops_early_near_the_start(student):
 
 
 @exercise("fit_chinchilla_law", points=1, requires_value=True,
-          hint="Raise ValueError for a reduction other than 'sum' or 'mean'.")
+          hint="Only the two reductions the docstring names are allowed: refuse any other (section 4).")
 def test_fit_rejects_an_unknown_reduction(student):
     with rejects(ValueError, "fit_chinchilla_law", 'reduction="median"'):
         student.fit_chinchilla_law(*_isoflop_runs(seed=1), "median")
 
 
 @exercise("fit_chinchilla_law", points=1, timeout=30,
-          hint='The default reduction is "sum": def fit_chinchilla_law(N, D, L, reduction="sum").')
+          hint="The docstring gives the reduction a default: a call without it must work (section 4).")
 def test_the_default_reduction_is_the_sum(student):
     """Called without a reduction, the fit is the summed one (the docstring's default), so it
     reaches the truth beta = 0.3658 within 0.04 (as the sum test above), where the mean-reduced

@@ -40,13 +40,14 @@ HOFFMANN_PRINTED = dict(E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28)  # Hoff
 # -------------------------------------------------------------- tokens_per_parameter
 
 
-@exercise("tokens_per_parameter", points=1, hint="Divide tokens by parameters: D / N.")
+@exercise("tokens_per_parameter", points=1, hint="How many training tokens each parameter saw (section 1; lesson "
+                                                 "05, 'Overtraining').")
 def test_llama3_8b_saw_1875_tokens_per_parameter(student):
     """Llama 3 8B: 8e9 parameters, 15e12 tokens (Meta, 2024) → 15e12 / 8e9 = 1,875."""
     assert_close(student.tokens_per_parameter(8e9, 15e12), 1875.0, rtol=1e-12)
 
 
-@exercise("tokens_per_parameter", points=1, hint="Use NumPy division so arrays work elementwise.")
+@exercise("tokens_per_parameter", points=1, hint="NumPy arithmetic pairs arrays element by element (section 1).")
 def test_tokens_per_parameter_elementwise(student):
     """Chinchilla (70B, 1.4T) → 20 and GPT-3 (175B, 300B) → 1.714 (Hoffmann et al. 2022,
     Table 1; ratios computed here)."""
@@ -54,14 +55,15 @@ def test_tokens_per_parameter_elementwise(student):
     assert_close(got, [20.0, 300 / 175], rtol=1e-12)
 
 
-@exercise("tokens_per_parameter", points=1, requires_value=True, hint="Raise ValueError when N is zero or negative.")
+@exercise("tokens_per_parameter", points=1, requires_value=True, hint="A model without parameters has no ratio: the "
+                                                                      "docstring asks you to refuse it (section 1).")
 def test_tokens_per_parameter_rejects_zero_parameters(student):
     with rejects(ValueError, "tokens_per_parameter", "N = 0"):
         student.tokens_per_parameter(0.0, 1e12)
 
 
 @exercise("tokens_per_parameter", points=1, requires_value=True,
-          hint="Refuse every N that is not positive (N <= 0), not only zero.")
+          hint="Refuse every size that is not positive, not only zero (section 1).")
 def test_tokens_per_parameter_rejects_negative_parameters(student):
     with rejects(ValueError, "tokens_per_parameter", "N = -7e9"):
         student.tokens_per_parameter(-7e9, 1e12)
@@ -71,7 +73,9 @@ def test_tokens_per_parameter_rejects_negative_parameters(student):
 
 
 @exercise("effective_data", points=2,
-          hint="R = total/unique - 1 repeated epochs; D' = U + U*r_star*(1 - exp(-R/r_star)).")
+          hint="Muennighoff et al.'s law: the unique data counts in full, and each repeated epoch is worth a little "
+               "less than the one before, decaying with the constant r_star (section 2; lesson 05, 'Repeating "
+               "data').")
 def test_four_epochs_are_worth_93_percent_of_fresh_data(student):
     """4 epochs over U unique tokens: D'/D = 0.931 (Muennighoff et al. 2023's law with their
     fitted R_D*, recomputed; their abstract: "up to 4 epochs ... negligible changes"). Tolerance 0.0005 =
@@ -80,12 +84,14 @@ def test_four_epochs_are_worth_93_percent_of_fresh_data(student):
     assert_close(number(student.effective_data(U, 4 * U, R_D_STAR)) / (4 * U), 0.931, atol=5e-4, what="D' / D")
 
 
-@exercise("effective_data", points=1, hint="Without repetition (total <= unique) D' is just total_tokens.")
+@exercise("effective_data", points=1, hint="Without repetition there is nothing to discount: the effective data is "
+                                           "the data seen (section 2; lesson 05, 'Repeating data').")
 def test_effective_data_without_repetition_is_the_data(student):
     assert_close(student.effective_data(1e12, 3e11, R_D_STAR), 3e11, rtol=1e-12)
 
 
-@exercise("effective_data", points=1, hint="As R grows, 1 - exp(-R/r_star) tends to 1: D' tends to U*(1 + r_star).")
+@exercise("effective_data", points=1, hint="However many epochs, the repeated part's worth approaches a ceiling set "
+                                           "by r_star (section 2; lesson 05, 'Repeating data').")
 def test_effective_data_saturates_at_one_plus_r_star_times_unique(student):
     """10,000 epochs: D'/U = 1 + 15.387756·(1 − e^(−9999/15.39)) = 16.388, computed here."""
     U = 1e9
@@ -95,7 +101,9 @@ def test_effective_data_saturates_at_one_plus_r_star_times_unique(student):
 # ----------------------------------------------------------------- exhaustion_year
 
 
-@exercise("exhaustion_year", points=1, hint="year_now + log(stock / dataset_now) / log(growth_per_year).")
+@exercise("exhaustion_year", points=1, hint="Growth by a constant factor each year: how many years of it turn "
+                                            "today's dataset into the stock? (section 3; lesson 05, 'How fast are "
+                                            "training sets growing?')")
 def test_exhaustion_year_for_the_villalobos_stock(student):
     """Stock 3e14 tokens (Villalobos et al. 2024), 15e12 tokens in 2024 (Llama 3), growth
     ×3.7/yr (Epoch AI data insight, 19 June 2024): 2024 + ln 20 / ln 3.7 = 2026.29,
@@ -105,7 +113,9 @@ def test_exhaustion_year_for_the_villalobos_stock(student):
                  what="the time from 2024 to that year, in years")
 
 
-@exercise("exhaustion_year", points=1, hint="Each doubling of the stock adds ln 2 / ln(growth) years.")
+@exercise("exhaustion_year", points=1, hint="Doubling the stock adds the time the dataset takes to double, whatever "
+                                            "the stock (section 3; lesson 05, 'How fast are training sets "
+                                            "growing?').")
 def test_doubling_the_stock_adds_one_doubling_time(student):
     """Growth ×2/yr: twice the stock is reached exactly one year later."""
     first = number(student.exhaustion_year(1e14, 1e13, 2024.0, 2.0), "the year for the stock")
@@ -114,14 +124,16 @@ def test_doubling_the_stock_adds_one_doubling_time(student):
 
 
 @exercise("exhaustion_year", points=1, requires_value=True,
-          hint="A dataset that does not grow never reaches the stock: raise ValueError.")
+          hint="A dataset that does not grow never reaches the stock: the docstring asks you to refuse it (section "
+               "3).")
 def test_exhaustion_year_rejects_no_growth(student):
     with rejects(ValueError, "exhaustion_year", "growth_per_year = 1"):
         student.exhaustion_year(3e14, 15e12, 2024.0, 1.0)
 
 
 @exercise("exhaustion_year", points=1,
-          hint="If the stock is smaller than the dataset, ln(stock / dataset_now) < 0: the year lies in the past.")
+          hint="A stock smaller than today's dataset was reached in the past: the same formula, with a negative "
+               "number of years (section 3).")
 def test_exhaustion_year_is_in_the_past_when_the_stock_is_already_smaller(student):
     """The docstring: earlier than year_now if the stock is already smaller. A stock of 1e12
     tokens against 1e13 growing ×2 a year: 2024 + ln(0.1)/ln 2 = 2020.68 (computed here)."""
@@ -131,7 +143,8 @@ def test_exhaustion_year_is_in_the_past_when_the_stock_is_already_smaller(studen
 
 
 @exercise("exhaustion_year", points=1, requires_value=True,
-          hint="A stock of 0 tokens has no logarithm: raise ValueError when stock or dataset_now is not positive.")
+          hint="A stock or a dataset of no tokens has no logarithm: the docstring asks you to refuse it (section "
+               "3).")
 def test_exhaustion_year_rejects_an_empty_stock(student):
     with rejects(ValueError, "exhaustion_year", "a stock of 0 tokens"):
         student.exhaustion_year(0.0, 15e12, 2024.0, 3.7)
@@ -140,19 +153,22 @@ def test_exhaustion_year_rejects_an_empty_stock(student):
 # ----------------------------------------------------------------- lifetime_compute
 
 
-@exercise("lifetime_compute", points=1, hint="6 * N * D for training plus 2 * N * inference_tokens.")
+@exercise("lifetime_compute", points=1, hint="Training costs six FLOP per parameter per token, serving two per "
+                                             "parameter per token: add both (section 4; lesson 05, 'Overtraining').")
 def test_lifetime_compute_adds_inference(student):
     """7B params, 2T training and 2T inference tokens: 6·7e9·2e12 + 2·7e9·2e12 = 1.12e23
     (computed here)."""
     assert_close(student.lifetime_compute(7e9, 2e12, 2e12), 1.12e23, rtol=1e-12)
 
 
-@exercise("lifetime_compute", points=1, hint="With no inference, lifetime compute is the training compute 6ND.")
+@exercise("lifetime_compute", points=1, hint="Without inference only the training compute is left (section 4; "
+                                             "lesson 05, 'Overtraining').")
 def test_lifetime_compute_without_inference_is_training_compute(student):
     assert_close(student.lifetime_compute(70e9, 1.4e12, 0.0), 5.88e23, rtol=1e-12)
 
 
-@exercise("lifetime_compute", points=1, hint="Use NumPy arithmetic so arrays of N, D and tokens work elementwise.")
+@exercise("lifetime_compute", points=1, hint="NumPy arithmetic pairs arrays of sizes, tokens and inference element "
+                                             "by element (section 4).")
 def test_lifetime_compute_works_elementwise_on_arrays(student):
     """Two models at once, 1B and 7B parameters on 20B and 2T tokens, serving 1T and 2T
     tokens: 6ND + 2N·I computed here for each."""
@@ -175,7 +191,8 @@ def _loss(N, D, p):
 
 
 @exercise("overtrained_allocation", points=2,
-          hint="With no inference you should land on the compute-optimal model for that loss.")
+          hint="With nothing to serve, the cheapest model for a loss is the compute-optimal one (section 5; lesson "
+               "05, 'Overtraining'; lesson 04, 'The closed form').")
 def test_without_inference_the_allocation_is_compute_optimal(student):
     """Take the compute-optimal (N, D) at 1e23 FLOP (eq. 4) and its loss as the target;
     with zero inference the cheapest model is that one (tolerance 0.1%, optimiser's)."""
@@ -184,14 +201,17 @@ def test_without_inference_the_allocation_is_compute_optimal(student):
     assert_close(got, (N_opt, D_opt), rtol=1e-3, names=("N", "D"))
 
 
-@exercise("overtrained_allocation", points=1, hint="Return D(N) for the chosen N, so the loss equals the target.")
+@exercise("overtrained_allocation", points=1, hint="For each size, the tokens that reach the target loss follow "
+                                                   "from the law; return that pair (section 5; lesson 05, "
+                                                   "'Overtraining').")
 def test_allocation_reaches_the_target_loss(student):
     N, D = numbers(student.overtrained_allocation(2.0, 1e13, HOFFMANN_PRINTED), 2, names=("N", "D"), positive=True)
     assert_close(_loss(N, D, HOFFMANN_PRINTED), 2.0, rtol=1e-6, what="the loss of your (N, D)")
 
 
 @exercise("overtrained_allocation", points=2,
-          hint="Inference costs 2N per token, so heavy use favours a smaller model trained longer.")
+          hint="Serving costs grow with the model's size: heavy use favours a smaller model trained longer (section "
+               "5; lesson 05, 'Overtraining').")
 def test_heavy_inference_favours_a_smaller_model(student):
     """Sardana et al. 2023: with large inference demand, train smaller and longer. At loss
     2.0, 2e13 inference tokens shrink the model to 0.35 of the compute-optimal size
@@ -203,7 +223,8 @@ def test_heavy_inference_favours_a_smaller_model(student):
 
 
 @exercise("overtrained_allocation", points=1, requires_value=True,
-          hint="No model reaches a loss at or below E: raise ValueError when loss_target <= E.")
+          hint="No model reaches the floor or below: the docstring asks you to refuse such a target (section 5; "
+               "lesson 02, 'The irreducible term E').")
 def test_allocation_rejects_a_target_below_the_irreducible_loss(student):
     """Hoffmann's printed fit has E = 1.69: a target of 1.5 nats/token is out of reach."""
     with rejects(ValueError, "overtrained_allocation", "a target loss below E"):

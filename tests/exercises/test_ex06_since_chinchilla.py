@@ -48,20 +48,24 @@ KUMAR_OFFSETS = [0.3037, 1.4072, 2.4185]
 # --------------------------------------------------------------------------- pass_at_k
 
 
-@exercise("pass_at_k", points=1, hint="With one correct sample in ten, one draw succeeds a tenth of the time.")
+@exercise("pass_at_k", points=1, hint="With one draw, pass@k is the share of correct samples (section 1; lesson 06, "
+                                      "'Test-time compute').")
 def test_one_correct_sample_in_ten_gives_a_tenth(student):
     """n = 10, c = 1, k = 1: 1 - C(9, 1)/C(10, 1) = 1 - 9/10 = 0.1 (computed here)."""
     assert_close(student.pass_at_k(10, 1, 1), 0.1, atol=1e-12)
 
 
-@exercise("pass_at_k", points=1, hint="pass@k = 1 - C(n-c, k) / C(n, k).")
+@exercise("pass_at_k", points=1, hint="Count the ways to draw k samples that are all wrong, against all the ways to "
+                                      "draw k: the unbiased estimator of Chen et al. (section 1; lesson 06, "
+                                      "'Test-time compute').")
 def test_pass_at_k_follows_the_binomial_formula(student):
     """n = 5, c = 2, k = 3: 1 - C(3, 3)/C(5, 3) = 1 - 1/10 = 0.9 (Chen et al. 2021, eq. 1)."""
     assert_close(student.pass_at_k(5, 2, 3), 0.9, atol=1e-12)
 
 
 @exercise("pass_at_k", points=1,
-          hint="If no sample was correct, no choice of k samples contains a correct one; with one, k of n choices do.")
+          hint="With no correct sample no draw succeeds; with one, a draw succeeds when it includes that sample "
+               "(section 1).")
 def test_no_correct_sample_gives_zero_and_one_gives_k_over_n(student):
     """n = 20, k = 5: c = 0 gives 0; c = 1 gives 1 - C(19, 5)/C(20, 5) = 5/20 = 0.25
     (computed here). The second case keeps a function returning 0 for everything out."""
@@ -70,7 +74,8 @@ def test_no_correct_sample_gives_zero_and_one_gives_k_over_n(student):
 
 
 @exercise("pass_at_k", points=1,
-          hint="When n - c < k, every choice of k samples contains a correct one: return 1. At n - c = k one choice fails.")
+          hint="When there are fewer wrong samples than draws, every draw contains a correct one (section 1; lesson "
+               "06, 'Test-time compute').")
 def test_more_draws_than_wrong_samples_always_succeeds(student):
     """n = 10, c = 8: only 2 wrong samples, so any 3 include a correct one: 1. With c = 7
     there are exactly 3 wrong samples, and the one choice of all three fails:
@@ -80,7 +85,8 @@ def test_more_draws_than_wrong_samples_always_succeeds(student):
 
 
 @exercise("pass_at_k", points=2,
-          hint="Use the product form prod(1 - k/i) or exact integers (math.comb); floating factorials overflow.")
+          hint="Factorials of thousands overflow a float: exact integers, or the estimator as a product of ratios, "
+               "stay exact (section 1; lesson 06, 'Test-time compute').")
 def test_pass_at_k_is_exact_for_thousands_of_samples(student):
     """n = 10,000, c = 1: pass@k = k/n exactly, 0.025 for k = 250; and n = 10,000, c = 37,
     k = 1,000 against exact integer arithmetic (computed here, rel 1e-9)."""
@@ -89,14 +95,16 @@ def test_pass_at_k_is_exact_for_thousands_of_samples(student):
     assert_close(student.pass_at_k(10_000, 37, 1_000), expected, rtol=1e-9, what="pass@1000 with 37 correct in 10,000")
 
 
-@exercise("pass_at_k", points=1, requires_value=True, hint="k cannot exceed n: raise ValueError.")
+@exercise("pass_at_k", points=1, requires_value=True, hint="You cannot draw more samples than there are: the "
+                                                           "docstring asks you to refuse it (section 1).")
 def test_pass_at_k_rejects_k_above_n(student):
     with rejects(ValueError, "pass_at_k", "k = 6 with n = 5"):
         student.pass_at_k(5, 1, 6)
 
 
 @exercise("pass_at_k", points=1, requires_value=True,
-          hint="c counts correct samples among n: raise ValueError for c < 0 or c > n.")
+          hint="The correct samples are some of the n samples, between none and all: refuse other counts (section "
+               "1).")
 def test_pass_at_k_rejects_a_count_of_correct_samples_outside_zero_to_n(student):
     with rejects(ValueError, "pass_at_k", "c = 6 correct samples out of n = 5"):
         student.pass_at_k(5, 6, 2)
@@ -105,7 +113,7 @@ def test_pass_at_k_rejects_a_count_of_correct_samples_outside_zero_to_n(student)
 
 
 @exercise("pass_at_k", points=1, requires_value=True,
-          hint="A user draws at least one sample: raise ValueError for k < 1.")
+          hint="A user draws at least one sample: the docstring asks you to refuse zero draws (section 1).")
 def test_pass_at_k_rejects_zero_draws(student):
     with rejects(ValueError, "pass_at_k", "k = 0"):
         student.pass_at_k(5, 1, 0)
@@ -114,21 +122,26 @@ def test_pass_at_k_rejects_zero_draws(student):
 # ------------------------------------------------------------------- expected_coverage
 
 
-@exercise("expected_coverage", points=1, hint="At k = 1 the coverage is the mean success rate a / (a + b).")
+@exercise("expected_coverage", points=1, hint="With one sample, the coverage is the average success rate over "
+                                              "problems: the mean of the Beta distribution (section 2; lesson 06, "
+                                              "'Test-time compute').")
 def test_one_sample_covers_the_mean_success_rate(student):
     """Beta(2, 6) has mean 2/8 = 0.25 (computed here)."""
     assert_close(student.expected_coverage(1, 2.0, 6.0), 0.25, rtol=1e-9)
 
 
 @exercise("expected_coverage", points=2,
-          hint="For Beta(1, 1), B(1, 1 + k)/B(1, 1) = 1/(k + 1); return an array shaped like k.")
+          hint="Average the chance that k samples all fail over the Beta distribution of success rates, and return "
+               "an array shaped like k (section 2; lesson 06, 'Test-time compute').")
 def test_uniform_difficulties_cover_k_over_k_plus_one(student):
     """p uniform on [0, 1]: E[(1 - p)^k] = 1/(k + 1), so coverage = k/(k + 1): 0.5, 0.75,
     0.99 for k = 1, 3, 99 (computed here)."""
     assert_close(student.expected_coverage(np.array([1.0, 3.0, 99.0]), 1.0, 1.0), [0.5, 0.75, 0.99], rtol=1e-9)
 
 
-@exercise("expected_coverage", points=1, hint="1 - exp(betaln(a, b + k) - betaln(a, b)).")
+@exercise("expected_coverage", points=1, hint="The average over problems of the chance that k samples all fail is a "
+                                              "ratio of two Beta functions (section 2; lesson 06, 'Test-time "
+                                              "compute').")
 def test_swe_bench_lite_beta_fit_gives_56_percent_at_250_samples(student):
     """Beta(0.12202, 0.64541) passes through Brown et al. 2024's SWE-bench Lite points:
     15.9% at 1 sample, 56% at 250 (abstract; the fit is lesson 06's, abs 1e-6)."""
@@ -138,7 +151,8 @@ def test_swe_bench_lite_beta_fit_gives_56_percent_at_250_samples(student):
 
 
 @exercise("expected_coverage", points=2,
-          hint="Work with logarithms (scipy.special.betaln); math.gamma overflows for large k.")
+          hint="For large k the Beta functions overflow as plain numbers: work with their logarithms (section 2; "
+               "lesson 06, 'Test-time compute').")
 def test_failures_fall_as_a_power_law_in_k_with_exponent_a(student):
     """For large k, 1 - coverage ≈ Γ(a+b)/Γ(b) · k^(-a): between k = 1e5 and 1e6 the
     log-log slope of the failures is -a = -0.3 (Stirling; tolerance 0.005)."""
@@ -152,7 +166,8 @@ def test_failures_fall_as_a_power_law_in_k_with_exponent_a(student):
 
 
 @exercise("moe_parameter_counts", points=2,
-          hint="Per layer: attention + router + 2 norms + n_experts experts of 3*d_model*d_ff; plus embeddings.")
+          hint="Per layer: attention, the router, two norms and every expert; plus the embeddings. Active "
+               "parameters use only the experts a token is routed to (section 3; lesson 06, 'Mixture of experts').")
 def test_mixtral_has_46_7_billion_parameters_12_9_billion_active(student):
     """Mixtral 8x7B (Jiang et al. 2024, Table 1): Mistral AI publishes 46.7B total and 12.9B
     per token; counting gives 46,702,792,704 and 12,879,925,248 (tolerance: the rounding,
@@ -160,7 +175,8 @@ def test_mixtral_has_46_7_billion_parameters_12_9_billion_active(student):
     assert_close(student.moe_parameter_counts(**MIXTRAL), (46.7e9, 12.9e9), atol=0.05e9, names=("total", "active"))
 
 
-@exercise("moe_parameter_counts", points=2, hint="Count exactly as the conventions list, nothing more.")
+@exercise("moe_parameter_counts", points=2, hint="Count exactly what the notebook's conventions list, nothing more "
+                                                 "(section 3).")
 def test_small_model_is_counted_exactly(student):
     """2 layers, d_model 8, d_ff 16, 4 experts (top 1), 2 heads of 4, 1 kv head, vocab 10:
     attention 2·8·2·4 + 2·8·1·4 = 192, router 32, norms 16, expert 3·8·16 = 384;
@@ -171,14 +187,16 @@ def test_small_model_is_counted_exactly(student):
     assert_close(got, (3720.0, 1416.0), rtol=0, atol=0, names=("total", "active"))
 
 
-@exercise("moe_parameter_counts", points=1, hint="If every token uses every expert, every parameter is active.")
+@exercise("moe_parameter_counts", points=1, hint="If every token uses every expert, nothing is idle (section 3; "
+                                                 "lesson 06, 'Mixture of experts').")
 def test_routing_to_every_expert_makes_every_parameter_active(student):
     total, active = numbers(student.moe_parameter_counts(**dict(MIXTRAL, top_k=8)), 2, names=("total", "active"))
     assert_close(total, 46.7e9, atol=0.05e9, what="the total")
     assert_close(active, total, rtol=0, atol=0, what="the active count (it should equal the total)")
 
 
-@exercise("moe_parameter_counts", points=1, hint="Tied embeddings store one vocab_size x d_model matrix, not two.")
+@exercise("moe_parameter_counts", points=1, hint="Tied embeddings share one matrix between the input and the output "
+                                                 "(section 3).")
 def test_tied_embeddings_save_one_vocabulary_matrix(student):
     """Tying saves 32,000 · 4,096 = 131,072,000 parameters in both counts (computed here)."""
     untied = numbers(student.moe_parameter_counts(**MIXTRAL), 2, "the untied counts", names=("total", "active"))
@@ -189,21 +207,22 @@ def test_tied_embeddings_save_one_vocabulary_matrix(student):
 
 
 @exercise("moe_parameter_counts", points=1, requires_value=True,
-          hint="A token cannot be routed to more experts than exist: raise ValueError.")
+          hint="A token cannot be routed to more experts than exist: the docstring asks you to refuse it (section "
+               "3).")
 def test_moe_counts_reject_top_k_above_the_number_of_experts(student):
     with rejects(ValueError, "moe_parameter_counts", "top_k = 9 with 8 experts"):
         student.moe_parameter_counts(**dict(MIXTRAL, top_k=9))
 
 
 @exercise("moe_parameter_counts", points=1, requires_value=True,
-          hint="Every size must be positive: raise ValueError for n_layer = 0 (or any size <= 0).")
+          hint="Every size (layers, widths, experts, vocabulary) must be positive: refuse the others (section 3).")
 def test_moe_counts_reject_a_size_that_is_not_positive(student):
     with rejects(ValueError, "moe_parameter_counts", "n_layer = 0"):
         student.moe_parameter_counts(**dict(MIXTRAL, n_layer=0))
 
 
 @exercise("moe_parameter_counts", points=1, requires_value=True,
-          hint="Counts are whole numbers: keep to integer arithmetic (no 1.0 * or / anywhere).")
+          hint="Counts are whole numbers: integer arithmetic keeps them exact (section 3).")
 def test_moe_counts_are_whole_numbers(student):
     """The docstring returns a tuple of int: 46,702,792,704 parameters, not 46702792704.0."""
     counts = student.moe_parameter_counts(**MIXTRAL)
@@ -216,7 +235,8 @@ def test_moe_counts_are_whole_numbers(student):
 
 
 @exercise("compute_optimal_precision", points=2,
-          hint="Maximise prod(1 - exp(-P/gamma + n)) / P for P between max(n*gamma) and 32 bits.")
+          hint="Maximise the effective parameters per bit over the precision, searching only where every factor is "
+               "positive and up to 32 bits (section 4; lesson 06, 'Precision').")
 def test_kumar_constants_give_seven_bits(student):
     """Kumar et al. 2024, App. K Table 2 constants: P* = 7.002 bits (computed here by the
     same maximisation; the paper says "around 7-8 bits", §4.3.2). Tolerance 0.01 bit."""
@@ -224,7 +244,8 @@ def test_kumar_constants_give_seven_bits(student):
 
 
 @exercise("compute_optimal_precision", points=2,
-          hint="Without offsets and with three equal gammas, P*/gamma solves exp(x) - 1 = 3x.")
+          hint="Set the derivative of the log of the effective parameters per bit to zero (section 4; lesson 06, "
+               "'Precision').")
 def test_three_equal_parts_without_offsets_give_1_904_gamma(student):
     """f = (1 - e^(-P/γ))^3: d/dP [3 ln(1 - e^(-x)) - ln x] = 0 gives e^x - 1 = 3x,
     x = 1.90381 (solved here); with γ = 2, P* = 3.8076 bits (tolerance 0.005)."""
@@ -232,7 +253,8 @@ def test_three_equal_parts_without_offsets_give_1_904_gamma(student):
 
 
 @exercise("compute_optimal_precision", points=1,
-          hint="f depends on P only through P/gamma: doubling every gamma doubles P*.")
+          hint="The objective depends on the precision only through its ratio to the gammas: scale them, and the "
+               "answer scales too (section 4).")
 def test_doubling_every_gamma_doubles_the_optimal_precision(student):
     once = number(student.compute_optimal_precision([1.5, 1.2, 0.6], [0.2, 0.5, 1.0]), "P*")
     twice = number(student.compute_optimal_precision([3.0, 2.4, 1.2], [0.2, 0.5, 1.0]), "P* with doubled gammas")
@@ -241,7 +263,7 @@ def test_doubling_every_gamma_doubles_the_optimal_precision(student):
 
 
 @exercise("compute_optimal_precision", points=1,
-          hint="Search only between max(n * gamma) and 32 bits (method='bounded'): past 32 the answer is 32.")
+          hint="The docstring bounds the search at 32 bits: a bounded scalar search, not an open one (section 4).")
 def test_the_search_stops_at_32_bits(student):
     """Three equal gammas of 20 without offsets put the maximum of f(P)/P at 1.9038·20 = 38.08
     bits (solved above), beyond the docstring's range: the answer is its upper end, 32 (0.01)."""
@@ -252,12 +274,16 @@ def test_the_search_stops_at_32_bits(student):
 # ------------------------------------------------------------ compute_reduction_factor
 
 
-@exercise("compute_reduction_factor", points=1, hint="Two years at 8 months per halving is three halvings: 2**3.")
+@exercise("compute_reduction_factor", points=1, hint="Count the halvings the time span holds; each halves the "
+                                                     "compute needed (section 5; lesson 06, 'Algorithmic "
+                                                     "progress').")
 def test_two_years_at_eight_months_is_eight_times_less(student):
     assert_close(student.compute_reduction_factor(2.0, 8.0), 8.0, rtol=1e-12)
 
 
-@exercise("compute_reduction_factor", points=1, hint="Per year the factor is 2**(12/h).")
+@exercise("compute_reduction_factor", points=1, hint="A year holds twelve months' worth of halvings, so a shorter "
+                                                     "halving time means a larger factor (section 5; lesson 06, "
+                                                     "'Algorithmic progress').")
 def test_one_year_spans_ho_et_al_interval(student):
     """Ho et al. 2024 (arXiv v1 abstract): 8 months, 95% CI 5-14 months; per year
     2^(12/14) = 1.811, 2^(12/8) = 2.828, 2^(12/5) = 5.278 (computed here)."""
@@ -266,7 +292,7 @@ def test_one_year_spans_ho_et_al_interval(student):
 
 
 @exercise("compute_reduction_factor", points=1,
-          hint="After zero years nothing has changed: the factor is 1; after one halving time it is 2.")
+          hint="After no time nothing has changed; after one halving time the compute has halved (section 5).")
 def test_no_time_no_progress_and_one_halving_time_halves(student):
     """0 years at 8 months per halving: 2^0 = 1. Half a year at 6 months: one halving, 2
     (the second case keeps a function returning 1 for everything out)."""
@@ -275,14 +301,14 @@ def test_no_time_no_progress_and_one_halving_time_halves(student):
 
 
 @exercise("compute_reduction_factor", points=1, requires_value=True,
-          hint="A halving time must be positive: raise ValueError for 0 or less.")
+          hint="A halving time is a positive span: the docstring asks you to refuse the others (section 5).")
 def test_reduction_factor_rejects_a_non_positive_halving_time(student):
     with rejects(ValueError, "compute_reduction_factor", "halving_months = 0"):
         student.compute_reduction_factor(1.0, 0.0)
 
 
 @exercise("compute_reduction_factor", points=1, requires_value=True,
-          hint="Time runs forward here: raise ValueError for a negative number of years.")
+          hint="Time runs forward here: the docstring asks you to refuse a negative number of years (section 5).")
 def test_reduction_factor_rejects_a_negative_number_of_years(student):
     with rejects(ValueError, "compute_reduction_factor", "years = -1"):
         student.compute_reduction_factor(-1.0, 8.0)

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -214,8 +216,10 @@ def _points(out: Path) -> dict[str, dict[str, float]]:
 
 
 def _feedback(out: Path, student: str) -> str:
+    """The student's feedback as a reader sees it (Markdown's escapes of learner text undone)."""
     manifest = json.loads((out / "manifest.json").read_text())
-    return (out / manifest["students"][student]["feedback"]).read_text(encoding="utf-8")
+    text = (out / manifest["students"][student]["feedback"]).read_text(encoding="utf-8")
+    return html.unescape(re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text))
 
 
 def _expect(out: Path, student: str, lost: dict[str, float], reason: str) -> None:
