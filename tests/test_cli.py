@@ -179,7 +179,7 @@ def test_check_exits_1_when_a_test_fails():
     (["nosuch.ipynb"], "nosuch.ipynb: no such notebook"),
     (["notes.txt"], "notes.txt: not a notebook"),
     ([str(Path("notebooks") / "00_welcome.ipynb")], "no tests for this notebook"),
-    ([str(Path("exercises") / "ex07_capstone.ipynb")], "a person marks this notebook"),
+    ([str(Path("exercises") / "ex07_capstone.ipynb")], "a person marks its written answers against the rubric"),
     ([str(Path("exercises") / "ex01_history_compute.ipynb"), "--exercise", "no_such_function"],
      "no exercise named no_such_function"),
 ], ids=["missing", "not-a-notebook", "lesson", "rubric-only", "unknown-exercise"])

@@ -160,11 +160,14 @@ def _tested_stems(tests_dir: Path | None) -> tuple[Path, list[str]]:
 
 
 def _check_targets(paths: list[Path], tests_dir: Path | None) -> list[Path]:
-    """The notebooks ``check`` was asked for; ValueError (exit 2) for a path that is no notebook."""
+    """The notebooks ``check`` was asked for; ValueError (exit 2) for a path that is no notebook
+    with tests (a lesson, a notebook a person marks against a rubric, a missing file)."""
+    from .feedback import rubric_note
     from .names import exercise_stem
-    from .rubric import exercise_notebooks, is_rubric_only
+    from .rubric import exercise_notebooks, find_rubrics
 
     _, known = _tested_stems(tests_dir)
+    marked = sorted(find_rubrics(tests_dir))
     notebooks = []
     for path in paths:
         if path.is_dir():
@@ -176,13 +179,13 @@ def _check_targets(paths: list[Path], tests_dir: Path | None) -> list[Path]:
             raise ValueError(f"{path}: no such notebook")
         elif path.suffix != ".ipynb":
             raise ValueError(f"{path}: not a notebook (.ipynb) or a folder")
-        elif is_rubric_only(path, tests_dir):
-            raise ValueError(f"{path.name}: a person marks this notebook with its rubric; there are no tests to run")
-        elif exercise_stem(path.name, known) is None:
+        elif exercise_stem(path.name, known) is not None:
+            notebooks.append(path)
+        elif (stem := exercise_stem(path.name, marked)) is not None:
+            raise ValueError(rubric_note(path.name, stem))
+        else:
             raise ValueError(f"{path.name}: no tests for this notebook; exercise notebooks keep the name they "
                              f"came with: {', '.join(name + '.ipynb' for name in known)}")
-        else:
-            notebooks.append(path)
     return notebooks
 
 

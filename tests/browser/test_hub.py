@@ -168,13 +168,18 @@ class Hub:
         learners' still running, then remove the users, their homes and the hub's folder."""
         problems = []
         if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            # The hub alone: it stops the servers and then its proxy, in that order (a proxy
+            # stopped under it would make it wait on every route it tries to remove).
+            self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(timeout=60)
+                self.process.wait(timeout=300)
             except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-                problems.append("JupyterHub did not stop on SIGTERM within 60 s")
+                problems.append(f"JupyterHub did not stop within 300 s of SIGTERM:\n{self.log()[-3000:]}")
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)  # anything of its own group still there
+            except ProcessLookupError:
+                pass
+            self.process.wait()
         uids = {pwd.getpwnam(name).pw_uid for name in self.users}
         deadline = time.monotonic() + 30  # servers stop their kernels as they shut down
         while (left := _processes_of(uids)) and time.monotonic() < deadline:
