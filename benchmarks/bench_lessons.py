@@ -24,9 +24,10 @@ TOTAL_BUDGET_S = 180
 def main(argv: list[str]) -> int:
     notebooks = [Path(a) for a in argv] or nbtools.lesson_notebooks()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, cpus: {os.cpu_count()}")
-    timings = nbtools.run_all(notebooks)
+    runs = nbtools.run_all(notebooks)
     print()
-    over = 0
+    over = sum(not run.ok for run in runs)
+    timings = [(run.path, run.seconds) for run in runs]
     for path, seconds in timings:
         budget = BUDGET_S.get(path.stem, DEFAULT_BUDGET_S)
         over += seconds > budget

@@ -19,7 +19,7 @@ _SUBMODULES = (
     "inference_scaling", "mixture_of_experts", "precision_scaling", "data_filtering",
     "downstream_prediction", "algorithmic_progress", "hyperparameter_scaling",
     "datasets", "results", "lab", "plotting", "figures", "figure_audit", "widgets", "grading", "nbtools", "widget_snapshot",
-    "course_root", "doctor",
+    "course_root", "doctor", "frontend", "commandline",
 )
 
 

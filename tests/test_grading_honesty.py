@@ -94,7 +94,8 @@ def graded(tmp_path_factory) -> dict[str, dict[str, list[dict]]]:
     command = [sys.executable, "-m", "course_utils", "check",
                *map(str, exercise_notebooks(SOLUTIONS, TESTS) + exercise_notebooks(EXERCISES, TESTS)),
                "--jobs", "2", "--json", str(out)]
-    subprocess.run(command, capture_output=True, check=True, timeout=900)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 1, f"check exits 1 when a test fails (the blanks):\n{done.stderr[-3000:]}"
     raw = json.loads(out.read_text(encoding="utf-8"))
     results: dict[str, dict[str, list]] = {"solutions": {}, "exercises": {}, "notes": {}}
     for path, (rows, notes) in raw.items():
