@@ -76,6 +76,19 @@ class Rubric:
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
 
+    def as_markdown(self) -> str:
+        """The rubric as a learner reads it: each question, its points, and what a good answer contains."""
+        lines = [f"**Rubric: {self.title}** ({self.total:g} points)", ""]
+        for question in self.questions:
+            lines += [f"**{question.title}** ({question.points:g} points)", ""]
+            if question.prompt:
+                lines += [" ".join(question.prompt.split()), ""]
+            lines += [f"- {criterion}" for criterion in question.criteria] + [""]
+        return "\n".join(lines)
+
+    def _repr_markdown_(self) -> str:  # shown by Jupyter when the rubric is a cell's value
+        return self.as_markdown()
+
 
 def parse_rubric(data: Mapping[str, Any], source: str) -> Rubric:
     """Validate a rubric read from TOML (a dict) and build the :class:`Rubric`.
@@ -159,6 +172,16 @@ def _tests_dir(tests_dir: str | os.PathLike | None) -> Path:
     from .feedback import tests_folder
 
     return tests_folder()
+
+
+def rubric_for(notebook: str, tests_dir: str | os.PathLike | None = None) -> Rubric:
+    """The rubric that marks ``notebook`` (e.g. ``"ex07_capstone"``), from the course's tests
+    folder wherever the course is (a checkout, a course folder, the installed package)."""
+    found = find_rubrics(tests_dir)
+    if notebook not in found:
+        raise RubricError(f"no rubric for {notebook!r} in {_tests_dir(tests_dir)}; "
+                          f"rubrics there: {', '.join(found) or 'none'}")
+    return load_rubric(found[notebook])
 
 
 def find_rubrics(tests_dir: str | os.PathLike | None = None) -> dict[str, Path]:

@@ -290,10 +290,11 @@ def pytest_args(*test_files: str | os.PathLike, target: str | os.PathLike = "sol
     """The pytest command line the engine uses for some test modules and a target.
 
     ``--import-mode=importlib``: a hidden test module has the same file name as its public
-    one (``tests/hidden/test_ex02.py``, ``tests/exercises/test_ex02.py``).
+    one (``tests/hidden/test_ex02.py``, ``tests/exercises/test_ex02.py``). ``-o addopts=``: the
+    project's own ``addopts`` (e.g. ``--mpl``) name plugins the grader does not load.
     """
     return [*map(str, test_files), "--target", str(target), "-q", "--assert=plain", "-W", "ignore",
-            "--import-mode=importlib",
+            "--import-mode=importlib", "-o", "addopts=",
             *(arg for plugin in _UNNEEDED_PLUGINS for arg in ("-p", f"no:{plugin}")), *extra]
 
 
