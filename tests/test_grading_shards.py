@@ -298,6 +298,13 @@ def test_shards_with_different_due_dates_are_refused(shards, tmp_path, capsys):
     assert "settings differ" in capsys.readouterr().err
 
 
+def test_shards_given_different_extensions_are_refused(shards, tmp_path, capsys):
+    """An extension travels like a due date: every shard is given the same file."""
+    edit_manifest(shards[1], lambda m: m["settings"].update(extensions={"eve": {"tiny": "2025-03-14T23:59+00:00"}}))
+    refused(tmp_path / "merged", *shards)
+    assert "extensions for eve" in capsys.readouterr().err
+
+
 def test_shards_of_different_splits_are_refused(shards, tmp_path, capsys):
     edit_manifest(shards[3], lambda m: m["shard"].update(count=5))
     refused(tmp_path / "merged", *shards)
