@@ -59,7 +59,8 @@ def test_a_recorded_file_time_that_moved_is_doubted_not_trusted():
 
 
 def test_two_learners_file_times_within_two_seconds_were_written_by_one_copy():
-    times = {("ada", "nb"): Submitted(NOW, "file-time"), ("ken", "nb"): Submitted(NOW + timedelta(seconds=1), "file-time"),
+    times = {("ada", "nb"): Submitted(NOW, "file-time"),
+             ("ken", "nb"): Submitted(NOW + timedelta(seconds=1), "file-time"),
              ("ken", "other"): Submitted(NOW + timedelta(seconds=1.5), "file-time"),  # ken's own: not another's
              ("linus", "nb"): Submitted(NOW + timedelta(minutes=5), "file-time"),
              ("hedy", "nb"): Submitted(NOW, "download")}

@@ -93,7 +93,8 @@ class CheckReport:
                 earned, possible = score(rows)
                 ok = earned == possible
                 parts.append(f'<tr class="ex"><td class="{"pass" if ok else "fail"}">{PASS if ok else FAIL}</td>'
-                             f"<td><code>{html_text(exercise, LABEL_CHARS)}</code></td><td>{earned:g}/{possible:g}</td><td></td></tr>")
+                             f"<td><code>{html_text(exercise, LABEL_CHARS)}</code></td>"
+                             f"<td>{earned:g}/{possible:g}</td><td></td></tr>")
                 for row in rows:
                     passed = row["status"] == "passed"
                     why = "" if passed else html_text(row.get("message") or row["status"], RESULT_CHARS)

@@ -284,7 +284,8 @@ def check_apart(submissions: Path, out: Path) -> None:
     inside, outside = out.resolve(), submissions.resolve()
     if inside == outside or outside in inside.parents:
         raise ValueError(f"out: {out} is inside the submissions folder {submissions}, where the next run would grade "
-                         f"it as a learner's folder; write the gradebook beside it (--out {outside.parent / 'gradebook'})")
+                         f"it as a learner's folder; write the gradebook beside it "
+                         f"(--out {outside.parent / 'gradebook'})")
     if inside in outside.parents:
         raise ValueError(f"out: the submissions folder {submissions} is inside the gradebook folder {out}; keep the "
                          f"two apart")

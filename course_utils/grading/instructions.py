@@ -12,9 +12,9 @@ the gradebook is not touched. :meth:`Instructions.apply` then adds them to the m
 Marks and overrides are kept in the record and survive later runs; a new overrides file
 replaces every earlier override (it is the whole list: keep one file for the term). Due
 dates are kept per notebook: ``--due NOTEBOOK=TIME`` sets one, a bare ``--due TIME`` the
-notebooks this run grades; ``--extensions FILE`` (``student, notebook, due``) gives one learner
-their own due date for one notebook, and like an overrides file it is the whole list. ``--late-rule RULE`` is kept until another is given
-(``--late-rule none`` removes it). ``--prediction-table on`` keeps the pseudonymous class
+notebooks this run grades; ``--extensions FILE`` (``student, notebook, due``) gives one
+learner their own due date for one notebook, and like an overrides file it is the whole list.
+``--late-rule RULE`` is kept until another is given (``--late-rule none`` removes it). ``--prediction-table on`` keeps the pseudonymous class
 table of prediction errors (:mod:`.predictions`) until ``--prediction-table off``.
 """
 
@@ -155,8 +155,8 @@ class Instructions:
                 notes.append(f"roster: {len(absent)} student(s) of the roster have no folder: {', '.join(absent)}")
         available = plan.available
         if self.extensions is not None:
-            self.extension_dates = check_extensions(self.extensions, sorted({*everyone, *getattr(plan, "everyone", ())}),
-                                                    available)
+            learners = sorted({*everyone, *getattr(plan, "everyone", ())})  # a shard is given the whole class's
+            self.extension_dates = check_extensions(self.extensions, learners, available)
         if self.due:
             general = [option for option in self.due if "=" not in option]
             specific = [option for option in self.due if "=" in option]

@@ -274,7 +274,8 @@ def submitted_from_record(record: Mapping | None) -> Submitted | None:
             when = None
     if when is None and not record.get("late_marker"):
         return None
-    return Submitted(when, str(record.get("source", "")), bool(record.get("late_marker")), str(record.get("doubt") or ""))
+    return Submitted(when, str(record.get("source", "")), bool(record.get("late_marker")),
+                     str(record.get("doubt") or ""))
 
 
 def _when(time: datetime) -> str:

@@ -158,7 +158,8 @@ class Ledger:
                  for label, entry in self.students.items()}
         return (Ledger([r for r in self.rows if r["notebook"] not in gone],
                        [r for r in self.answers if r["notebook"] not in gone], shown, self.run, self.settings),
-                Ledger([r for r in self.rows if r["notebook"] in gone], [r for r in self.answers if r["notebook"] in gone],
+                Ledger([r for r in self.rows if r["notebook"] in gone],
+                       [r for r in self.answers if r["notebook"] in gone],
                        {label: {"notebooks": facts} for label, facts in aside.items() if facts}))
 
     def set_aside(self, forget: Iterable[str] = (), restore: Iterable[str] = (), when: str = "") -> Ledger:
@@ -185,7 +186,8 @@ class Ledger:
             assigned.discard(stem)
         for stem in restore:
             if stem not in forgotten:
-                raise ValueError(f"restore: {stem} is not forgotten (forgotten: {', '.join(sorted(forgotten)) or 'none'})")
+                raise ValueError(f"restore: {stem} is not forgotten "
+                                 f"(forgotten: {', '.join(sorted(forgotten)) or 'none'})")
             del forgotten[stem]
             assigned.add(stem)
         settings = {**self.settings, ASSIGNED: sorted(assigned), FORGOTTEN: forgotten or None}

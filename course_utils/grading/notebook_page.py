@@ -118,7 +118,8 @@ def _row_html(row: Mapping) -> str:
         comment = f": {html_text(row['message'], RESULT_CHARS)}" if row.get("message") else ""
         return f"<li>{NOTE} marked by hand, {row['points']:g}/{row['max_points']:g} points{comment}</li>"
     if row["status"] in DECISIONS:
-        return f"<li>{NOTE} {html_text(row.get('message') or row['status'], RESULT_CHARS)} ({row['points']:g} points)</li>"
+        text = html_text(row.get("message") or row["status"], RESULT_CHARS)
+        return f"<li>{NOTE} {text} ({row['points']:g} points)</li>"
     name = html_text(row["test"], LABEL_CHARS)
     points = f"({row['points']:g}/{row['max_points']:g} points)"
     if row.get("hidden"):

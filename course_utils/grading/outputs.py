@@ -51,13 +51,13 @@ from typing import Any, Mapping, Sequence
 from .answers import answer_pages, answers_from_rows
 from .assignments import gradebook_csv
 from .csvio import TableError, read_table
+from .filenames import INDEX, index_csv, learner_files
 from .lateness import (LateFlag, late_csv, late_flags, parse_late_rule, parse_time, penalty_rows,
                        submitted_from_record)
 from .ledger import (ANSWERS, DERIVED_STATUSES, EXTENSIONS, MANIFEST, PREDICTION_TABLE, RECORD, RESULTS, Ledger,
                      jsonl_text, read_ledger, text_sha256)
 from .notebook_page import CELLS, cells_file, notebook_page, read_cells
 from .overrides import reapply_overrides
-from .filenames import INDEX, index_csv, learner_files
 from .predictions import TABLE_FILE as PREDICTION_TABLE_FILE, Standing, class_table, feedback_lines, standings
 from .report import format_results, score as total_of
 from .rubric import (MARKED_STATUS, UNMARKED_STATUS, Rubric, find_rubrics, load_rubric, marking_sheet_csv, part_marked,
@@ -532,8 +532,8 @@ def write_outputs(out: str | os.PathLike, ledger: Ledger, *, rubrics: Mapping[st
 
     partial = part_marked(rows)
     if partial:
-        notes.append(f"marking in progress: {_partial_text(partial)} still have questions to mark; their feedback "
-                     f"says which, and exports refuse them until they are marked (or --allow-partial)")
+        notes.append(f"marking in progress, questions still to mark: {_partial_text(partial)}; their feedback says "
+                     f"which, and exports refuse them until they are marked (or --allow-partial)")
     written = Written(notes=notes, late=flags, identical=groups, ledger=ledger)
     out.mkdir(parents=True, exist_ok=True)
     for path, data in files.items():

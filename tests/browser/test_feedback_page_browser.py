@@ -66,8 +66,9 @@ def test_the_page_shows_the_learner_s_script_as_text_and_runs_none_of_it(page, p
 def test_each_exercise_s_results_are_right_under_the_cell_that_defines_it(page, page_file):
     page.goto(page_file.as_uri())
     order = page.evaluate("""() => [...document.querySelectorAll('.cell, .results')].map(node =>
-        node.classList.contains('results') ? 'results:' + node.dataset.exercise
-                                           : 'cell:' + node.innerText.split('\\n').find(line => line.startsWith('def ')))""")
+        node.classList.contains('results')
+            ? 'results:' + node.dataset.exercise
+            : 'cell:' + node.innerText.split('\\n').find(line => line.startsWith('def ')))""")
     for name in ("add", "mean", "scale"):
         defining = next(i for i, item in enumerate(order) if item.startswith(f"cell:def {name}("))
         assert order[defining + 1] == f"results:{name}", order
