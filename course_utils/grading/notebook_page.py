@@ -25,7 +25,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from .extract import EXERCISE_TAG, cell_tags, top_level_functions
+from .extract import EXERCISE_TAG, cell_tags
 from .report import DECISIONS, FAIL, NOTE, PASS, PENDING, by_exercise, row_mark, score
 from .safetext import BLOCK_CHARS, FOLDER_CHARS, LABEL_CHARS, NOTE_CHARS, RESULT_CHARS, html_block, html_text
 
@@ -34,6 +34,9 @@ CELLS = "cells"
 #: the most cells of one notebook a page shows
 MAX_CELLS = 600
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+#: a function defined at the top level of a cell: ``def name(`` or ``name = lambda``
+_TOP_LEVEL_DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)|^([A-Za-z_]\w*)[ \t]*=[ \t]*lambda\b",
+                            re.MULTILINE)
 
 _STYLE = """
 body { font: 15px/1.5 system-ui, sans-serif; max-width: 58em; margin: 2em auto; padding: 0 1em; color: #222; }
@@ -84,14 +87,15 @@ def read_cells(folders: Iterable[Path], sha256: str) -> list[dict[str, Any]] | N
 
 def _defined_in(cells: Sequence[Mapping], exercises: Iterable[str]) -> dict[int, list[str]]:
     """``{cell index: exercises}``: the cell each exercise's results go under, the last cell
-    tagged ``exercise`` that defines it, else the last code cell that does."""
+    tagged ``exercise`` that defines it, else the last code cell that does (a ``def`` or
+    ``name = lambda`` at the start of a line; read as text, never parsed or run)."""
     where: dict[str, int] = {}
     for tagged in (False, True):  # a tagged cell wins over an untagged one
         for index, cell in enumerate(cells):
             if cell.get("type") != "code" or (tagged and EXERCISE_TAG not in cell.get("tags", [])):
                 continue
-            for name in top_level_functions(str(cell.get("source", "")))[0]:
-                where[name] = index
+            for match in _TOP_LEVEL_DEF.finditer(str(cell.get("source", ""))):
+                where[match.group(1) or match.group(2)] = index
     placed: dict[int, list[str]] = {}
     for name in exercises:
         if name in where:
