@@ -543,8 +543,8 @@ def write_outputs(out: str | os.PathLike, ledger: Ledger, *, rubrics: Mapping[st
         (out / PREDICTION_TABLE_FILE).unlink(missing_ok=True)
     for name in stale - {path.name for path in files if path.parent == out / "feedback"} - {None}:
         (out / "feedback" / name).unlink(missing_ok=True)  # a learner's earlier name (named otherwise now)
-        stem = glob.escape(name.removesuffix(".md"))
-        for page in [*(out / "answers").glob(f"*/{stem}.html"), *(out / "feedback").glob(f"{stem}/*.html")]:
+        base = glob.escape(name.removesuffix(".md"))
+        for page in [*(out / "answers").glob(f"*/{base}.html"), *(out / "feedback").glob(f"{base}/*.html")]:
             if page not in files:
                 page.unlink(missing_ok=True)
     for export in exports:
