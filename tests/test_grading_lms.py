@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -221,6 +222,21 @@ def test_importing_a_moodle_zip(tmp_path):
             archive.writestr(name, "{}")
     import_submissions(download, tmp_path / "out", ROSTER, "moodle")
     assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")) == ["ada", "alan", "grace"]
+
+
+def test_a_moodle_download_unpacked_on_a_mac_matches_the_roster_and_its_existing_folder(tmp_path):
+    """macOS writes names decomposed (NFD): "René" in the download and "rené/" in the
+    submissions are the roster's composed "René Descartes" and "rené"."""
+    roster = parse_roster("folder,name,email\nrené,René Descartes,rene@example.org\n")
+    download = tmp_path / "moodle"
+    name = unicodedata.normalize("NFD", "René Descartes_5601_assignsubmission_file")
+    (download / name).mkdir(parents=True)
+    (download / name / "ex02_power_laws.ipynb").write_text("{}")
+    existing = tmp_path / "out" / unicodedata.normalize("NFD", "rené")
+    existing.mkdir(parents=True)
+    plan = import_submissions(download, tmp_path / "out", roster, "moodle")
+    assert [f.folder for f in plan.files] == [existing.name] and not plan.unmatched
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")) == [existing.name]
 
 
 # ------------------------------------------------------------------ Canvas export
