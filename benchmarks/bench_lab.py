@@ -139,6 +139,7 @@ def check_estimate(preset: str = "quick") -> None:
     from course_utils.lab import default_workers, estimate_seconds, run_sweep
 
     workers = default_workers()
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, cpus: {os.cpu_count()}")
     estimate = estimate_seconds(preset, workers)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryDirectory() as folder:
@@ -148,7 +149,9 @@ def check_estimate(preset: str = "quick") -> None:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / workers
     print(f"preset {preset}, {workers} workers: estimate {estimate:.1f} s, wall {wall:.1f} s, "
-          f"CPU per worker {cpu:.1f} s; estimate/wall {estimate / wall:.2f}, estimate/CPU {estimate / cpu:.2f}")
+          f"CPU {cpu * workers:.1f} s in all, {cpu:.1f} s per worker (the wall time on idle cores); "
+          f"estimate/wall {estimate / wall:.2f}, estimate/CPU {estimate / cpu:.2f}")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

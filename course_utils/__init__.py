@@ -18,8 +18,8 @@ _SUBMODULES = (
     "literature", "powerlaw", "chinchilla", "compute", "trends", "data_limits",
     "inference_scaling", "mixture_of_experts", "precision_scaling", "data_filtering",
     "downstream_prediction", "algorithmic_progress", "hyperparameter_scaling",
-    "datasets", "results", "lab", "plotting", "widgets", "grading", "nbtools", "widget_snapshot",
-    "course_root", "doctor",
+    "datasets", "results", "lab", "plotting", "figures", "figure_audit", "widgets", "grading", "nbtools", "widget_snapshot",
+    "course_root", "doctor", "frontend", "commandline",
 )
 
 

@@ -33,8 +33,8 @@ import numpy as np
 from course_utils.results import RunResult, read_results
 from course_utils.trends import decimal_year
 
-__all__ = ["ModelRecord", "notable_models", "notable_models_arrays", "sweep_results", "data_file",
-           "STATUSES", "NOTABLE_MODELS_FILE"]
+__all__ = ["ModelRecord", "notable_models", "notable_models_arrays", "estimated_by", "sweep_results",
+           "data_file", "STATUSES", "NOTABLE_MODELS_FILE"]
 
 NOTABLE_MODELS_FILE = "notable_models.csv"
 STATUSES = ("official", "estimate", "unknown")
@@ -171,6 +171,32 @@ def notable_models_arrays(records: list[ModelRecord] | None = None) -> dict[str,
             columns[f.name] = np.array(values, dtype=str)
     columns["year"] = np.array([r.year for r in rows], dtype=float)
     return columns
+
+
+#: The letter each number has in a row's ``source`` column ("N, D: ...; C: ...").
+_SOURCE_LETTER = {"params": "N", "tokens": "D", "flops": "C"}
+
+
+def estimated_by(columns: dict[str, np.ndarray], quantity: str) -> np.ndarray:
+    """Who gave each model's ``quantity`` ("params", "tokens" or "flops"), read off the table.
+
+    ``"official"`` where the developer published it, ``"unknown"`` where nobody did, and
+    for an estimate: ``"epoch"`` (Epoch AI's), ``"course"`` (the course's own arithmetic,
+    6ND from published N and D) or ``"other"`` (anyone else's, e.g. Hoffmann et al.'s), from
+    the clause of the ``source`` column that names the quantity ("C: Epoch AI estimate").
+    """
+    if quantity not in _SOURCE_LETTER:
+        raise ValueError(f"quantity must be one of {sorted(_SOURCE_LETTER)}; got {quantity!r}")
+    letter = _SOURCE_LETTER[quantity]
+    found = []
+    for status, source in zip(columns[f"{quantity}_status"], columns["source"]):
+        if status != "estimate":
+            found.append(str(status))
+            continue
+        clauses = [c.split(":", 1) for c in str(source).replace(". ", ".|").split("|") if ":" in c]
+        clause = next((text for head, text in clauses if letter in head.replace(",", " ").split()), "")
+        found.append("course" if "course arithmetic" in clause else "epoch" if "Epoch AI" in clause else "other")
+    return np.array(found, dtype=str)
 
 
 def sweep_results(preset: str = "course") -> list[RunResult]:

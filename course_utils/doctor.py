@@ -2,31 +2,41 @@
 
 It checks what the *kernel* needs — Python, ipykernel, ipywidgets, numpy, torch and the
 other packages the course imports, and the course's data files — and warns about versions
-older than the course needs. It also reports, as information only, the JupyterLab version
-when JupyterLab is installed beside the kernel, and where the course's folders were found.
-JupyterLab is not required here: on JupyterHub, in VS Code or on Colab the notebook server
-runs elsewhere (``pip install "scaling-laws-course[lab]"`` puts both in one environment, as
-``start.sh`` does on a laptop). Inside a Jupyter kernel it shows a small slider. A kernel cannot see whether the browser draws widgets, so the
-learner checks that by eye: if the slider appears and moves, the lessons' widgets will work.
+older than the course needs. Versions are read from the installed packages' metadata, and
+``import torch`` is tried in a separate interpreter with a time limit (metadata says a
+package is installed, not that it loads), so doctor stays quick and never loads PyTorch
+into the kernel.
 
-Versions are read from the installed packages' metadata, so the check never imports
-PyTorch and takes a fraction of a second. The same report is printed by
-``python -m course_utils doctor``.
+It also says what the learner's page can show (:mod:`course_utils.frontend`): which JupyterLab
+serves the page, asked of the notebook server that started the kernel (on a hub, in VS Code
+or on Colab the server may run in another environment than the kernel, and a server without
+the widget manager shows every explorer as text); and, inside a kernel, whether this page
+actually draws widgets, asked of the page itself through a widget link. That answer arrives
+once the kernel is free, and updates the last line of the cell's output: "All set" only when
+the page has answered. Where nothing can be known (a terminal, an unattended run, no answer)
+the report says so instead of "All set". A test slider shows the learner the same by eye.
+
+The same report is printed by ``python -m course_utils doctor`` (exit status 1 when a
+requirement is not met).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
 import re
+import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 
+from .frontend import ServerInfo
+
 __all__ = ["doctor", "DoctorReport", "PackageStatus", "MINIMUM_VERSIONS", "MINIMUM_PYTHON", "DATA_FILES",
-           "INFORMATION_ONLY", "add_arguments", "run_command"]
+           "IMPORT_CHECKED", "IMPORT_TIMEOUT", "import_problem", "add_arguments", "run_command"]
 
 #: Oldest versions the course supports of what the kernel imports; keep in step with
 #: pyproject.toml's dependencies (a test checks).
@@ -37,6 +47,7 @@ MINIMUM_VERSIONS: dict[str, str] = {
     "numpy": "1.24",
     "scipy": "1.10",
     "matplotlib": "3.7",
+    "adjusttext": "1.0",
     "torch": "2.1",
     "nbformat": "5.9",
     "nbclient": "0.8",
@@ -44,11 +55,11 @@ MINIMUM_VERSIONS: dict[str, str] = {
     "tqdm": "4.65",
     "pytest": "7.4",
 }
-#: Reported when visible, never required: the notebook server may run in another environment.
-INFORMATION_ONLY: dict[str, str] = {
-    "jupyterlab": "the notebook server; not needed beside the kernel when it runs elsewhere "
-                  "(JupyterHub, VS Code, Colab)",
-}
+#: Packages whose import is tried, not only their metadata read: compiled ones that can be
+#: installed and still fail to load (a missing shared library, a build for another CPU).
+IMPORT_CHECKED = ("torch",)
+#: seconds an ``import`` may take in the separate interpreter before doctor stops waiting
+IMPORT_TIMEOUT = 60.0
 #: Package data: file name -> what needs it. A missing required file is a problem; a
 #: missing optional one is a note (the lesson computes or trains instead).
 DATA_FILES: dict[str, tuple[bool, str]] = {
@@ -61,12 +72,14 @@ _HEADLESS_VARIABLE = "COURSE_HEADLESS"
 
 @dataclass(frozen=True)
 class PackageStatus:
-    """One package: installed version (None if missing), minimum, and whether it is enough."""
+    """One package: installed version (None if missing), minimum, whether it is enough, and
+    for :data:`IMPORT_CHECKED` packages whether ``import`` worked (None: not tried)."""
 
     name: str
     version: str | None
     minimum: str | None
     ok: bool
+    imports: bool | None = None
 
 
 @dataclass
@@ -80,15 +93,23 @@ class DoctorReport:
     data_files: dict[str, bool]
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    information: dict[str, str | None] = field(default_factory=dict)
+    server: ServerInfo | None = None
     course_root: str | None = None
     in_kernel: bool = False
     headless: bool = False
     widget_shown: bool = False
+    #: what the page said about widgets: "not asked", "waiting", "drawn", "refused", "no answer"
+    widgets: str = "not asked"
 
     @property
     def ok(self) -> bool:
+        """The kernel's requirements are met (widgets are judged separately: :attr:`widgets`)."""
         return not self.problems
+
+    @property
+    def all_set(self) -> bool:
+        """Everything the course needs is there, and the page has shown that it draws widgets."""
+        return self.ok and self.widgets == "drawn"
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -96,26 +117,57 @@ class DoctorReport:
         return data
 
     def as_text(self) -> str:
-        width = max(len(name) for name in [*self.packages, *self.information]) + 2
+        """The report, without its last line (:meth:`verdict`)."""
+        width = max(len(name) for name in self.packages) + 2
         lines = [f"Python      {self.python} ({self.platform})", f"course_utils {self.course_utils}", ""]
         for status in self.packages.values():
             version = status.version or "not installed"
-            need = f"(needs >= {status.minimum})" if status.minimum else ""
+            need = f"(needs >= {status.minimum}" + ("; imports)" if status.imports else
+                                                   "; DOES NOT IMPORT)" if status.imports is False else ")")
             mark = "ok " if status.ok else "!! "
-            lines.append(f"  {mark}{status.name:<{width}}{version:<16}{need}")
-        for name, version in self.information.items():
-            lines.append(f"  -- {name:<{width}}{version or 'not in this environment':<16}(information only)")
+            lines.append(f"  {mark}{status.name:<{width}}{version:<16}{need if status.minimum else ''}")
         lines.append("")
-        lines.append(f"course folder  {self.course_root or 'none found'}")
+        if self.server is not None:
+            lines.append(f"notebook server  {self.server.describe()}")
+        lines.append(f"course folder    {self.course_root or 'none found'}")
         lines.append("")
         for name, present in self.data_files.items():
             lines.append(f"  {'ok ' if present else '-- '}data/{name}{'' if present else '  (missing)'}")
         lines.append("")
         lines += [f"PROBLEM: {p}" for p in self.problems]
         lines += [f"note: {n}" for n in self.notes]
-        lines.append("All set: the course's requirements are met." if self.ok
-                     else "Fix the problems above, then restart the kernel and run this cell again.")
-        return "\n".join(lines)
+        return "\n".join(lines).rstrip()
+
+    def verdict(self) -> str:
+        """The last line: "All set" only when everything, widgets included, is known to work."""
+        if not self.ok:
+            return "Fix the problems above, then restart the kernel and run this cell again."
+        return _WIDGET_VERDICTS[self.widgets].format(server_env=_server_environment(self.server))
+
+
+def _server_environment(server: ServerInfo | None) -> str:
+    if server is not None and server.found and server.environment:
+        return f"the notebook server's environment ({server.environment})"
+    return "the environment the notebook server runs in"
+
+
+#: what to do when the page cannot draw widgets
+_WIDGETS_REMEDY = ("In {server_env}, install ipywidgets 8 (pip install 'ipywidgets>=8'), or enable its "
+                   "extension if it is there (jupyter labextension enable @jupyter-widgets/jupyterlab-manager); "
+                   "then restart the server and reload this page.")
+#: the last line of the report, by what the page said about widgets (the kernel's needs are met)
+_WIDGET_VERDICTS = {
+    "drawn": "All set: this kernel has what the course needs, and this page draws the course's widgets.",
+    "waiting": "This kernel has what the course needs. Widgets: asking this page whether it draws them... "
+               "(the answer comes when the kernel is free: after Run All, this line changes).",
+    "refused": "PROBLEM: this page has no widget manager, so every explorer will show as text such as "
+               "VBox(children=(...)). " + _WIDGETS_REMEDY + " The kernel itself has what the course needs.",
+    "no answer": "Not known whether this page draws widgets: it did not answer (a front end without widget "
+                 "support?). If the slider above shows as text: " + _WIDGETS_REMEDY + " The kernel itself has "
+                 "what the course needs.",
+    "not asked": "This environment has what the course's kernel needs. Whether your page draws widgets is not "
+                 "known here: the first cell of each lesson checks it in JupyterLab.",
+}
 
 
 def _version_tuple(version: str) -> tuple[int, ...]:
@@ -151,9 +203,34 @@ def _in_kernel() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
+@functools.lru_cache(maxsize=None)
+def import_problem(module: str, timeout: float = IMPORT_TIMEOUT) -> tuple[bool | None, str]:
+    """Try ``import module`` in a fresh interpreter of this environment (once per process:
+    a package reinstalled since needs a restarted kernel anyway).
+
+    Returns ``(True, "")`` when it imports, ``(False, why)`` when it fails (the last line of
+    the error), and ``(None, why)`` when it took longer than ``timeout`` seconds (not known).
+    A module this process has imported already counts as importable.
+    """
+    if module in sys.modules:
+        return True, ""
+    try:
+        done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return None, f"import {module} took longer than {timeout:.0f} s"
+    except OSError as exc:
+        return None, f"could not start {sys.executable}: {exc}"
+    if done.returncode == 0:
+        return True, ""
+    lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
+    return False, lines[-1] if lines else f"exit status {done.returncode}"
+
+
 def check(minimums: dict[str, str] | None = None, data_files: dict[str, tuple[bool, str]] | None = None,
-          python_version: tuple[int, ...] | None = None) -> DoctorReport:
-    """Gather the report without printing or displaying anything (arguments are for tests)."""
+          python_version: tuple[int, ...] | None = None, server: ServerInfo | None = None) -> DoctorReport:
+    """Gather the report without printing or displaying anything (arguments are for tests;
+    ``server`` default: :func:`course_utils.frontend.find_server`)."""
     from course_utils import __version__
     from course_utils.datasets import data_file
 
@@ -170,12 +247,20 @@ def check(minimums: dict[str, str] | None = None, data_files: dict[str, tuple[bo
     packages: dict[str, PackageStatus] = {}
     for name, minimum in minimums.items():
         version = _installed_version(name)
-        ok = version is not None and _at_least(version, minimum)
-        packages[name] = PackageStatus(name, version, minimum, ok)
+        imports = None
         if version is None:
             problems.append(f"{name} is not installed: run  pip install '{name}>={minimum}'")
-        elif not ok:
+        elif not _at_least(version, minimum):
             problems.append(f"{name} {version} is older than {minimum}: run  pip install -U '{name}>={minimum}'")
+        elif name in IMPORT_CHECKED:
+            imports, why = import_problem(name)
+            if imports is False:
+                problems.append(f"{name} {version} is installed but does not import ({why}): reinstall it, "
+                                f"e.g.  pip install --force-reinstall '{name}>={minimum}'")
+            elif imports is None:
+                notes.append(f"not known whether {name} imports: {why}.")
+        ok = version is not None and _at_least(version, minimum) and imports is not False
+        packages[name] = PackageStatus(name, version, minimum, ok, imports)
 
     present: dict[str, bool] = {}
     for name, (required, purpose) in data_files.items():
@@ -187,21 +272,27 @@ def check(minimums: dict[str, str] | None = None, data_files: dict[str, tuple[bo
             else:
                 notes.append(message + " It is produced by the scaling lab (python -m course_utils lab).")
 
-    information = {name: _installed_version(name) for name in INFORMATION_ONLY}
-    for name, version in information.items():
-        if version is None:
-            notes.append(f"{name} is not installed beside this kernel: {INFORMATION_ONLY[name]}.")
+    if server is None:
+        from .frontend import find_server
+
+        server = find_server()
+    if server.found and not server.widget_manager:
+        remedy = _WIDGETS_REMEDY.format(server_env=_server_environment(server))
+        problems.append(f"every explorer will show as text: the notebook server serving this page has no widget "
+                        f"manager (see 'notebook server' above). {remedy}")
 
     return DoctorReport(
         python=".".join(map(str, python_version)), platform=platform.platform(terse=True),
         course_utils=__version__, packages=packages, data_files=present, problems=problems, notes=notes,
-        information=information, course_root=_course_root(notes),
+        server=server, course_root=_course_root(notes),
         in_kernel=_in_kernel(), headless=os.environ.get(_HEADLESS_VARIABLE, "") == "1",
     )
 
 
 def _course_root(notes: list[str]) -> str | None:
-    """Where the course's folders come from, as ``path (found by)``; a note when nowhere."""
+    """Where the course's folders come from, as ``path (found by)``; a note when nowhere, and
+    one when a course folder holds the lessons of another version than the installed course."""
+    from course_utils import __version__
     from course_utils.course_root import CourseRootError, find_course_root
 
     try:
@@ -209,6 +300,14 @@ def _course_root(notes: list[str]) -> str | None:
     except CourseRootError as exc:
         notes.append(f"no course folder: {exc}")
         return None
+    if root.found_by == "started folder":
+        from course_utils.grading.workcopy import folder_version, read_marker
+
+        version = folder_version(read_marker(root.path))
+        if version and version != __version__:
+            notes.append(f"your course folder holds the lessons of version {version}; the installed course is "
+                         f"{__version__}. To bring in the new lessons (your exercise copies are never "
+                         f"overwritten): scaling-course start --dir {root.path} --update")
     return f"{root.path} ({root.found_by})"
 
 
@@ -227,19 +326,41 @@ def _show_test_widget() -> bool:
     return True
 
 
+def _show_verdict(report: DoctorReport):
+    """Display the verdict line so that it can change later (a display handle), or None."""
+    from IPython.display import display
+
+    return display({"text/plain": report.verdict()}, raw=True, display_id=True)
+
+
+def _ask_the_page(report: DoctorReport, handle) -> None:
+    """Start the widget probe; when the page answers, update ``report`` and the verdict line."""
+    from .frontend import WidgetProbe
+
+    def answered(state: str) -> None:
+        report.widgets = state
+        handle.update({"text/plain": report.verdict()}, raw=True)
+
+    report.widgets = "waiting"
+    handle.update({"text/plain": report.verdict()}, raw=True)
+    WidgetProbe(answered)
+
+
 def doctor(show_widget: bool | None = None) -> DoctorReport:
-    """Print the environment report and, in a kernel, show a test slider.
+    """Print the environment report; in a kernel, show a test slider and ask the page about widgets.
 
     Parameters
     ----------
     show_widget : bool, optional
-        Show the slider. Default: only inside a Jupyter kernel and not when
-        ``COURSE_HEADLESS=1`` (set when notebooks run unattended, where nobody can look).
+        Show the slider and ask the page whether it draws widgets. Default: only inside a
+        Jupyter kernel and not when ``COURSE_HEADLESS=1`` (set when notebooks run
+        unattended, where there is no page to ask).
 
     Returns
     -------
     DoctorReport
-        ``.ok`` is False when something the course needs is missing or too old.
+        ``.ok`` is False when something the course needs is missing or too old;
+        ``.widgets`` says what the page answered (it changes when the answer arrives).
     """
     report = check()
     print(report.as_text())
@@ -251,7 +372,11 @@ def doctor(show_widget: bool | None = None) -> DoctorReport:
             report.problems.append("ipywidgets cannot be imported, so the lessons' widgets will not work.")
             print(f"PROBLEM: {report.problems[-1]}")
     elif report.headless:
-        print(f"({_HEADLESS_VARIABLE}=1: running unattended, so the widget test is skipped.)")
+        print(f"({_HEADLESS_VARIABLE}=1: running unattended, so there is no page to ask about widgets.)")
+    if report.widget_shown and report.in_kernel:
+        _ask_the_page(report, _show_verdict(report))
+    else:
+        print(report.verdict())
     return report
 
 
@@ -267,7 +392,7 @@ def run_command(command: str, args: argparse.Namespace) -> int:
     """Print the report; exit status 1 if the course's requirements are not met."""
     if getattr(args, "json", False):
         report = check()
-        print(json.dumps(report.as_dict(), indent=2))
+        print(json.dumps(report.as_dict(), indent=2, default=str))
     else:
         report = doctor(show_widget=False)
     return 0 if report.ok else 1

@@ -83,6 +83,11 @@ HOFFMANN_2022_HUBER_DELTA = 1e-3
 #: (Hoffmann et al. 2022, §3.2 and Figure 3).
 HOFFMANN_2022_ISOFLOP_RANGE = (6e18, 3e21)
 HOFFMANN_2022_ISOFLOP_N_BUDGETS = 9
+#: Training compute of the runs Approach 3 was fitted to, 1.40e18 to 1.30e22 FLOP: the 245
+#: points of Hoffmann et al.'s Figure 4 as extracted by Besiroglu et al. 2024
+#: (epoch-research/analyzing-chinchilla, data/svg_extracted_data.csv; recomputed here). Both
+#: the printed law and Besiroglu's refit rest on these runs; beyond them they extrapolate.
+HOFFMANN_2022_FIG4_FLOP_RANGE = (1.4e18, 1.3e22)
 #: The initialisation grid of Approach 3 (App. D.2): 5 × 5 × 5 × 6 × 6 = 4,500 starts.
 HOFFMANN_2022_GRID = dict(
     alpha=(0.0, 0.5, 1.0, 1.5, 2.0),
@@ -139,6 +144,9 @@ KAPLAN_2020_JOINT = dict(alpha_N=0.076, alpha_D=0.103, N_c=6.4e13, D_c=1.8e13)
 #: Compute-efficient allocation, N_opt = 1.3e9 · C_min^0.73 with C_min in PF-days
 #: (Kaplan et al. 2020, §6.1 and Table 6); tokens D_opt = 2e10 · C_min^0.27.
 KAPLAN_2020_ALLOCATION = dict(N_coefficient=1.3e9, N_exponent=0.73, D_coefficient=2e10, D_exponent=0.27)
+#: Kaplan et al. trained models from 768 to 1.5e9 non-embedding parameters (§2, App. A):
+#: where the allocation above asks for larger models it extrapolates.
+KAPLAN_2020_MODEL_SIZES = (768, 1.5e9)
 
 # ----------------------------------------------------------------- data limits
 
@@ -207,6 +215,9 @@ EPOCH_2024_COMPUTE_GROWTH_PER_YEAR = (4.0, 5.0)
 #: GPT-3: 175B parameters, 300B training tokens, 3.14e23 FLOP (Brown et al. 2020,
 #: arXiv:2005.14165, Table D.1: 3.64e3 PF-days).
 GPT3 = dict(params=175e9, tokens=300e9, flops=3.14e23)
+#: Epoch AI's 90% interval for GPT-4's training compute (central estimate 2.1e25 FLOP,
+#: confidence "Speculative"): Notable AI Models, snapshot of 24 Feb 2025, GPT-4's compute notes.
+EPOCH_GPT4_FLOP_INTERVAL = (8.2e24, 4.4e25)
 
 #: The Transformer (big) of Vaswani et al. 2017 ("Attention Is All You Need",
 #: arXiv:1706.03762): 213M parameters (Table 3) and 2.3e19 training FLOP for English-German

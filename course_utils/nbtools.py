@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import IO, Callable, Iterable, TextIO
 
 import nbformat
 from nbformat import NotebookNode
@@ -28,7 +31,8 @@ from nbformat import NotebookNode
 #: The first code cell of every lesson, verbatim (tests/test_nbtools.py checks each lesson).
 #: Self-contained on purpose: it must run where the course is not installed yet (Colab), so it
 #: installs the course's wheel found beside the notebook only when ``course_utils`` is missing,
-#: and is silent where the course is installed; then it runs :func:`course_utils.doctor.doctor`.
+#: and is silent where the course is installed; on Colab it switches on Colab's widget manager
+#: on every run (a restarted session needs it again); then it runs :func:`course_utils.doctor.doctor`.
 LESSON_SETUP_CELL = """\
 # Set-up, the same in every lesson. Where the course is installed (your laptop, a hub, Binder)
 # this only checks your environment. Where it is not (Colab), it first installs the course's
@@ -43,12 +47,12 @@ if importlib.util.find_spec("course_utils") is None:
                            "<version>-py3-none-any.whl) beside this notebook, then run this cell again.")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", str(wheels[-1])], check=True)
     importlib.invalidate_caches()
-    if "google.colab" in sys.modules:  # Colab draws ipywidgets 8 with its custom widget manager
-        from google.colab import output
-        output.enable_custom_widget_manager()
+if "google.colab" in sys.modules:  # Colab draws ipywidgets 8 with its custom widget manager,
+    from google.colab import output  # which every new session (or restart) must switch on again
+    output.enable_custom_widget_manager()
 
 # Check your environment: Python and package versions, the course's data files, and
-# (in JupyterLab) a slider you can drag to confirm that widgets work in your browser.
+# (in JupyterLab) whether this page draws widgets, with a slider you can drag.
 from course_utils.doctor import doctor
 doctor();"""
 
@@ -136,6 +140,8 @@ def execute_notebook(
     kernel_name: str = "python3",
     allow_errors: bool = False,
     env: dict[str, str] | None = None,
+    on_cell: Callable[[int, int], None] | None = None,
+    kernel_stderr: int | IO | None = subprocess.DEVNULL,
 ) -> ExecutionResult:
     """Execute a notebook top to bottom with nbclient and return it with its wall time.
 
@@ -152,6 +158,11 @@ def execute_notebook(
         ``nbclient.exceptions.CellExecutionError`` propagates, naming the cell.
     env
         Extra environment variables for the kernel (e.g. ``MPLBACKEND``).
+    on_cell
+        Called as ``on_cell(done, total)`` after each code cell (progress for a person watching).
+    kernel_stderr
+        Where the kernel's own standard error goes: by default nowhere, which silences its
+        start-up warnings (such as "running over TCP without encryption"); a file keeps them.
     """
     from nbclient import NotebookClient
 
@@ -173,9 +184,12 @@ def execute_notebook(
         allow_errors=allow_errors,
         resources={"metadata": {"path": str(workdir)}},
     )
+    if on_cell is not None:
+        code_cells = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+        client.on_cell_executed = lambda cell_index, **_: on_cell(code_cells.index(cell_index) + 1, len(code_cells))
     start = time.perf_counter()
-    # nbclient passes extra keyword arguments through to the kernel manager.
-    client.execute(env=kernel_env)
+    # nbclient passes extra keyword arguments through to the kernel manager (and its Popen).
+    client.execute(env=kernel_env, stderr=kernel_stderr)
     return ExecutionResult(nb, time.perf_counter() - start, path)
 
 
@@ -209,10 +223,42 @@ def offline_html(nb: NotebookNode) -> str:
     return body
 
 
-def export_html(nb: NotebookNode, path: str | os.PathLike) -> Path:
-    """Write a readable, self-contained HTML copy of an executed notebook (:func:`offline_html`)."""
-    body = offline_html(nb)
+_MARKDOWN_LINK = re.compile(r"(\]\()([^)\s]+)(\))")
+
+
+def relink(nb: NotebookNode, notebook_folder: str | os.PathLike, page_folder: str | os.PathLike) -> NotebookNode:
+    """Rewrite relative links in markdown cells so they point, from ``page_folder``, where they
+    pointed from the notebook's own folder (a copy; links with a scheme or an anchor are kept).
+
+    The lessons link to the learner's copies as ``../my_work/…``; in an HTML page written
+    elsewhere that link must still reach ``my_work/``.
+    """
+    import copy
+
+    page = copy.deepcopy(nb)
+    here, there = Path(notebook_folder).resolve(), Path(page_folder).resolve()
+
+    def moved(match: re.Match) -> str:
+        target = match.group(2)
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^[#/]", target):
+            return match.group(0)
+        path, _, anchor = target.partition("#")
+        new = Path(os.path.relpath(here / path, there)).as_posix() + (f"#{anchor}" if anchor else "")
+        return f"{match.group(1)}{new}{match.group(3)}"
+
+    for cell in page.cells:
+        if cell.cell_type == "markdown":
+            cell.source = _MARKDOWN_LINK.sub(moved, cell.source)
+    return page
+
+
+def export_html(nb: NotebookNode, path: str | os.PathLike, *, source: str | os.PathLike | None = None) -> Path:
+    """Write a readable, self-contained HTML copy of an executed notebook (:func:`offline_html`).
+
+    ``source``, the notebook's file, keeps its relative links working from the page (:func:`relink`).
+    """
     path = Path(path)
+    body = offline_html(relink(nb, Path(source).parent, path.parent) if source is not None else nb)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(body, encoding="utf-8")
     return path
@@ -230,22 +276,147 @@ def lesson_notebooks(folder: str | os.PathLike | None = None) -> list[Path]:
     return sorted(Path(folder).glob("[0-9][0-9]_*.ipynb"))
 
 
+@dataclass(frozen=True)
+class NotebookRun:
+    """One notebook of :func:`run_all`: its wall time and, if it failed, why (one line)."""
+
+    path: Path
+    seconds: float
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class Progress:
+    """One line per notebook, kept up to date while it runs: cells done and seconds so far.
+
+    In a terminal the line is redrawn in place every second; in a log (not a terminal) a new
+    line is written every ``log_every`` seconds, so a long cell still shows signs of life.
+    """
+
+    def __init__(self, name: str, stream: TextIO | None = None, log_every: float = 15.0) -> None:
+        self.name, self.stream = name, stream or sys.stdout
+        self.live = self.stream.isatty()
+        self.log_every = log_every
+        self.done = self.total = 0
+        self.start = time.monotonic()
+        self._last = self.start
+        self._stop = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, daemon=True)
+
+    def line(self) -> str:
+        cells = f"{self.done}/{self.total} cells" if self.total else "starting"
+        return f"{self.name:<32} {cells:<12} {time.monotonic() - self.start:6.0f} s"
+
+    def _write(self) -> None:
+        text = self.line()
+        self.stream.write(f"\r{text}\033[K" if self.live else f"{text}\n")
+        self.stream.flush()
+        self._last = time.monotonic()
+
+    def _tick(self) -> None:
+        while not self._stop.wait(1.0):
+            if self.live or time.monotonic() - self._last >= self.log_every:
+                self._write()
+
+    def cell(self, done: int, total: int) -> None:
+        """The executor's callback: ``done`` of ``total`` code cells have run."""
+        self.done, self.total = done, total
+        if self.live:
+            self._write()
+
+    def __enter__(self) -> Progress:
+        self._write()
+        self._ticker.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._ticker.join()
+        if self.live:
+            self.stream.write("\r\033[K")
+
+
+def _failure(error: BaseException, kernel_log: Path) -> str:
+    """One line saying why a notebook stopped: the cell and the exception, not a traceback."""
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    if isinstance(error, CellExecutionError):
+        value = " ".join(str(error.evalue).split())
+        return f"{error.ename}: {value[:200]}"
+    if isinstance(error, DeadKernelError):
+        text = kernel_log.read_text(encoding="utf-8", errors="replace") if kernel_log.is_file() else ""
+        last = text.strip().splitlines()[-1:]
+        return f"the kernel died{': ' + last[0][:200] if last else ''}"
+    if isinstance(error, CellTimeoutError):
+        return f"a cell ran longer than the timeout ({' '.join(str(error).split())[:200]})"
+    return f"{type(error).__name__}: {' '.join(str(error).split())[:200]}"
+
+
+def _failing_cell(nb: NotebookNode) -> int | None:
+    """The number (1-based, among code cells) of the first code cell with an error output."""
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    for number, cell in enumerate(code, start=1):
+        if any(output.get("output_type") == "error" for output in cell.get("outputs", [])):
+            return number
+    return None
+
+
 def run_all(
     notebooks: Iterable[Path],
     *,
     html_dir: str | os.PathLike | None = None,
     timeout: float = 600,
-) -> list[tuple[Path, float]]:
-    """Execute notebooks in order in a scratch copy; return ``(path, seconds)`` for each."""
-    timings = []
-    for path in notebooks:
+    stream: TextIO | None = None,
+) -> list[NotebookRun]:
+    """Execute notebooks in order, each in a scratch folder, showing progress as they run.
+
+    A notebook that fails is reported in one line and the next one runs; the result lists
+    every notebook with its time and, for a failure, the cell and the error.
+    """
+    stream = stream or sys.stdout
+    runs = []
+    for path in map(Path, notebooks):
+        try:
+            nb = read_notebook(path)
+        except NotebookError as error:
+            runs.append(NotebookRun(path, 0.0, str(error)))
+            stream.write(f"{path.name:<32} {'FAILED':<12} {0.0:6.1f} s  {error}\n")
+            continue
         with tempfile.TemporaryDirectory(prefix="course-run-") as scratch:
-            result = execute_notebook(path, timeout=timeout, cwd=scratch)
-        timings.append((path, result.seconds))
+            log = Path(scratch) / ".kernel-stderr.log"
+            start = time.perf_counter()
+            with Progress(path.name, stream) as progress, open(log, "wb") as kernel_stderr:
+                try:
+                    result = execute_notebook(nb, timeout=timeout, cwd=scratch, on_cell=progress.cell,
+                                              kernel_stderr=kernel_stderr)
+                    run = NotebookRun(path, result.seconds)
+                except Exception as error:  # any failure of one notebook is reported, then the next runs
+                    cell = _failing_cell(nb) or (progress.done + 1 if progress.total else None)
+                    where = f"cell {cell}: " if cell else ""
+                    run = NotebookRun(path, time.perf_counter() - start, where + _failure(error, log))
         if html_dir is not None:
-            export_html(result.notebook, Path(html_dir) / (path.stem + ".html"))
-        print(f"{path.name:<40} {result.seconds:7.1f} s", flush=True)
-    return timings
+            export_html(nb, Path(html_dir) / (path.stem + ".html"), source=path)
+        runs.append(run)
+        stream.write(f"{path.name:<32} {'ok' if run.ok else 'FAILED':<12} {run.seconds:6.1f} s"
+                     f"{'' if run.ok else '  ' + run.error}\n")
+        stream.flush()
+    return runs
+
+
+def summary_table(runs: list[NotebookRun]) -> str:
+    """The table ``run-all`` ends with: every notebook, ok or FAILED, its time; then the total."""
+    width = max([len(run.path.name) for run in runs] + [8])
+    lines = [f"{'notebook':<{width}}  result  seconds", f"{'-' * width}  ------  -------"]
+    for run in runs:
+        lines.append(f"{run.path.name:<{width}}  {'ok' if run.ok else 'FAILED':<6}  {run.seconds:7.1f}"
+                     + ("" if run.ok else f"  {run.error}"))
+    failed = sum(not run.ok for run in runs)
+    verdict = f"{len(runs) - failed} ok, {failed} failed" if failed else f"all {len(runs)} ok"
+    lines.append(f"{'total':<{width}}  {'':<6}  {sum(run.seconds for run in runs):7.1f}  {verdict}")
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- command line
@@ -260,6 +431,8 @@ def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
 
 
 def run_command(command: str, args: argparse.Namespace) -> int:
+    """Exit 0 when every notebook ran to the end, 1 when any failed, 2 when none could start."""
+    from .commandline import EXIT_FAILED
     from .course_root import CourseRootError, find_folder
 
     try:
@@ -275,9 +448,9 @@ def run_command(command: str, args: argparse.Namespace) -> int:
     if missing:
         print(f"error: no such notebook: {', '.join(missing)}", file=sys.stderr)
         return 2
-    timings = run_all(notebooks, html_dir=args.html, timeout=args.timeout)
-    total = sum(seconds for _, seconds in timings)
-    print(f"{'total':<40} {total:7.1f} s")
+    runs = run_all(notebooks, html_dir=args.html, timeout=args.timeout)
+    print()
+    print(summary_table(runs))
     if args.html:
         print(f"HTML copies written to {args.html}")
-    return 0
+    return 0 if all(run.ok for run in runs) else EXIT_FAILED

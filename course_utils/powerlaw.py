@@ -718,7 +718,10 @@ def bootstrap(fit_fn: Callable[[np.ndarray, np.ndarray], Any], x: ArrayLike, y: 
 
     The nonparametric (pairs) bootstrap of Efron (1979): each resample picks len(y)
     rows at random with replacement, using ``numpy.random.default_rng(seed)``, so the
-    result is reproducible. Hoffmann et al. (2022, Table 2) and Besiroglu et al.
+    result is reproducible. A resample that draws the same rows as an earlier one (in any
+    order) reuses that refit instead of fitting again: the same draws and the same
+    result, much faster for a few points (four points allow only 35 different resamples).
+    ``fit_fn`` must therefore give the same answer for the same rows, as every fit here does. Hoffmann et al. (2022, Table 2) and Besiroglu et al.
     (2024, Table 1) report intervals made this way.
 
     Parameters
@@ -742,11 +745,17 @@ def bootstrap(fit_fn: Callable[[np.ndarray, np.ndarray], Any], x: ArrayLike, y: 
     estimate = _params_of(fit_fn(x, y))
     rng = np.random.default_rng(seed)
     fits, rows, failed = [], [], 0
+    refits: dict[tuple[int, ...], Any] = {}  # a resample of the same rows again reuses its fit
     for _ in range(n):
         index = rng.integers(0, len(y), size=len(y))
-        try:
-            fit = fit_fn(x[index], y[index])
-        except ValueError:
+        key = tuple(np.sort(index).tolist())
+        if key not in refits:
+            try:
+                refits[key] = fit_fn(x[index], y[index])
+            except ValueError:
+                refits[key] = None
+        fit = refits[key]
+        if fit is None:
             failed += 1
             continue
         fits.append(fit)

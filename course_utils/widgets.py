@@ -12,9 +12,10 @@ says what the figure shows. The figure is a PNG drawn with matplotlib's object-o
 API (no pyplot, so the learner's own figures are untouched) and shown in an
 ``ipywidgets.Image`` whose bytes are replaced in place: no flicker, and no interactive
 matplotlib backend needed. The text alternative is the PNG's Description metadata and a
-caption under the plot. Colours come from
-:data:`course_utils.plotting.PALETTE`, and every colour difference is doubled by a marker
-or a line style (:func:`course_utils.plotting.style`).
+caption under the plot. The figures are drawn in the course style with its one encoding
+per meaning (:mod:`course_utils.plotting`): data, fits, Kaplan's, Hoffmann's and
+Besiroglu's laws and published numbers look as they do in the lessons, and a credit line
+names the sources.
 
 A value typed into a text box that makes no sense (a negative budget, zero epochs) is
 reported in the explorer's message line; the plot keeps its last good state. Every
@@ -39,7 +40,9 @@ from course_utils.chinchilla import (
     kaplan_allocation, kaplan_joint_exponent,
 )
 from course_utils.data_limits import DataLimitsSummary, data_limits_summary
-from course_utils.plotting import PALETTE, figure_png, plain_number_ticks, style
+from course_utils.figures.chinchilla import kaplan_fitted_flops
+from course_utils.plotting import (add_source, band_style, figure_png, finish, legend, new_figure, plot_curve,
+                                   plot_level, plot_points, style, styled)
 from course_utils.powerlaw import FIT_MODELS, FitExperiment, fit_experiment
 
 __all__ = [
@@ -107,25 +110,43 @@ def budget_alt(summary: BudgetSummary) -> str:
             f"Right: the compute-optimal size grows as C^{s.law.a:.2f}, less steeply than Kaplan's C^0.73.")
 
 
-def budget_figure(summary: BudgetSummary) -> Figure:
-    """Left: the IsoFLOP curve with its optimum. Right: N_opt against C, with Kaplan's line."""
-    s = summary
-    fig = Figure(figsize=(10, 3.8), layout="constrained")
-    left, right = fig.subplots(1, 2)
-    left.plot(s.N, s.isoflop_loss, **style("fit", label=f"L(N, C/6N), C = {s.C:.2g}"))
-    left.plot([s.N_opt], [s.loss], **style("highlight", markersize=7, label=f"optimum N = {s.N_opt:.3g}"))
-    left.axvline(s.kaplan_N, **style("kaplan", label=f"Kaplan 2020 size, {s.kaplan_N:.3g}"))
-    left.set(xscale="log", xlabel="parameters N", ylabel="loss (nats/token)", title="IsoFLOP curve")
-    plain_number_ticks(left, "y")
-    left.legend(fontsize="small")
+def _law_role(law: ChinchillaLaw) -> str:
+    """The plotting role of a parametric law: Besiroglu's refit, or Hoffmann's (printed or unrounded)."""
+    return "besiroglu" if law.name == BESIROGLU_2024.name else "hoffmann"
 
-    C_grid = np.logspace(*_BUDGET_EXPONENTS, 61)
-    right.plot(C_grid, s.law.compute_optimal(C_grid)[0], **style("fit", label=f"N_opt ∝ C^{s.law.a:.2f}"))
-    right.plot(C_grid, kaplan_allocation(C_grid), **style("kaplan", label="Kaplan 2020: 1.3e9·C_PF-days^0.73"))
-    right.plot([s.C], [s.N_opt], **style("highlight", markersize=7))
-    right.set(xscale="log", yscale="log", xlabel="compute C (FLOP)", ylabel="parameters N",
-              title="compute-optimal size")
-    right.legend(fontsize="small")
+
+def budget_figure(summary: BudgetSummary) -> Figure:
+    """Left: the IsoFLOP curve with its optimum. Right: N_opt against C, with Kaplan's line.
+
+    Each law is drawn in its own role (:data:`course_utils.plotting.ROLE_STYLE`), solid over
+    the compute of the runs it was fitted to and dashed beyond.
+    """
+    s = summary
+    role = _law_role(s.law)
+    with styled():
+        fig, (left, right) = new_figure(1, 2, size=(9.6, 4.0))
+        low, high = lit.HOFFMANN_2022_FIG4_FLOP_RANGE
+        plot_curve(left, s.N, s.isoflop_loss, role, extrapolated=not low <= s.C <= high,
+                   label=f"L(N, C/6N) at C = {s.C:.2g}" + ("" if low <= s.C <= high else " (dashed: beyond the runs)"))
+        plot_points(left, [s.N_opt], [s.loss], "highlight", markersize=12, zorder=5,
+                    label=f"optimum N = {s.N_opt:.3g}")
+        plot_level(left, s.kaplan_N, "kaplan", orientation="vertical", label=f"Kaplan 2020 size, {s.kaplan_N:.3g}")
+        left.set(xscale="log", xlabel="parameters N", ylabel="loss (nats/token)", title="IsoFLOP curve")
+        legend(left, "below", ncols=1)
+
+        C_grid = np.logspace(*_BUDGET_EXPONENTS, 61)
+        plot_curve(right, C_grid, s.law.compute_optimal(C_grid)[0], role, fitted=lit.HOFFMANN_2022_FIG4_FLOP_RANGE,
+                   label=f"{s.law.name}: N_opt ∝ C^{s.law.a:.2f}")
+        plot_curve(right, C_grid, kaplan_allocation(C_grid), "kaplan", fitted=kaplan_fitted_flops(),
+                   label="Kaplan 2020: 1.3e9·C_PF-days^0.73")
+        plot_points(right, [s.C], [s.N_opt], "highlight", markersize=12, zorder=5)
+        right.set(xscale="log", yscale="log", xlabel="compute C (FLOP)", ylabel="parameters N",
+                  title="Compute-optimal size")
+        legend(right, "below", ncols=1, title="dashed: beyond the runs fitted")
+        add_source(fig, "laws of Hoffmann et al. 2022 (App. D.2) and Besiroglu et al. 2024 (Table 1), solid over "
+                        "the runs of Hoffmann's Figure 4; Kaplan et al. 2020, Table 6, solid up to the largest model "
+                        "he trained.")
+        finish(fig)
     return fig
 
 
@@ -165,24 +186,25 @@ def fit_alt(experiment: FitExperiment) -> str:
 
 
 def fit_figure(experiment: FitExperiment) -> Figure:
-    """Data, fit, bootstrap band and true curve, with the fitted range shaded."""
+    """Data, the fit (solid over the fitted range, dashed beyond) with its bootstrap band, and
+    the true curve, with the fitted range shaded."""
     e = experiment
-    fig = Figure(figsize=(9, 3.8), layout="constrained")
-    ax = fig.subplots()
-    ax.axvspan(e.x[0], e.x[-1], color="0.93", label="fitted range")
-    ax.fill_between(e.grid, *e.band, color=PALETTE["fit"], alpha=0.2, hatch="//", linewidth=0,
-                    label=f"{round(100 * e.level)}% bootstrap band")
-    ax.plot(e.grid, e.true_curve, **style("published", label="true curve"))
-    ax.plot(e.grid, e.fit_curve, **style("fit", label=f"fit ({e.model})"))
-    ax.plot(e.x, e.y, **style("data", markersize=4, label="data"))
-    ax.plot([e.extrapolate_to], [e.true_at_target], marker="x", color=PALETTE["highlight"], markersize=8,
-            linestyle="none", label="truth at the target")
-    # Limits follow the truth and the data, so a wild fit visibly leaves the frame.
-    values = np.concatenate([e.true_curve, e.y])
-    ax.set_ylim(values.min() / 1.15, values.max() * 1.15)
-    ax.set(xscale="log", xlabel="parameters N", ylabel="loss (nats/token)")
-    plain_number_ticks(ax, "y")
-    ax.legend(fontsize="small", loc="upper right")
+    with styled():
+        fig, ax = new_figure(size=(9.0, 4.0))
+        ax.axvspan(e.x[0], e.x[-1], **band_style("boundary", alpha=0.12, label="fitted range"))
+        ax.plot(e.grid, e.true_curve, **style("truth", "level", label="true curve"))
+        plot_curve(ax, e.grid, e.fit_curve, "fit", fitted=(e.x[0], e.x[-1]), band=e.band, label=f"fit ({e.model})",
+                   band_label=f"{round(100 * e.level)}% bootstrap band")
+        plot_points(ax, e.x, e.y, "data", markersize=5, label="data", zorder=4)
+        plot_points(ax, [e.extrapolate_to], [e.true_at_target], "truth", markersize=9, zorder=5,
+                    label="truth at the target")
+        # Limits follow the truth and the data, so a wild fit visibly leaves the frame.
+        values = np.concatenate([e.true_curve, e.y])
+        ax.set_ylim(values.min() / 1.15, values.max() * 1.15)
+        ax.set(xscale="log", xlabel="parameters N", ylabel="loss (nats/token)")
+        legend(ax, "right")
+        add_source(fig, "true curve: Hoffmann et al. 2022's printed E, A and α (App. D.2), with noise added here.")
+        finish(fig)
     return fig
 
 
@@ -220,24 +242,27 @@ def data_limits_alt(summary: DataLimitsSummary) -> str:
 def data_limits_figure(summary: DataLimitsSummary) -> Figure:
     """Largest training set over time against the stock, and the stock stretched by repetition."""
     s = summary
-    fig = Figure(figsize=(9, 3.8), layout="constrained")
-    ax = fig.subplots()
-    low, high = lit.VILLALOBOS_2024_STOCK_INTERVAL
-    ax.axhspan(low, high, color=PALETTE["published"], alpha=0.12, hatch="..", linewidth=0,
-               label="Villalobos et al. 2024, 90% interval of the stock")
-    ax.plot(s.years, s.dataset_tokens, **style("fit", label=f"largest training set, ×{s.growth_per_year:.2f}/year"))
-    ax.plot([s.year_now], [s.dataset_tokens_now], **style("data", label=f"start: {s.dataset_tokens_now:.2g} tokens "
-                                                                        f"in {s.year_now:.1f}"))
-    ax.axhline(s.stock_tokens, **style("published", label=f"stock {s.stock_tokens:.2g}"))
-    ax.plot([s.exhaustion_year_one_pass], [s.stock_tokens],
-            **style("highlight", label=f"stock used once: {s.exhaustion_year_one_pass:.1f}"))
-    if s.epochs > 1:
-        ax.axhline(s.effective_tokens, **style("kaplan", color=PALETTE["estimate"],
-                                               label=f"stretched by {s.epochs:.3g} epochs: {s.effective_tokens:.2g}"))
-        ax.plot([s.exhaustion_year_effective], [s.effective_tokens], marker="s", color=PALETTE["highlight"],
-                linestyle="none", label=f"stretched stock used up: {s.exhaustion_year_effective:.1f}")
-    ax.set(yscale="log", xlabel="year", ylabel="tokens")
-    ax.legend(fontsize="small", loc="upper left")
+    with styled():
+        fig, ax = new_figure(size=(9.0, 4.0))
+        low, high = lit.VILLALOBOS_2024_STOCK_INTERVAL
+        ax.axhspan(low, high, **band_style("published", label="Villalobos et al. 2024: 90% interval of the stock"))
+        plot_curve(ax, s.years, s.dataset_tokens, "model", extrapolated=True,
+                   label=f"largest training set, ×{s.growth_per_year:.2f}/year from here")
+        plot_points(ax, [s.year_now], [s.dataset_tokens_now], "official", zorder=4,
+                    label=f"start: Llama 3, {s.dataset_tokens_now:.2g} tokens in {s.year_now:.1f}")
+        plot_level(ax, s.stock_tokens, "published", label=f"stock {s.stock_tokens:.2g} tokens")
+        plot_points(ax, [s.exhaustion_year_one_pass], [s.stock_tokens], "highlight", markersize=12, zorder=5,
+                    label=f"stock used once: {s.exhaustion_year_one_pass:.1f}")
+        if s.epochs > 1:
+            plot_level(ax, s.effective_tokens, "bound",
+                       label=f"stretched by {s.epochs:.3g} epochs: {s.effective_tokens:.2g}")
+            plot_points(ax, [s.exhaustion_year_effective], [s.effective_tokens], "comparison", markersize=9, zorder=5,
+                        label=f"stretched stock used up: {s.exhaustion_year_effective:.1f}")
+        ax.set(yscale="log", xlabel="year", ylabel="tokens")
+        legend(ax, "right")
+        add_source(fig, f"Llama 3's {lit.LLAMA3_TRAINING_TOKENS:.3g} tokens (Meta, {lit.LLAMA3_RELEASE_DATE}); stock: "
+                        "Villalobos et al. 2024; worth of repeats: Muennighoff et al. 2023.")
+        finish(fig)
     return fig
 
 
@@ -270,7 +295,7 @@ class Explorer(widgets.VBox):
         self.compute = compute
         self.readout = widgets.HTML()
         self.readout.add_class("cu-readout")
-        self.plot = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="960px"))
+        self.plot = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="1440px"))
         self.plot.add_class("cu-plot")
         self.alt = widgets.HTML()
         self.alt.add_class("cu-alt")

@@ -88,6 +88,37 @@ def test_dates_parse_and_cover_2017_to_2025(models):
     assert min(dates).year == 2017 and max(dates).year == 2025
 
 
+def test_estimated_by_tells_whose_compute_estimate_each_is():
+    """Issue 23: of the 38 models with a compute value, 8 are the developers' own, 23 Epoch AI's
+    estimates and 7 the course's 6ND arithmetic (LLaMA-7B, Gemma 2B and 7B, Phi-3-mini,
+    Llama 3 8B, DeepSeek-V3, Qwen3-235B)."""
+    columns = datasets.notable_models_arrays()
+    who = datasets.estimated_by(columns, "flops")[np.isfinite(columns["flops"])]
+    assert {answer: int((who == answer).sum()) for answer in set(who)} == {"official": 8, "epoch": 23, "course": 7}
+    course = datasets.estimated_by(columns, "flops") == "course"
+    assert set(columns["name"][course]) == {"LLaMA-7B", "Gemma 2B", "Gemma 7B", "Phi-3-mini", "Llama 3 8B",
+                                            "DeepSeek-V3", "Qwen3-235B-A22B"}
+
+
+def test_the_gpt4_interval_drawn_in_lesson_01_is_the_one_the_table_cites():
+    from course_utils.literature import EPOCH_GPT4_FLOP_INTERVAL
+
+    gpt4 = next(m for m in datasets.notable_models() if m.name == "GPT-4")
+    low, high = EPOCH_GPT4_FLOP_INTERVAL
+    assert f"90% interval {low:.2g}-{high:.2g}".replace("+", "") in gpt4.source
+    assert low < gpt4.flops < high
+
+
+def test_estimated_by_reads_the_clause_of_the_quantity_asked_for():
+    """LaMDA's compute is its developer's; its token count is Hoffmann et al.'s estimate."""
+    columns = datasets.notable_models_arrays()
+    lamda = columns["name"] == "LaMDA"
+    assert datasets.estimated_by(columns, "flops")[lamda] == ["official"]
+    assert datasets.estimated_by(columns, "tokens")[lamda] == ["other"]
+    with pytest.raises(ValueError, match="quantity"):
+        datasets.estimated_by(columns, "loss")
+
+
 def test_records_are_sorted_by_date():
     dates = [m.date for m in datasets.notable_models()]
     assert dates == sorted(dates)

@@ -94,7 +94,8 @@ def graded(tmp_path_factory) -> dict[str, dict[str, list[dict]]]:
     command = [sys.executable, "-m", "course_utils", "check",
                *map(str, exercise_notebooks(SOLUTIONS, TESTS) + exercise_notebooks(EXERCISES, TESTS)),
                "--jobs", "2", "--json", str(out)]
-    subprocess.run(command, capture_output=True, check=True, timeout=900)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 1, f"check exits 1 when a test fails (the blanks):\n{done.stderr[-3000:]}"
     raw = json.loads(out.read_text(encoding="utf-8"))
     results: dict[str, dict[str, list]] = {"solutions": {}, "exercises": {}, "notes": {}}
     for path, (rows, notes) in raw.items():
@@ -351,7 +352,11 @@ def test_committed_exercises_are_what_release_produces(tmp_path):
 
 @pytest.mark.parametrize("notebook", sorted(SOLUTIONS.glob("*.ipynb")), ids=lambda p: p.stem)
 def test_every_solution_notebook_executes_top_to_bottom(notebook, tmp_path):
-    """check() cells are skipped here ($COURSE_SKIP_CHECKS): the tests above grade the code."""
-    from course_utils.nbtools import execute_notebook
+    """check() cells are skipped here ($COURSE_SKIP_CHECKS): the tests above grade the code. The
+    demos' figures are shown in the course style (issue 23; tests/notebook_figures.py), and kept
+    for the contact sheet."""
+    from notebook_figures import execute_capturing, figure_failures
 
-    execute_notebook(notebook, cwd=tmp_path, timeout=600, env={"COURSE_SKIP_CHECKS": "1"})
+    nb, figures = execute_capturing(notebook, tmp_path, timeout=600, env={"COURSE_SKIP_CHECKS": "1"})
+    failures = figure_failures(nb, figures)
+    assert not failures, "\n".join(failures)

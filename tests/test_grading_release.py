@@ -124,4 +124,4 @@ def test_the_start_command_reports_what_it_did(tmp_path):
     run = subprocess.run([sys.executable, "-m", "course_utils", "start", "--dir", str(tmp_path / "mine")],
                          capture_output=True, text=True, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
-    assert "copied" in run.stdout and list((tmp_path / "mine").glob("ex0*.ipynb"))
+    assert "added" in run.stdout and list((tmp_path / "mine" / "my_work").glob("ex0*.ipynb"))

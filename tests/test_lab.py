@@ -150,3 +150,10 @@ def test_dry_run_prints_flops_and_an_estimated_time(capsys):
     assert main(["lab", "sweep", "--preset", "quick", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "FLOP as 6ND" in out and "estimated time" in out and "minutes" in out
+
+
+def test_the_sweeps_progress_bar_shows_the_estimate_it_started_with():
+    from course_utils.lab.sweep import _description
+
+    assert _description(6, 2, 44.4) == "6 runs on 2 workers, estimated 44 s"
+    assert _description(6, 1, None) == "6 runs on 1 worker"

@@ -89,6 +89,73 @@ def test_run_all_command_writes_an_html_copy(tmp_path, capsys):
     assert "00_demo.ipynb" in capsys.readouterr().out
 
 
+def _run_all(*paths, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "course_utils", "run-all", *map(str, paths)],
+                          capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+@pytest.mark.slow
+def test_run_all_carries_on_after_a_failing_notebook_and_ends_with_a_table(tmp_path):
+    failing = nbtools.write_notebook(_notebook("x = 1", "raise ValueError('bad slope')", "print('unreached')"),
+                                     tmp_path / "01_fails.ipynb")
+    fine = nbtools.write_notebook(_notebook("print('second notebook ran')"), tmp_path / "02_fine.ipynb")
+    (tmp_path / "03_broken.ipynb").write_text("{not json")
+    done = _run_all(failing, fine, tmp_path / "03_broken.ipynb", cwd=tmp_path)
+    assert done.returncode == 1
+    table = done.stdout.split("notebook  ", 1)[1]
+    assert re.search(r"01_fails\.ipynb\s+FAILED\s+[\d.]+\s+cell 2: ValueError: bad slope", table), done.stdout
+    assert re.search(r"02_fine\.ipynb\s+ok\s+[\d.]+", table)
+    assert re.search(r"03_broken\.ipynb\s+FAILED\s+[\d.]+\s+.*not a valid Jupyter notebook", table)
+    assert table.rstrip().endswith("1 ok, 2 failed")
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+@pytest.mark.slow
+def test_run_all_says_which_notebook_runs_and_keeps_the_kernels_warnings_out(tmp_path):
+    fine = nbtools.write_notebook(_notebook("print(1)"), tmp_path / "00_fine.ipynb")
+    done = _run_all(fine, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("00_fine.ipynb") and "starting" in done.stdout.splitlines()[0]
+    assert "without encryption" not in done.stdout + done.stderr and "WARNING" not in done.stderr
+    assert done.stdout.rstrip().endswith("all 1 ok")
+
+
+def test_progress_counts_the_cells_done_and_redraws_one_line_in_a_terminal():
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    screen = Terminal()
+    with nbtools.Progress("03_scaling_lab.ipynb", screen) as progress:
+        progress.cell(12, 41)
+    lines = screen.getvalue().split("\r")
+    assert any(re.match(r"03_scaling_lab\.ipynb\s+12/41 cells\s+\d+ s", line) for line in lines), lines
+    assert "\n" not in screen.getvalue()  # redrawn in place, and cleared at the end
+
+
+def test_progress_in_a_log_writes_whole_lines():
+    import io
+
+    log = io.StringIO()
+    with nbtools.Progress("03_scaling_lab.ipynb", log, log_every=3600):
+        pass
+    assert log.getvalue().endswith("\n") and "starting" in log.getvalue()
+
+
+def test_offline_html_keeps_a_relative_link_pointing_at_the_same_file(tmp_path):
+    (tmp_path / "my_work").mkdir()
+    (tmp_path / "my_work" / "ex01_demo.ipynb").write_text("{}")
+    nb = _notebook("1")
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(
+        "Open [`my_work/ex01_demo.ipynb`](../my_work/ex01_demo.ipynb), or [this](#top), or [that](https://example.org)."))
+    page = nbtools.export_html(nb, tmp_path / "out" / "html" / "00.html", source=tmp_path / "notebooks" / "00.ipynb")
+    hrefs = re.findall(r'href="([^"]+)"', page.read_text())
+    assert "../../my_work/ex01_demo.ipynb" in hrefs and "#top" in hrefs and "https://example.org" in hrefs
+    assert (page.parent / "../../my_work/ex01_demo.ipynb").resolve().is_file()
+
+
 # ------------------------------------------------------------ offline HTML (issue 12, item 5)
 
 PNG_1x1 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
@@ -237,7 +304,30 @@ def test_the_setup_cell_is_silent_where_the_course_is_installed(tmp_path):
     done = subprocess.run([sys.executable, "-c", nbtools.LESSON_SETUP_CELL], capture_output=True, text=True,
                           cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("Python ") and "All set" in done.stdout  # doctor's report, nothing else
+    assert done.stdout.startswith("Python ")  # doctor's report, nothing else
+    assert "has what the course's kernel needs" in done.stdout and "All set" not in done.stdout  # no page here
+
+
+def test_the_setup_cell_switches_on_colabs_widget_manager_on_every_run(tmp_path):
+    """On Colab the course is installed after the first run, and a restarted session still
+    needs Colab's widget manager switched on: the cell must do it where nothing is installed."""
+    package = tmp_path / "fake" / "google" / "colab"
+    package.mkdir(parents=True)
+    (tmp_path / "fake" / "google" / "__init__.py").write_text("")
+    (package / "__init__.py").write_text("")
+    (package / "output.py").write_text(
+        "from pathlib import Path\n"
+        "def enable_custom_widget_manager():\n"
+        "    Path('widget-manager-enabled').write_text('yes')\n")
+    import os
+
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "fake"))
+    for run in range(2):  # the course is installed already: both runs take the short path
+        done = subprocess.run([sys.executable, "-c", "import google.colab\n" + nbtools.LESSON_SETUP_CELL],
+                              capture_output=True, text=True, cwd=tmp_path, timeout=120, env=env)
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / "widget-manager-enabled").read_text() == "yes", f"run {run + 1}"
+        (tmp_path / "widget-manager-enabled").unlink()
 
 
 def test_the_setup_cell_asks_for_the_wheel_where_the_course_is_missing(tmp_path):

@@ -196,9 +196,14 @@ def test_setup_installs_cpu_torch_before_the_course_as_the_readme_says():
 
 
 def test_start_sh_sets_up_the_lab_extra_and_opens_lesson_00_in_jupyterlab_even_as_root():
+    """The server's root stays the course folder (a notebook given as an argument would make
+    its own folder the root and hide my_work/); lesson 00 is the default URL."""
     start = (ROOT / "start.sh").read_text(encoding="utf-8")
     assert "scripts/setup-venv.sh lab" in start
-    assert re.search(r"exec \.venv/bin/jupyter lab .*notebooks/00_welcome\.ipynb", start)
+    command = " ".join(start.split("exec .venv/bin/jupyter lab", 1)[1].replace("\\\n", " ").split())
+    assert '--ServerApp.root_dir="$PWD"' in command
+    assert "--LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb" in command
+    assert not re.search(r"\s\S+\.ipynb\b", command.replace("default_url=/lab/tree/notebooks/00_welcome.ipynb", ""))
     assert re.search(r'if \[ "\$\(id -u\)" = "0" \]; then\s+extra\+=\(--allow-root\)', start)
     assert (ROOT / "notebooks" / "00_welcome.ipynb").is_file()
 

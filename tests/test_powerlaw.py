@@ -217,6 +217,19 @@ def test_bootstrap_accepts_a_function_returning_a_dict():
     assert result.estimate["mean"] == pytest.approx(X.mean())
 
 
+def test_bootstrap_fits_each_distinct_resample_once():
+    """Four points allow 35 different resamples: 200 draws need at most 35 fits (plus the full one)."""
+    calls = []
+
+    def counted(x, y):
+        calls.append(1)
+        return fit_power_law(x, y)
+
+    x = np.array([1.0, 10.0, 100.0, 1000.0])
+    result = bootstrap(counted, x, 2 * x**-0.5, n=200, seed=0)
+    assert len(calls) <= 36 and len(result.samples["alpha"]) + result.n_failed == 200
+
+
 def test_bootstrap_counts_failed_refits():
     """Three points resample to a single distinct x about 1 time in 9; those refits fail."""
     result = bootstrap(fit_power_law, [1.0, 2.0, 4.0], [1.0, 0.5, 0.25], n=200, seed=0)

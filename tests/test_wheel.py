@@ -24,9 +24,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-import sysconfig
-import venv
 import zipfile
 from pathlib import Path
 
@@ -39,9 +36,6 @@ from course_utils.course_root import BUNDLE_NAME, MARKER
 CHECKOUT = Path(__file__).resolve().parents[1]
 BUNDLE = f"course_utils/{BUNDLE_NAME}/"
 SOLUTION_MARKER = "### BEGIN SOLUTION"
-#: what the copy of the checkout used to build the wheel leaves out (environments, build output)
-_NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "venv", "build", "dist", "*.egg-info", "__pycache__",
-                                     ".pytest_cache", "my_work", "test-artifacts", "_build", "html")
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -53,16 +47,9 @@ def _run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    """The course's wheel, built offline from a copy of this checkout."""
-    pytest.importorskip("setuptools", reason="the dev extra installs setuptools (pip install -e '.[dev]')")
-    work = tmp_path_factory.mktemp("wheel")
-    source = work / "source"
-    shutil.copytree(CHECKOUT, source, ignore=_NOT_COPIED, symlinks=True)
-    _run([sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "--no-index",
-          "--quiet", "-w", str(work / "dist"), str(source)])
-    (found,) = (work / "dist").glob("scaling_laws_course-*.whl")
-    return found
+def wheel(course_wheel) -> Path:
+    """The course's wheel, built offline from a copy of this checkout (tests/conftest.py)."""
+    return course_wheel
 
 
 # --------------------------------------------------------------------------- what it holds
@@ -111,40 +98,13 @@ def test_the_wheel_carries_the_data_files_and_the_console_script(wheel):
 # ----------------------------------------------------------------- in a fresh environment
 
 
-def _link_farm(folder: Path) -> Path:
-    """Links to every package of this environment except the course itself (see the module doc)."""
-    folder.mkdir()
-    own = re.compile(r"^(course_utils|scaling_laws_course[-.].*|__editable__.*|.*\.pth)$")
-    for site in dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]):
-        for entry in Path(site).iterdir():
-            if not own.match(entry.name) and not (folder / entry.name).exists():
-                (folder / entry.name).symlink_to(entry)
-    return folder
-
-
-def _link_jupyter_data(prefix: Path) -> None:
-    """The data files those packages installed beside their code (nbconvert's templates, in
-    ``<prefix>/share/jupyter``), except kernel specs: the new environment's own Python is the kernel."""
-    shared = Path(sysconfig.get_paths()["data"]) / "share" / "jupyter"
-    target = prefix / "share" / "jupyter"
-    target.mkdir(parents=True, exist_ok=True)
-    for entry in shared.iterdir() if shared.is_dir() else []:
-        if entry.name != "kernels":
-            (target / entry.name).symlink_to(entry)
-
-
 @pytest.fixture(scope="module")
-def fresh_env(tmp_path_factory, wheel) -> dict:
+def fresh_env(tmp_path_factory, wheel, make_environment) -> dict:
     """A new virtual environment, outside the checkout, with the course installed from the
     wheel by a lesson's first cell (the Colab route): ``{python, bin, env, home, site}``."""
     home = tmp_path_factory.mktemp("learner")
-    target = home / "venv"
-    venv.EnvBuilder(with_pip=False, symlinks=os.name != "nt").create(target)
-    python = target / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    site = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip())
-    farm = _link_farm(home / "third-party")
-    (site / "third_party_packages.pth").write_text(f"{farm}\n")
-    _link_jupyter_data(target)
+    made = make_environment(home / "venv")
+    python, site = made["python"], made["site"]
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("PYTHON", "SCALING_COURSE", "COURSE_", "JUPYTER", "VIRTUAL_ENV"))}
     env.update(PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1", JUPYTER_PLATFORM_DIRS="1",
@@ -168,7 +128,7 @@ def _in_env(fresh_env, *args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 @pytest.mark.slow
 def test_the_first_cell_installs_the_course_and_is_silent_once_it_is_there(fresh_env):
-    assert "All set" in fresh_env["first_run"]
+    assert "has what the course's kernel needs" in fresh_env["first_run"]
     assert fresh_env["second_run"].startswith("Python ")  # nothing but doctor's report
 
 
@@ -199,13 +159,13 @@ def test_a_learner_starts_runs_lesson_00_checks_and_an_instructor_grades(fresh_e
     course = home / "scaling-course"
     _in_env(fresh_env, "start", "--dir", str(course), cwd=home)
     assert (course / MARKER).is_file() and (course / "notebooks" / "00_welcome.ipynb").is_file()
-    assert (course / "ex01_history_compute.ipynb").is_file()
+    assert (course / "my_work" / "ex01_history_compute.ipynb").is_file()
 
     # lesson 00, executed by run-all from the learner's folder, with its offline HTML copy
     ran = _in_env(fresh_env, "run-all", "notebooks/00_welcome.ipynb", "--html", str(home / "html"), cwd=course)
     assert "00_welcome.ipynb" in ran.stdout
     page = (home / "html" / "00_welcome.html").read_text(encoding="utf-8")
-    assert "All set" in page and f"{BUNDLE_NAME} (installed package)" in page
+    assert "has what the course" in page and f"{BUNDLE_NAME} (installed package)" in page
 
     # check() in a kernel running in the learner's folder finds the wheel's tests
     nb = nbformat.v4.new_notebook()
@@ -224,13 +184,15 @@ def test_a_learner_starts_runs_lesson_00_checks_and_an_instructor_grades(fresh_e
     assert re.search(r"✓ training_flops: (\d+)/\1 points", out), out
 
     # check on the command line, on the untouched exercise: every test runs, and fails
-    cli = _in_env(fresh_env, "check", "ex01_history_compute.ipynb", cwd=course).stdout
-    assert "no tests for" not in cli and "not implemented" in cli.lower(), cli
+    cli = subprocess.run([str(fresh_env["bin"] / "scaling-course"), "check", "my_work/ex01_history_compute.ipynb"],
+                         capture_output=True, text=True, timeout=240, cwd=course, env=fresh_env["env"])
+    assert cli.returncode == 1, cli.stderr  # every test fails on the untouched exercise
+    assert "no tests for" not in cli.stdout and "not implemented" in cli.stdout.lower(), cli.stdout
 
     # an instructor grades a one-student class from anywhere, with the wheel's tests
     submitted = tmp_path / "submissions" / "ada"
     submitted.mkdir(parents=True)
-    solved = nbformat.read(course / "ex01_history_compute.ipynb", as_version=4)
+    solved = nbformat.read(course / "my_work" / "ex01_history_compute.ipynb", as_version=4)
     cell = next(c for c in solved.cells if c.source.lstrip().startswith("def training_flops"))
     cell.source = "def training_flops(N, D):\n    return 6 * N * D\n"
     nbformat.write(solved, submitted / "ex01_history_compute.ipynb")

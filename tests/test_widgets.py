@@ -16,6 +16,7 @@ from PIL import Image
 from course_utils import literature as lit
 from course_utils.chinchilla import BESIROGLU_2024, HOFFMANN_2022, budget_summary
 from course_utils.data_limits import data_limits_summary
+from course_utils.figure_audit import figure_problems
 from course_utils.plotting import PALETTE
 from course_utils.powerlaw import fit_experiment
 from course_utils.widgets import (
@@ -71,32 +72,42 @@ def test_repeating_villalobos_effective_stock_is_flagged_as_double_counting():
 # ------------------------------------------------------- figures: palette and alternatives
 
 
-def test_fit_figure_draws_data_and_fit_in_the_course_palette():
-    """Data in PALETTE["data"], the fit in PALETTE["fit"], as in every static figure."""
+def test_fit_figure_draws_data_fit_and_truth_in_their_roles():
+    """Data, fit and truth look as they do in every static figure (course_utils.plotting.ROLE_STYLE)."""
     fig = fit_figure(fit_experiment(0.02, 8, (1e7, 1e9), **FAST))
     lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
     assert lines["data"].get_color() == PALETTE["data"] and lines["data"].get_marker() == "o"
     assert lines["fit (saturating)"].get_color() == PALETTE["fit"]
-    assert lines["true curve"].get_color() == PALETTE["published"]
+    assert lines["true curve"].get_gid() == "role:truth:level"
+
+
+def test_the_budget_figure_draws_the_chosen_law_in_its_own_role():
+    """Besiroglu's refit looks the same here as in lesson 04; so does Hoffmann's printed law."""
+    for law, role in ((BESIROGLU_2024, "besiroglu"), (HOFFMANN_2022, "hoffmann")):
+        right = budget_figure(budget_summary(1e22, law)).axes[1]
+        assert any(line.get_gid() == f"role:{role}" for line in right.get_lines())
 
 
 @pytest.mark.parametrize("figure", [
     lambda: budget_figure(budget_summary(1e22)),
+    lambda: budget_figure(budget_summary(1e26, HOFFMANN_2022)),
     lambda: fit_figure(fit_experiment(0.02, 8, (1e7, 1e9), **FAST)),
+    lambda: fit_figure(fit_experiment(0.05, 30, (1e6, 1e10), model="power law", **FAST)),
     lambda: data_limits_figure(data_limits_summary(5e13, 4)),
-], ids=["budget", "fit", "data limits"])
-def test_no_two_curves_differ_by_colour_alone(figure):
-    """Every drawn line differs from every other by its line style or marker, not only its colour."""
-    for ax in figure().axes:
-        shapes = [(str(line.get_linestyle()), str(line.get_marker())) for line in ax.get_lines()
-                  if not line.get_label().startswith("_")]
-        assert len(shapes) >= 2 and len(set(shapes)) == len(shapes), shapes
+    lambda: data_limits_figure(data_limits_summary()),
+], ids=["budget", "budget beyond the runs", "fit", "fit, power law", "data limits, repeated", "data limits"])
+def test_explorer_figures_follow_the_course_style(figure):
+    """Style, labels, roles, greyscale, no collisions: course_utils.figure_audit finds nothing."""
+    assert figure_problems(figure()) == []
 
 
 def test_loss_axes_carry_plain_number_ticks():
     fig = fit_figure(fit_experiment(0.02, 8, (1e7, 1e9), **FAST))
-    formatter = fig.axes[0].yaxis.get_major_formatter()
-    assert formatter(2.5, 0) == "2.5" and formatter(1.69, 0) == "1.69"
+    fig.canvas.draw()
+    axis = fig.axes[0].yaxis
+    labels = [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+    assert labels and all(label.replace(".", "").replace("−", "").isdigit() for label in labels), labels
+    assert axis.get_offset_text().get_text() == ""
 
 
 def test_each_figure_has_a_one_line_text_alternative():

@@ -2,8 +2,9 @@
 merge-grades (shards of a sharded grade into one gradebook), import (an LMS download into
 one folder per student) and export (a gradebook for an LMS).
 
-Each returns 0 when it ran (whatever the learners' code did) and 2 when it cannot run:
-bad arguments, a folder that does not exist or cannot be read.
+Each returns 0 when it ran (whatever the learners' code did; ``check`` alone, which a learner
+or a CI job runs on their own notebook, returns 1 when any test fails) and 2 when it cannot
+run: bad arguments, a notebook or folder that does not exist or cannot be read.
 """
 
 from __future__ import annotations
@@ -25,9 +26,14 @@ def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--without-solutions", type=Path, metavar="DIR",
                             help="also write a workshop copy of the course to DIR, with no solutions in it")
     elif command == "start":
-        parser.add_argument("--dir", type=Path, default=Path("my_work"),
-                            help="your course folder: the exercises, plus the lessons when it is outside "
-                                 "the course's own folder (default: my_work, which git ignores)")
+        parser.add_argument("--dir", type=Path, default=None,
+                            help="your course folder: the lessons in DIR/notebooks/ and your copies of the "
+                                 "exercises in DIR/my_work/ (default: the course folder you are in; in a "
+                                 "source checkout its my_work/, which git ignores; else ./scaling-course)")
+        parser.add_argument("--update", action="store_true",
+                            help="after an upgrade: bring in new and changed lessons and new exercises (a lesson "
+                                 "you edited is kept in DIR/earlier-lessons/ first; your exercise copies are "
+                                 "never overwritten)")
     elif command == "check":
         parser.add_argument("notebooks", nargs="+", type=Path,
                             help="exercise notebooks (named like ex02_power_laws.ipynb) or folders of them")
@@ -70,6 +76,10 @@ def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--wheel", type=Path, metavar="FILE", help="Gradescope: the course's wheel")
         parser.add_argument("--notebook", action="append", metavar="STEM",
                             help="Gradescope: the notebook(s) its autograder grades")
+        parser.add_argument("--allow-partial", action="store_true",
+                            help="Canvas, Moodle: export notebooks whose written answers are not all marked yet "
+                                 "(their points so far, out of the notebook's full points); without it they are "
+                                 "refused")
 
 
 def run_command(command: str, args: argparse.Namespace) -> int:
@@ -113,51 +123,123 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def _start(args: argparse.Namespace) -> int:
+    from course_utils.commandline import CONSOLE_SCRIPT
+
     from .workcopy import start_course
 
-    report = start_course(args.dir)
+    report = start_course(args.dir, update=args.update)
+    folder = report.folder
     for path in report.copied:
-        print(f"copied  {path}")
-    for path in report.kept:
-        print(f"kept    {path} (your existing file is never overwritten)")
+        print(f"added   {path}")
+    for old, new in report.moved.items():
+        print(f"moved   {old} -> {new} (this version keeps your exercises in my_work/)")
+    for path in report.updated:
+        kept = report.saved.get(path)
+        print(f"updated {path}" + (f" (your edited copy is kept as {kept})" if kept else ""))
+    if report.kept:
+        print(f"kept    {len(report.kept)} file(s) you already had (your files are never overwritten)")
+    if report.outdated and not args.update:
+        print(f"note: this folder holds the lessons of version {report.folder_version}; the installed course is "
+              f"{report.version}. To bring in the new and changed lessons (your exercise copies are never "
+              f"overwritten): {CONSOLE_SCRIPT} start --dir {folder} --update")
+    elif args.update:
+        changes = len(report.updated) + len(report.copied) + len(report.moved)
+        print(f"up to date with version {report.version}" + ("" if changes else ": nothing had changed"))
     if report.course_folder:
-        print(f"Your course folder is {args.dir}/: lessons in {args.dir / 'notebooks'}/ (start with "
-              f"00_welcome.ipynb), your exercises beside them. Open it with: jupyter lab {args.dir}")
+        print(f"Your course folder is {folder}: the lessons in {folder / 'notebooks'} (start with "
+              f"00_welcome.ipynb), your copies of the exercises in {report.exercises}.\n"
+              f"Open it with:  jupyter lab {folder}")
     else:
-        print(f"Open the notebooks in {args.dir}/ and run check(...) cells for feedback.")
+        print(f"Your copies of the exercises are in {folder}; the lessons are in notebooks/ (start with "
+              f"00_welcome.ipynb). Run check(...) cells in your copies for feedback.")
     return 0
 
 
+def _tested_stems(tests_dir: Path | None) -> tuple[Path, list[str]]:
+    """The tests folder ``check`` uses and the notebooks it has tests for."""
+    from .feedback import tests_folder
+
+    tests = Path(tests_dir or tests_folder())
+    return tests, sorted(path.stem.removeprefix("test_") for path in tests.glob("test_*.py"))
+
+
+def _check_targets(paths: list[Path], tests_dir: Path | None) -> list[Path]:
+    """The notebooks ``check`` was asked for; ValueError (exit 2) for a path that is no notebook
+    with tests (a lesson, a notebook a person marks against a rubric, a missing file)."""
+    from .feedback import rubric_note
+    from .names import exercise_stem
+    from .rubric import exercise_notebooks, find_rubrics
+
+    _, known = _tested_stems(tests_dir)
+    marked = sorted(find_rubrics(tests_dir))
+    notebooks = []
+    for path in paths:
+        if path.is_dir():
+            found = [nb for nb in exercise_notebooks(path, tests_dir) if exercise_stem(nb.name, known)]
+            if not found:
+                raise ValueError(f"{path}: no exercise notebooks in this folder (named like ex02_power_laws.ipynb)")
+            notebooks += found
+        elif not path.exists():
+            raise ValueError(f"{path}: no such notebook")
+        elif path.suffix != ".ipynb":
+            raise ValueError(f"{path}: not a notebook (.ipynb) or a folder")
+        elif exercise_stem(path.name, known) is not None:
+            notebooks.append(path)
+        elif (stem := exercise_stem(path.name, marked)) is not None:
+            raise ValueError(rubric_note(path.name, stem))
+        else:
+            raise ValueError(f"{path.name}: no tests for this notebook; exercise notebooks keep the name they "
+                             f"came with: {', '.join(name + '.ipynb' for name in known)}")
+    return notebooks
+
+
+def _check_exercises(chosen: list[str] | None, notebooks: list[Path], tests_dir: Path | None) -> None:
+    """ValueError (exit 2) for an ``--exercise`` that none of the notebooks has."""
+    from .feedback import exercises_of
+    from .names import exercise_stem
+
+    if not chosen:
+        return
+    tests, known = _tested_stems(tests_dir)
+    names = {name for nb in notebooks for name in exercises_of(exercise_stem(nb.name, known) or nb.stem, tests)}
+    unknown = [name for name in chosen if name not in names]
+    if unknown:
+        raise ValueError(f"exercise: no exercise named {', '.join(unknown)} in "
+                         f"{', '.join(nb.name for nb in notebooks)}; known: {', '.join(sorted(names))}")
+
+
 def _check(args: argparse.Namespace) -> int:
+    """Exit 0 when every test passed, 1 when any failed (or a notebook could not be graded),
+    2 when check cannot run (see :mod:`course_utils.commandline`)."""
+    from ..commandline import EXIT_FAILED
     from .feedback import check_notebooks
     from .report import format_results
 
-    notebooks = []
-    for path in args.notebooks:
-        if path.is_dir():
-            from .rubric import exercise_notebooks
-
-            notebooks += exercise_notebooks(path, args.tests)
-        elif path.suffix == ".ipynb":
-            notebooks.append(path)
-        else:
-            raise ValueError(f"{path}: not a notebook (.ipynb) or a folder")
-    if not notebooks:
-        raise ValueError(f"no notebooks found in {', '.join(map(str, args.notebooks))}")
+    notebooks = _check_targets(args.notebooks, args.tests)
+    _check_exercises(args.exercise, notebooks, args.tests)
     from .child import memory_limit_note
 
     if memory_limit_note():
         print(f"note: {memory_limit_note()}")
     results = check_notebooks(notebooks, exercises=args.exercise, timeout=args.timeout, jobs=args.jobs,
                               tests_dir=args.tests)
+    passed = total = 0
+    all_graded = True
     for path, (rows, notes) in results.items():
         if not rows and args.exercise:
             notes = [*notes, f"no tests of {', '.join(args.exercise)} for this notebook"]
+        elif not rows:
+            all_graded = False
         print(format_results(rows, notes, heading=Path(path).name))
         print()
+        total += len(rows)
+        passed += sum(row["status"] == "passed" for row in rows)
     if args.json:
         args.json.write_text(json.dumps(results), encoding="utf-8")
-    return 0
+    ok = all_graded and passed == total and total > 0
+    print(f"all {total} tests passed" if ok else f"{passed} of {total} tests passed",
+          f"({len(results)} notebook{'s' if len(results) != 1 else ''})")
+    return 0 if ok else EXIT_FAILED
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -166,6 +248,8 @@ def _import(args: argparse.Namespace) -> int:
     from .roster import read_roster
 
     roster = read_roster(args.roster)
+    for note in roster.notes:
+        print(f"note: roster: {note}")
     worksheet = read_table(args.worksheet) if args.worksheet is not None else None
     if worksheet is not None and args.lms != "moodle":
         raise ValueError("worksheet: a grading worksheet is Moodle's; a Canvas download is matched by Canvas ID")
@@ -195,8 +279,11 @@ def _export(args: argparse.Namespace) -> int:
         raise ValueError(f"out: {args.out} holds no gradebook yet (no {RESULTS}); grade first: "
                          f"python -m course_utils grade SUBMISSIONS --out {args.out}")
     found = Instructions.read(roster=args.roster, export=[args.kind], assignment=args.assignment or (),
-                              moodle_id=args.moodle_id, wheel=args.wheel, notebooks=args.notebook or ())
+                              moodle_id=args.moodle_id, wheel=args.wheel, notebooks=args.notebook or (),
+                              allow_partial=args.allow_partial)
     [export] = found.exports
+    for note in found.notes:
+        print(f"note: {note}")
     if args.kind == "gradescope":
         from .gradescope import bundle_files
 
@@ -205,5 +292,8 @@ def _export(args: argparse.Namespace) -> int:
     else:
         ledger, _, _ = settle(read_ledger(args.out))
         path = export.write(args.out, ledger.rows)
+        note = export.partial_note(ledger.rows)
+        if note:
+            print(f"note: {note}")
     print(f"wrote {path}")
     return 0

@@ -360,8 +360,9 @@ def pytest_args(*test_files: str | os.PathLike, target: str | os.PathLike = "sol
 
     ``--import-mode=importlib``: a hidden test module has the same file name as its public
     one (``tests/hidden/test_ex02.py``, ``tests/exercises/test_ex02.py``). ``-o addopts=``:
-    the engine's options are the whole command line, whatever an ini file adds (its ``-ra``
-    would need the terminal reporter, which is off).
+    the engine's options are the whole command line, whatever an ini file adds (the project's
+    ``--mpl`` names a plugin the grader does not load; ``-ra`` would need the terminal
+    reporter, which is off).
     """
     return [*map(str, test_files), "--target", str(target), "-o", "addopts=", "--assert=plain", "-W", "ignore",
             "--import-mode=importlib",

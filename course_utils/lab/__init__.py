@@ -73,23 +73,36 @@ sys.modules[__name__].__class__ = _Package
 
 
 def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
+    """``lab sweep`` and ``lab merge``, each a subcommand with its own options and example."""
+    from course_utils.commandline import HelpFormatter, example_epilog
     from course_utils.lab.presets import PRESETS
 
-    parser.add_argument("action", choices=["sweep", "merge"],
-                        help="'sweep': train a preset (or one shard of it); "
-                             "'merge OUT FILE...': join shard results by run id")
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="for merge: the output file, then the shard files")
-    parser.add_argument("--preset", default=None, choices=sorted(PRESETS),
-                        help="the sweep (default quick); with merge, check the merged runs against it")
-    parser.add_argument("--out", default="results.csv", help="results CSV (appended, resumable)")
-    parser.add_argument("--shard", default=None, metavar="K/N|auto",
-                        help="train the K-th of N parts of the preset (auto: from a Slurm array or a "
-                             "Kubernetes Indexed Job); each part writes its own --out")
-    parser.add_argument("--dry-run", action="store_true",
-                        help="print the plan's FLOPs and estimated time (a few timed steps), then stop")
-    parser.add_argument("--device", default="cpu", help="'cpu' (default) or e.g. 'cuda'")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="processes training side by side, one thread each (default: 2 on 2+ CPU cores)")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="{sweep,merge}")
+    sweep = actions.add_parser(
+        "sweep", help="train a preset sweep (or one shard of it)", formatter_class=HelpFormatter,
+        description="Train every run of a preset, two single-thread workers on 2+ CPU cores, appending each "
+                    "finished run to --out; a second run resumes where the first stopped.",
+        epilog=example_epilog("lab sweep --preset quick --out my_results.csv",
+                              "lab sweep --preset course --dry-run"))
+    sweep.add_argument("--preset", default="quick", choices=sorted(PRESETS), help="the sweep to train")
+    sweep.add_argument("--out", default="results.csv", help="results CSV (appended, resumable)")
+    sweep.add_argument("--shard", default=None, metavar="K/N|auto",
+                       help="train the K-th of N parts of the preset (auto: from a Slurm array or a "
+                            "Kubernetes Indexed Job); each part writes its own --out")
+    sweep.add_argument("--dry-run", action="store_true",
+                       help="print the plan's FLOPs and estimated time (a few timed steps), then stop")
+    sweep.add_argument("--device", default="cpu", help="'cpu' or e.g. 'cuda'")
+    sweep.add_argument("--workers", type=int, default=None,
+                       help="processes training side by side, one thread each (default: 2 on 2+ CPU cores)")
+    merge = actions.add_parser(
+        "merge", help="join the results files of a sharded sweep by run id", formatter_class=HelpFormatter,
+        description="Merge results files into OUT (kept runs are never lost; the same run twice with "
+                    "different results is an error).",
+        epilog=example_epilog("lab merge results.csv shard_1.csv shard_2.csv --preset course"))
+    merge.add_argument("out", metavar="OUT", help="the merged results file (created or extended)")
+    merge.add_argument("sources", nargs="+", metavar="FILE", help="results files of the shards")
+    merge.add_argument("--preset", default=None, choices=sorted(PRESETS),
+                       help="check that every merged run belongs to this preset and say what is missing")
 
 
 def _merge(args: argparse.Namespace) -> int:
@@ -97,11 +110,7 @@ def _merge(args: argparse.Namespace) -> int:
 
     from course_utils.results import ResultsLocked, lock_results, merge_results, read_results, write_results
 
-    if len(args.paths) < 2:
-        print("error: lab merge needs an output file and at least one results file: "
-              "lab merge OUT FILE [FILE ...]", file=sys.stderr)
-        return 2
-    out, sources = Path(args.paths[0]), [Path(p) for p in args.paths[1:]]
+    out, sources = Path(args.out), [Path(p) for p in args.sources]
     missing = [str(p) for p in sources if not p.is_file()]
     if missing:
         print(f"error: no such results file(s): {', '.join(missing)} (a shard that has not run yet?)", file=sys.stderr)
@@ -147,10 +156,7 @@ def run_command(command: str, args: argparse.Namespace) -> int:
 
     if args.action == "merge":
         return _merge(args)
-    if args.paths:
-        print(f"error: lab sweep takes no file arguments (got {args.paths}); use --out", file=sys.stderr)
-        return 2
-    preset = args.preset or "quick"
+    preset = args.preset
     try:
         shard = parse_shard(args.shard)
     except ShardError as error:

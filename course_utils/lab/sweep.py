@@ -162,7 +162,13 @@ def _worker(jobs: multiprocessing.Queue, messages: multiprocessing.Queue) -> Non
             messages.put(("error", index, f"{type(exc).__name__}: {exc}"))
 
 
-def _run_parallel(jobs: list[tuple], workers: int, keep, progress: bool) -> None:
+def _description(runs: int, workers: int, estimate: float | None) -> str:
+    """The progress bar's label: what runs, and the time estimated before it started."""
+    text = f"{runs} runs on {workers} worker{'s' if workers != 1 else ''}"
+    return f"{text}, estimated {estimate:.0f} s" if estimate is not None else text
+
+
+def _run_parallel(jobs: list[tuple], workers: int, keep, progress: bool, estimate: float | None = None) -> None:
     """Train ``jobs`` in ``workers`` processes, longest first; ``keep`` each result as it arrives.
 
     Raises RuntimeError when a run fails or a worker dies; the workers are always stopped.
@@ -180,7 +186,7 @@ def _run_parallel(jobs: list[tuple], workers: int, keep, progress: bool) -> None
         queue_in.put(None)
         process.start()
     bar = tqdm(total=sum(map(_flops, jobs)), unit="FLOP", unit_scale=True, disable=not progress,
-               desc=f"{len(jobs)} runs on {len(processes)} workers")
+               desc=_description(len(jobs), len(processes), estimate))
     remaining = len(jobs)
     try:
         while remaining:
@@ -243,7 +249,8 @@ def shard_runs(preset: str | Preset, shard: Shard | str | None,
 
 def run_sweep(preset: str | Preset, out: str | os.PathLike, *, device: str = "cpu",
               workers: int | None = None, seed: int = 0, progress: bool = True,
-              settings: TrainSettings = TrainSettings(), shard: Shard | str | None = None) -> list[RunResult]:
+              settings: TrainSettings = TrainSettings(), shard: Shard | str | None = None,
+              estimate: float | None = None) -> list[RunResult]:
     """Run every configuration of ``preset`` not yet in ``out``; return the runs finished now.
 
     Parameters
@@ -261,7 +268,10 @@ def run_sweep(preset: str | Preset, out: str | os.PathLike, *, device: str = "cp
     seed : int
         Seed of the synthetic language (the runs' own seeds come from the preset).
     progress : bool
-        Show a progress bar (a widget in JupyterLab).
+        Show a progress bar (a widget in JupyterLab): FLOPs trained, time so far and left.
+    estimate : float, optional
+        Seconds the sweep was estimated to take (:func:`estimate_seconds`), shown in the
+        progress bar's label beside the time so far.
     shard : "K/N", "auto", Shard or None
         Train only the K-th of N parts of the preset (:func:`shard_runs`); ``"auto"``
         reads K and N from a Slurm array or a Kubernetes Indexed Job.
@@ -302,7 +312,7 @@ def run_sweep(preset: str | Preset, out: str | os.PathLike, *, device: str = "cp
                     keep(train(config, language, tokens, run_seed, settings, device=device, threads=RUN_THREADS,
                                progress=progress, validation=validation).result)
             else:
-                _run_parallel(jobs, workers, keep, progress)
+                _run_parallel(jobs, workers, keep, progress, estimate)
         except KeyboardInterrupt:
             print(f"interrupted: {len(finished)} finished run(s) kept in {out}", file=sys.stderr)
             raise

@@ -1,7 +1,8 @@
-"""Fixtures for the browser test: a real JupyterLab server and headless Chromium.
+"""Fixtures for the browser tests: a real JupyterLab server and headless Chromium.
 
 The server runs on a free loopback port with a random token, in a temporary folder
-holding a copy of the lessons, with its own settings, workspace and runtime folders, so
+holding a copy of the lessons (or, for a journey, started by the route's own command:
+``./start.sh``, ``jupyter lab DIR``), with its own settings, workspace and runtime folders, so
 it neither reads nor changes the developer's Jupyter setup. News and update checks are
 off: nothing is fetched from the network. Chromium is Debian's ``/usr/bin/chromium``
 driven through Playwright (never ``playwright install``).
@@ -141,37 +142,50 @@ def _jupyter_command() -> list[str]:
     return [str(jupyter), "lab"] if jupyter.exists() else [sys.executable, "-m", "jupyterlab"]
 
 
-def start_lab(root: Path, work: Path) -> tuple[subprocess.Popen, LabServer]:
-    """Start JupyterLab serving ``root``; ``work`` holds its config, settings and log."""
-    token, port = secrets.token_hex(16), _free_port()
+def lab_options(token: str, port: int, work: Path) -> list[str]:
+    """The test's own options for any JupyterLab it starts (a route's command adds them)."""
+    return ["--no-browser", "--allow-root", f"--ServerApp.token={token}", "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}", "--ServerApp.port_retries=0", "--ServerApp.open_browser=False",
+            f"--LabApp.user_settings_dir={work / 'settings'}", f"--LabApp.workspaces_dir={work / 'workspaces'}",
+            # No announcements feed and no update check: nothing is fetched from the network.
+            "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+
+
+def lab_environment(work: Path, base: dict | None = None) -> dict:
+    """The test's own Jupyter folders: the developer's settings are neither read nor changed."""
     for name, settings in LAB_SETTINGS.items():
         path = work / "settings" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(settings))
-    # The test's own user config (the developer's is not read): no build check (it hashes the
-    # whole JupyterLab install on every page load), no language-server scan, no terminals.
+    # No build check (it hashes the whole JupyterLab install on every page load), no
+    # language-server scan, no terminals.
     (work / "config").mkdir(exist_ok=True)
     (work / "config" / "jupyter_server_config.json").write_text(json.dumps({"ServerApp": {
         "tornado_settings": {"page_config_data": {"buildCheck": False, "buildAvailable": False}},
         "jpserver_extensions": {"jupyter_lsp": False}, "terminals_enabled": False}}))
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(work / "config"), JUPYTER_RUNTIME_DIR=str(work / "runtime"),
-               IPYTHONDIR=str(work / "ipython"), PYTHONUNBUFFERED="1")
-    command = _jupyter_command() + [
-        "--no-browser", "--allow-root", f"--ServerApp.token={token}", "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--ServerApp.root_dir={root}",
-        "--ServerApp.open_browser=False", f"--LabApp.user_settings_dir={work / 'settings'}",
-        f"--LabApp.workspaces_dir={work / 'workspaces'}",
-        # No announcements feed and no update check: nothing is fetched from the network.
-        "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]
+    return dict(base if base is not None else os.environ, JUPYTER_CONFIG_DIR=str(work / "config"),
+                JUPYTER_RUNTIME_DIR=str(work / "runtime"), IPYTHONDIR=str(work / "ipython"), PYTHONUNBUFFERED="1")
+
+
+def start_lab(root: Path, work: Path, *, command: list[str] | None = None, cwd: Path | None = None,
+              env: dict | None = None) -> tuple[subprocess.Popen, LabServer]:
+    """Start JupyterLab; ``work`` holds its config, settings and log.
+
+    By default this environment's JupyterLab serves ``root``; a route's ``command`` (``./start.sh``,
+    ``jupyter lab DIR``) decides the root itself, and ``root`` only records what it should be.
+    """
+    token, port = secrets.token_hex(16), _free_port()
+    base = _jupyter_command() + [f"--ServerApp.root_dir={root}"] if command is None else command
     log = work / "jupyter.log"
     with open(log, "wb") as handle:
-        process = subprocess.Popen(command, cwd=root, env=env, stdout=handle, stderr=subprocess.STDOUT,
+        process = subprocess.Popen(base + lab_options(token, port, work), cwd=cwd or root,
+                                   env=lab_environment(work, env), stdout=handle, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
     return process, LabServer(url=f"http://127.0.0.1:{port}", token=token, root=root, log=log)
 
 
 def wait_until_ready(process: subprocess.Popen, server: LabServer, timeout: float = SERVER_START_TIMEOUT) -> None:
+    """Wait until the server answers its REST API; fail with its log if it exits or never does."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
