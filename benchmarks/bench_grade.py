@@ -25,8 +25,10 @@ Memory, sampled every half second over the grader's process tree (Linux ``/proc`
   upper bound), and
 * the sum of PSS (``/proc/<pid>/smaps_rollup``): each shared page divided among the
   processes that map it, which is what the processes take from the machine together. The
-  sandboxes are not dumpable, so only root can read theirs; the bench says how many
-  processes it could not read.
+  sandboxes are not dumpable, so only root (CAP_SYS_PTRACE) can read theirs; run as
+  another user, the bench counts the RSS of each process it could not read in the PSS sum
+  and says how many there were. The sandbox's in-memory /tmp is not in either sum (see the
+  memory to ask, below).
 
 The breakdown of one learner's CPU (``profile_grade.py``: pytest, the tests' own code, the
 round trips to the learner's process and their cost, the sandboxes) is printed last.
@@ -127,20 +129,25 @@ def _tree(root: int) -> list[int]:
 
 def tree_memory(root: int) -> tuple[float, float, int]:
     """``(RSS sum, PSS sum, processes whose PSS could not be read)`` of ``root``'s tree, MiB.
-    RSS counts a page shared between forks once per process; PSS divides it among them."""
+    RSS counts a page shared between forks once per process; PSS divides it among them. A
+    process whose PSS cannot be read counts its RSS in the PSS sum (an upper bound)."""
     rss = pss = 0.0
     unread = 0
     for pid in _tree(root):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            rss += int(fields[21]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+            resident = int(fields[21]) * os.sysconf("SC_PAGE_SIZE") / 2**20
         except (OSError, IndexError, ValueError):
             continue
+        rss += resident
         try:
             rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
             pss += int(re.search(r"^Pss:\s+(\d+) kB", rollup, re.MULTILINE).group(1)) / 1024
+        except PermissionError:  # not dumpable (a sandbox), and this process may not ptrace it (not root)
+            unread += 1
+            pss += resident
         except (OSError, AttributeError):
-            unread += 1  # not dumpable (a sandbox) and we are not root, or it just ended
+            continue  # it just ended (a zombie has no smaps): it holds no memory
     return rss, pss, unread
 
 
@@ -229,7 +236,7 @@ def main() -> int:
     notebooks = len(exercise_notebooks(ROOT / "solutions", ROOT / "tests" / "exercises"))
     print(f"{args.students} students x {notebooks} notebooks, --jobs {args.jobs}, {os.cpu_count()} CPU(s), "
           f"{args.repeats} run(s) of each, medians; load average before: {os.getloadavg()[0]:.1f}"
-          f"{'' if os.geteuid() == 0 else ' (not root: the sandboxes PSS cannot be read)'}", flush=True)
+          f"{'' if os.geteuid() == 0 else ' (not root: a sandbox PSS cannot be read, its RSS stands in)'}", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-grade-") as scratch:
         scratch = Path(scratch)
         build_class(scratch / "class", args.students)
@@ -248,7 +255,8 @@ def main() -> int:
         timed = {label: _median_run(runs) for label, runs in class_runs.items()}
         for label, run in timed.items():
             per_cpu = (run["cpu"] - fixed["cpu"]) / max(args.students - 1, 1)
-            unread = f", {run['unread']:.0f} process(es) unreadable" if run["unread"] else ""
+            unread = (f" (with the RSS of {run['unread']:.0f} process(es) whose PSS this user may not read)"
+                      if run["unread"] else " (every process read)")
             print(f"grade ({label}, isolation {run['isolation']}): {run['wall']:.1f} s wall "
                   f"({run['wall'] / args.students:.3f} s per student; running the tests {run['tests']:.1f} s), "
                   f"{run['cpu']:.1f} CPU-s ({per_cpu:.3f} CPU-s per student more than the first); peak memory of "
