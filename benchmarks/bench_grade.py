@@ -31,7 +31,31 @@ Memory, sampled every half second over the grader's process tree (Linux ``/proc`
   memory to ask, below).
 
 The breakdown of one learner's CPU (``profile_grade.py``: pytest, the tests' own code, the
-round trips to the learner's process and their cost, the sandboxes) is printed last.
+round trips to the learner's process and their cost, the sandboxes) is printed last. As
+measured on 2026-12-06 (the reference solutions of the 6 notebooks, 155 tests; medians of
+3; 2 shared cores at a load average of 2.6):
+
+==================================  =======  =====
+part                                CPU-s    share
+==================================  =======  =====
+pytest start and finish             0.047    3%
+collecting the tests                0.069    4%
+reading the notebooks               0.061    3%
+per-test machinery                  0.159    9%
+test code                           0.128    7%
+comparisons                         0.007    0%
+round trips, grader side            0.037    2%
+starting the learner's processes    0.010    1%
+learner processes, start-up         0.220    13%
+learner processes, learner code     1.020    58%
+total                               1.758
+==================================  =======  =====
+
+202 round trips per learner; a bare one (a learner function that returns at once) costs
+216 µs of wall time, 118 µs of the grader's CPU and 167 µs of the learner process's. All
+of them together cost about 0.06 CPU-s (3%), so batching a test's calls into fewer round
+trips would not pay; what is left is the learner's own code (the reference solutions'
+fits and bootstraps, at the sizes the tests ask for) and the sandboxes' start-up.
 
 Sizing (issue 15): the cores to grade 1,000 and 10,000 students in 10 minutes,
 
@@ -40,8 +64,9 @@ Sizing (issue 15): the cores to grade 1,000 and 10,000 students in 10 minutes,
 (one shard per core, or per ``--jobs`` cores), and the memory to ask per shard: the PSS
 peak, plus each of the shard's sandboxes' in-memory /tmp filled to its cap (``--jobs`` x
 ``GradingConfig.scratch_mb``: a learner's files live in memory), plus a margin of
-``MEMORY_MARGIN``. ``--students 1000`` is the measurement the README's table comes from;
-it is never part of ``pytest``.
+``MEMORY_MARGIN``. The README's cluster table and recipes come from the default run
+(medians of 3); ``--students 1000 --sandbox-only --naive 0`` checks them on a long run. No
+part of this is run by ``pytest``.
 
 Run from the repository root (where solutions/ has notebooks):
 

@@ -132,7 +132,6 @@ def main(threads: int = 2, repeats: int = 3) -> None:
 
 
 def check_estimate(preset: str = "quick") -> None:
-    import os
     import resource
     import tempfile
 
