@@ -358,9 +358,12 @@ def import_submissions(download: str | os.PathLike, out: str | os.PathLike, rost
         Replace a file that already exists with different content. Without it such a file
         is an error and nothing is written.
 
-    Returns the plan that was applied. ``out/.lms_import.csv`` records, per file, its source,
-    Canvas's LATE marker and the time the download recorded for it (a folder's file time, or
-    a zip entry's local time, which carries no time zone).
+    Returns
+    -------
+    ImportPlan
+        The plan that was applied. ``out/.lms_import.csv`` records, per file, its source,
+        Canvas's LATE marker and the time the download recorded for it (a folder's file time,
+        or a zip entry's local time, which carries no time zone).
 
     Raises
     ------

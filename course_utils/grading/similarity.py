@@ -109,7 +109,7 @@ def identical_groups(fingerprints: Mapping[tuple[str, str], str | None]) -> list
 
 
 def identical_csv(groups: Sequence[IdenticalGroup]) -> str:
-    """``notebook, group, students, fingerprint``: one row per group, students joined by ``; ``."""
+    """``notebook, group, students, fingerprint``: one row per group, students joined by "; "."""
     return csv_text(("notebook", "group", "students", "fingerprint"),
                     ([g.notebook, number, "; ".join(g.students), g.fingerprint[:16]]
                      for number, g in enumerate(groups, start=1)))
