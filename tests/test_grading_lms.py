@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -223,6 +224,21 @@ def test_importing_a_moodle_zip(tmp_path):
     assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")) == ["ada", "alan", "grace"]
 
 
+def test_a_moodle_download_unpacked_on_a_mac_matches_the_roster_and_its_existing_folder(tmp_path):
+    """macOS writes names decomposed (NFD): "René" in the download and "rené/" in the
+    submissions are the roster's composed "René Descartes" and "rené"."""
+    roster = parse_roster("folder,name,email\nrené,René Descartes,rene@example.org\n")
+    download = tmp_path / "moodle"
+    name = unicodedata.normalize("NFD", "René Descartes_5601_assignsubmission_file")
+    (download / name).mkdir(parents=True)
+    (download / name / "ex02_power_laws.ipynb").write_text("{}")
+    existing = tmp_path / "out" / unicodedata.normalize("NFD", "rené")
+    existing.mkdir(parents=True)
+    plan = import_submissions(download, tmp_path / "out", roster, "moodle")
+    assert [f.folder for f in plan.files] == [existing.name] and not plan.unmatched
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")) == [existing.name]
+
+
 # ------------------------------------------------------------------ Canvas export
 
 
@@ -361,6 +377,56 @@ def test_the_bundle_installs_the_wheel_inside_it_and_carries_the_tests(tmp_path,
     assert f'"$SOURCE/wheels/{wheel.name}"' in setup and "download.pytorch.org/whl/cpu" in setup
     assert "course_utils.grading.gradescope run" in run and "--notebook ex01_history_compute" in run
     assert "\r" not in setup + run
+
+
+def _bundle_text(bundle: Path) -> tuple[set[str], str, str]:
+    with zipfile.ZipFile(bundle) as archive:
+        return set(archive.namelist()), archive.read("setup.sh").decode(), archive.read("constraints.txt").decode()
+
+
+def test_each_bundle_carries_only_its_own_tests_and_the_data_they_read(tmp_path, wheel):
+    ex02, _, _ = _bundle_text(write_bundle(tmp_path / "a.zip", wheel=wheel, notebooks=["ex02_power_laws"],
+                                           course_root=ROOT.path))
+    ex03, _, _ = _bundle_text(write_bundle(tmp_path / "b.zip", wheel=wheel, notebooks=["ex03_scaling_lab"],
+                                           course_root=ROOT.path))
+    assert not any("hidden/data" in name for name in ex02)
+    assert {name for name in ex03 if "hidden/data" in name} == {"course/tests/hidden/data/ex03_heldout.json"}
+    assert not any("make_ex03_heldout" in name or "test_ex02" in name for name in ex03)
+
+
+def test_setup_updates_apt_first_and_pins_the_versions_the_course_was_tested_with(tmp_path, wheel):
+    from importlib.metadata import version
+
+    _, setup, constraints = _bundle_text(write_bundle(tmp_path / "a.zip", wheel=wheel,
+                                                      notebooks=["ex01_history_compute"], course_root=ROOT.path))
+    assert setup.index("apt-get update") < setup.index("apt-get install")
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert f"PY=python{python}" in setup
+    for package in ("numpy", "scipy", "torch", "pytest"):
+        pinned = f'{package}=={version(package).split("+")[0]}; python_version == "{python}"'
+        assert pinned in constraints.splitlines(), package
+    installs = [line for line in setup.splitlines() if line.startswith("$PIP install")]
+    assert installs and all('-c "$SOURCE/constraints.txt"' in line for line in installs)
+
+
+def test_a_misnamed_upload_is_named_in_the_message(tmp_path):
+    from course_utils.grading.gradescope import missing_note
+
+    (tmp_path / "Untitled.ipynb").write_text("{}")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "power.ipynb").write_text("{}")
+    assert missing_note(tmp_path, "ex02_power_laws") == (
+        "no ex02_power_laws.ipynb in the submission (it holds Untitled.ipynb, notes/power.ipynb): upload the "
+        "notebook under the name ex02_power_laws.ipynb")
+
+
+def test_an_e_mail_that_is_not_on_the_roster_is_noted():
+    from course_utils.grading.gradescope import roster_note
+
+    metadata = {"users": [{"email": "Eve@Example.org", "id": 77}]}
+    assert roster_note(metadata, {"ada@example.org": "ada"}).startswith(
+        "the submitter's e-mail (eve@example.org) is not on the course roster: graded as gs-77")
+    assert roster_note(metadata, {"eve@example.org": "eve"}) is None and roster_note(metadata, None) is None
 
 
 def test_with_a_wheelhouse_setup_installs_without_any_index(tmp_path, wheel):

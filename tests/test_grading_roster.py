@@ -74,8 +74,13 @@ def test_semicolon_separated_files_from_european_spreadsheets_are_read():
 
 
 def test_a_duplicated_column_is_an_error_naming_it():
-    with pytest.raises(TableError, match="column folder appears twice"):
+    with pytest.raises(TableError, match="columns 'folder' and 'folder' both mean 'folder'"):
         parse_table("folder,folder\na,b\n", "t")
+
+
+def test_two_columns_that_mean_the_same_are_both_named():
+    with pytest.raises(TableError, match="columns 'Student' and 'Full name' both mean 'name'"):
+        parse_roster("folder,Student,Full name\nada,Ada,Ada Lovelace\n")
 
 
 def test_a_row_with_more_cells_than_the_header_is_an_error_with_its_line():
@@ -198,3 +203,42 @@ def test_read_roster_reads_a_file_and_names_it_in_errors(tmp_path):
 def test_csv_module_and_our_writer_agree_on_quoting():
     text = csv_text(["name"], [['Lovelace, "Ada"']])
     assert list(csv.reader(io.StringIO(text))) == [["name"], ['Lovelace, "Ada"']]
+
+
+# ------------------------------------------------------------------ Canvas's own gradebook export as a roster
+
+#: a Canvas gradebook export as Canvas writes it (lib/gradebook_exporter.rb): the header, the
+#: "Manual Posting" row (an assignment posted by hand), "Points Possible", the students sorted
+#: by sortable name, Canvas's test student last; read-only score columns at the end
+CANVAS_EXPORT = ('Student,ID,SIS User ID,SIS Login ID,Section,Exercises 2 (7001),Capstone (7007),Current Score,'
+                 'Final Score\r\n'
+                 ',,,,,Manual Posting,,,\r\n'
+                 '    Points Possible,,,,,10.00,20.00,(read only),(read only)\r\n'
+                 '"Lovelace, Ada",101,S101,ada.l,A,8.00,N/A,80.00,26.67\r\n'
+                 '"Descartes, René",109,S109,rene.d,B,,EX,0.00,0.00\r\n'
+                 '"Student, Test",4242,,,A,,,,\r\n')
+
+
+def test_a_canvas_gradebook_export_is_a_roster_as_it_is(tmp_path):
+    path = tmp_path / "2025-03-08T1200_Grades-SCALING_101.csv"
+    path.write_text(CANVAS_EXPORT, encoding="utf-8")
+    roster = read_roster(path)
+    assert [(e.folder, e.name, e.canvas_id, e.section) for e in roster] == [
+        ("ada.l", "Lovelace, Ada", "101", "A"), ("rene.d", "Descartes, René", "109", "B")]
+
+
+def test_the_rows_of_a_canvas_export_that_are_not_learners_are_skipped_with_a_note_each():
+    notes = parse_roster(CANVAS_EXPORT, "grades.csv").notes
+    assert notes == ["grades.csv: line 2: Canvas's 'Manual Posting' row, skipped",
+                     "grades.csv: line 3: Canvas's 'Points Possible' row, skipped",
+                     "grades.csv: line 6: Canvas's test student (Student, Test), skipped",
+                     "grades.csv: no folder column, so each learner's folder is their SIS Login ID"]
+
+
+def test_a_canvas_export_without_sis_logins_uses_the_canvas_id_and_a_folder_column_wins():
+    without = CANVAS_EXPORT.replace("ada.l", "").replace("rene.d", "")
+    assert parse_roster(without).folders == ["101", "109"]
+    lines = CANVAS_EXPORT.split("\r\n")
+    folders = ["folder", "", "", "ada", "rené", ""]  # a folder column added in a spreadsheet
+    with_folders = "\r\n".join(f"{folder},{line}" for folder, line in zip(folders, lines))
+    assert parse_roster(with_folders).folders == ["ada", "rené"]

@@ -80,7 +80,8 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 def comparable(folder: Path) -> dict[str, object]:
     """A gradebook's files with what differs between two runs of the same grading left out:
-    the seconds each test took, and when (and from which shards) it was graded."""
+    the seconds each test took, and when (and from which shards) it was graded and its
+    submission times recorded."""
     files: dict[str, object] = dict(snapshot(folder))
     files["results.jsonl"] = [{k: v for k, v in json.loads(line).items() if k != "seconds"}
                               for line in files["results.jsonl"].decode().splitlines()]
@@ -91,6 +92,8 @@ def comparable(folder: Path) -> dict[str, object]:
         entry.pop("graded_at", None)
         for facts in entry["notebooks"].values():
             facts.pop("graded_at", None)
+        for times in entry.get("submissions", {}).values():
+            times.pop("recorded_at", None)
     files["manifest.json"] = manifest
     return files
 
@@ -293,6 +296,13 @@ def test_shards_with_different_due_dates_are_refused(shards, tmp_path, capsys):
     edit_manifest(shards[0], lambda m: m["settings"].update(due={"tiny": "2025-03-14T23:59+00:00"}))
     refused(tmp_path / "merged", *shards)
     assert "settings differ" in capsys.readouterr().err
+
+
+def test_shards_given_different_extensions_are_refused(shards, tmp_path, capsys):
+    """An extension travels like a due date: every shard is given the same file."""
+    edit_manifest(shards[1], lambda m: m["settings"].update(extensions={"eve": {"tiny": "2025-03-14T23:59+00:00"}}))
+    refused(tmp_path / "merged", *shards)
+    assert "extensions for eve" in capsys.readouterr().err
 
 
 def test_shards_of_different_splits_are_refused(shards, tmp_path, capsys):

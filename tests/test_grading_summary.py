@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
 import struct
 from datetime import datetime, timedelta, timezone
 
@@ -16,7 +15,7 @@ import pytest
 from course_utils.grading.checkreport import CheckReport
 from course_utils.grading.csvio import parse_table
 from course_utils.grading.lateness import (LateRule, Submitted, due_dates, late_csv, late_flags, parse_due,
-                                           parse_late_rule, parse_time, penalty_rows, submission_times)
+                                           parse_late_rule, parse_time, penalty_rows)
 from course_utils.grading.overrides import OverrideError, apply_overrides, parse_overrides
 from course_utils.grading.report import format_results
 from course_utils.grading.similarity import fingerprint, identical_csv, identical_groups, normalise_source
@@ -177,7 +176,15 @@ def test_identical_submissions_are_grouped_per_notebook():
               ("hopper", "nb1"): None, ("zed", "nb1"): None}
     groups = identical_groups(prints)
     assert [(g.notebook, g.students) for g in groups] == [("nb1", ("ada", "alan"))]
-    assert identical_csv(groups).splitlines()[1] == "nb1,1,ada; alan,A"
+    assert identical_csv(groups).splitlines()[1] == "nb1,1,ada; alan,A,"
+
+
+def test_a_group_that_handed_in_the_reference_solution_is_marked_so_even_alone():
+    prints = {("ada", "nb1"): "A", ("alan", "nb1"): "A", ("grace", "nb2"): "S", ("ken", "nb2"): "T"}
+    groups = identical_groups(prints, reference={"nb1": "A", "nb2": "S"})
+    assert [(g.notebook, g.students, g.reference) for g in groups] == [("nb1", ("ada", "alan"), True),
+                                                                       ("nb2", ("grace",), True)]
+    assert identical_csv(groups).splitlines()[1] == "nb1,1,ada; alan,A,the reference solution"
 
 
 # ------------------------------------------------------------------ late work
@@ -231,7 +238,7 @@ def test_late_work_is_flagged_with_its_evidence():
     assert [(f.student, f.late_by) for f in flags] == [("alan", timedelta(hours=25)), ("grace", None)]
     assert flags[0].description == "submitted 25.0 hours after the due date (by file time, which copying can change)"
     assert flags[1].description == "marked LATE by Canvas"
-    assert late_csv(flags).splitlines()[1].startswith("alan,nb1,2025-03-07T23:59+00:00,2025-03-09T00:59+00:00,25,")
+    assert late_csv(flags).splitlines()[1].startswith("alan,nb1,2025-03-07T23:59+00:00,,2025-03-09T00:59+00:00,25,")
 
 
 def test_flags_are_not_penalties_unless_a_rule_is_given():
@@ -241,19 +248,6 @@ def test_flags_are_not_penalties_unless_a_rule_is_given():
     assert [(r["student"], r["points"], r["status"]) for r in rows] == [("alan", -0.8, "late penalty")]
     capped = penalty_rows(flags, ROWS, parse_late_rule("50%/hour"))
     assert capped[0]["points"] == -1.0  # never below zero points
-
-
-def test_submission_times_prefer_the_download_record_to_file_times(tmp_path):
-    for student in ("ada", "alan"):
-        (tmp_path / student).mkdir()
-        (tmp_path / student / "nb1.ipynb").write_text("{}")
-    stamp = DUE.timestamp() + 3600
-    os.utime(tmp_path / "alan" / "nb1.ipynb", (stamp, stamp))
-    manifest = [{"folder": "ada", "filename": "nb1.ipynb", "late_marker": "yes", "file_time": "2025-03-07T12:00:00+00:00"}]
-    times = submission_times(tmp_path, ["ada", "alan", "grace"], ["nb1"], manifest)
-    assert times["ada", "nb1"] == Submitted(datetime(2025, 3, 7, 12, tzinfo=UTC), "download", True)
-    assert times["alan", "nb1"].source == "file-time" and times["alan", "nb1"].when.timestamp() == stamp
-    assert ("grace", "nb1") not in times
 
 
 # ------------------------------------------------------------------ the check() report

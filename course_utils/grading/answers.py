@@ -7,13 +7,12 @@ empty, counts as not answered.
 
 :func:`answers_html` renders one student's answers as a single self-contained HTML page:
 no script, no external file, no network (a Content-Security-Policy forbids both), every
-piece of learner text escaped and shown as written (``white-space: pre-wrap``), so a marker
-reads exactly what was submitted and nothing in it can run.
+piece of learner text escaped by :mod:`.safetext` and shown as written (``white-space:
+pre-wrap``), so a marker reads exactly what was submitted and nothing in it can run.
 """
 
 from __future__ import annotations
 
-import html
 import os
 import re
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import Iterable, Mapping, Sequence
 
 from .extract import NotebookProblem, cell_tags, read_notebook_json
 from .rubric import Rubric
+from .safetext import FOLDER_CHARS, NOTE_CHARS, html_block, html_text
 
 ANSWER_TAG = "answer"
 QUESTION_TAG_PREFIX = "question:"
@@ -138,7 +138,8 @@ h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 2em; border-bottom:
 
 
 def _e(text: str) -> str:
-    return html.escape(text, quote=True)
+    """One line of text (a title, a name, a note) escaped for HTML (:func:`.safetext.html_text`)."""
+    return html_text(text, FOLDER_CHARS)
 
 
 def answers_html(student: str, answers: Answers, rubric: Rubric | None = None, *,
@@ -159,7 +160,7 @@ def answers_html(student: str, answers: Answers, rubric: Rubric | None = None, *
         parts.append(f'<p class="meta">{_e(rubric.title)}: {rubric.total:g} points</p>')
     if answers.notes:
         parts.append('<div class="notes"><p>Notes on the notebook:</p><ul>')
-        parts += [f"<li>{_e(note)}</li>" for note in answers.notes]
+        parts += [f"<li>{html_text(note, NOTE_CHARS)}</li>" for note in answers.notes]
         parts.append("</ul></div>")
     given = answers.by_question()
     questions = list(rubric.questions) if rubric is not None else []
@@ -168,7 +169,7 @@ def answers_html(student: str, answers: Answers, rubric: Rubric | None = None, *
         parts.append(f'<h2 id="{_e(question.id)}">{_e(question.title or question.id)} '
                      f'<span class="meta">({question.points:g} points)</span></h2>')
         if question.prompt:
-            parts.append(f'<p class="prompt">{_e(question.prompt)}</p>')
+            parts.append(f'<p class="prompt">{html_block(question.prompt)}</p>')
         if question.criteria:
             parts.append('<details class="criteria"><summary>What a good answer contains</summary><ul>')
             parts += [f"<li>{_e(criterion)}</li>" for criterion in question.criteria]
@@ -186,7 +187,7 @@ def _answer_block(answer: Answer | None) -> str:
         return '<p class="none">No answer cell for this question (deleted or untagged?).</p>'
     if not answer.answered:
         return f'<p class="none">Not answered (cell {answer.cell} still holds the placeholder or is empty).</p>'
-    return f'<div class="answer">{_e(answer.text)}</div>'
+    return f'<div class="answer">{html_block(answer.text)}</div>'
 
 
 def answer_page_name(student: str) -> str:

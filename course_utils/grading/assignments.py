@@ -8,7 +8,9 @@ and the ``grades.csv`` table with a column per notebook.
 * :func:`gradebook_table` builds ``grades.csv``: per student, a column per exercise, a column
   per notebook (its total, right after its exercises), then ``total``, ``possible`` and
   ``percent``. A notebook counts for a student only when they have results for it, so a
-  notebook not yet assigned never counts as missing; every cell is written spreadsheet-safe.
+  notebook not yet assigned never counts as missing; a question still to mark in a notebook
+  whose marking has begun is a blank cell, and its points count in ``possible``; every cell
+  is written spreadsheet-safe.
 """
 
 from __future__ import annotations
@@ -80,7 +82,8 @@ def gradebook_table(rows: Sequence[Mapping], order: Mapping[str, Sequence[str]] 
     possible: dict[tuple[str, str], float] = {}
     for row in rows:
         key = (row["student"], row["notebook"], row["exercise"])
-        earned[key] = earned.get(key, 0.0) + float(row["points"])
+        if row.get("status") != "unmarked":  # a question still to mark: a blank cell, its points in possible
+            earned[key] = earned.get(key, 0.0) + float(row["points"])
         possible[row["student"], row["notebook"]] = possible.get((row["student"], row["notebook"]), 0.0) + float(
             row["max_points"])
     table = []

@@ -14,20 +14,16 @@ points, and for a failure the reason and the hint. Learner text is escaped.
 
 from __future__ import annotations
 
-import html
 from typing import Any, Mapping, Sequence
 
 from .report import FAIL, PASS, by_exercise, format_results, row_mark, score
+from .safetext import LABEL_CHARS, NOTE_CHARS, RESULT_CHARS, html_text
 
 _STYLE = ("<style>.course-check table{border-collapse:collapse;margin:.3em 0}"
           ".course-check th,.course-check td{padding:.2em .6em;text-align:left;vertical-align:top;"
           "border-bottom:1px solid #ddd}.course-check .pass{color:#1a7f37}.course-check .fail{color:#b42318}"
           ".course-check .ex td{font-weight:600;background:#f4f4f4}.course-check .hint{color:#555;font-style:italic}"
           "</style>")
-
-
-def _e(text: Any) -> str:
-    return html.escape(str(text), quote=True)
 
 
 class CheckReport:
@@ -87,7 +83,7 @@ class CheckReport:
     def _repr_html_(self) -> str:
         parts = ['<div class="course-check">', _STYLE]
         if self.title:
-            parts.append(f"<h4>{_e(self.title)}</h4>")
+            parts.append(f"<h4>{html_text(self.title, LABEL_CHARS)}</h4>")
         if not self.rows:
             parts.append("<p>No tests ran.</p>")
         else:
@@ -97,25 +93,26 @@ class CheckReport:
                 earned, possible = score(rows)
                 ok = earned == possible
                 parts.append(f'<tr class="ex"><td class="{"pass" if ok else "fail"}">{PASS if ok else FAIL}</td>'
-                             f"<td><code>{_e(exercise)}</code></td><td>{earned:g}/{possible:g}</td><td></td></tr>")
+                             f"<td><code>{html_text(exercise, LABEL_CHARS)}</code></td>"
+                             f"<td>{earned:g}/{possible:g}</td><td></td></tr>")
                 for row in rows:
                     passed = row["status"] == "passed"
-                    why = "" if passed else _e(row.get("message") or row["status"])
+                    why = "" if passed else html_text(row.get("message") or row["status"], RESULT_CHARS)
                     if not passed and row.get("hint"):
-                        why += f'<br><span class="hint">hint: {_e(row["hint"])}</span>'
+                        why += f'<br><span class="hint">hint: {html_text(row["hint"], RESULT_CHARS)}</span>'
                     parts.append(f'<tr><td class="{"pass" if passed else "fail"}">{row_mark(row)}</td>'
-                                 f"<td>{_e(row['test'])}</td>"
+                                 f"<td>{html_text(row['test'], LABEL_CHARS)}</td>"
                                  f"<td>{float(row['points']):g}/{float(row['max_points']):g}</td><td>{why}</td></tr>")
             parts.append("</tbody></table>")
         if self.notes:
             parts.append("<p>Notes on your notebook:</p><ul>")
-            parts += [f"<li>{_e(note)}</li>" for note in self.notes]
+            parts += [f"<li>{html_text(note, NOTE_CHARS)}</li>" for note in self.notes]
             parts.append("</ul>")
         if self.total and self.rows:
             percent = 100.0 * self.earned / self.possible if self.possible else 0.0
             parts.append(f"<p><strong>Score: {self.earned:g}/{self.possible:g} points ({percent:.0f}%)</strong></p>")
         if self.hidden_points:
-            parts.append(f"<p>{_e(self._hidden_line())}</p>")
+            parts.append(f"<p>{html_text(self._hidden_line(), NOTE_CHARS)}</p>")
         parts.append("</div>")
         return "".join(parts)
 

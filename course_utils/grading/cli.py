@@ -76,6 +76,10 @@ def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--wheel", type=Path, metavar="FILE", help="Gradescope: the course's wheel")
         parser.add_argument("--notebook", action="append", metavar="STEM",
                             help="Gradescope: the notebook(s) its autograder grades")
+        parser.add_argument("--allow-partial", action="store_true",
+                            help="Canvas, Moodle: export notebooks whose written answers are not all marked yet "
+                                 "(their points so far, out of the notebook's full points); without it they are "
+                                 "refused")
 
 
 def run_command(command: str, args: argparse.Namespace) -> int:
@@ -244,6 +248,8 @@ def _import(args: argparse.Namespace) -> int:
     from .roster import read_roster
 
     roster = read_roster(args.roster)
+    for note in roster.notes:
+        print(f"note: roster: {note}")
     worksheet = read_table(args.worksheet) if args.worksheet is not None else None
     if worksheet is not None and args.lms != "moodle":
         raise ValueError("worksheet: a grading worksheet is Moodle's; a Canvas download is matched by Canvas ID")
@@ -273,8 +279,11 @@ def _export(args: argparse.Namespace) -> int:
         raise ValueError(f"out: {args.out} holds no gradebook yet (no {RESULTS}); grade first: "
                          f"python -m course_utils grade SUBMISSIONS --out {args.out}")
     found = Instructions.read(roster=args.roster, export=[args.kind], assignment=args.assignment or (),
-                              moodle_id=args.moodle_id, wheel=args.wheel, notebooks=args.notebook or ())
+                              moodle_id=args.moodle_id, wheel=args.wheel, notebooks=args.notebook or (),
+                              allow_partial=args.allow_partial)
     [export] = found.exports
+    for note in found.notes:
+        print(f"note: {note}")
     if args.kind == "gradescope":
         from .gradescope import bundle_files
 
@@ -283,5 +292,8 @@ def _export(args: argparse.Namespace) -> int:
     else:
         ledger, _, _ = settle(read_ledger(args.out))
         path = export.write(args.out, ledger.rows)
+        note = export.partial_note(ledger.rows)
+        if note:
+            print(f"note: {note}")
     print(f"wrote {path}")
     return 0

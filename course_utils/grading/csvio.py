@@ -2,9 +2,10 @@
 
 Reading (:func:`read_table`, :func:`parse_table`) accepts what spreadsheets actually save:
 UTF-8 with or without a byte-order mark, UTF-16 with a mark (Excel's "Unicode text"),
-comma, semicolon or tab separators, blank lines, headers in any case and spacing. It refuses
-with a :class:`TableError` naming the file and the line: a missing or duplicated column, a row
-with more cells than the header, bytes that are not text.
+comma, semicolon or tab separators, blank lines, headers in any case and spacing; the
+text is read in Unicode NFC, so ``rené`` typed on a Mac is ``rené`` typed elsewhere. It refuses
+with a :class:`TableError` naming the file and the line: a missing column, two columns that
+mean the same (both named), a row with more cells than the header, bytes that are not text.
 
 Writing (:func:`csv_text`) makes every text cell safe to open in a spreadsheet: a cell that
 begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with an apostrophe,
@@ -21,6 +22,7 @@ import csv
 import io
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -111,6 +113,7 @@ def parse_table(text: str, source: str, *, required: Iterable[str] = (),
         Empty file, a duplicated or missing column, a row with more cells than the header.
     """
     aliases = dict(aliases or {})
+    text = unicodedata.normalize("NFC", text)  # names typed on a Mac (NFD) match names typed elsewhere
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), None)
     if first is None:
@@ -130,7 +133,10 @@ def parse_table(text: str, source: str, *, required: Iterable[str] = (),
                 named = [name for name in header if name]
                 duplicated = sorted({name for name in named if named.count(name) > 1})
                 if duplicated:
-                    raise TableError(f"{source}: line {line}: column {', '.join(duplicated)} appears twice")
+                    clashes = "; ".join(" and ".join(repr(cell.strip()) for cell, as_name in zip(row, header)
+                                                     if as_name == name) + f" both mean {name!r}"
+                                        for name in duplicated)
+                    raise TableError(f"{source}: line {line}: columns {clashes}; keep one of each")
                 missing = [name for name in required if name not in header]
                 if missing:
                     found = ", ".join(name for name in header if name) or "none"

@@ -78,11 +78,19 @@ def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
     week.add_argument("--merge-rubric", action="append", type=Path, metavar="FILE",
                       help="a filled marking sheet (marking_<notebook>.csv): its marks join grades.csv and the "
                            "feedback (repeatable)")
+    week.add_argument("--forget", action="append", metavar="STEM",
+                      help="take a notebook's results out of the totals, keeping them in the gradebook (repeatable; "
+                           "nothing is graded; undo with --restore)")
+    week.add_argument("--restore", action="append", metavar="STEM",
+                      help="put a forgotten notebook's results back into the totals (repeatable; nothing is graded)")
     week.add_argument("--overrides", type=Path, metavar="FILE",
                       help="CSV of student, exercise, points, reason: points set by hand (replaces earlier overrides)")
     week.add_argument("--due", action="append", metavar="[NOTEBOOK=]TIME",
                       help="due date, ISO 8601 (2025-03-07T23:59+01:00); without NOTEBOOK= for the notebooks "
                            "graded now (repeatable); late work is flagged in late.csv")
+    week.add_argument("--extensions", type=Path, metavar="FILE",
+                      help="CSV of student, notebook, due: one learner's own due date for one notebook (replaces "
+                           "earlier extensions; everyone else keeps the notebook's due date)")
     week.add_argument("--late-rule", metavar="RULE",
                       help="deduct for late work, e.g. '10%%/day, grace 15min, max 50%%' ('none' removes it)")
     week.add_argument("--prediction-table", choices=("on", "off"),
@@ -98,6 +106,9 @@ def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
                      help="the column Moodle matches students on (default: email)")
     lms.add_argument("--wheel", type=Path, metavar="FILE",
                      help="the course's wheel, installed by the Gradescope bundle")
+    lms.add_argument("--allow-partial", action="store_true",
+                     help="export notebooks whose written answers are not all marked yet (their points so far, out "
+                          "of the notebook's full points); without it such an export is refused")
 
 
 def default_hidden_tests() -> Path | None:
@@ -155,14 +166,29 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
     from ..course_root import CourseRootError, find_course_root
     from . import pipeline
     from .errors import GraderProblem
-    from .ledger import read_ledger
+    from .ledger import SUBMISSIONS, read_ledger
+    from .outputs import load_rubrics
     from .shards import check_out_folder
 
     started = time.perf_counter()
     if not submissions.is_dir():
         raise ValueError(f"submissions: {submissions} is not a folder")
+    check_apart(submissions, out)
     check_out_folder(out, shard)
+    previous = read_ledger(out)
     public, hidden_tests = pipeline.test_modules(tests_dir, hidden_dir)
+    notes: list[str] = []
+    assigning = bool(notebooks)
+    if not notebooks:
+        try:
+            rubrics = load_rubrics(tests_dir)
+        except ValueError as exc:  # RubricError
+            raise ValueError(f"tests: {exc}") from None
+        set_before = notebooks_set(previous, [*public, *rubrics])
+        if set_before is not None:
+            notebooks, assigning = set_before, True
+            notes.append(f"this gradebook grades the notebooks set so far ({', '.join(notebooks)}): a plain grade "
+                         f"regrades them and adds none; to set another, add --notebook STEM")
     if notebooks:
         public = {stem: path for stem, path in public.items() if stem in notebooks}
         hidden_tests = {stem: path for stem, path in hidden_tests.items() if stem in notebooks}
@@ -170,7 +196,6 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
         course_root = str(find_course_root().path)
     except CourseRootError:
         course_root = ""
-    notes: list[str] = []
     graded_seconds = 0.0
     with pipeline.private_folder() as staging:
         hidden = [course_root, str(submissions.resolve()), str(out.resolve()), staging,
@@ -184,8 +209,10 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
         try:
             plan = pipeline.discover(submissions, out, students=students, notebooks=notebooks, tests_dir=tests_dir,
                                      hidden_dir=hidden_dir, config=config, shard=shard)
+            plan.assigning = assigning
+            plan.recorded = {label: entry.get(SUBMISSIONS, {}) for label, entry in previous.students.items()}
             if instructions is not None:
-                notes += instructions.check(plan, read_ledger(out))
+                notes += instructions.check(plan, previous)
             if template is not None and plan.stems:
                 try:
                     template.wait_ready()
@@ -223,6 +250,47 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
             "out": out, "shard": shard, "class_size": plan.class_size}
 
 
+def notebooks_set(gradebook: Any, available: list[str]) -> list[str] | None:
+    """The notebooks a plain ``grade`` (no ``--notebook``) regrades in ``gradebook`` (a
+    :class:`.ledger.Ledger`), or None when it grades every notebook.
+
+    None for an empty gradebook and one never graded with ``--notebook``; the notebooks set
+    (:attr:`.ledger.Ledger.assigned`) of one in assignment mode. A gradebook written before
+    the mode was recorded is in it when it holds some notebooks but not all of ``available``.
+
+    Raises
+    ------
+    ValueError
+        Every notebook set was forgotten: nothing to regrade.
+    """
+    assigned = gradebook.assigned
+    if assigned is None and gradebook.rows:
+        graded = gradebook.graded_notebooks
+        assigned = graded if set(graded) != set(available) else None
+    if assigned is None:
+        return None
+    chosen = [stem for stem in assigned if stem in available]
+    if not chosen:
+        forgotten = ", ".join(gradebook.forgotten) or "none"
+        raise ValueError(f"notebook: this gradebook has no notebook set to regrade (forgotten: {forgotten}); set one "
+                         f"with --notebook STEM, or bring one back with --restore STEM")
+    return chosen
+
+
+def check_apart(submissions: Path, out: Path) -> None:
+    """Raise ValueError when the gradebook folder ``out`` is the submissions folder, inside it
+    (the next run would grade the gradebook as a learner) or holds it (a run would write
+    among the submissions)."""
+    inside, outside = out.resolve(), submissions.resolve()
+    if inside == outside or outside in inside.parents:
+        raise ValueError(f"out: {out} is inside the submissions folder {submissions}, where the next run would grade "
+                         f"it as a learner's folder; write the gradebook beside it "
+                         f"(--out {outside.parent / 'gradebook'})")
+    if inside in outside.parents:
+        raise ValueError(f"out: the submissions folder {submissions} is inside the gradebook folder {out}; keep the "
+                         f"two apart")
+
+
 def check_isolation(level: str, required: str) -> None:
     """Raise ValueError when isolation ``level`` is weaker than ``required`` (both
     :class:`.sandbox.Level` values)."""
@@ -248,6 +316,23 @@ def exercise_means(rows: list[dict[str, Any]], notebooks: list[str]) -> dict[tup
     return {(stat.notebook, stat.exercise): (stat.mean, stat.max_points) for stat in by_exercise}
 
 
+def late_line(flags: list[Any]) -> str:
+    """What ``grade`` and ``merge-grades`` say of late.csv (:class:`.lateness.LateFlag`)."""
+    doubtful = sum(bool(flag.doubt) for flag in flags)
+    return (f"late submissions: {len(flags)}, listed in late.csv"
+            + (f"; {doubtful} of them on a file time that copying changed: flagged for you, never penalised "
+               f"(import from the learning system, or copy with cp -p, to keep the real times)" if doubtful else ""))
+
+
+def identical_line(groups: list[Any]) -> str:
+    """What ``grade`` and ``merge-grades`` say of identical.csv (:class:`.similarity.IdenticalGroup`)."""
+    reference = [group for group in groups if group.reference]
+    said = "; ".join(f"{len(group.students)} handed in the reference solution of {group.notebook}"
+                     for group in reference)
+    return (f"identical submissions: {_plural(len(groups), 'group')}, listed in identical.csv"
+            f"{f' ({said})' if said else ''}; read them before deciding anything")
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
@@ -257,17 +342,66 @@ def instructions_from(args: argparse.Namespace) -> Any:
     from .instructions import Instructions
 
     if not any((args.roster, args.merge_rubric, args.overrides, args.due, args.late_rule, args.export,
-                args.assignment, args.wheel, args.prediction_table)):
+                args.assignment, args.wheel, args.prediction_table, args.extensions)):
         return None
     return Instructions.read(roster=args.roster, merge_rubric=args.merge_rubric or (), overrides=args.overrides,
                              due=args.due or (), late_rule=args.late_rule, export=args.export or (),
                              assignment=args.assignment or (), moodle_id=args.moodle_id, wheel=args.wheel,
-                             notebooks=args.notebook or (), prediction_table=args.prediction_table)
+                             notebooks=args.notebook or (), prediction_table=args.prediction_table,
+                             extensions=args.extensions, allow_partial=args.allow_partial)
+
+
+def set_aside(out: Path, *, forget: list[str], restore: list[str], tests_dir: Path | None = None) -> Any:
+    """``grade --forget`` / ``--restore``: take notebooks out of the totals of gradebook ``out``
+    or put them back (:meth:`.ledger.Ledger.set_aside`) and rebuild every output; nothing is
+    graded. Returns :func:`.outputs.write_outputs`'s :class:`.outputs.Written`.
+
+    Raises
+    ------
+    ValueError
+        No gradebook in ``out``, or a notebook that cannot be forgotten or restored.
+    """
+    from .ledger import RESULTS, read_ledger
+    from .outputs import load_rubrics, write_outputs
+
+    if not (out / RESULTS).is_file():
+        raise ValueError(f"out: {out} holds no gradebook ({RESULTS}); there is nothing to forget or restore")
+    ledger = read_ledger(out).set_aside(forget, restore, time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+    try:
+        rubrics = load_rubrics(tests_dir)
+    except ValueError as exc:  # RubricError
+        raise ValueError(f"tests: {exc}") from None
+    return write_outputs(out, ledger, rubrics=rubrics)
+
+
+#: options that grade or decide something, which --forget and --restore do not combine with
+_NOT_WITH_SET_ASIDE = ("notebook", "student", "shard", "roster", "merge_rubric", "overrides", "due", "extensions",
+                       "late_rule", "export", "prediction_table")
+
+
+def _run_set_aside(args: argparse.Namespace) -> int:
+    given = [name for name in _NOT_WITH_SET_ASIDE if getattr(args, name, None)]
+    if given:
+        raise ValueError(f"forget: --forget and --restore change which notebooks count and nothing else; run them "
+                         f"on their own (not with --{given[0].replace('_', '-')})")
+    forget, restore = args.forget or [], args.restore or []
+    written = set_aside(args.out, forget=forget, restore=restore, tests_dir=args.tests)
+    for stem in forget:
+        print(f"forgot {stem}: its results stay in {args.out / 'results.jsonl'} and count nowhere; a plain grade "
+              f"no longer regrades it (undo: grade ... --out {args.out} --restore {stem})")
+    for stem in restore:
+        print(f"restored {stem}: its results count again")
+    counted = sorted({row["notebook"] for row in written.ledger.rows})
+    print(f"the totals now count {', '.join(counted) or 'no notebook'}; wrote {args.out / 'grades.csv'} and the rest "
+          f"in {args.out}/")
+    return 0
 
 
 def run_grade(args: argparse.Namespace) -> int:
     from ..sharding import parse_shard
 
+    if args.forget or args.restore:
+        return _run_set_aside(args)
     shard = parse_shard(args.shard)  # ShardError (a ValueError): exit 2 with its message
     if shard is not None:
         from .shards import check_shard_options
@@ -309,10 +443,9 @@ def run_grade(args: argparse.Namespace) -> int:
         print(f"collected the written answers of {_plural(count, 'student')}{part} in "
               f"{_plural(answers, 'notebook')} in {seconds:.1f} s (no code runs for written answers)")
     if summary["identical"]:
-        print(f"identical submissions: {len(summary['identical'])} group(s), listed in identical.csv "
-              f"(read them before deciding anything)")
+        print(identical_line(summary["identical"]))
     if summary["late"]:
-        print(f"late submissions: {len(summary['late'])}, listed in late.csv")
+        print(late_line(summary["late"]))
     out = args.out
     print(f"wrote {out / 'grades.csv'}, {out / 'results.jsonl'}, {out / 'feedback'}/, {out / 'summary.csv'}, "
           f"{out / 'manifest.json'} and the rest in {out}/")

@@ -23,8 +23,11 @@ github.com/gradescope/autograder_samples, January 2025) and "Submission Metadata
 
 The bundle installs the course from the wheel inside the zip (its dependencies come from
 PyPI while the image is built, CPU PyTorch from PyTorch's own index, or everything from a
-``wheelhouse`` inside the zip with no index at all), carries the exercise tests (public and
-hidden) for the chosen notebooks, and its ``run_autograder`` runs
+``wheelhouse`` inside the zip with no index at all), each pinned to the version installed
+where the bundle was made (``constraints.txt``, :func:`tested_versions`: the versions the
+course was tested with) on the same Python, which ``setup.sh`` installs after an ``apt-get
+update``. It carries the exercise tests (public and hidden) of the chosen notebooks and the
+held-out data their code names, and its ``run_autograder`` runs
 ``python -m course_utils grade`` on the submission, so the same sandbox and limits apply as
 on the instructor's machine. ``results.json`` is written whatever happens (Gradescope's
 "Best practices": a failed run still gets a result with the reason).
@@ -148,24 +151,36 @@ def error_results(reason: str) -> dict[str, Any]:
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, while it builds the autograder image (network allowed).
-# The course itself is installed from the wheel inside this zip, never from a network copy.
+# The course itself is installed from the wheel inside this zip, never from a network copy;
+# constraints.txt pins every package to the version the course was tested with, on Python
+# {python} (the pins apply there only: on another Python, pip chooses).
 set -euo pipefail
 SOURCE=/autograder/source
-apt-get install -y --no-install-recommends python3 python3-venv python3-pip
-python3 -m venv /autograder/venv
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+PY=python{python}
+if ! apt-get install -y --no-install-recommends "$PY" "$PY-venv"; then
+    echo "note: $PY is not among this image's packages; using python3 (the pins are for Python {python})"
+    apt-get install -y --no-install-recommends python3 python3-venv python3-pip
+    PY=python3
+fi
+"$PY" -m venv /autograder/venv
 PIP="/autograder/venv/bin/python -m pip"
 {install}
 """
 
-INSTALL_FROM_INDEX = """$PIP install --upgrade pip
+INSTALL_FROM_INDEX = """$PIP install -c "$SOURCE/constraints.txt" --upgrade pip
 # CPU-only PyTorch first: the course's plain `torch` requirement would pull a multi-GB CUDA build.
-$PIP install torch --index-url {torch_index}
-$PIP install "$SOURCE/wheels/{wheel}"
+$PIP install -c "$SOURCE/constraints.txt" torch --index-url {torch_index}
+$PIP install -c "$SOURCE/constraints.txt" "$SOURCE/wheels/{wheel}"
 """
 
 INSTALL_OFFLINE = """# Everything from the wheelhouse inside this zip: no package index is consulted.
-$PIP install --no-index --find-links "$SOURCE/wheels" "$SOURCE/wheels/{wheel}"
+$PIP install --no-index --find-links "$SOURCE/wheels" -c "$SOURCE/constraints.txt" "$SOURCE/wheels/{wheel}"
 """
+
+#: the distribution whose requirements the bundle pins (pyproject.toml's name)
+DISTRIBUTION = "scaling-laws-course"
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
 # Gradescope runs this for every submission, from /autograder. It always writes
@@ -197,11 +212,24 @@ def _plain(name: str) -> zipfile.ZipInfo:
     return info
 
 
+def _names_in_code(path: Path) -> set[str]:
+    """The string constants of a test module's code (docstrings aside): the data files it opens."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    return {node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings}
+
+
 def bundle_files(course_root: Path, notebooks: Sequence[str]) -> dict[str, Path]:
     """The course files the bundle carries: ``{path in zip: file}``.
 
-    ``tests/conftest.py``, each notebook's public and hidden test module, and
-    ``tests/hidden/data/`` (held-out data). Never ``solutions/``.
+    ``tests/conftest.py``, each notebook's public and hidden test module, and the files of
+    ``tests/hidden/data/`` that those modules' code names (the held-out runs one exercise
+    reads; never another assignment's data, nor the script that made it). Never ``solutions/``.
 
     Raises
     ------
@@ -210,23 +238,67 @@ def bundle_files(course_root: Path, notebooks: Sequence[str]) -> dict[str, Path]
     """
     tests = course_root / "tests"
     files = {f"{COURSE_DIR}/tests/conftest.py": tests / "conftest.py"}
+    named: set[str] = set()
     for stem in notebooks:
         public = tests / "exercises" / f"test_{stem}.py"
         if not public.is_file():
             raise ValueError(f"notebook {stem}: no test module {public} (a rubric-only notebook is marked "
                              f"by hand, not on Gradescope)")
         files[f"{COURSE_DIR}/tests/exercises/test_{stem}.py"] = public
+        named |= _names_in_code(public)
         hidden = tests / "hidden" / f"test_{stem}.py"
         if hidden.is_file():
             files[f"{COURSE_DIR}/tests/hidden/test_{stem}.py"] = hidden
+            named |= _names_in_code(hidden)
     data = tests / "hidden" / "data"
     if data.is_dir():
         for path in sorted(data.rglob("*")):
-            if path.is_file():
+            inside = path.relative_to(data).as_posix()
+            if path.is_file() and (inside in named or f"data/{inside}" in named):
                 files[f"{COURSE_DIR}/{path.relative_to(course_root).as_posix()}"] = path
     if (tests / "hidden" / "conftest.py").is_file():
         files[f"{COURSE_DIR}/tests/hidden/conftest.py"] = tests / "hidden" / "conftest.py"
     return files
+
+
+def tested_versions(distribution: str = DISTRIBUTION) -> dict[str, str]:
+    """``{package: version}`` installed here for ``distribution`` and everything it needs
+    (its requirements, theirs, and so on; extras left out), with pip: the versions the course
+    runs and was tested with on this machine. Local version labels (``+cpu``) are dropped:
+    pip matches ``torch==2.13.0`` to PyTorch's ``2.13.0+cpu``. Empty when ``distribution`` is
+    not installed."""
+    from importlib import metadata
+
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    found: dict[str, str] = {}
+    pending = [distribution, "pip"]
+    while pending:
+        name = canonicalize_name(pending.pop())
+        if name in found:
+            continue
+        try:
+            found[name] = metadata.version(name).split("+")[0]
+            requires = metadata.requires(name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        for text in requires:
+            try:
+                requirement = Requirement(text)
+            except InvalidRequirement:
+                continue
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                pending.append(requirement.name)
+    found.pop(canonicalize_name(distribution), None)  # the course itself comes from the wheel in the zip
+    return dict(sorted(found.items()))
+
+
+def constraints_txt(versions: Mapping[str, str], python: str) -> str:
+    """pip's constraints file for ``versions``, each pin applying on Python ``python`` only."""
+    lines = [f"# the versions the course was tested with, on Python {python}; elsewhere pip chooses"]
+    lines += [f'{name}=={version}; python_version == "{python}"' for name, version in versions.items()]
+    return "\n".join(lines) + "\n"
 
 
 def write_bundle(out_zip: str | os.PathLike, *, wheel: str | os.PathLike, notebooks: Sequence[str],
@@ -265,6 +337,7 @@ def write_bundle(out_zip: str | os.PathLike, *, wheel: str | os.PathLike, notebo
     files = bundle_files(Path(course_root), notebooks)
     house = [Path(path) for path in wheelhouse]
     install = (INSTALL_OFFLINE if house else INSTALL_FROM_INDEX).format(wheel=wheel.name, torch_index=torch_index)
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
     options = [f"    --notebook {stem} \\" for stem in notebooks]
     options += [f"    --visibility {visibility} --hidden-visibility {hidden_visibility} \\"]
     if email_to_folder:
@@ -274,7 +347,8 @@ def write_bundle(out_zip: str | os.PathLike, *, wheel: str | os.PathLike, notebo
     out_zip.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_zip.with_name(f".{out_zip.name}.tmp")
     with zipfile.ZipFile(tmp, "w") as archive:
-        archive.writestr(_executable("setup.sh"), SETUP_SH.format(install=install))
+        archive.writestr(_executable("setup.sh"), SETUP_SH.format(install=install, python=python))
+        archive.writestr(_plain("constraints.txt"), constraints_txt(tested_versions(), python))
         archive.writestr(_executable("run_autograder"),
                          RUN_AUTOGRADER.format(course_dir=COURSE_DIR, options="\n".join(options)))
         archive.writestr(_plain(f"wheels/{wheel.name}"), wheel.read_bytes())
@@ -310,28 +384,64 @@ def student_folder(metadata: Mapping, email_to_folder: Mapping[str, str] | None 
     return f"gs-{user_id}"
 
 
+def _notebooks_in(submission: Path) -> list[Path]:
+    """The notebooks of a submission (files, not links, outside Jupyter's checkpoints), sorted."""
+    return sorted(path for path in submission.rglob("*.ipynb")
+                  if ".ipynb_checkpoints" not in path.parts and path.is_file() and not path.is_symlink())
+
+
 def find_submitted(submission: Path, stem: str) -> Path | None:
     """``<stem>.ipynb`` anywhere in the submission, else a renamed copy (``<stem>-1.ipynb``,
-    ``<stem> (1).ipynb``) when there is exactly one."""
-    found = sorted(path for path in submission.rglob(f"{stem}.ipynb")
-                   if ".ipynb_checkpoints" not in path.parts and path.is_file() and not path.is_symlink())
+    ``<stem> (1).ipynb``, ``Copy of <stem>.ipynb``: :func:`.names.exercise_stem`) when there
+    is exactly one."""
+    from .names import exercise_stem
+
+    notebooks = _notebooks_in(submission)
+    found = [path for path in notebooks if path.name == f"{stem}.ipynb"]
     if found:
         return found[0]
-    copies = [path for path in submission.rglob("*.ipynb")
-              if re.fullmatch(re.escape(stem) + r"(?:-\d+| \(\d+\))", path.stem)
-              and ".ipynb_checkpoints" not in path.parts and path.is_file() and not path.is_symlink()]
+    copies = [path for path in notebooks if exercise_stem(path.name, [stem]) == stem]
     return copies[0] if len(copies) == 1 else None
+
+
+def missing_note(submission: Path, stem: str) -> str:
+    """What a learner is told when no notebook of theirs is ``<stem>.ipynb``: the files that came in."""
+    from .safetext import LABEL_CHARS, clean
+
+    names = [clean(path.relative_to(submission).as_posix(), LABEL_CHARS) for path in _notebooks_in(submission)]
+    came = f"it holds {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}" if names else "it holds no notebook"
+    return f"no {stem}.ipynb in the submission ({came}): upload the notebook under the name {stem}.ipynb"
+
+
+def roster_note(metadata: Mapping, email_to_folder: Mapping[str, str] | None) -> str | None:
+    """A note when the bundle has a roster and the submitter's e-mail is not on it: they are
+    graded under their Gradescope id, so their hidden tests draw other inputs than the
+    instructor's own runs would."""
+    if not email_to_folder:
+        return None
+    users = metadata.get("users") or [{}]
+    user = users[0] if isinstance(users[0], Mapping) else {}
+    email = str(user.get("email", "")).strip().lower()
+    if email in email_to_folder:
+        return None
+    from .safetext import LABEL_CHARS, clean
+
+    return (f"the submitter's e-mail ({clean(email, LABEL_CHARS) or 'none given'}) is not on the course roster: "
+            f"graded as {student_folder(metadata)}, whose hidden-test inputs differ from the roster folder's; "
+            f"the instructor can regrade it under the right name")
 
 
 def run_submission(submission: Path, notebooks: Sequence[str], folder: str, *,
                    timeout_s: float = GRADE_TIMEOUT_S, visibility: str = "visible",
-                   hidden_visibility: str = "after_published") -> dict[str, Any]:
+                   hidden_visibility: str = "after_published", notes: Sequence[str] = ()) -> dict[str, Any]:
     """Grade one Gradescope submission with ``python -m course_utils grade``; ``results.json``.
 
     The submission's notebooks are copied into a scratch class folder as ``<folder>/``,
-    graded there, and only the rows of ``notebooks`` are reported.
+    graded there, and only the rows of ``notebooks`` are reported; ``notes`` head the output.
     """
-    notes = []
+    from .safetext import LABEL_CHARS, clean
+
+    notes = list(notes)
     with tempfile.TemporaryDirectory(prefix="gradescope-") as scratch:
         classroom, out = Path(scratch) / "class", Path(scratch) / "out"
         mine = classroom / folder
@@ -339,10 +449,10 @@ def run_submission(submission: Path, notebooks: Sequence[str], folder: str, *,
         for stem in notebooks:
             path = find_submitted(submission, stem)
             if path is None:
-                notes.append(f"no {stem}.ipynb in the submission (upload the notebook under that name)")
+                notes.append(missing_note(submission, stem))
                 continue
             if path.name != f"{stem}.ipynb":
-                notes.append(f"graded {path.name} as {stem}.ipynb (rename it to {stem}.ipynb)")
+                notes.append(f"graded {clean(path.name, LABEL_CHARS)} as {stem}.ipynb (rename it to {stem}.ipynb)")
             shutil.copyfile(path, mine / f"{stem}.ipynb")
         command = [sys.executable, "-m", "course_utils", "grade", str(classroom), "--out", str(out), "--quiet",
                    *(part for stem in notebooks for part in ("--notebook", stem))]
@@ -392,7 +502,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                        if row.get("email") and row.get("folder")}
         folder = student_folder(metadata, mapping)
         data = run_submission(args.submission, args.notebook, folder, visibility=args.visibility,
-                              hidden_visibility=args.hidden_visibility)
+                              hidden_visibility=args.hidden_visibility,
+                              notes=[note for note in [roster_note(metadata, mapping)] if note])
     except Exception as exc:  # noqa: BLE001 - Gradescope must always get a results.json
         data = error_results(f"{type(exc).__name__}: {exc}")
     _write_json(args.results, data)

@@ -12,8 +12,9 @@ the gradebook is not touched. :meth:`Instructions.apply` then adds them to the m
 Marks and overrides are kept in the record and survive later runs; a new overrides file
 replaces every earlier override (it is the whole list: keep one file for the term). Due
 dates are kept per notebook: ``--due NOTEBOOK=TIME`` sets one, a bare ``--due TIME`` the
-notebooks this run grades. ``--late-rule RULE`` is kept until another is given
-(``--late-rule none`` removes it). ``--prediction-table on`` keeps the pseudonymous class
+notebooks this run grades; ``--extensions FILE`` (``student, notebook, due``) gives one
+learner their own due date for one notebook, and like an overrides file it is the whole list.
+``--late-rule RULE`` is kept until another is given (``--late-rule none`` removes it). ``--prediction-table on`` keeps the pseudonymous class
 table of prediction errors (:mod:`.predictions`) until ``--prediction-table off``.
 """
 
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .csvio import Table
-from .ledger import DERIVED_STATUSES, PREDICTION_TABLE, Ledger
+from .ledger import DERIVED_STATUSES, EXTENSIONS, PREDICTION_TABLE, Ledger
 from .outputs import EXPORT_KINDS, Export
 
 NO_RULE = ("none", "off")
@@ -39,6 +40,7 @@ class Instructions:
     sheets: list[Table] = field(default_factory=list)
     overrides: Table | None = None
     due: list[str] = field(default_factory=list)
+    extensions: Table | None = None
     late_rule: str | None = None
     prediction_table: str | None = None  # "on" or "off" (grade --prediction-table); None: as before
     exports: list[Export] = field(default_factory=list)
@@ -46,6 +48,7 @@ class Instructions:
     marks: list[dict[str, Any]] = field(default_factory=list)
     parsed_overrides: list[Any] | None = None
     due_dates: dict[str, str] = field(default_factory=dict)
+    extension_dates: dict[str, dict[str, str]] | None = None
     prediction_salt: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -54,7 +57,8 @@ class Instructions:
              overrides: str | os.PathLike | None = None, due: Sequence[str] = (), late_rule: str | None = None,
              export: Sequence[str] = (), assignment: Sequence[str] = (), moodle_id: str = "email",
              wheel: str | os.PathLike | None = None, notebooks: Sequence[str] = (),
-             prediction_table: str | None = None) -> Instructions:
+             prediction_table: str | None = None, extensions: str | os.PathLike | None = None,
+             allow_partial: bool = False) -> Instructions:
         """Read the files and parse the options; nothing is checked against a class yet.
 
         Raises
@@ -73,6 +77,7 @@ class Instructions:
         try:
             if roster is not None:
                 found.roster = read_roster(roster)
+                found.notes += [f"roster: {note}" for note in found.roster.notes]
         except ValueError as exc:
             raise ValueError(f"roster: {exc}") from None
         try:
@@ -90,6 +95,8 @@ class Instructions:
             except ValueError as exc:
                 raise ValueError(f"due: {exc}") from None
         found.due = list(due)
+        if extensions is not None:
+            found.extensions = read_extensions(extensions)
         if late_rule is not None:
             if late_rule.strip().lower() not in NO_RULE:
                 try:
@@ -118,7 +125,7 @@ class Instructions:
             if kind == "gradescope":
                 found.exports.append(_gradescope(wheel, notebooks, found.roster))
             else:
-                found.exports.append(Export(kind, found.roster, assignments, moodle_id))
+                found.exports.append(Export(kind, found.roster, assignments, moodle_id, allow_partial=allow_partial))
         return found
 
     # ------------------------------------------------------------------ before grading
@@ -147,6 +154,9 @@ class Instructions:
             if absent and not plan.replace_only:
                 notes.append(f"roster: {len(absent)} student(s) of the roster have no folder: {', '.join(absent)}")
         available = plan.available
+        if self.extensions is not None:
+            learners = sorted({*everyone, *getattr(plan, "everyone", ())})  # a shard is given the whole class's
+            self.extension_dates = check_extensions(self.extensions, learners, available)
         if self.due:
             general = [option for option in self.due if "=" not in option]
             specific = [option for option in self.due if "=" in option]
@@ -155,6 +165,12 @@ class Instructions:
             except ValueError as exc:
                 raise ValueError(f"due: {exc}") from None
             self.due_dates = {stem: when.isoformat(timespec="minutes") for stem, when in dates.items()}
+            earlier = previous.settings.get("due", {})
+            moved = sorted(stem for stem, when in self.due_dates.items() if earlier.get(stem) != when)
+            if moved and plan.replace_only:
+                raise ValueError(f"due: --due moves {', '.join(moved)}'s due date for the whole class, while --student "
+                                 f"regrades one learner; to move one learner's due date, give an extension "
+                                 f"(--extensions FILE, a CSV of student, notebook, due)")
         if self.prediction_table == "on":  # the salt of the pseudonyms: the class's, kept once chosen
             self.prediction_salt = previous.settings.get(PREDICTION_TABLE) or getattr(plan, "class_sha256", "") \
                 or class_identity(everyone)
@@ -200,6 +216,8 @@ class Instructions:
                                           if (item.student, item.notebook, item.exercise) in present])
         settings = {**ledger.settings, "due": {**ledger.settings.get("due", {}), **self.due_dates},
                     "late_rule": ledger.settings.get("late_rule")}
+        if self.extension_dates is not None:  # the file is the whole list
+            settings[EXTENSIONS] = self.extension_dates or None
         if self.late_rule is not None:
             settings["late_rule"] = None if self.late_rule.lower() in NO_RULE else self.late_rule
         if self.prediction_table == "off":
@@ -207,6 +225,61 @@ class Instructions:
         elif self.prediction_table == "on":
             settings[PREDICTION_TABLE] = self.prediction_salt
         return Ledger(rows, ledger.answers, ledger.students, ledger.run, settings)
+
+
+def read_extensions(path: str | os.PathLike) -> Table:
+    """An extensions file: a CSV of ``student, notebook, due`` (ISO 8601, as ``--due``).
+
+    Raises
+    ------
+    ValueError
+        A file that cannot be read, without those columns, or with a due date that cannot be
+        read (named with its line).
+    """
+    from .csvio import read_table
+    from .lateness import parse_time
+
+    try:
+        table = read_table(path, required=("student", "notebook", "due"))
+    except ValueError as exc:
+        raise ValueError(f"extensions: {exc}") from None
+    problems = []
+    for row in table.rows:
+        try:
+            parse_time(row["due"])
+        except ValueError as exc:
+            problems.append(f"line {row['_line']}: {exc}")
+    if problems:
+        raise ValueError(f"extensions: {table.source}: " + "; ".join(problems))
+    return table
+
+
+def check_extensions(table: Table, students: Sequence[str], notebooks: Sequence[str]) -> dict[str, dict[str, str]]:
+    """``{student: {notebook: due}}`` from an extensions file, checked against the class.
+
+    Raises
+    ------
+    ValueError
+        Every unknown learner or notebook, and a learner given two dates for one notebook,
+        each with its line.
+    """
+    from .lateness import parse_time
+
+    problems, dates, seen = [], {}, {}
+    for row in table.rows:
+        student, stem, line = row["student"], row["notebook"], row["_line"]
+        if student not in students:
+            problems.append(f"line {line}: no learner {student!r} in this class")
+        elif stem not in notebooks:
+            problems.append(f"line {line}: no notebook {stem!r} (notebooks: {', '.join(notebooks)})")
+        elif (student, stem) in seen:
+            problems.append(f"line {line}: {student} / {stem} has an extension on line {seen[student, stem]} already")
+        else:
+            seen[student, stem] = line
+            dates.setdefault(student, {})[stem] = parse_time(row["due"]).isoformat(timespec="minutes")
+    if problems:
+        raise ValueError(f"extensions: {table.source}: " + "; ".join(problems))
+    return dates
 
 
 def _expected_rows(plan: Any, previous: Ledger, labels: Sequence[str]) -> list[dict[str, Any]]:

@@ -44,16 +44,27 @@ ANSWERS = "answers.jsonl"
 MANIFEST = "manifest.json"
 #: row statuses an instructor adds (kept across regrades)
 INSTRUCTOR_STATUSES = frozenset({"marked", "override"})
-#: row statuses derived from other rows and settings, recomputed by every write
-DERIVED_STATUSES = frozenset({"late penalty"})
+#: row statuses derived from other rows and settings, recomputed by every write: a late
+#: penalty, and a rubric's question not marked yet in a notebook whose marking has begun
+DERIVED_STATUSES = frozenset({"late penalty", "unmarked"})
 #: the manifest's keys that describe the last run ("shard": this folder is one shard of a
-#: sharded run; "merged": it was merged from shards; "order": each notebook's exercises)
+#: sharded run; "merged": it was merged from shards; "order": each notebook's exercises;
+#: "questions": each rubric's questions and their points; "reference": the fingerprint of each
+#: notebook's reference solution, a hash, for identical.csv)
 RUN_KEYS = ("course_version", "tests_sha256", "isolation", "graded_at", "config", "tests", "order", "shard",
-            "merged")
+            "merged", "questions", "reference")
 #: the manifest's key holding the SHA-256 of results.jsonl and answers.jsonl
 RECORD = "record"
 #: the settings key of the class table of predictions (its salt; see :mod:`.predictions`)
 PREDICTION_TABLE = "prediction_table"
+#: a student's key holding the time each notebook's content was submitted (:func:`.lateness.judge`)
+SUBMISSIONS = "submissions"
+#: the settings keys of assignment mode: the notebooks set, and those forgotten (with when)
+ASSIGNED, FORGOTTEN = "assigned", "forgotten"
+#: per-learner due dates (``grade --extensions``): ``{student: {notebook: ISO time}}``
+EXTENSIONS = "extensions"
+#: settings kept only when set, and the type each must have
+OPTIONAL_SETTINGS = {PREDICTION_TABLE: str, ASSIGNED: list, FORGOTTEN: dict, EXTENSIONS: dict}
 
 
 @dataclass
@@ -71,17 +82,23 @@ class Ledger:
     students
         ``{student label: {"feedback": "feedback/<file>.md", "tests_sha256", "course_version",
         "graded_at", "sandbox": [...], "notebooks": {stem: {"graded_at", "tests_sha256",
-        "notes": [...], "fingerprint": hex or None, "submitted": {"when", "source",
-        "late_marker"} or None}}}}``.
+        "notes": [...], "fingerprint": hex or None, "sha256": the notebook's, "submitted":
+        {"when", "source", "late_marker"[, "doubt"]} or None}}, "submissions": {"<notebook>:<sha256>":
+        {"when", "source", "late_marker", "file_time", "recorded_at"}}}}``: ``submitted`` is the
+        evidence the last grading used, ``submissions`` every content's time as first recorded.
     run
         The last run: ``course_version``, ``tests_sha256``, ``isolation``, ``graded_at``,
         ``config``, ``tests`` (``{stem: {"public": file name, "hidden": bool}}``, over
         every notebook graded into this gradebook) and ``order`` (``{stem: exercise names}``,
-        the syllabus order of ``grades.csv``'s columns); ``shard`` for one shard of a sharded
-        run, ``merged`` for a gradebook merged from shards (see :mod:`.shards`).
+        the syllabus order of ``grades.csv``'s columns); ``questions`` (``{stem: {question:
+        points}}``: each rubric's, so that a part-marked notebook is known without the rubric
+        file); ``shard`` for one shard of a sharded run, ``merged`` for a gradebook merged
+        from shards (see :mod:`.shards`).
     settings
-        ``{"due": {stem: ISO time}, "late_rule": text or None}``, and ``"prediction_table"``
-        (the class table's salt, :mod:`.predictions`) when the instructor asked for the table.
+        ``{"due": {stem: ISO time}, "late_rule": text or None}``; ``"prediction_table"`` (the
+        class table's salt, :mod:`.predictions`) when the instructor asked for the table;
+        ``"assigned"`` (the notebooks set, :attr:`assigned`), ``"forgotten"``
+        (:attr:`forgotten`) and ``"extensions"`` (``{student: {stem: ISO time}}``) once used.
     """
 
     rows: list[dict[str, Any]] = field(default_factory=list)
@@ -102,11 +119,79 @@ class Ledger:
 
     def manifest(self) -> dict[str, Any]:
         """``manifest.json``'s content."""
-        table = {PREDICTION_TABLE: self.settings[PREDICTION_TABLE]} if self.settings.get(PREDICTION_TABLE) else {}
+        optional = {key: self.settings[key] for key in OPTIONAL_SETTINGS if self.settings.get(key) is not None}
         return {**{key: self.run[key] for key in RUN_KEYS if key in self.run},
                 "settings": {"due": dict(sorted(self.settings.get("due", {}).items())),
-                             "late_rule": self.settings.get("late_rule"), **table},
+                             "late_rule": self.settings.get("late_rule"), **optional},
                 "students": dict(sorted(self.students.items()))}
+
+    @property
+    def graded_notebooks(self) -> list[str]:
+        """Every notebook this gradebook holds results, answers or facts of (forgotten ones too)."""
+        return sorted({*(row["notebook"] for row in self.rows), *(row["notebook"] for row in self.answers),
+                       *(stem for entry in self.students.values() for stem in entry.get("notebooks", {}))})
+
+    @property
+    def assigned(self) -> list[str] | None:
+        """The notebooks set in this gradebook, once a run into it used ``--notebook`` (the
+        gradebook is then in *assignment mode*: a plain ``grade`` regrades these and adds
+        none); None before (a plain ``grade`` grades every notebook)."""
+        value = self.settings.get(ASSIGNED)
+        return sorted(map(str, value)) if isinstance(value, list) else None
+
+    @property
+    def forgotten(self) -> dict[str, str]:
+        """``{notebook: when}``: notebooks taken out of the totals (``grade --forget``); their
+        results stay in the record, counted nowhere, until ``grade --restore``."""
+        value = self.settings.get(FORGOTTEN)
+        return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+    def counted(self) -> tuple[Ledger, Ledger]:
+        """``(counted, aside)``: this record without the forgotten notebooks (what every output
+        shows), and their rows, answers and facts (what the record keeps of them)."""
+        gone = set(self.forgotten)
+        if not gone:
+            return self, Ledger()
+        shown = {label: {**entry, "notebooks": {s: f for s, f in entry.get("notebooks", {}).items() if s not in gone}}
+                 for label, entry in self.students.items()}
+        aside = {label: {s: f for s, f in entry.get("notebooks", {}).items() if s in gone}
+                 for label, entry in self.students.items()}
+        return (Ledger([r for r in self.rows if r["notebook"] not in gone],
+                       [r for r in self.answers if r["notebook"] not in gone], shown, self.run, self.settings),
+                Ledger([r for r in self.rows if r["notebook"] in gone],
+                       [r for r in self.answers if r["notebook"] in gone],
+                       {label: {"notebooks": facts} for label, facts in aside.items() if facts}))
+
+    def set_aside(self, forget: Iterable[str] = (), restore: Iterable[str] = (), when: str = "") -> Ledger:
+        """This record with notebooks ``forget`` taken out of the totals and ``restore`` put
+        back (``grade --forget`` and ``--restore``). It is then in assignment mode: a plain
+        ``grade`` regrades the notebooks still set, never a forgotten one.
+
+        Raises
+        ------
+        ValueError
+            Forgetting a notebook the gradebook has no results of, or one already forgotten;
+            restoring one that is not forgotten.
+        """
+        graded, forgotten = self.graded_notebooks, self.forgotten
+        assigned = set(self.assigned if self.assigned is not None else graded) - set(forgotten)
+        for stem in forget:
+            if stem not in graded:
+                raise ValueError(f"forget: this gradebook has no results of {stem} (it holds "
+                                 f"{', '.join(graded) or 'none yet'})")
+            if stem in forgotten:
+                raise ValueError(f"forget: {stem} was forgotten already ({forgotten[stem]}); "
+                                 f"--restore {stem} brings it back")
+            forgotten[stem] = when
+            assigned.discard(stem)
+        for stem in restore:
+            if stem not in forgotten:
+                raise ValueError(f"restore: {stem} is not forgotten "
+                                 f"(forgotten: {', '.join(sorted(forgotten)) or 'none'})")
+            del forgotten[stem]
+            assigned.add(stem)
+        settings = {**self.settings, ASSIGNED: sorted(assigned), FORGOTTEN: forgotten or None}
+        return Ledger(self.rows, self.answers, self.students, self.run, settings)
 
     def merged(self, fresh: Ledger, *, students: Iterable[str] | None = None,
                notebooks: Iterable[str] | None = None) -> Ledger:
@@ -138,8 +223,14 @@ class Ledger:
             earlier = people.get(label, {})
             people[label] = {**earlier, **entry,
                              "notebooks": {**earlier.get("notebooks", {}), **entry.get("notebooks", {})}}
+            times = {**earlier.get(SUBMISSIONS, {}), **entry.get(SUBMISSIONS, {})}
+            if times:  # every content's time, recorded once (see lateness.judge), whatever the scope
+                people[label][SUBMISSIONS] = times
         run = {**self.run, **fresh.run, "tests": {**self.run.get("tests", {}), **fresh.run.get("tests", {})},
-               "order": {**self.run.get("order", {}), **fresh.run.get("order", {})}}
+               "order": {**self.run.get("order", {}), **fresh.run.get("order", {})},
+               "reference": {**self.run.get("reference", {}), **fresh.run.get("reference", {})}}
+        if not run["reference"]:
+            del run["reference"]
         if "shard" not in fresh.run:  # which shard a folder holds is said by its last run only
             run.pop("shard", None)
         return Ledger(rows, answers, people, run, dict(self.settings))
@@ -175,11 +266,11 @@ def read_ledger(out: str | Path) -> Ledger:
         manifest = {}
     settings = manifest.get("settings") if isinstance(manifest.get("settings"), dict) else {}
     students = manifest.get("students") if isinstance(manifest.get("students"), dict) else {}
+    optional = {key: settings[key] for key, kind in OPTIONAL_SETTINGS.items() if isinstance(settings.get(key), kind)}
     return Ledger(_read_jsonl(out / RESULTS), _read_jsonl(out / ANSWERS),
                   {label: entry for label, entry in students.items() if isinstance(entry, dict)},
                   {key: manifest[key] for key in RUN_KEYS if key in manifest},
-                  {"due": dict(settings.get("due") or {}), "late_rule": settings.get("late_rule"),
-                   **({PREDICTION_TABLE: str(settings[PREDICTION_TABLE])} if settings.get(PREDICTION_TABLE) else {})})
+                  {"due": dict(settings.get("due") or {}), "late_rule": settings.get("late_rule"), **optional})
 
 
 def text_sha256(text: str) -> str:

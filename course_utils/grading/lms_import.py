@@ -34,8 +34,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import unicodedata
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable
@@ -45,7 +46,7 @@ from .roster import Roster, RosterEntry
 
 #: the hidden manifest ``import_submissions`` writes into the submissions folder
 MANIFEST = ".lms_import.csv"
-MANIFEST_COLUMNS = ("folder", "filename", "source", "lms", "late_marker", "file_time")
+MANIFEST_COLUMNS = ("folder", "filename", "source", "lms", "late_marker", "file_time", "sha256")
 #: files larger than this are not copied (a notebook is a few MB at most)
 MAX_FILE_BYTES = 50 * 2**20
 
@@ -165,7 +166,8 @@ class ImportPlan:
 
 
 def _basename(name: str) -> str:
-    return PurePosixPath(name.replace("\\", "/")).name
+    """The file name of a download's entry, in Unicode NFC (a zip made on a Mac holds NFD)."""
+    return unicodedata.normalize("NFC", PurePosixPath(name.replace("\\", "/")).name)
 
 
 def _safe_filename(name: str) -> str:
@@ -265,7 +267,7 @@ def plan_moodle(names: Iterable[str], roster: Roster, worksheet: Table | None = 
         roster.require("name", "importing a Moodle download without its grading worksheet")
     wanted: dict[str, list[tuple[int, str, bool]]] = {}
     for source in names:
-        parts = PurePosixPath(source.replace("\\", "/")).parts
+        parts = PurePosixPath(unicodedata.normalize("NFC", source).replace("\\", "/")).parts
         if not parts or any(part.startswith(".") for part in parts):
             continue
         folder_match = _MOODLE_FOLDER.match(parts[0]) if len(parts) > 1 else None
@@ -340,6 +342,18 @@ def _read_manifest(path: Path) -> list[dict]:
     return [{name: row.get(name, "") for name in MANIFEST_COLUMNS} for row in read_table(path).rows]
 
 
+def _folder_in(out: Path, folder: str) -> str:
+    """The name of ``folder`` in ``out`` as the file system holds it: an existing folder whose
+    name is ``folder`` in Unicode NFC (``rené`` unpacked from a macOS zip is decomposed, NFD),
+    else ``folder`` itself."""
+    if (out / folder).is_dir() or not out.is_dir():
+        return folder
+    wanted = unicodedata.normalize("NFC", folder)
+    return next((entry.name for entry in sorted(os.scandir(out), key=lambda e: e.name)
+                 if entry.is_dir(follow_symlinks=False) and unicodedata.normalize("NFC", entry.name) == wanted),
+                folder)
+
+
 def import_submissions(download: str | os.PathLike, out: str | os.PathLike, roster: Roster, lms: str, *,
                        worksheet: Table | None = None, overwrite: bool = False) -> ImportPlan:
     """Copy a Canvas or Moodle download into ``out/<folder>/`` through the roster.
@@ -362,8 +376,9 @@ def import_submissions(download: str | os.PathLike, out: str | os.PathLike, rost
     -------
     ImportPlan
         The plan that was applied. ``out/.lms_import.csv`` records, per file, its source,
-        Canvas's LATE marker and the time the download recorded for it (a folder's file time,
-        or a zip entry's local time, which carries no time zone).
+        Canvas's LATE marker, the time the download recorded for it (a folder's file time, or a
+        zip entry's local time, which carries no time zone) and the SHA-256 of its content, by
+        which ``grade`` finds the record again after the file is renamed or copied.
 
     Raises
     ------
@@ -380,6 +395,7 @@ def import_submissions(download: str | os.PathLike, out: str | os.PathLike, rost
         raise LMSImportError(f"{download}: no file matched a student of the roster ({reasons})")
     payloads: dict[PlannedFile, bytes] = {}
     clashes = []
+    plan.files = [replace(planned, folder=_folder_in(out, planned.folder)) for planned in plan.files]
     for planned in plan.files:
         entry = entries[planned.source]
         if entry.size > MAX_FILE_BYTES:
@@ -406,7 +422,8 @@ def import_submissions(download: str | os.PathLike, out: str | os.PathLike, rost
         manifest[planned.folder, planned.filename] = {
             "folder": planned.folder, "filename": planned.filename, "source": planned.source, "lms": lms,
             "late_marker": "yes" if planned.late_marker else "no",
-            "file_time": when.isoformat(timespec="seconds") if when else ""}
+            "file_time": when.isoformat(timespec="seconds") if when else "",
+            "sha256": hashlib.sha256(data).hexdigest()}
     text = csv_text(MANIFEST_COLUMNS, ([row[name] for name in MANIFEST_COLUMNS]
                                        for _, row in sorted(manifest.items())))
     tmp = out / f"{MANIFEST}.tmp"

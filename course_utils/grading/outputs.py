@@ -11,7 +11,9 @@ sharded runs all give the same files for the same record:
 ``grades.csv``                          per student: a column per exercise (and per written
                                         question), a column per notebook, total, possible,
                                         percent (:func:`.assignments.gradebook_csv`)
-``feedback/<student>.md``               what passed and failed, marks, overrides, penalties
+``feedback/<learner>.md``               what passed and failed, marks, overrides, penalties;
+                                        named by :mod:`.filenames`, listed in
+                                        ``feedback/index.csv``
 ``summary.csv``                         pass rate per test; mean, spread, min, max per
                                         exercise and notebook (:func:`.summary.summary_csv`)
 ``totals.png``                          histogram of students' totals
@@ -37,6 +39,8 @@ record whole, and running the write again rebuilds everything from it.
 
 from __future__ import annotations
 
+import glob
+import json
 import os
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -47,21 +51,23 @@ from typing import Any, Mapping, Sequence
 from .answers import answer_pages, answers_from_rows
 from .assignments import gradebook_csv
 from .csvio import TableError, read_table
+from .filenames import INDEX, index_csv, learner_files
 from .lateness import (LateFlag, late_csv, late_flags, parse_late_rule, parse_time, penalty_rows,
                        submitted_from_record)
-from .ledger import (ANSWERS, DERIVED_STATUSES, MANIFEST, PREDICTION_TABLE, RECORD, RESULTS, Ledger, jsonl_text,
-                     read_ledger, text_sha256)
+from .ledger import (ANSWERS, DERIVED_STATUSES, EXTENSIONS, MANIFEST, PREDICTION_TABLE, RECORD, RESULTS, Ledger,
+                     jsonl_text, read_ledger, text_sha256)
+from .notebook_page import CELLS, cells_file, notebook_page, read_cells
 from .overrides import reapply_overrides
-from .pipeline import feedback_file
 from .predictions import TABLE_FILE as PREDICTION_TABLE_FILE, Standing, class_table, feedback_lines, standings
 from .report import format_results, score as total_of
-from .rubric import MARKED_STATUS, Rubric, find_rubrics, load_rubric, marking_sheet_csv
-from .safetext import FOLDER_CHARS, markdown
+from .rubric import (MARKED_STATUS, UNMARKED_STATUS, Rubric, find_rubrics, load_rubric, marking_sheet_csv, part_marked,
+                     rubric_questions, unmarked_rows)
+from .safetext import FOLDER_CHARS, NOTE_CHARS, markdown
 from .similarity import identical_csv, identical_groups
 from .summary import histogram_png_bytes, summary_csv
 
 EXPORT_KINDS = ("canvas", "moodle", "gradescope")
-_RANK = {"marked": 1, "override": 2, "late penalty": 3}
+_RANK = {"marked": 1, "unmarked": 1, "override": 2, "late penalty": 3}
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -103,6 +109,9 @@ class Export:
     wheel, notebooks, course_root
         Gradescope: the course's wheel, the notebooks its autograder grades, and the
         course whose tests it carries.
+    allow_partial
+        Export notebooks whose written answers are not all marked yet (their points so
+        far); without it such an export is refused (:meth:`text`).
     """
 
     kind: str
@@ -112,6 +121,7 @@ class Export:
     wheel: Path | None = None
     notebooks: tuple[str, ...] = ()
     course_root: Path | None = None
+    allow_partial: bool = False
 
     @property
     def file_name(self) -> str:
@@ -149,9 +159,21 @@ class Export:
             raise ValueError(f"no results for {', '.join(missing)} in the gradebook "
                              f"(grade it first: grade ... --notebook {missing[0]})")
         chosen_rows = [row for row in rows if row["notebook"] in {a.notebook for a in assignments}]
+        partial = part_marked(chosen_rows)
+        if partial and not self.allow_partial:
+            raise ValueError(f"marking in progress: {_partial_text(partial)}; finish marking and merge the sheet "
+                             f"(--merge-rubric), or pass --allow-partial to export their points so far")
         if self.kind == "canvas":
             return canvas_gradebook_csv(chosen_rows, self.roster, assignments)
         return moodle_grades_csv(chosen_rows, self.roster, assignments, identifier=self.moodle_id)
+
+    def partial_note(self, rows: Sequence[Mapping]) -> str | None:
+        """What an export with ``allow_partial`` says of the part-marked notebooks it carries."""
+        if self.kind == "gradescope" or not self.allow_partial:
+            return None
+        partial = part_marked(row for row in rows if row["notebook"] in {a.notebook for a in self.chosen(rows)})
+        return (f"export {self.kind}: part-marked notebooks exported with their points so far, out of their full "
+                f"points (--allow-partial): {_partial_text(partial)}") if partial else None
 
     def write(self, out: Path, rows: Sequence[Mapping]) -> Path:
         """Write this export into ``out``; returns the file."""
@@ -168,11 +190,18 @@ class Export:
         return target
 
 
+def _partial_text(partial: Mapping[str, Sequence[str]]) -> str:
+    """``"ex07_capstone for 2 learners (hedy, katherine)"``, per notebook."""
+    return "; ".join(f"{stem} for {len(who)} learner{'s' if len(who) != 1 else ''} ({', '.join(who[:5])}"
+                     f"{', ...' if len(who) > 5 else ''})" for stem, who in partial.items())
+
+
 # ------------------------------------------------------------------ settling derived rows
 
 
 def late_flags_of(ledger: Ledger) -> list[LateFlag]:
-    """Late submissions in the record: submission times in the manifest against its due dates."""
+    """Late submissions in the record: submission times in the manifest against its due dates
+    (a learner's own, where an extension gives one)."""
     due = {}
     for stem, text in ledger.settings.get("due", {}).items():
         try:
@@ -185,19 +214,31 @@ def late_flags_of(ledger: Ledger) -> list[LateFlag]:
             seen = submitted_from_record(facts.get("submitted") if isinstance(facts, dict) else None)
             if seen is not None:
                 times[student, stem] = seen
-    return late_flags(times, due)
+    extensions = {}
+    for student, dates in (ledger.settings.get(EXTENSIONS) or {}).items():
+        for stem, text in (dates if isinstance(dates, dict) else {}).items():
+            try:
+                extensions[student, stem] = parse_time(str(text))
+            except ValueError:
+                continue  # a hand-edited manifest; `grade --extensions` checks what it records
+    return late_flags(times, due, extensions=extensions)
 
 
 def settle(ledger: Ledger, order: Mapping[str, Sequence[str]] | None = None
            ) -> tuple[Ledger, list[LateFlag], list[str]]:
-    """The record with overrides recomputed against the tests' current points and late
-    penalties recomputed from the due dates and the late rule; the late flags; notes.
+    """The record as the outputs show it: forgotten notebooks left out (:meth:`.ledger.Ledger.counted`),
+    overrides recomputed against the tests' current points, a row for each question still to
+    mark in a notebook whose marking has begun (:func:`.rubric.unmarked_rows`, so it counts
+    its full points) and late penalties recomputed from the due dates, extensions and the
+    late rule; the late flags; notes.
 
     Rows come sorted by notebook and student; within, the tests in the order they ran,
     then marks (in ``order``: a rubric's question order), overrides, late penalties.
     """
+    ledger, _ = ledger.counted()
     rows = [dict(row) for row in ledger.rows if row.get("status") not in DERIVED_STATUSES]
     rows, notes = reapply_overrides(rows)
+    rows += unmarked_rows(rows, ledger.run.get("questions") or {})
     flags = late_flags_of(ledger)
     rule = ledger.settings.get("late_rule")
     if rule:
@@ -222,14 +263,15 @@ def settle(ledger: Ledger, order: Mapping[str, Sequence[str]] | None = None
 # ------------------------------------------------------------------ feedback
 
 
-def _feedback_name(student: str, entry: Mapping[str, Any]) -> str:
-    """The feedback file's name recorded for ``student``, when it is a plain file name."""
+def _recorded_feedback(entry: Mapping[str, Any]) -> str | None:
+    """The feedback file name the record holds for a learner, when it is a plain name inside
+    ``feedback/`` (an earlier write's, to remove once the learner's name has changed)."""
     recorded = str(entry.get("feedback", ""))
     name = recorded.removeprefix("feedback/")
     if recorded.startswith("feedback/") and name.endswith(".md") and "/" not in name and "\\" not in name \
             and not name.startswith(".") and len(name.encode()) < 200 and name.isprintable():
         return name
-    return feedback_file(student)
+    return None
 
 
 def by_student(rows: Sequence[Mapping]) -> dict[str, list[Mapping]]:
@@ -240,16 +282,42 @@ def by_student(rows: Sequence[Mapping]) -> dict[str, list[Mapping]]:
     return groups
 
 
+def notebook_notes(stem: str, rows: Sequence[Mapping], facts: Mapping[str, Any], answers: Sequence[Mapping],
+                   rubrics: Mapping[str, Rubric]) -> list[str]:
+    """The notes on one learner's notebook: the grader's (``facts["notes"]``), then where the
+    marking of its written answers stands (in progress: which questions are left; not begun:
+    how many answers were collected)."""
+    notes = list((facts or {}).get("notes", []))
+    todo = [row["exercise"] for row in rows if row.get("status") == UNMARKED_STATUS]
+    if todo:
+        done = sum(row.get("status") == MARKED_STATUS for row in rows)
+        notes.insert(0, f"marking in progress: {done} of {done + len(todo)} questions marked; still to mark: "
+                        f"{', '.join(todo)}. The score counts the marked questions, out of the notebook's full "
+                        f"{total_of(rows)[1]:g} points")
+    elif (answers or stem in rubrics) and not any(row.get("status") == MARKED_STATUS for row in rows):
+        questions = len(rubrics[stem].questions) if stem in rubrics else len(answers)
+        if facts and facts.get("found", True):
+            notes.append(f"your written answers were collected ({sum(bool(r.get('answered')) for r in answers)} "
+                         f"of {questions} answered); they are marked by hand")
+    return notes
+
+
 def feedback_text(student: str, ledger: Ledger, rubrics: Mapping[str, Rubric], *,
                   rows: Sequence[Mapping] | None = None, answers: Sequence[Mapping] | None = None,
-                  standing: Sequence[Standing] = (), now: datetime | None = None) -> str:
+                  standing: Sequence[Standing] = (), now: datetime | None = None,
+                  late: Mapping[str, LateFlag] | None = None, pages: Mapping[str, str] | None = None) -> str:
     """One student's feedback (Markdown): the total, then each notebook's results and notes,
-    and how good its predictions were (:func:`.predictions.feedback_lines`).
+    its late line (:attr:`.lateness.LateFlag.line`), how good its predictions were
+    (:func:`.predictions.feedback_lines`) and where its page is (the notebook with the results
+    under the code, :mod:`.notebook_page`).
 
     ``rows`` and ``answers`` are the student's own (default: picked from ``ledger``);
     ``standing`` their places in the class table of predictions, when the instructor asked
-    for one; ``now`` the time the due dates are compared with (default: now).
+    for one; ``now`` the time the due dates are compared with (default: now); ``late`` the
+    student's late flags and ``pages`` their notebook pages (a path inside ``feedback/``),
+    by notebook.
     """
+    late, pages = late or {}, pages or {}
     rows = [row for row in ledger.rows if row["student"] == student] if rows is None else list(rows)
     answers = [row for row in ledger.answers if row["student"] == student] if answers is None else list(answers)
     facts = ledger.notebooks_of(student)
@@ -259,16 +327,15 @@ def feedback_text(student: str, ledger: Ledger, rubrics: Mapping[str, Rubric], *
     stems = sorted({*(row["notebook"] for row in rows), *(row["notebook"] for row in answers), *facts})
     for stem in stems:
         mine = [row for row in rows if row["notebook"] == stem]
-        notes = list((facts.get(stem) or {}).get("notes", []))
         written = [row for row in answers if row["notebook"] == stem]
-        if (written or stem in rubrics) and not any(row.get("status") == MARKED_STATUS for row in mine):
-            questions = len(rubrics[stem].questions) if stem in rubrics else len(written)
-            if stem in facts and (facts[stem] or {}).get("found", True):
-                notes.append(f"your written answers were collected ({sum(bool(r.get('answered')) for r in written)} "
-                             f"of {questions} answered); they are marked by hand")
+        notes = notebook_notes(stem, mine, facts.get(stem) or {}, written, rubrics)
         parts += [format_results(mine, notes, heading=f"{stem}.ipynb", markdown=True), ""]
+        if stem in late:
+            parts += [markdown(late[stem].line, NOTE_CHARS), ""]
         predicted = feedback_lines(mine, stem, ledger.settings, standing, now)
         parts += [*predicted, ""] if predicted else []
+        if stem in pages:
+            parts += [f"Your notebook with these results under your code: {markdown(pages[stem], FOLDER_CHARS)}", ""]
     return "\n".join(parts)
 
 
@@ -344,9 +411,30 @@ def load_rubrics(tests_dir: str | os.PathLike | None = None) -> dict[str, Rubric
     return {stem: load_rubric(path) for stem, path in found.items()}
 
 
+def _notebook_pages(out: Path, student: str, name: str, ledger: Ledger, rows: Sequence[Mapping],
+                    answers: Sequence[Mapping], rubrics: Mapping[str, Rubric], late: Mapping[str, LateFlag],
+                    cells: Mapping[str, list], cells_from: Sequence[Path]) -> dict[Path, tuple[str, str]]:
+    """``{path: (notebook, page)}``: a learner's notebooks with the results under their code
+    (:func:`.notebook_page.notebook_page`), one per notebook whose cells the gradebook keeps."""
+    pages = {}
+    for stem, facts in sorted(ledger.notebooks_of(student).items()):
+        sha256 = (facts or {}).get("sha256")
+        record = cells.get(sha256) if isinstance(sha256, str) else None
+        if record is None and isinstance(sha256, str):
+            record = read_cells([out, *cells_from], sha256)
+        if record is None:
+            continue
+        mine = [row for row in rows if row["notebook"] == stem]
+        notes = notebook_notes(stem, mine, facts or {}, [row for row in answers if row["notebook"] == stem], rubrics)
+        pages[out / "feedback" / name / f"{stem}.html"] = (stem, notebook_page(
+            student, stem, record, mine, notes, late[stem].line if stem in late else ""))
+    return pages
+
+
 def write_outputs(out: str | os.PathLike, ledger: Ledger, *, rubrics: Mapping[str, Rubric] | None = None,
                   order: Mapping[str, Sequence[str]] | None = None, exports: Sequence[Export] = (),
-                  now: datetime | None = None) -> Written:
+                  now: datetime | None = None, cells: Mapping[str, list] | None = None,
+                  cells_from: Sequence[Path] = ()) -> Written:
     """Rebuild every output of gradebook folder ``out`` from ``ledger`` (see the module docstring).
 
     Parameters
@@ -364,26 +452,58 @@ def write_outputs(out: str | os.PathLike, ledger: Ledger, *, rubrics: Mapping[st
     now
         The time due dates are compared with, for what prediction feedback may show
         (default: now).
+    cells
+        ``{notebook SHA-256: cells}`` (:func:`.notebook_page.cell_record`) of the notebooks
+        this run read, kept in ``cells/`` for the pages of learners' notebooks; the pages of
+        notebooks graded before come from the cells kept then (in ``out`` or, for a merge,
+        the folders ``cells_from``).
     """
     out = Path(out)
     rubrics = dict(rubrics or {})
+    held = {stem: rubric_questions(rubrics[stem]) for stem in ledger.graded_notebooks if stem in rubrics}
+    if held:  # the rubrics' questions travel in the record (part-marked notebooks are known from it alone)
+        ledger = replace(ledger, run={**ledger.run, "questions": {**(ledger.run.get("questions") or {}), **held}})
     order = ledger.run.get("order") if order is None else order
     columns = {**{stem: [q.id for q in rubric.questions] for stem, rubric in rubrics.items()}, **(order or {})}
+    _, aside = ledger.counted()  # forgotten notebooks: kept in the record, shown nowhere
     ledger, flags, notes = settle(ledger, columns)
     rows = ledger.rows
     files: dict[Path, str | bytes] = {}
-    pages = {}
+    pages: dict[str, str] = {}
+    index: dict[str, list[tuple[str, str]]] = {}
     rows_of, answers_of = by_student(rows), by_student(ledger.answers)
     salt = ledger.settings.get(PREDICTION_TABLE)
     places = standings(rows, salt) if salt else {}
+    late_of: dict[str, dict[str, LateFlag]] = {}
+    for flag in flags:
+        late_of.setdefault(flag.student, {})[flag.notebook] = flag
+    names = learner_files(ledger.known_students)
+    stale = set()
+    for sha256, record in (cells or {}).items():  # this run's learners' cells, kept by their notebook's SHA-256
+        path = cells_file(out, sha256)
+        if path is not None and not path.exists():
+            files[path] = json.dumps(record)
+    for folder in cells_from:  # a merge keeps the cells its shards kept
+        for source in sorted((Path(folder) / CELLS).glob("*.json")):
+            path = cells_file(out, source.stem)
+            if path is not None and not path.exists() and path not in files:
+                files[path] = source.read_bytes()
     for student in ledger.known_students:
         entry = ledger.students.setdefault(student, {})
-        name = _feedback_name(student, entry)
+        name = f"{names[student]}.md"
+        stale.add(_recorded_feedback(entry))
         entry["feedback"] = f"feedback/{name}"
-        pages[student] = name.removesuffix(".md") + ".html"
-        files[out / "feedback" / name] = feedback_text(student, ledger, rubrics, rows=rows_of.get(student, []),
-                                                       answers=answers_of.get(student, []),
-                                                       standing=places.get(student, ()), now=now)
+        pages[student] = f"{names[student]}.html"
+        mine, written = rows_of.get(student, []), answers_of.get(student, [])
+        notebooks = _notebook_pages(out, student, names[student], ledger, mine, written, rubrics,
+                                    late_of.get(student, {}), cells or {}, cells_from)
+        files.update({path: page for path, (_, page) in notebooks.items()})
+        index[student] = [("", name), *((stem, path.relative_to(out / "feedback").as_posix())
+                                        for path, (stem, _) in notebooks.items())]
+        files[out / "feedback" / name] = feedback_text(student, ledger, rubrics, rows=mine, answers=written,
+                                                       standing=places.get(student, ()), now=now,
+                                                       late=late_of.get(student), pages=dict(index[student][1:]))
+    files[out / "feedback" / INDEX] = index_csv(index)
     if salt:
         files[out / PREDICTION_TABLE_FILE] = class_table(rows, salt, ledger.settings, now)
     answer_files, sheet_notes = _answer_files(out, ledger, rubrics, pages)
@@ -396,18 +516,24 @@ def write_outputs(out: str | os.PathLike, ledger: Ledger, *, rubrics: Mapping[st
     fingerprints = {(student, stem): (facts or {}).get("fingerprint")
                     for student, entry in ledger.students.items()
                     for stem, facts in entry.get("notebooks", {}).items()}
-    groups = identical_groups(fingerprints)
+    groups = identical_groups(fingerprints, ledger.run.get("reference") or {})
     files[out / "identical.csv"] = identical_csv(groups)
     if ledger.settings.get("due") or flags:
         files[out / "late.csv"] = late_csv(flags)
     # the record last: an interrupted write leaves the previous record whole, and the manifest
     # (written last of all) holds the SHA-256 of the two files written before it
-    answers_text, results_text = jsonl_text(ledger.answers), jsonl_text(rows)
+    answers_text, results_text = jsonl_text([*ledger.answers, *aside.answers]), jsonl_text([*rows, *aside.rows])
+    for label, entry in aside.students.items():
+        ledger.students.setdefault(label, {}).setdefault("notebooks", {}).update(entry["notebooks"])
     files[out / ANSWERS] = answers_text
     files[out / RESULTS] = results_text
     files[out / MANIFEST] = _json({**ledger.manifest(), RECORD: {"results_sha256": text_sha256(results_text),
                                                                  "answers_sha256": text_sha256(answers_text)}})
 
+    partial = part_marked(rows)
+    if partial:
+        notes.append(f"marking in progress, questions still to mark: {_partial_text(partial)}; their feedback says "
+                     f"which, and exports refuse them until they are marked (or --allow-partial)")
     written = Written(notes=notes, late=flags, identical=groups, ledger=ledger)
     out.mkdir(parents=True, exist_ok=True)
     for path, data in files.items():
@@ -415,9 +541,16 @@ def write_outputs(out: str | os.PathLike, ledger: Ledger, *, rubrics: Mapping[st
         written.files.append(path)
     if not salt:  # the table was switched off: a table left from before would be stale
         (out / PREDICTION_TABLE_FILE).unlink(missing_ok=True)
+    for name in stale - {path.name for path in files if path.parent == out / "feedback"} - {None}:
+        (out / "feedback" / name).unlink(missing_ok=True)  # a learner's earlier name (named otherwise now)
+        base = glob.escape(name.removesuffix(".md"))
+        for page in [*(out / "answers").glob(f"*/{base}.html"), *(out / "feedback").glob(f"{base}/*.html")]:
+            if page not in files:
+                page.unlink(missing_ok=True)
     for export in exports:
         try:
             written.exports.append(export.write(out, rows))
+            written.notes += filter(None, [export.partial_note(rows)])
         except ValueError as exc:  # RosterError, TableError and RubricError included
             written.export_errors.append(f"export {export.kind}: {exc}")
     return written
@@ -430,6 +563,4 @@ def rebuild(out: str | os.PathLike, *, tests_dir: str | os.PathLike | None = Non
 
 
 def _json(data: Any) -> str:
-    import json
-
     return json.dumps(data, indent=1) + "\n"

@@ -80,6 +80,10 @@ def parse_overrides(table: Table, results: Sequence[Mapping]) -> list[Override]:
         notebook, _, exercise = name.rpartition(":")
         matches = [key for key in totals if key[0] == student and key[2] == exercise
                    and (not notebook or key[1] == notebook)]
+        if not matches and exercise == "late work":
+            problems.append(f"line {line}: a late penalty follows the due date, so it is not overridden: give "
+                            f"{student} an extension (--extensions FILE, a CSV of student, notebook, due)")
+            continue
         if not matches:
             problems.append(f"line {line}: {student} has no exercise {name!r}")
             continue

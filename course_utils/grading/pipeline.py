@@ -40,9 +40,10 @@ import stat
 import sys
 import tempfile
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from .config import GradingConfig, Status
 from .names import missing_notebook_message
@@ -50,7 +51,6 @@ from .scoring import apply_gates
 
 _PRELOAD_ROOTS = {"numpy", "scipy", "course_utils", "math", "statistics", "torch"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
 # ------------------------------------------------------------------ names
@@ -58,26 +58,17 @@ _PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 def label_of(name: str) -> str:
     """A student's folder name as printable text that keeps every byte recoverable: bytes
-    that are not UTF-8 become ``\\xNN``, control characters ``\\uNNNN``-style escapes."""
+    that are not UTF-8 become ``\\xNN``, control characters ``\\uNNNN``-style escapes; in
+    Unicode NFC, so that ``rené`` from a macOS zip (decomposed, NFD) is the roster's ``rené``."""
     text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+    return unicodedata.normalize("NFC", text)
 
 
 def spreadsheet_cell(text: str) -> str:
     """``text`` as a CSV cell no spreadsheet evaluates: a leading ``= + - @`` (or tab, CR)
     gets a ``'`` in front (OWASP's advice for CSV injection)."""
     return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def feedback_file(name: str) -> str:
-    """The feedback file's name for student folder ``name``: ``<name>.md`` when the name is
-    plain and short, else a readable part and a hash of the name (any length, any bytes)."""
-    label = label_of(name)
-    if _PLAIN_NAME.fullmatch(label):
-        return f"{label}.md"
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("._-")[:60] or "student"
-    digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:12]
-    return f"{slug}-{digest}.md"
 
 
 def safe_text(text: Any) -> str:
@@ -129,12 +120,15 @@ class Plan:
     config: GradingConfig = field(default_factory=GradingConfig)
     notebooks: list[str] = field(default_factory=list)  # the run's scope: stems (tests) and rubric-only notebooks
     rubrics: dict[str, Any] = field(default_factory=dict)  # stem -> Rubric, every rubric of the tests folder
-    imported: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (folder, file) -> import record
+    imported: list[dict[str, str]] = field(default_factory=list)  # the import's record (.lms_import.csv rows)
+    recorded: dict[str, dict[str, Any]] = field(default_factory=dict)  # label -> the gradebook's submission times
+    assigning: bool = False  # the run sets its notebooks (--notebook, or a gradebook in assignment mode)
     available: list[str] = field(default_factory=list)  # every notebook with tests or a rubric
     tested: list[str] = field(default_factory=list)  # every notebook with a test module
     shard: Any = None  # sharding.Shard: this run grades the students of one shard (grade --shard K/N)
     class_size: int = 0  # student folders in the submissions, every shard's
     class_sha256: str = ""  # SHA-256 of those folders' names (class_identity): the class a shard was cut from
+    everyone: list[str] = field(default_factory=list)  # the labels of every student folder, every shard's
 
     def __post_init__(self) -> None:
         self.notebooks = self.notebooks or list(self.stems)
@@ -216,8 +210,17 @@ def discover(submissions: Path, out: Path, *, students: list[str] | None = None,
             ignored.append(f"ignored {label_of(entry.name)} (not a student folder)")
     if not roster:
         raise ValueError(f"submissions: no student folders in {submissions}")
-    class_size, class_sha256 = len(roster), class_identity(roster)
+    alike: dict[str, list[str]] = {}
+    for name in roster:
+        alike.setdefault(label_of(name), []).append(name)
+    for label, names in alike.items():
+        if len(names) > 1:
+            ignored.append(f"{len(names)} folders are named {label} once their Unicode is normalised (one unpacked on "
+                           f"a Mac?): each is graded on its own, the second under a name with a hash; move the "
+                           f"notebooks into one folder")
+    class_size, class_sha256, everyone = len(roster), class_identity(roster), sorted(map(label_of, roster))
     if students:
+        students = [unicodedata.normalize("NFC", name) for name in students]
         unknown = sorted(set(students) - set(roster) - {label_of(name) for name in roster})
         if unknown:
             raise ValueError(f"student: no folder {', '.join(map(label_of, unknown))} in {submissions}")
@@ -260,20 +263,30 @@ def discover(submissions: Path, out: Path, *, students: list[str] | None = None,
                 {s: hidden[s] for s in stems if s in hidden}, {s: syllabus[s] for s in stems}, digest,
                 replace_only=bool(students), config=config, notebooks=scope, rubrics=rubrics,
                 imported=_import_records(submissions, ignored), available=sorted({*public, *rubrics}),
-                tested=sorted(public), shard=shard, class_size=class_size, class_sha256=class_sha256)
+                tested=sorted(public), shard=shard, class_size=class_size, class_sha256=class_sha256,
+                everyone=everyone)
 
 
-def _import_records(submissions: Path, notes: list[str]) -> dict[tuple[str, str], dict[str, str]]:
-    """``submissions/.lms_import.csv`` (what ``import`` recorded) by (folder, file name)."""
+def _import_records(submissions: Path, notes: list[str]) -> list[dict[str, str]]:
+    """``submissions/.lms_import.csv``: what ``import`` recorded of each file."""
     from .csvio import TableError
     from .lms_import import read_manifest
 
     try:
-        return {(row["folder"], row["filename"]): row for row in read_manifest(submissions)}
+        return read_manifest(submissions)
     except (TableError, OSError) as exc:
         notes.append(f"the import record .lms_import.csv could not be read ({exc}); submission times come "
                      f"from the files")
-        return {}
+        return []
+
+
+def imported_record(rows: Iterable[dict[str, str]], folder: str, source: Path, sha256: str) -> dict[str, str] | None:
+    """The import's record of a file of ``folder`` with this content (SHA-256), whatever it is
+    named now; a record written before the import kept hashes matches by file name."""
+    folder = unicodedata.normalize("NFC", folder)  # the folder as the import named it, or as a Mac unpacked it
+    rows = [row for row in rows if unicodedata.normalize("NFC", row.get("folder", "")) == folder]
+    return next((row for row in rows if row.get("sha256") == sha256), None) or next(
+        (row for row in rows if not row.get("sha256") and row.get("filename") == source.name), None)
 
 
 def test_modules(tests_dir: Path | None, hidden_dir: Path | None) -> tuple[dict[str, Path], dict[str, Path]]:
@@ -335,6 +348,8 @@ class Submission:
     refused: dict[str, tuple[Status, str]] = field(default_factory=dict)  # stem -> (status, reason)
     notes: dict[str, list[str]] = field(default_factory=dict)
     sources: dict[str, Path] = field(default_factory=dict)  # stem -> the submitted file it was copied from
+    evidence: dict[str, dict[str, Any]] = field(default_factory=dict)  # "<stem>:<sha256>" -> submission time kept
+    cells: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # notebook SHA-256 -> its cells, as kept
 
 
 def _find_notebook(folder: Path, stem: str) -> tuple[Path | None, str | None]:
@@ -427,7 +442,10 @@ class Outcome:
 
 def grade_student(test_files: list[str], notebooks: dict[str, str], config: GradingConfig,
                   launcher: Any, student: str) -> dict[str, Any]:
-    """In a grading worker: one pytest run over one student's notebooks (plain data back)."""
+    """In a grading worker: one pytest run over one student's notebooks (plain data back).
+
+    ``student`` seeds the hidden tests' inputs: the folder name in Unicode NFC, so that a
+    folder unpacked from a macOS zip (NFD) draws what the roster's name draws (Gradescope)."""
     from .runner import run_tests
 
     session = run_tests(test_files, notebooks=notebooks, config=config, launcher=launcher, student=student,
@@ -453,7 +471,7 @@ def run(plan: Plan, submissions: list[Submission], *, launcher: Any = None, jobs
         if stems:
             work.append(Job(number, grade_student,
                             (plan.test_files(stems), {s: str(found.notebooks[s]) for s in stems}, plan.config,
-                             launcher, found.student), deadline=plan.deadline(stems),
+                             launcher, unicodedata.normalize("NFC", found.student)), deadline=plan.deadline(stems),
                             memory_mb=plan.config.worker_memory_mb))
     outcomes = {found.student: Outcome() for found in submissions}
     bar = None
@@ -492,6 +510,9 @@ class Gradebook:
     sandboxes: dict[str, list[str]] = field(default_factory=dict)  # student -> what their sandboxes said
     facts: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (label, stem) -> see Ledger
     answers: list[dict[str, Any]] = field(default_factory=list)  # written answers (answers.jsonl rows)
+    evidence: dict[str, dict[str, Any]] = field(default_factory=dict)  # label -> submission times by content
+    reference: dict[str, str] = field(default_factory=dict)  # stem -> fingerprint of the reference solution
+    cells: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # notebook SHA-256 -> its cells
     graded_at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%S%z"))
 
     def order(self) -> dict[str, list[str]]:
@@ -514,6 +535,8 @@ class Gradebook:
         if plan.shard is not None:
             run["shard"] = {"index": plan.shard.index, "count": plan.shard.count, "class_students": plan.class_size, "class_sha256": plan.class_sha256,
                             "submissions": str(plan.submissions.resolve())}
+        if self.reference:
+            run["reference"] = {**self.reference}
         if plan.stems:  # a run of written answers only runs no code: the last test run's record stays
             run.update({"course_version": __version__, "tests_sha256": plan.tests_sha256, "isolation": self.isolation,
                         "graded_at": self.graded_at, "config": plan.config.to_dict()})
@@ -523,6 +546,8 @@ class Gradebook:
             if plan.stems:
                 students[label].update({"tests_sha256": plan.tests_sha256, "course_version": __version__,
                                         "graded_at": self.graded_at, "sandbox": self.sandboxes.get(label, [])})
+            if self.evidence.get(label):
+                students[label]["submissions"] = dict(self.evidence[label])
             students[label]["notebooks"] = {stem: {"graded_at": self.graded_at, "tests_sha256": plan.tests_sha256,
                                                    "notes": self.notes.get((label, stem), []),
                                                    **self.facts.get((label, stem), {})}
@@ -540,24 +565,40 @@ def _filled(rows: list[dict], syllabus: list[dict], stem: str, status: Status, m
     return rows + extra
 
 
-def _released(stems: Iterable[str]) -> dict[str, dict]:
+def _released(stems: Iterable[str], folder: str = "exercises") -> dict[str, dict]:
     """The released (blank) notebooks of ``stems``, as JSON: the stubs that prove nothing
-    when compared, and the placeholders of answer cells. Missing ones are left out."""
+    when compared, and the placeholders of answer cells (``folder="solutions"``: the reference
+    solutions, on an instructor's machine). Missing ones are left out."""
     from .extract import NotebookProblem, read_notebook_json
 
     try:
         from ..course_root import find_folder
 
-        folder = find_folder("exercises")
+        found = find_folder(folder)
     except (ValueError, ImportError):
         return {}
     released = {}
     for stem in stems:
         try:
-            released[stem] = read_notebook_json(folder / f"{stem}.ipynb")
+            released[stem] = read_notebook_json(found / f"{stem}.ipynb")
         except NotebookProblem:
             continue
     return released
+
+
+def reference_fingerprints(stems: Iterable[str], released: Mapping[str, dict]) -> dict[str, str]:
+    """``{stem: fingerprint}`` of the course's reference solutions (:func:`.similarity.fingerprint`):
+    a hash, so that identical.csv can say which learners handed in the reference solution
+    while the solutions themselves never leave the instructor's machine. Empty where there
+    are no solutions (a workshop copy)."""
+    from .similarity import fingerprint
+
+    found = {}
+    for stem, nb in _released(stems, "solutions").items():
+        value = fingerprint(nb, released.get(stem))
+        if value is not None:
+            found[stem] = value
+    return found
 
 
 def _inspect(plan: Plan, found: Submission, label: str, stem: str, released: dict[str, dict]
@@ -567,7 +608,8 @@ def _inspect(plan: Plan, found: Submission, label: str, stem: str, released: dic
     Returns ``(facts, answer rows, notes)``; nothing in the notebook can make it raise."""
     from .answers import answer_rows, collect_answers
     from .extract import NotebookProblem, read_notebook_json
-    from .lateness import submitted_at, submitted_record
+    from .lateness import file_time, judge, submitted_record
+    from .notebook_page import cell_record
     from .similarity import fingerprint
 
     facts: dict[str, Any] = {"found": stem in found.notebooks, "fingerprint": None, "submitted": None}
@@ -575,15 +617,19 @@ def _inspect(plan: Plan, found: Submission, label: str, stem: str, released: dic
     notes: list[str] = []
     if stem not in found.notebooks:
         return facts, rows, notes
-    record = plan.imported.get((found.student, f"{stem}.ipynb"))
-    try:
-        facts["submitted"] = submitted_record(submitted_at(found.sources.get(stem), record))
-    except (OSError, ValueError, OverflowError):
-        pass
+    source = found.sources[stem]
+    digest = hashlib.sha256(found.notebooks[stem].read_bytes()).hexdigest()
+    key = f"{stem}:{digest}"
+    seen, kept = judge(plan.recorded.get(label, {}).get(key), imported_record(plan.imported, found.student, source,
+                                                                              digest), file_time(source))
+    facts.update({"sha256": digest, "submitted": submitted_record(seen)})
+    if kept is not None:
+        found.evidence[key] = kept
     try:
         nb = read_notebook_json(found.notebooks[stem], plan.config.max_notebook_mb * 2**20)
     except NotebookProblem:
         return facts, rows, notes  # the run stage says why, with the rows
+    found.cells[digest] = cell_record(nb)
     try:
         if stem in plan.syllabus:
             facts["fingerprint"] = fingerprint(nb, released.get(stem))
@@ -601,14 +647,17 @@ def score(plan: Plan, submissions: list[Submission], outcomes: dict[str, Outcome
           isolation: dict[str, Any] | None = None) -> Gradebook:
     """Every student's rows, completed from the syllabus and gated, with their notes, the
     facts read from each notebook (:func:`_inspect`) and the written answers."""
+    from .filenames import slug
+
     results, notes, files, errors, sandboxes = [], {}, {}, [], {}
-    facts, answers = {}, []
+    facts, answers, evidence, cells = {}, [], {}, {}
     released = _released(plan.notebooks)
+    reference = reference_fingerprints(plan.stems, released)
     for found in submissions:
         label = label_of(found.student)
         if label in files:  # two folder names written alike ("caf\xe9" the bytes, and as text)
             label += f" [{hashlib.sha256(found.student.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}]"
-        files[label] = feedback_file(found.student)
+        files[label] = f"{slug(label)}.md"
         outcome = outcomes.get(found.student, Outcome())
         sandboxes[label] = sorted({m for mechanisms in outcome.isolation.values() for m in mechanisms
                                    if isinstance(m, str)})
@@ -636,7 +685,10 @@ def score(plan: Plan, submissions: list[Submission], outcomes: dict[str, Outcome
             rows = apply_gates(rows)
             results += [{"student": label, **kept_row(row)} for row in rows]
             notes[label, stem] = kept_notes(stem_notes)
-    return Gradebook(plan, results, notes, files, errors, dict(isolation or {}), sandboxes, facts, answers)
+        evidence[label] = found.evidence
+        cells.update(found.cells)
+    return Gradebook(plan, results, notes, files, errors, dict(isolation or {}), sandboxes, facts, answers, evidence,
+                     reference, cells)
 
 
 # --------------------------------------------------------------------- write
@@ -646,22 +698,30 @@ def write(book: Gradebook, instructions: Any = None) -> Any:
     """Merge this run into the gradebook folder's record and rebuild every output.
 
     The run's scope (its students, or everyone; its notebooks) replaces what the record
-    held for it; everything else is kept (:meth:`.ledger.Ledger.merged`). ``instructions``
+    held for it; everything else is kept (:meth:`.ledger.Ledger.merged`). A run that sets its
+    notebooks (``plan.assigning``) records them in the settings (assignment mode). ``instructions``
     (:class:`.instructions.Instructions`) adds marks, overrides, due dates, the late rule
     and exports. The files are written by :func:`.outputs.write_outputs`, once every
     learner process is gone. Returns its :class:`.outputs.Written`.
     """
-    from .ledger import read_ledger
+    from .ledger import ASSIGNED, FORGOTTEN, read_ledger
     from .outputs import write_outputs
 
     plan = book.plan
-    ledger = read_ledger(plan.out).merged(book.ledger(), students=set(book.files) if plan.replace_only else None,
-                                          notebooks=plan.notebooks)
+    previous = read_ledger(plan.out)
+    ledger = previous.merged(book.ledger(), students=set(book.files) if plan.replace_only else None,
+                             notebooks=plan.notebooks)
+    if plan.assigning:  # assignment mode: record what is set (a notebook set again is no longer forgotten)
+        before = previous.assigned if previous.assigned is not None else previous.graded_notebooks
+        forgotten = {stem: when for stem, when in previous.forgotten.items() if stem not in plan.notebooks}
+        ledger.settings.update({ASSIGNED: sorted({*before, *plan.notebooks} - set(forgotten)),
+                                FORGOTTEN: forgotten or None})
     exports = ()
     if instructions is not None:
         ledger = instructions.apply(ledger)
         exports = instructions.exports
-    return write_outputs(plan.out, ledger, rubrics=plan.rubrics, order=ledger.run.get("order"), exports=exports)
+    return write_outputs(plan.out, ledger, rubrics=plan.rubrics, order=ledger.run.get("order"), exports=exports,
+                         cells=book.cells)
 
 
 def private_folder() -> tempfile.TemporaryDirectory:

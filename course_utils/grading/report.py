@@ -6,7 +6,7 @@ test name, the reason (a learner exception, a time limit, "wrong result"...) and
 A hidden test (``row["hidden"]``) shows its name and points only: no reason, no hint,
 since either could reveal its inputs. Rows that are not tests (``marked`` by hand against a
 rubric, an instructor's ``override``, a ``late penalty``) are shown neutrally, with ``•``:
-they are decisions, not failures.
+they are decisions, not failures; a written answer not marked yet (``unmarked``) shows ``◌``.
 
 Every message and note may hold a learner's text (an exception's message, a cell's label):
 in Markdown (the feedback files) it is escaped by :func:`.safetext.markdown`, so it cannot
@@ -20,7 +20,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from .safetext import NOTE_CHARS, RESULT_CHARS, clean, markdown as markdown_text
 
-PASS, FAIL, NOTE, PARTLY = "✓", "✗", "•", "◐"
+PASS, FAIL, NOTE, PARTLY, PENDING = "✓", "✗", "•", "◐", "◌"
 #: row statuses that record a person's decision or a rule, not a test
 DECISIONS = frozenset({"marked", "override", "late penalty"})
 
@@ -81,6 +81,10 @@ def format_results(results: Sequence[Mapping], notes: Sequence[str] = (), *,
         groups = {}
     for name, rows in groups.items():
         earned, possible = score(rows)
+        if all(row["status"] == "unmarked" for row in rows):  # a written answer a person has not marked yet
+            lines.append(f"{'### ' if markdown else ''}{PENDING} {f'`{name}`' if markdown else name}: not marked yet "
+                         f"({_number(possible)} points)")
+            continue
         decided = all(row["status"] in DECISIONS for row in rows)
         mark = NOTE if decided else PASS if earned == possible else FAIL
         title = f"`{name}`" if markdown else name

@@ -17,15 +17,21 @@ system matches on; a column an import or export needs is checked when it is used
 ``idnumber``        Moodle's user "ID number"
 ==================  =========================================================================
 
-Headers are matched without regard to case, spaces or dashes; a Canvas gradebook export's
-own headers (``Student``, ``ID``, ``SIS User ID``...) are understood too, except that a
-``folder`` column must still be added. Extra columns are ignored. A roster holds personal
-data: keep it outside the course repository (see the instructors' privacy notes).
+Headers are matched without regard to case, spaces or dashes. A Canvas gradebook export
+(Grades, Export) is a roster as it is (checked against Canvas's ``lib/gradebook_exporter.rb``):
+its headers (``Student``, ``ID``, ``SIS User ID``, ``SIS Login ID``, ``Section``) are understood,
+the assignment and score columns ignored, and the rows that are not students skipped, each
+with a note (:attr:`Roster.notes`): ``Points Possible``, the ``Manual Posting`` row of
+assignments posted by hand, and Canvas's test student (``Student, Test``, whom "Student
+View" adds). Without a ``folder`` column, each learner's folder is their SIS Login ID when
+every learner has one, else their Canvas ID. Extra columns are ignored. A roster holds
+personal data: keep it outside the course repository (see the instructors' privacy notes).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
@@ -82,9 +88,10 @@ class Roster:
     Build one with :func:`read_roster` or :func:`roster_from_table`.
     """
 
-    def __init__(self, entries: Iterable[RosterEntry], source: str = "roster") -> None:
+    def __init__(self, entries: Iterable[RosterEntry], source: str = "roster", notes: Iterable[str] = ()) -> None:
         self.entries: tuple[RosterEntry, ...] = tuple(entries)
         self.source = source
+        self.notes = list(notes)  # what was read otherwise than as written (Canvas's own rows, derived folders)
         self._index: dict[str, dict[str, RosterEntry]] = {}
         for name in UNIQUE + ("name",):
             index: dict[str, RosterEntry] = {}
@@ -109,8 +116,8 @@ class Roster:
         return any(getattr(entry, field_name) for entry in self.entries)
 
     def lookup(self, field_name: str, value: str) -> RosterEntry | None:
-        """The student whose ``field_name`` equals ``value`` (e-mail without regard to case;
-        names without regard to case and repeated spaces), or None."""
+        """The student whose ``field_name`` equals ``value`` (in Unicode NFC; e-mail without
+        regard to case; names without regard to case and repeated spaces), or None."""
         return self._index[field_name].get(_key(field_name, value))
 
     def by_folder(self, folder: str) -> RosterEntry | None:
@@ -126,7 +133,7 @@ class Roster:
 
 
 def _key(field_name: str, value: str) -> str:
-    value = value.strip()
+    value = unicodedata.normalize("NFC", value.strip())
     if field_name == "email":
         return value.lower()
     if field_name == "name":
@@ -144,16 +151,24 @@ def roster_from_table(table: Table) -> Roster:
         a Canvas ID, SIS ID, e-mail or ID number; a Canvas ID that is not a number. All
         problems are reported together, each with its line.
     """
+    rows, notes = _students_only(table)
+    derived = ""
     if "folder" not in table.columns:
-        found = ", ".join(table.columns) or "none"
-        raise RosterError(f"{table.source}: no column 'folder' (the submission folder of each student; "
-                          f"found: {found})")
+        derived = _folder_column(table.columns, rows)
+        if not derived:
+            found = ", ".join(table.columns) or "none"
+            raise RosterError(f"{table.source}: no column 'folder' (the submission folder of each student; "
+                              f"found: {found})")
+        notes.append(f"{table.source}: no folder column, so each learner's folder is their "
+                     f"{'SIS Login ID' if derived == 'sis_login_id' else 'Canvas ID'}")
     problems: list[str] = []
     entries: list[RosterEntry] = []
     first_line: dict[tuple[str, str], int] = {}
-    for row in table.rows:
+    for row in rows:
         line = row["_line"]
         values = {name: row.get(name, "") for name in FIELDS}
+        if derived:
+            values["folder"] = values[derived]
         problem = folder_problem(values["folder"])
         if problem:
             problems.append(f"line {line}: folder {values['folder']!r} {problem}")
@@ -175,7 +190,40 @@ def roster_from_table(table: Table) -> Roster:
         raise RosterError(f"{table.source}: " + "; ".join(problems))
     if not entries:
         raise RosterError(f"{table.source}: has a header but no students")
-    return Roster(entries, table.source)
+    return Roster(entries, table.source, [*table.notes, *notes])
+
+
+#: the name Canvas gives the test student that "Student View" adds to a course (as sorted, and as shown)
+CANVAS_TEST_STUDENT = ("student, test", "test student")
+
+
+def _students_only(table: Table) -> tuple[list[dict], list[str]]:
+    """The rows of ``table`` that are students, and a note for each Canvas row that is not:
+    ``Points Possible``, ``Manual Posting``, the test student."""
+    rows, notes = [], []
+    for row in table.rows:
+        name = " ".join(str(row.get("name", "")).lower().split())
+        cells = [str(value).strip() for key, value in row.items() if key != "_line"]
+        if name == "points possible":
+            notes.append(f"{table.source}: line {row['_line']}: Canvas's 'Points Possible' row, skipped")
+        elif not row.get("name") and not row.get("canvas_id") and any(c.startswith("Manual Posting") for c in cells):
+            notes.append(f"{table.source}: line {row['_line']}: Canvas's 'Manual Posting' row, skipped")
+        elif name in CANVAS_TEST_STUDENT and "canvas_id" in table.columns:
+            notes.append(f"{table.source}: line {row['_line']}: Canvas's test student ({row['name']}), skipped")
+        else:
+            rows.append(row)
+    return rows, notes
+
+
+def _folder_column(columns: Iterable[str], rows: list[dict]) -> str:
+    """The column a Canvas gradebook export's folders come from: ``sis_login_id`` when every
+    learner has one, else ``canvas_id``; empty when the table is not such an export."""
+    columns = set(columns)
+    if not {"name", "canvas_id"} <= columns:
+        return ""
+    if "sis_login_id" in columns and all(row.get("sis_login_id") for row in rows):
+        return "sis_login_id"
+    return "canvas_id"
 
 
 def read_roster(path: str | Path) -> Roster:

@@ -22,6 +22,11 @@ pre-filled with 0 and "no answer". :func:`merge_marks` checks a filled sheet (un
 or questions, points that are not numbers, negative or above the maximum, a question marked
 twice: every problem, each with its line) and returns rows for the gradebook with status
 ``marked``: the exercise is the question, the message the comment.
+
+Until every question of a learner's notebook is marked, :func:`unmarked_rows` adds a row per
+question still to mark (status ``unmarked``, 0 of its points), so the notebook counts its full
+points, its feedback says "marking in progress", and an export refuses it
+(:func:`part_marked`).
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ from .csvio import Table, TableError, csv_text, parse_number, read_table
 RUBRIC_PREFIX = "rubric_"
 SHEET_COLUMNS = ("student", "notebook", "question", "max_points", "points", "comment")
 MARKED_STATUS = "marked"
+#: a rubric's question not marked yet, in a notebook whose marking has begun (a derived row)
+UNMARKED_STATUS = "unmarked"
 _QUESTION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -326,3 +333,36 @@ def replace_marks(results: Sequence[Mapping], marks: Sequence[Mapping]) -> list[
     kept = [dict(row) for row in results
             if not (row.get("status") == MARKED_STATUS and (row["student"], row["notebook"], row["exercise"]) in keys)]
     return kept + [dict(m) for m in marks]
+
+
+# ------------------------------------------------------------- marking in progress
+
+
+def rubric_questions(rubric: Rubric) -> dict[str, float]:
+    """``{question id: points}`` in the rubric's order (what a gradebook records of a rubric)."""
+    return {question.id: question.points for question in rubric.questions}
+
+
+def unmarked_rows(rows: Sequence[Mapping], questions: Mapping[str, Mapping[str, float]]) -> list[dict]:
+    """A row (status ``unmarked``, 0 of the question's points) for every question not marked
+    yet in each (learner, notebook) of ``rows`` that has at least one mark; ``questions`` is
+    ``{notebook: {question: points}}`` (:func:`rubric_questions`)."""
+    marked: dict[tuple[str, str], set[str]] = {}
+    for row in rows:
+        if row.get("status") == MARKED_STATUS and row["notebook"] in questions:
+            marked.setdefault((row["student"], row["notebook"]), set()).add(row["exercise"])
+    return [{"student": student, "notebook": stem, "exercise": question, "test": "not marked yet",
+             "status": UNMARKED_STATUS, "points": 0.0, "max_points": float(points), "message": "", "hint": "",
+             "seconds": 0.0}
+            for (student, stem), done in sorted(marked.items())
+            for question, points in questions[stem].items() if question not in done]
+
+
+def part_marked(rows: Iterable[Mapping]) -> dict[str, list[str]]:
+    """``{notebook: learners}`` whose notebook still has a question to mark (rows of
+    :func:`unmarked_rows` among ``rows``)."""
+    found: dict[str, set[str]] = {}
+    for row in rows:
+        if row.get("status") == UNMARKED_STATUS:
+            found.setdefault(row["notebook"], set()).add(row["student"])
+    return {stem: sorted(students) for stem, students in sorted(found.items())}

@@ -15,6 +15,11 @@ Every output goes through two steps, in this order:
    ``_repr_html_``, feedback shown in a notebook). Both clean first, so they are safe
    on raw text too.
 
+A text whose lines matter (a learner's code cell, a written answer) is cleaned by
+:func:`clean_lines` instead: the same characters go, but its line breaks and indentation
+stay, and :func:`html_block` escapes it for an element that keeps them (``<pre>``, or
+``white-space: pre-wrap``).
+
 After :func:`markdown`, learner text cannot start a line, a heading, a list item, a
 quotation, a table row or a thematic break, and cannot open an HTML tag, an entity, a link,
 an image, emphasis or a code span: it reads as the same characters, rendered as text.
@@ -49,6 +54,8 @@ NOTE_CHARS = 600
 LABEL_CHARS = 200
 #: characters of a student's folder name as written (255 bytes, each at most ``\xNN``)
 FOLDER_CHARS = 1024
+#: characters of one block of a learner's own lines shown on a page (a cell, a written answer)
+BLOCK_CHARS = 20_000
 
 #: bidirectional formatting characters (Unicode TR9): they can reorder what a reader sees
 _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -82,13 +89,7 @@ def clean(text: object, limit: int = MESSAGE_CHARS) -> str:
     Only ``text[:limit]`` is ever examined, so cleaning an 8 MiB message costs what cleaning
     ``limit`` characters costs.
     """
-    if not isinstance(text, str):
-        try:
-            text = str(text)
-        except Exception:  # noqa: BLE001 - a learner's __str__ may raise anything
-            text = f"<unprintable {type(text).__name__}>"
-        if not isinstance(text, str):  # pragma: no cover - str() returns str
-            text = repr(text)
+    text = _text_of(text)
     total = len(text)
     head = text[:limit]
     if not head.isprintable():
@@ -115,6 +116,33 @@ def _clean_char(ch: str) -> str:
     return ch  # other format or separator characters (no-break space, joiners): harmless
 
 
+def _text_of(text: object) -> str:
+    """``str(text)``, or ``<unprintable TYPE>`` when that raises."""
+    if isinstance(text, str):
+        return text
+    try:
+        return str(text)
+    except Exception:  # noqa: BLE001 - a learner's __str__ may raise anything
+        return f"<unprintable {type(text).__name__}>"
+
+
+def clean_lines(text: object, limit: int = BLOCK_CHARS) -> str:
+    """``text`` cleaned as :func:`clean` cleans it, but keeping its lines: at most ``limit``
+    characters, line breaks as ``\\n``, tabs as spaces (4 columns), indentation kept;
+    terminal escapes, control and bidirectional characters removed. A longer text ends in
+    a line ``… (N characters in all)``."""
+    text = _text_of(text)
+    total = len(text)
+    head = text[:limit].replace("\r\n", "\n").replace("\r", "\n")
+    if not head.replace("\n", "").isprintable():
+        head = _ANSI.sub("", head)
+        head = "".join(ch if ch in "\n\t" else "\n" if ch in _BREAKS else _clean_char(ch) for ch in head)
+    head = "\n".join(line.expandtabs(4).rstrip() for line in head.split("\n"))
+    if total > limit:
+        return f"{head}\n… ({total:,} characters in all)"
+    return head
+
+
 def markdown(text: object, limit: int = MESSAGE_CHARS) -> str:
     """``text`` cleaned (:func:`clean`) and escaped so that Markdown shows it as written.
 
@@ -136,3 +164,9 @@ def html_text(text: object, limit: int = MESSAGE_CHARS) -> str:
     """``text`` cleaned (:func:`clean`) and escaped for HTML, quotes included (safe in an
     element's text and in a quoted attribute)."""
     return html.escape(clean(text, limit), quote=True)
+
+
+def html_block(text: object, limit: int = BLOCK_CHARS) -> str:
+    """``text`` cleaned with its lines kept (:func:`clean_lines`) and escaped for HTML, for
+    an element that shows line breaks (``<pre>``, ``white-space: pre-wrap``)."""
+    return html.escape(clean_lines(text, limit), quote=True)

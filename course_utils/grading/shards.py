@@ -54,7 +54,8 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from ..sharding import Shard, ShardError
-from .ledger import ANSWERS, MANIFEST, PREDICTION_TABLE, RESULTS, Ledger, read_ledger, record_problem
+from .ledger import (ANSWERS, ASSIGNED, EXTENSIONS, FORGOTTEN, MANIFEST, PREDICTION_TABLE, RESULTS, Ledger, read_ledger,
+                     record_problem)
 from .sandbox import ISOLATION_LEVELS
 
 MERGE_COMMAND = "python -m course_utils merge-grades"
@@ -224,10 +225,12 @@ def check_shards(books: Sequence[ShardBook], *, accept_mixed_isolation: bool = F
                         f"them again with the same --timeout, --startup and --memory-mb")
     settings = _grouped(books, lambda b: {"due": b.ledger.settings.get("due", {}),
                                           "late_rule": b.ledger.settings.get("late_rule"),
-                                          PREDICTION_TABLE: b.ledger.settings.get(PREDICTION_TABLE)})
+                                          PREDICTION_TABLE: b.ledger.settings.get(PREDICTION_TABLE),
+                                          EXTENSIONS: b.ledger.settings.get(EXTENSIONS)})
     if len(settings) > 1:
         problems.append(f"the shards' settings differ ({_disagreement(settings, _settings)}): give every shard the "
-                        f"same --due, --late-rule and --prediction-table (or give them to merge-grades instead)")
+                        f"same --due, --extensions, --late-rule and --prediction-table (or give them to merge-grades "
+                        f"instead)")
     levels = _grouped([b for b in books if isinstance(b.ledger.run.get("isolation"), dict)],
                       lambda b: b.ledger.run["isolation"].get("level"))
     if len(levels) > 1 and not accept_mixed_isolation:
@@ -258,7 +261,9 @@ def _limits(config: Mapping[str, Any]) -> str:
 def _settings(settings: Mapping[str, Any]) -> str:
     due = ", ".join(f"{stem} due {when}" for stem, when in sorted(settings["due"].items())) or "no due date"
     table = "; a class table of predictions" if settings.get(PREDICTION_TABLE) else ""
-    return f"{due}; late rule {settings['late_rule'] or 'none'}{table}"
+    extended = settings.get(EXTENSIONS) or {}
+    extensions = f"; extensions for {', '.join(sorted(extended))}" if extended else ""
+    return f"{due}; late rule {settings['late_rule'] or 'none'}{extensions}{table}"
 
 
 def _conflicts(books: Sequence[ShardBook]) -> list[str]:
@@ -446,9 +451,17 @@ def merge_shards(out: str | os.PathLike, folders: Sequence[str | os.PathLike], *
     merged = earlier.merged(combined, students=students)
     shard_settings = books[0].ledger.settings
     settings = {"due": {**earlier.settings.get("due", {}), **shard_settings.get("due", {})},
-                "late_rule": shard_settings.get("late_rule") or earlier.settings.get("late_rule")}
+                "late_rule": shard_settings.get("late_rule") or earlier.settings.get("late_rule"),
+                EXTENSIONS: shard_settings.get(EXTENSIONS) or earlier.settings.get(EXTENSIONS)}
     table = shard_settings.get(PREDICTION_TABLE) or earlier.settings.get(PREDICTION_TABLE)
     settings.update({PREDICTION_TABLE: table} if table else {})
+    sets = [b.ledger.assigned for b in books if b.ledger.assigned is not None]
+    if sets or earlier.assigned is not None:  # assignment mode: every notebook any shard (or the earlier merge) set
+        forgotten = earlier.forgotten
+        settings.update({ASSIGNED: sorted(set().union(*sets, earlier.assigned or ()) - set(forgotten)),
+                         FORGOTTEN: forgotten or None})
+        notes += [f"{stem} stays forgotten here (grade ... --out {out} --restore {stem} brings it back)"
+                  for stem in forgotten]
     merged = Ledger(merged.rows, merged.answers, merged.students, _merged_run(merged.run, books, notes), settings)
     exports = ()
     if instructions is not None:
@@ -471,13 +484,15 @@ def merge_shards(out: str | os.PathLike, folders: Sequence[str | os.PathLike], *
                     raise ValueError(f"export {export.kind}: {exc} (nothing was written)") from None
     result = Merged(out, list(books), len(merged.known_students), notes=notes, remerged=base is not None)
     if base is not None:
-        result.written = write_outputs(out, merged, rubrics=rubrics, exports=exports)
+        result.written = write_outputs(out, merged, rubrics=rubrics, exports=exports,
+                                       cells_from=[book.folder for book in books])
         return result
     parent = out.parent if str(out.parent) else Path(".")
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.merging-", dir=parent))
     try:
-        written = write_outputs(staging, merged, rubrics=rubrics, exports=exports)
+        written = write_outputs(staging, merged, rubrics=rubrics, exports=exports,
+                                cells_from=[book.folder for book in books])
         os.replace(staging, out)  # a new or empty folder: the gradebook appears whole or not at all
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
@@ -511,6 +526,8 @@ def add_merge_arguments(parser: argparse.ArgumentParser) -> None:
                        help="CSV of student, exercise, points, reason (replaces earlier overrides)")
     whole.add_argument("--due", action="append", metavar="NOTEBOOK=TIME",
                        help="a notebook's due date, ISO 8601 (repeatable)")
+    whole.add_argument("--extensions", type=Path, metavar="FILE",
+                       help="CSV of student, notebook, due: one learner's own due date for one notebook")
     whole.add_argument("--late-rule", metavar="RULE", help="e.g. '10%%/day, grace 15min, max 50%%' ('none' removes it)")
     whole.add_argument("--prediction-table", choices=("on", "off"),
                        help="the pseudonymous class table of prediction errors (predictions.csv)")
@@ -520,6 +537,8 @@ def add_merge_arguments(parser: argparse.ArgumentParser) -> None:
                        help="a notebook's column in the Canvas or Moodle export (repeatable)")
     whole.add_argument("--moodle-id", choices=("email", "idnumber"), default="email")
     whole.add_argument("--wheel", type=Path, metavar="FILE", help="the course's wheel, for --export gradescope")
+    whole.add_argument("--allow-partial", action="store_true",
+                       help="export notebooks whose written answers are not all marked yet (else refused)")
     whole.add_argument("--notebook", action="append", metavar="STEM",
                        help="the notebook(s) of the Gradescope export")
 
@@ -533,12 +552,13 @@ def run_merge(args: argparse.Namespace) -> int:
         raise ValueError(f"due: merge-grades sets due dates per notebook: --due NOTEBOOK=TIME (got {bare[0]!r})")
     instructions = None
     if any((args.roster, args.merge_rubric, args.overrides, args.due, args.late_rule, args.export, args.assignment,
-            args.wheel, args.prediction_table)):
+            args.wheel, args.prediction_table, args.extensions)):
         instructions = Instructions.read(roster=args.roster, merge_rubric=args.merge_rubric or (),
                                          overrides=args.overrides, due=args.due or (), late_rule=args.late_rule,
                                          export=args.export or (), assignment=args.assignment or (),
                                          moodle_id=args.moodle_id, wheel=args.wheel, notebooks=args.notebook or (),
-                                         prediction_table=args.prediction_table)
+                                         prediction_table=args.prediction_table, extensions=args.extensions,
+                                         allow_partial=args.allow_partial)
     merged = merge_shards(args.out, args.shards, tests_dir=args.tests,
                           accept_mixed_isolation=args.accept_mixed_isolation, instructions=instructions)
     written = merged.written
@@ -549,9 +569,13 @@ def run_merge(args: argparse.Namespace) -> int:
     print(f"{len(merged.shards)} shard(s) of {count}, {merged.students} student(s), {how} {merged.out}: "
           f"grades.csv, results.jsonl, feedback/, summary.csv, manifest.json and the rest rebuilt")
     if written.identical:
-        print(f"identical submissions: {len(written.identical)} group(s), listed in identical.csv")
+        from .grade import identical_line
+
+        print(identical_line(written.identical))
     if written.late:
-        print(f"late submissions: {len(written.late)}, listed in late.csv")
+        from .grade import late_line
+
+        print(late_line(written.late))
     for path in written.exports:
         print(f"export: wrote {path}")
     for line in written.export_errors:

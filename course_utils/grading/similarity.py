@@ -8,7 +8,9 @@ equal to the released stub do not count, and a notebook with nothing but stubs h
 fingerprint: blank notebooks are all alike and say nothing.
 
 Shared code has innocent causes (pair work that was allowed, a hint followed to the letter,
-short exercises with one natural answer): the flag is a prompt to read both notebooks.
+short exercises with one natural answer): the flag is a prompt to read both notebooks. A
+group whose code is the course's reference solution is marked so (compared by its
+fingerprint, a hash: the solutions need not travel with the gradebook).
 """
 
 from __future__ import annotations
@@ -82,34 +84,45 @@ def fingerprint(nb: Mapping, template: Mapping | None = None) -> str | None:
 
 @dataclass(frozen=True)
 class IdenticalGroup:
-    """Students whose ``notebook`` has the same fingerprint."""
+    """Students whose ``notebook`` has the same fingerprint; ``reference`` when that is the
+    fingerprint of the course's reference solution."""
 
     notebook: str
     fingerprint: str
     students: tuple[str, ...]
+    reference: bool = False
 
 
-def identical_groups(fingerprints: Mapping[tuple[str, str], str | None]) -> list[IdenticalGroup]:
-    """Groups of two or more students with the same fingerprint for a notebook.
+def identical_groups(fingerprints: Mapping[tuple[str, str], str | None],
+                     reference: Mapping[str, str] | None = None) -> list[IdenticalGroup]:
+    """Groups of two or more students with the same fingerprint for a notebook, and every
+    student whose notebook matches the reference solution, alone or not.
 
     Parameters
     ----------
     fingerprints
         ``{(student, notebook): fingerprint or None}``; None never groups.
+    reference
+        ``{notebook: fingerprint of the reference solution}`` (compared as hashes: the
+        solutions themselves are not needed here).
 
     Sorted by notebook, then by the group's first student.
     """
+    reference = reference or {}
     buckets: dict[tuple[str, str], list[str]] = {}
     for (student, notebook), value in fingerprints.items():
         if value is not None:
             buckets.setdefault((notebook, value), []).append(student)
-    groups = [IdenticalGroup(notebook, value, tuple(sorted(students)))
-              for (notebook, value), students in buckets.items() if len(students) > 1]
+    groups = [IdenticalGroup(notebook, value, tuple(sorted(students)), reference.get(notebook) == value)
+              for (notebook, value), students in buckets.items()
+              if len(students) > 1 or reference.get(notebook) == value]
     return sorted(groups, key=lambda group: (group.notebook, group.students))
 
 
 def identical_csv(groups: Sequence[IdenticalGroup]) -> str:
-    """``notebook, group, students, fingerprint``: one row per group, students joined by "; "."""
-    return csv_text(("notebook", "group", "students", "fingerprint"),
-                    ([g.notebook, number, "; ".join(g.students), g.fingerprint[:16]]
+    """``notebook, group, students, fingerprint, matches``: one row per group, students joined
+    by ``"; "``; ``matches`` says "the reference solution" for a group that handed it in."""
+    return csv_text(("notebook", "group", "students", "fingerprint", "matches"),
+                    ([g.notebook, number, "; ".join(g.students), g.fingerprint[:16],
+                      "the reference solution" if g.reference else ""]
                      for number, g in enumerate(groups, start=1)))

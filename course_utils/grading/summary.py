@@ -5,10 +5,12 @@ override and late rows). A student counts for a notebook when they have rows for
 notebook that was not assigned this week never drags an average down.
 
 * per test: how many students it ran for and how many passed (rows with status
-  ``marked``, ``override`` or ``late penalty`` are not tests and are left out here);
+  ``marked``, ``override``, ``late penalty`` or ``unmarked`` are not tests and are left out
+  here);
 * per exercise and per notebook: the mean, the standard deviation (population,
   ``numpy.std`` with ``ddof=0``: the class is the whole population, not a sample), minimum,
-  maximum and possible points, over the students graded, every kind of row included;
+  maximum and possible points, over the students graded, every kind of row included but
+  questions not marked yet;
 * :func:`histogram_png` draws the distribution of students' totals with matplotlib's Agg
   backend (no display needed, no global pyplot state).
 """
@@ -24,7 +26,7 @@ import numpy as np
 
 from .csvio import csv_text
 
-NOT_TESTS = frozenset({"marked", "override", "late penalty"})
+NOT_TESTS = frozenset({"marked", "override", "late penalty", "unmarked"})
 SUMMARY_COLUMNS = ("level", "notebook", "exercise", "test", "students", "passed", "pass_rate",
                    "mean", "sd", "min", "max", "max_points")
 
@@ -84,6 +86,8 @@ def point_stats(rows: Iterable[Mapping]) -> tuple[list[PointStats], list[PointSt
     exercises: dict[tuple[str, ...], dict[str, list[float]]] = {}
     notebooks: dict[tuple[str, ...], dict[str, list[float]]] = {}
     for row in rows:
+        if row.get("status") == "unmarked":  # not marked yet: the statistics are of what is decided
+            continue
         for table, key in ((exercises, (row["notebook"], row["exercise"])), (notebooks, (row["notebook"],))):
             values = table.setdefault(key, {}).setdefault(row["student"], [0.0, 0.0])
             values[0] += float(row["points"])
