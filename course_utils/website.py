@@ -2,11 +2,14 @@
 as one Jupyter Book, built offline from a checkout with ``scaling-course site``.
 
 The book's source is ``docs/``: its configuration (``_config.yml``), its table of contents
-(``_toc.yml``) and one Markdown page per guide. The lessons are committed without outputs, so
-the build executes them once with the course's executor (:func:`.nbtools.run_all`, the same
-progress lines and table as ``run-all``) and renders the executed copies; Jupyter Book itself
-executes nothing (MyST-NB's ``execution_mode: off``). :func:`stage` lays the source out in a
-scratch folder the way the pages link to each other:
+(``_toc.yml``), the index and API pages and the guides (``docs/guides/*.md``). The lessons are
+committed without outputs, so the website shows executed copies, executed once: either by the
+build itself, with the course's executor (:func:`.nbtools.run_all`, the same progress lines and
+table as ``run-all``), or earlier, by whatever ran them (``--executed DIR``: the test suite
+keeps its executed lessons in ``test-artifacts/executed/``, so CI runs no lesson twice;
+:func:`executed_lessons` refuses a copy made from another version of its lesson). Jupyter Book
+itself executes nothing (MyST-NB's ``execution_mode: off``). :func:`stage` lays the source out
+in a scratch folder the way the pages link to each other:
 
 =====================  ===============================================================
 ``docs/``              a copy of the book's source
@@ -111,6 +114,34 @@ def site_notebook(nb: NotebookNode) -> NotebookNode:
         if cell.cell_type == "markdown":
             cell.source = _LEARNER_COPY.sub(r"](../exercises/\1)", cell.source)
     return page
+
+
+def executed_lessons(lessons: Iterable[Path], folder: Path) -> list[tuple[Path, NotebookNode]]:
+    """Each lesson with its executed copy, the file of the same name in ``folder``.
+
+    Raises :class:`SiteError` when a copy is missing, was not executed to the end (a code cell
+    without an execution count) or was executed from another version of the lesson (a cell's
+    source differs): the website would show outputs the lesson no longer makes.
+    """
+    from .nbtools import read_notebook
+
+    pairs, problems = [], []
+    for lesson in lessons:
+        copy_path = folder / lesson.name
+        if not copy_path.is_file():
+            problems.append(f"{lesson.name}: no executed copy in {folder}")
+            continue
+        executed = read_notebook(copy_path)
+        sources = [(cell.cell_type, cell.source) for cell in read_notebook(lesson).cells]
+        if [(cell.cell_type, cell.source) for cell in executed.cells] != sources:
+            problems.append(f"{lesson.name}: the copy in {folder} was executed from another version of the lesson")
+        elif any(cell.get("execution_count") is None for cell in executed.cells if cell.cell_type == "code"):
+            problems.append(f"{lesson.name}: the copy in {folder} was not executed to the end")
+        else:
+            pairs.append((lesson, executed))
+    if problems:
+        raise SiteError("; ".join(problems) + " (execute the lessons again, or leave out --executed)")
+    return pairs
 
 
 def api_modules(package: Path) -> list[str]:
@@ -221,6 +252,9 @@ def build_site(out: Path, lessons: Iterable[tuple[Path, NotebookNode]], *, root:
 def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, metavar="DIR", default=Path("_build") / "site",
                         help="the folder to write the website to (replaced when it holds an earlier one)")
+    parser.add_argument("--executed", type=Path, metavar="DIR",
+                        help="take the executed lessons from DIR (one .ipynb per lesson, as the test suite "
+                             "leaves them in test-artifacts/executed/) instead of executing them")
     parser.add_argument("--timeout", type=float, default=600, help="seconds allowed per cell of a lesson")
 
 
@@ -239,20 +273,24 @@ def run_command(command: str, args: argparse.Namespace) -> int:
         for name in ("docs", "notebooks", "exercises"):
             root.require(name)
         check_out_folder(out)
+        lessons = lesson_notebooks(root.notebooks)
+        executed = executed_lessons(lessons, args.executed.expanduser()) if args.executed else None
     except CourseRootError as exc:
         print(f"error: the website is built from a checkout of the course's repository: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except SiteError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    runs = run_all(lesson_notebooks(root.notebooks), timeout=args.timeout)
-    print()
-    print(summary_table(runs))
-    if not all(run.ok for run in runs):
-        print("error: the website was not built: a lesson failed (above)", file=sys.stderr)
-        return EXIT_FAILED
-    print()
-    build = build_site(out, [(run.path, run.notebook) for run in runs], root=root.path)
+    if executed is None:
+        runs = run_all(lessons, timeout=args.timeout)
+        print()
+        print(summary_table(runs))
+        if not all(run.ok for run in runs):
+            print("error: the website was not built: a lesson failed (above)", file=sys.stderr)
+            return EXIT_FAILED
+        print()
+        executed = [(run.path, run.notebook) for run in runs]
+    build = build_site(out, executed, root=root.path)
     for problem in build.problems:
         print(problem, file=sys.stderr)
     if not build.ok:
