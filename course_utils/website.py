@@ -16,8 +16,8 @@ in a scratch folder the way the pages link to each other:
 ``docs/notebooks/``    the executed lessons (:func:`site_notebook`)
 ``docs/exercises/``    the exercise notebooks, as handed out
 ``docs/api/``          one page per module of ``course_utils`` (:func:`write_api_pages`)
-``*.md``               the checkout's top-level Markdown files (``README.md``, …), so a
-                       page of ``docs/`` includes them from the root: ``../README.md``
+``*.md``               the checkout's top-level Markdown files (``README.md``,
+                       ``ARCHITECTURE.md``), where a guide that includes one finds it
 =====================  ===============================================================
 
 Jupyter Book version 1 (Sphinx with MyST-NB) builds it, because version 2 fetches its theme

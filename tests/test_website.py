@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -161,12 +162,15 @@ def test_the_website_has_an_index_a_table_of_contents_search_and_the_general_ind
 
 
 @pytest.mark.slow
-def test_every_lesson_is_a_page_with_its_outputs_and_figures(site):
+def test_every_lesson_is_a_page_with_its_outputs_figures_and_explorer_snapshots(site):
     for lesson in LESSONS:
+        source = lesson.read_text(encoding="utf-8")
         page = (site / "notebooks" / f"{lesson.stem}.html").read_text(encoding="utf-8")
         assert 'class="cell_output' in page, lesson.name
-    assert "data:image/png" in (site / "notebooks" / "02_power_laws.html").read_text(encoding="utf-8") or \
-        list((site / "_images").glob("*.png"))
+        figures = re.findall(r'<img[^>]*src="(\.\./_images/[^"]+\.png)"', page)
+        assert bool(figures) == ("show(" in source), lesson.name
+        assert all((site / "notebooks" / src).resolve().is_file() for src in figures), lesson.name
+        assert page.count('class="cu-widget-snapshot"') >= source.count("_explorer("), lesson.name
 
 
 @pytest.mark.slow
@@ -189,19 +193,22 @@ def test_the_api_reference_shows_each_module_s_functions_from_their_docstrings(s
 def test_no_page_loads_anything_from_the_network(site):
     loads = {name: found for name, page in _pages(site).items() if (found := external_loads(page))}
     assert loads == {}
-    text = "\n".join(_pages(site).values()).lower()
-    assert "mathjax" not in text and "thebe" not in text
+    scripts = {src for page in _pages(site).values() for src in re.findall(r'<script[^>]*\ssrc="([^"]+)"', page)}
+    assert scripts and not [src for src in scripts if re.search("mathjax|thebe", src, re.IGNORECASE)]
 
 
 # ------------------------------------------------------------------- in Chromium, offline
 
 
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # no line per request in the test's output
+        pass
+
+
 @pytest.fixture(scope="module")
 def served(site):
     """The website on a loopback port, as a person would put it on a web server."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -252,8 +259,12 @@ def test_a_reader_opens_the_index_then_a_lesson_then_searches_with_the_network_c
     assert page.url.endswith("notebooks/04_chinchilla.html")
     assert page.locator(".cell_output img").count() >= 1
 
-    page.goto(f"{served}/search.html?q=chinchilla")
+    page.locator("button.search-button__button").first.click()  # the search box in the header
+    search = page.locator("input[name=q]:visible").first
+    search.fill("chinchilla")
+    search.press("Enter")
+    page.wait_for_load_state("load")
     results = page.locator("#search-results li")
-    results.first.wait_for(timeout=30_000)
-    assert results.count() >= 3
+    results.first.wait_for(timeout=60_000)
+    assert page.locator("#search-results li a[href*='notebooks/04_chinchilla.html']").count() >= 1
     assert page.blocked == []
