@@ -16,20 +16,20 @@ bytes of plain data. The conversation, one learner process per notebook::
     =========================================  ===========================================
     learner -> grader                          grader -> learner
     =========================================  ===========================================
-    ``("hello", VERSION)``, before any learner
+    ("hello", VERSION), before any learner
     code has run
-                                               ``("cells", [(label, source)], skip,
-                                               blocked)``
-    per cell run: ``("start", index)``, then
-    ``("done", index, error or None)``
-    ``("ready", [function names])``
-                                               ``("call", id, name, args, kwargs)``
-    one reply per call, carrying its ``id``:
-    ``("ok", id, value)``, ``("error", id,
-    type, message, where)``,
-    ``("notimplemented", id, message, stub)``,
-    ``("badreturn", id, message)``,
-    ``("missing", id, name)``
+                                               ("cells", [(label, source)], skip,
+                                               blocked)
+    per cell run: ("start", index), then
+    ("done", index, error or None)
+    ("ready", [function names])
+                                               ("call", id, name, args, kwargs)
+    one reply per call, carrying its id:
+    ("ok", id, value), ("error", id,
+    type, message, where),
+    ("notimplemented", id, message, stub),
+    ("badreturn", id, message),
+    ("missing", id, name)
     =========================================  ===========================================
 
 What the sandbox enforces (the isolation record) never travels on this channel: the
