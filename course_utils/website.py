@@ -76,12 +76,13 @@ class BookBuild:
 def require_jupyter_book() -> str:
     """The installed Jupyter Book's version, or :class:`SiteError` when it is missing or not 1.x."""
     if importlib.util.find_spec("jupyter_book") is None:
-        raise SiteError("the website needs Jupyter Book 1: install the course's development extra "
-                        "(pip install -e '.[dev]') or pip install 'jupyter-book==1.0.4.post1'")
+        raise SiteError("the website needs Jupyter Book 1: install the course's development extra, "
+                        "which pins it: pip install -e '.[dev]'")
     version = importlib.metadata.version("jupyter-book")
     if not version.startswith("1."):
         raise SiteError(f"Jupyter Book {version} is installed; the website needs version 1 (version 2 "
-                        "fetches its theme from the network): pip install 'jupyter-book==1.0.4.post1'")
+                        "fetches its theme from the network): pip install -e '.[dev]' installs the "
+                        "version the course pins")
     return version
 
 

@@ -57,10 +57,11 @@ def test_the_api_reference_has_a_page_per_public_module_and_none_for_private_one
     assert not [name for name in modules if "._" in name or name == "course_utils"]
 
 
-def test_the_build_will_not_replace_a_folder_of_someone_else_s_files(tmp_path):
+def test_the_command_will_not_replace_a_folder_of_someone_else_s_files(tmp_path, capsys):
     (tmp_path / "thesis.tex").write_text("years of work")
-    with pytest.raises(website.SiteError, match="not a website built by"):
-        website.check_out_folder(tmp_path)
+    assert main(["site", "--out", str(tmp_path)]) == 2
+    assert "not a website built by" in capsys.readouterr().err
+    assert [path.name for path in tmp_path.iterdir()] == ["thesis.tex"]
     (tmp_path / website.BUILD_MARKER).write_text("")
     website.check_out_folder(tmp_path)  # an earlier website may be replaced
 
@@ -83,6 +84,14 @@ def test_executed_copies_are_taken_only_when_they_were_made_from_the_lesson_as_i
         website.executed_lessons([lesson], tmp_path)
     with pytest.raises(website.SiteError, match=f"{LESSONS[1].name}: no executed copy"):
         website.executed_lessons([LESSONS[1]], tmp_path)
+
+
+def test_the_command_given_stale_copies_stops_before_executing_or_building_anything(tmp_path, capsys):
+    _executed_copy(LESSONS[0], tmp_path / "executed", edit="\n# an older version")
+    assert main(["site", "--out", str(tmp_path / "site"), "--executed", str(tmp_path / "executed")]) == 2
+    err = capsys.readouterr().err
+    assert "another version of the lesson" in err and f"{LESSONS[1].name}: no executed copy" in err
+    assert not (tmp_path / "site").exists()
 
 
 def test_a_copy_that_stopped_part_way_is_refused(tmp_path):
