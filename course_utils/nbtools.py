@@ -221,10 +221,12 @@ class Progress:
 
     In a terminal the line is redrawn in place every second; in a log (not a terminal) a new
     line is written every ``log_every`` seconds, so a long cell still shows signs of life.
+    Before the first cell (or for work without cells) the line says ``waiting``.
     """
 
-    def __init__(self, name: str, stream: TextIO | None = None, log_every: float = 15.0) -> None:
-        self.name, self.stream = name, stream or sys.stdout
+    def __init__(self, name: str, stream: TextIO | None = None, log_every: float = 15.0,
+                 waiting: str = "starting") -> None:
+        self.name, self.stream, self.waiting = name, stream or sys.stdout, waiting
         self.live = self.stream.isatty()
         self.log_every = log_every
         self.done = self.total = 0
@@ -234,7 +236,7 @@ class Progress:
         self._ticker = threading.Thread(target=self._tick, daemon=True)
 
     def line(self) -> str:
-        cells = f"{self.done}/{self.total} cells" if self.total else "starting"
+        cells = f"{self.done}/{self.total} cells" if self.total else self.waiting
         return f"{self.name:<32} {cells:<12} {time.monotonic() - self.start:6.0f} s"
 
     def _write(self) -> None:

@@ -230,7 +230,7 @@ def build_site(out: Path, lessons: Iterable[tuple[Path, NotebookNode]], *, root:
         command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(book),
                    "--path-output", str(folder / "build"), "--warningiserror", "--nitpick", "--keep-going", "--all"]
         start = time.perf_counter()
-        with Progress("website (Jupyter Book)", stream):
+        with Progress("website (Jupyter Book)", stream, waiting="building"):
             done = subprocess.run(command, cwd=folder, capture_output=True, text=True,
                                   env=dict(os.environ, PYTHONWARNINGS="ignore"))
         seconds = time.perf_counter() - start
