@@ -57,7 +57,7 @@ def _paired_1d(x_name: str, x: ArrayLike, y_name: str, y: ArrayLike, n_params: i
 
 
 def huber(residual: ArrayLike, delta: float) -> np.ndarray:
-    """Huber loss: ½r² for |r| ≤ δ, δ·(|r| − ½δ) beyond (Huber 1964).
+    """Huber loss: ½r² for ``|r| ≤ δ``, ``δ·(|r| − ½δ)`` beyond (Huber 1964).
 
     Quadratic near zero and linear in the tails, so a few outlying points pull the fit
     far less than under squared error. Hoffmann et al. (2022, App. D.2) use δ = 1e-3 on
@@ -312,7 +312,7 @@ def fit_log_sum_exp(Z: np.ndarray, log_y: np.ndarray, starts: np.ndarray, *, del
        lowest objective found.
 
     BFGS rather than L-BFGS-B for the polish: with five parameters the memory saving is
-    irrelevant, L-BFGS-B's ``ftol`` test, relative to max(|f|, 1), stops early on
+    irrelevant, L-BFGS-B's ``ftol`` test, relative to ``max(|f|, 1)``, stops early on
     objectives far below 1 (the trap Besiroglu et al. 2024 describe), and its compiled
     core calls BLAS, whose threads stall for milliseconds per iteration on a busy machine.
 
