@@ -275,7 +275,7 @@ def chinchilla_objective(params: ArrayLike, N: ArrayLike, D: ArrayLike, L: Array
     ``reduction="mean"``. The minimum is in the same place either way, but an optimiser
     whose stopping tests are absolute stops earlier on the smaller mean objective: scipy's
     BFGS stops when the largest gradient component is below ``gtol``, and L-BFGS-B adds a
-    test on the decrease divided by max(|f_k|, |f_k+1|, 1), which for objectives below 1
+    test on the decrease divided by ``max(|f_k|, |f_k+1|, 1)``, which for objectives below 1
     is absolute too. Besiroglu et al. (2024) trace Hoffmann's biased fit to this "poor
     choice of loss scale".
 

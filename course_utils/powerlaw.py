@@ -58,7 +58,7 @@ def _paired_1d(x_name: str, x: ArrayLike, y_name: str, y: ArrayLike, n_params: i
 
 
 def huber(residual: ArrayLike, delta: float) -> np.ndarray:
-    """Huber loss: ½r² for |r| ≤ δ, δ·(|r| − ½δ) beyond (Huber 1964).
+    """Huber loss: ½r² for ``|r| ≤ δ``, ``δ·(|r| − ½δ)`` beyond (Huber 1964).
 
     Quadratic near zero and linear in the tails, so a few outlying points pull the fit
     far less than under squared error. Hoffmann et al. (2022, App. D.2) use δ = 1e-3 on
@@ -510,11 +510,12 @@ def fit_log_sum_exp(Z: np.ndarray, log_y: np.ndarray, starts: np.ndarray, *, del
        on the exact Hessian (:meth:`_BatchedLevenbergMarquardt.polish`) until no row can go
        lower, and returns the lowest objective found.
 
-    Newton rather than a quasi-Newton method (BFGS) for the polish: with five parameters
-    the exact Hessian costs about as much as the gradient, converges quadratically, and
-    needs no stopping tolerance on the gradient or the decrease, whose scale is the trap
-    Besiroglu et al. 2024 describe (L-BFGS-B's ``ftol`` test, relative to max(|f|, 1),
-    stops early on objectives far below 1).
+    Newton rather than a quasi-Newton method (BFGS, L-BFGS-B) for the polish: with five
+    parameters the exact Hessian costs about as much as the gradient, converges
+    quadratically, and needs no stopping tolerance on the gradient or the decrease, whose
+    scale is the trap Besiroglu et al. 2024 describe (L-BFGS-B's ``ftol`` test, relative to
+    ``max(|f|, 1)``, stops early on objectives far below 1); and L-BFGS-B's compiled core calls
+    BLAS, whose threads stall for milliseconds per iteration on a busy machine.
 
     Parameters
     ----------

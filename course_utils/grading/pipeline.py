@@ -137,7 +137,7 @@ class Plan:
         return [str(path) for stem in stems for path in (self.public.get(stem), self.hidden.get(stem)) if path]
 
     def deadline(self, stems: Iterable[str]) -> float:
-        """The one deadline formula (:meth:`GradingConfig.deadline`) for these notebooks."""
+        """The one deadline formula (:meth:`.GradingConfig.deadline`) for these notebooks."""
         per_notebook = []
         for stem in stems:
             timeouts: dict[str, float | None] = {}

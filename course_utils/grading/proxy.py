@@ -14,7 +14,7 @@ message is checked, and one that is not the next message of the protocol stops t
 and fails the call as the learner's crash.
 
 The child is started lazily and restarted when it dies or is killed. A cell that runs past
-its limit or ends the process is skipped on restart (and named in :attr:`notes`), so one
+its limit or ends the process is skipped on restart (and named in its ``notes``), so one
 bad cell costs only the exercises that need it. All cells of a notebook share one start-up
 budget (:attr:`~.config.GradingConfig.startup_seconds`, all starts together). After a
 function has timed out once, further calls to it fail at once: each exercise gets one time

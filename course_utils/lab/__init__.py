@@ -16,7 +16,7 @@ train(config, corpus, tokens, seed=0, settings=TrainSettings(), device="cpu")
 run_sweep(preset, out, device="cpu", workers=None, shard=None), PRESETS, plan(preset), estimate_seconds(preset)
     Sweeps that append each finished run to ``out`` and resume by run id; two single-thread
     worker processes on a CPU with two or more cores; one writer per results file (a lock);
-    ``shard="K/N"`` or ``"auto"`` trains one part (:func:`shard_runs`, :mod:`course_utils.sharding`).
+    ``shard="K/N"`` or ``"auto"`` trains one part (:func:`.sweep.shard_runs`, :mod:`course_utils.sharding`).
 course_utils.lab.query.SweepQueries(flop_budget, runs=None, max_run_flops=None)
     A sweep served one configuration at a time, each charged its 6ND (exercise 3's prediction task).
 course_utils.lab.figures
