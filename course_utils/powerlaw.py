@@ -507,7 +507,7 @@ def fit_log_sum_exp(Z: np.ndarray, log_y: np.ndarray, starts: np.ndarray, *, del
     2. keeps the ``keep`` rows with the lowest objective and takes them to ``steps``
        steps in all,
     3. keeps the ``n_polish`` best distinct rows and polishes them with damped Newton steps
-       on the exact Hessian (:meth:`_BatchedLevenbergMarquardt.polish`) until no row can go
+       on the exact Hessian (``_BatchedLevenbergMarquardt.polish``) until no row can go
        lower, and returns the lowest objective found.
 
     Newton rather than a quasi-Newton method (BFGS, L-BFGS-B) for the polish: with five
