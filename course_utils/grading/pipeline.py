@@ -188,7 +188,7 @@ def discover(submissions: Path, out: Path, *, students: list[str] | None = None,
     from .feedback import tests_folder
     from .outputs import load_rubrics
     from .rubric import RubricError
-    from .runner import collect_syllabus
+    from .runner import collect_syllabi
 
     config = config or GradingConfig()
     submissions, out = Path(submissions), Path(out)
@@ -243,12 +243,13 @@ def discover(submissions: Path, out: Path, *, students: list[str] | None = None,
     if not public and not rubrics:
         raise ValueError(f"tests: no test_<notebook>.py files in {tests_dir}")
     chosen = select_notebooks(sorted({*public, *rubrics}), notebooks)
-    syllabus = {}
-    for stem in (stem for stem in chosen if stem in public):
-        try:
-            syllabus[stem] = collect_syllabus(public[stem], *([hidden[stem]] if stem in hidden else []))
-        except GraderProblem as exc:
-            raise ValueError(f"tests: {exc}") from None
+    tested = [stem for stem in chosen if stem in public]
+    try:  # one session for every module; they stay imported for the grading workers (runner.run_pytest)
+        found = collect_syllabi([path for stem in tested for path in (public[stem], hidden.get(stem)) if path],
+                                keep_modules=True)
+    except GraderProblem as exc:
+        raise ValueError(f"tests: {exc}") from None
+    syllabus = {stem: found.get(stem, []) for stem in tested}
     stems = [stem for stem in syllabus if syllabus[stem]]
     if not stems and not any(stem in rubrics for stem in chosen):
         raise ValueError(f"tests: the modules in {tests_dir} define no exercise tests "
@@ -449,7 +450,7 @@ def grade_student(test_files: list[str], notebooks: dict[str, str], config: Grad
     from .runner import run_tests
 
     session = run_tests(test_files, notebooks=notebooks, config=config, launcher=launcher, student=student,
-                        timeout=config.timeout, memory_mb=config.memory_mb)
+                        timeout=config.timeout, memory_mb=config.memory_mb, modules="reuse")
     rows: dict[str, list[dict]] = {stem: [] for stem in notebooks}
     for row in session.results:
         rows.setdefault(row.notebook, []).append(row.to_dict())

@@ -53,6 +53,7 @@ from .sandbox import Limits
 
 DEFAULT_TIMEOUT = GradingConfig.timeout  # seconds per call
 DEFAULT_MEMORY_MB = GradingConfig.memory_mb  # address space the learner's code may add
+_FROM_CONFIG: Any = object()  # Student's memory_mb when not given: its config's
 GRADER_SECONDS = 60.0  # the grader's own work in the child between cells (start-up, imports)
 
 
@@ -180,9 +181,11 @@ class Student:
 
     def __init__(self, notebook: str | os.PathLike, *, expected: Iterable[str] = (),
                  blocked: Iterable[str] = (), timeout: float | None = None,
-                 timeouts: dict[str, float] | None = None, memory_mb: float | None = DEFAULT_MEMORY_MB,
+                 timeouts: dict[str, float] | None = None, memory_mb: float | None = _FROM_CONFIG,
                  config: GradingConfig | None = None, launcher: Launcher | None = None) -> None:
         config = config or GradingConfig()
+        if memory_mb is _FROM_CONFIG:  # not DEFAULT_MEMORY_MB: a config's own limit would be overridden
+            memory_mb = config.memory_mb
         timeout = config.timeout if timeout is None else timeout
         limits = {"timeout": timeout, "memory_mb": 1 if memory_mb is None else memory_mb}
         limits.update({f"timeouts[{name!r}]": value for name, value in (timeouts or {}).items()})
