@@ -58,7 +58,7 @@ def _mixed(solution: Path, blank: Path, destination: Path) -> None:
 
 
 def build_class(folder: Path, students: int) -> None:
-    from course_utils.grading.rubric import exercise_notebooks, find_rubrics
+    from course_utils.grading.course.rubric import exercise_notebooks, find_rubrics
 
     solutions = exercise_notebooks(ROOT / "solutions", ROOT / "tests" / "exercises")
     answers = [ROOT / "exercises" / f"{stem}.ipynb" for stem in find_rubrics(ROOT / "tests" / "exercises")
@@ -149,7 +149,7 @@ def main() -> int:
     parser.add_argument("--sandbox-only", action="store_true",
                         help="do not grade the class a second time with --no-sandbox (halves a long run)")
     args = parser.parse_args()
-    from course_utils.grading.rubric import exercise_notebooks
+    from course_utils.grading.course.rubric import exercise_notebooks
 
     notebooks = len(exercise_notebooks(ROOT / "solutions", ROOT / "tests" / "exercises"))
     print(f"{args.students} students x {notebooks} notebooks, --jobs {args.jobs}, {os.cpu_count()} CPU(s), "
@@ -171,7 +171,7 @@ def main() -> int:
                   f"{run['cpu']:.1f} CPU-s ({per_cpu:.3f} CPU-s per student more than the first); peak memory of "
                   f"the grader's processes {run['peak_mb']:.0f} MiB", flush=True)
         # the write stage alone: every output rebuilt from the gradebook's record (what merge-grades runs)
-        from course_utils.grading.outputs import rebuild
+        from course_utils.grading.stages.outputs import rebuild
 
         start = time.perf_counter()
         rebuild(scratch / "out-0", tests_dir=ROOT / "tests" / "exercises")

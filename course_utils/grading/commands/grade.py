@@ -34,9 +34,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .child import THREAD_VARS, environment
-from .config import GradingConfig, positive_integer, positive_number
-from .sandbox import ISOLATION_LEVELS, Level
+from ..sandbox.child import THREAD_VARS, environment
+from ..config import GradingConfig, positive_integer, positive_number
+from ..sandbox.isolation import ISOLATION_LEVELS, Level
+from .gradebook_lines import identical_line, late_line, plural
 
 
 def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
@@ -113,7 +114,7 @@ def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
 
 def default_hidden_tests() -> Path | None:
     """The course root's ``tests/hidden`` when it exists."""
-    from ..course_root import CourseRootError, find_course_root
+    from ...course_root import CourseRootError, find_course_root
 
     try:
         root = find_course_root()
@@ -163,11 +164,11 @@ def grade_class(submissions: Path, out: Path, *, students: list[str] | None = No
 def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs: int, tests_dir: Path | None,
                  hidden_dir: Path | None, config: GradingConfig, progress: bool, notebooks: list[str] | None,
                  instructions: Any, shard: Any, require_isolation: str | None) -> dict[str, Any]:
-    from ..course_root import CourseRootError, find_course_root
-    from . import pipeline
-    from .errors import GraderProblem
-    from .ledger import SUBMISSIONS, read_ledger
-    from .outputs import load_rubrics
+    from ...course_root import CourseRootError, find_course_root
+    from ..stages import pipeline
+    from ..errors import GraderProblem
+    from ..course.ledger import SUBMISSIONS, read_ledger
+    from ..stages.outputs import load_rubrics
     from .shards import check_out_folder
 
     started = time.perf_counter()
@@ -202,7 +203,7 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
                   *(str(p.parent.resolve()) for p in [*public.values(), *hidden_tests.values()])]
         template = None
         if sys.platform.startswith("linux") and public:  # a fresh interpreter: it imports while we collect
-            from .template import Template
+            from ..sandbox.template import Template
 
             template = Template.spawn(pipeline.preload_names([*public.values(), *hidden_tests.values()]), hidden,
                                       sandbox=config.sandbox, wait=False)
@@ -302,7 +303,7 @@ def check_isolation(level: str, required: str) -> None:
 
 def too_slow(rows: list[dict[str, Any]]) -> list[str]:
     """The learners with a row whose status is "too slow" (a notebook used its whole time budget)."""
-    from .config import Status
+    from ..config import Status
 
     return sorted({row["student"] for row in rows if row.get("status") == Status.TOO_SLOW.value})
 
@@ -310,36 +311,15 @@ def too_slow(rows: list[dict[str, Any]]) -> list[str]:
 def exercise_means(rows: list[dict[str, Any]], notebooks: list[str]) -> dict[tuple[str, str], tuple[float, float]]:
     """``{(notebook, exercise): (class mean, possible)}`` for ``notebooks`` (what ``summary.csv``
     saves at its ``exercise`` level)."""
-    from .summary import point_stats
+    from ..course.summary import point_stats
 
     by_exercise, _ = point_stats([row for row in rows if row["notebook"] in set(notebooks)])
     return {(stat.notebook, stat.exercise): (stat.mean, stat.max_points) for stat in by_exercise}
 
 
-def late_line(flags: list[Any]) -> str:
-    """What ``grade`` and ``merge-grades`` say of late.csv (:class:`.lateness.LateFlag`)."""
-    doubtful = sum(bool(flag.doubt) for flag in flags)
-    return (f"late submissions: {len(flags)}, listed in late.csv"
-            + (f"; {doubtful} of them on a file time that copying changed: flagged for you, never penalised "
-               f"(import from the learning system, or copy with cp -p, to keep the real times)" if doubtful else ""))
-
-
-def identical_line(groups: list[Any]) -> str:
-    """What ``grade`` and ``merge-grades`` say of identical.csv (:class:`.similarity.IdenticalGroup`)."""
-    reference = [group for group in groups if group.reference]
-    said = "; ".join(f"{len(group.students)} handed in the reference solution of {group.notebook}"
-                     for group in reference)
-    return (f"identical submissions: {_plural(len(groups), 'group')}, listed in identical.csv"
-            f"{f' ({said})' if said else ''}; read them before deciding anything")
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def instructions_from(args: argparse.Namespace) -> Any:
     """The :class:`.instructions.Instructions` of ``grade``'s options (None when there are none)."""
-    from .instructions import Instructions
+    from ..stages.instructions import Instructions
 
     if not any((args.roster, args.merge_rubric, args.overrides, args.due, args.late_rule, args.export,
                 args.assignment, args.wheel, args.prediction_table, args.extensions)):
@@ -361,8 +341,8 @@ def set_aside(out: Path, *, forget: list[str], restore: list[str], tests_dir: Pa
     ValueError
         No gradebook in ``out``, or a notebook that cannot be forgotten or restored.
     """
-    from .ledger import RESULTS, read_ledger
-    from .outputs import load_rubrics, write_outputs
+    from ..course.ledger import RESULTS, read_ledger
+    from ..stages.outputs import load_rubrics, write_outputs
 
     if not (out / RESULTS).is_file():
         raise ValueError(f"out: {out} holds no gradebook ({RESULTS}); there is nothing to forget or restore")
@@ -398,7 +378,7 @@ def _run_set_aside(args: argparse.Namespace) -> int:
 
 
 def run_grade(args: argparse.Namespace) -> int:
-    from ..sharding import parse_shard
+    from ...sharding import parse_shard
 
     if args.forget or args.restore:
         return _run_set_aside(args)
@@ -423,7 +403,7 @@ def run_grade(args: argparse.Namespace) -> int:
         print(f"grader error (regrade with --student): {line}")
     if summary["too_slow"]:
         names = summary["too_slow"]
-        print(f"too slow: {_plural(len(names), 'learner')} used a notebook's whole time budget (the start-up budget "
+        print(f"too slow: {plural(len(names), 'learner')} used a notebook's whole time budget (the start-up budget "
               f"plus each exercise's time limit), so the calls past it earned nothing: "
               f"{', '.join(names[:10])}{', ...' if len(names) > 10 else ''}")
     if summary["exercise_means"]:
@@ -435,13 +415,13 @@ def run_grade(args: argparse.Namespace) -> int:
     answers = summary["written_answers"]
     part = f" (shard {shard}: {count} of the class's {summary['class_size']})" if shard is not None else ""
     if summary["notebooks"]:
-        extra = f" and the written answers of {_plural(answers, 'notebook')}" if answers else ""
-        print(f"graded {_plural(count, 'student')}{part} x {_plural(summary['notebooks'], 'notebook')}{extra} in "
+        extra = f" and the written answers of {plural(answers, 'notebook')}" if answers else ""
+        print(f"graded {plural(count, 'student')}{part} x {plural(summary['notebooks'], 'notebook')}{extra} in "
               f"{seconds:.1f} s (running the tests: {grading:.1f} s, {grading / max(count, 1):.2f} s per student; "
               f"hidden tests in {summary['hidden_tests']} of {summary['notebooks']}; isolation: {isolation['level']})")
     else:
-        print(f"collected the written answers of {_plural(count, 'student')}{part} in "
-              f"{_plural(answers, 'notebook')} in {seconds:.1f} s (no code runs for written answers)")
+        print(f"collected the written answers of {plural(count, 'student')}{part} in "
+              f"{plural(answers, 'notebook')} in {seconds:.1f} s (no code runs for written answers)")
     if summary["identical"]:
         print(identical_line(summary["identical"]))
     if summary["late"]:

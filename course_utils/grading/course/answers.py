@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from .extract import NotebookProblem, cell_tags, read_notebook_json
+from ..notebook.extract import NotebookProblem, cell_tags, read_notebook_json
 from .rubric import Rubric
-from .safetext import FOLDER_CHARS, NOTE_CHARS, html_block, html_text
+from ..safetext import FOLDER_CHARS, NOTE_CHARS, html_block, html_text
 
 ANSWER_TAG = "answer"
 QUESTION_TAG_PREFIX = "question:"
@@ -289,7 +289,7 @@ def released_template(nb: Mapping) -> tuple[str | None, dict | None]:
     if not mine:
         return None, None
     try:
-        from ..course_root import find_folder
+        from ...course_root import find_folder
 
         candidates = sorted(find_folder("exercises").glob("*.ipynb"))
     except ValueError:
@@ -324,7 +324,7 @@ def answer_status(notebook: str | os.PathLike | None = None) -> str:
     question; the released notebook is found by its questions, so a copy saved under another
     name is judged the same way (and told to take its proper name).
     """
-    from .names import rename_note
+    from ..notebook.names import rename_note
 
     path = Path(notebook) if notebook is not None else _running_notebook() or Path("ex07_capstone.ipynb")
     if not path.is_file():

@@ -169,7 +169,7 @@ def load_rubric(path: str | os.PathLike) -> Rubric:
 def _tests_dir(tests_dir: str | os.PathLike | None) -> Path:
     if tests_dir is not None:
         return Path(tests_dir)
-    from .feedback import tests_folder
+    from ..exercise_tests import tests_folder
 
     return tests_folder()
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from .csvio import csv_text
-from .extract import EXERCISE_TAG, cell_tags
+from ..notebook.extract import EXERCISE_TAG, cell_tags
 
 
 def _strip_docstrings(tree: ast.AST) -> None:

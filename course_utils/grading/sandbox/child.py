@@ -25,7 +25,7 @@ import traceback
 from typing import Any, Iterator
 
 from .blocking import block
-from .errors import BadReturn
+from ..errors import BadReturn
 from .plaindata import WireError, dumps, loads, to_plain
 from .protocol import MAX_FUNCTIONS, MAX_MESSAGE_BYTES, NAME_CHARS, VERSION, Channel
 

@@ -31,9 +31,9 @@ import time
 from dataclasses import asdict
 from typing import Any, Iterable
 
-from .errors import GraderProblem
+from ..errors import GraderProblem
 from .protocol import Channel
-from .sandbox import (Isolation, Layout, Level, Limits, Request, kill_descendants, landlock_abi,
+from .isolation import (Isolation, Layout, Level, Limits, Request, kill_descendants, landlock_abi,
                       remove_tree, run_outer, set_child_subreaper, die_with_parent)
 
 ENV_FD = "COURSE_TEMPLATE_FD"
@@ -148,7 +148,7 @@ class Template:
         meanwhile collects its tests). Raises :class:`~.errors.GraderProblem` when it cannot
         start.
         """
-        from ..course_root import package_dir
+        from ...course_root import package_dir
         from .child import THREAD_VARS
 
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -157,7 +157,7 @@ class Template:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(package_dir().parent), env.get("PYTHONPATH")]))
         errors = tempfile.TemporaryFile()
         process = subprocess.Popen(
-            [sys.executable, "-c", "from course_utils.grading.template import main; main()"],
+            [sys.executable, "-c", "from course_utils.grading.sandbox.template import main; main()"],
             pass_fds=[theirs.fileno()], env=env, cwd="/", stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=errors)
         theirs.close()
@@ -260,7 +260,7 @@ def _preload(names: Iterable[str]) -> None:
     single_thread_env()
     import numpy  # noqa: F401
 
-    preload_names(["course_utils.grading.child", "course_utils.grading.plaindata", *names])
+    preload_names(["course_utils.grading.sandbox.child", "course_utils.grading.sandbox.plaindata", *names])
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)
 

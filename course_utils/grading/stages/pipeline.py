@@ -45,9 +45,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .config import GradingConfig, Status
-from .names import missing_notebook_message
-from .scoring import apply_gates
+from ..config import GradingConfig, Status
+from ..notebook.names import missing_notebook_message
+from ..scoring import apply_gates
 
 _PRELOAD_ROOTS = {"numpy", "scipy", "course_utils", "math", "statistics", "torch"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -83,7 +83,7 @@ MAX_NOTES = 40
 def kept_row(row: dict[str, Any]) -> dict[str, Any]:
     """A result row as the gradebook keeps it: its message one clean line of at most
     :data:`.safetext.RESULT_CHARS` (:func:`.safetext.clean`), every other text writable."""
-    from .safetext import RESULT_CHARS, clean
+    from ..safetext import RESULT_CHARS, clean
 
     return {k: (clean(v, RESULT_CHARS) if k == "message" else safe_text(v)) if isinstance(v, str) else v
             for k, v in row.items()}
@@ -92,7 +92,7 @@ def kept_row(row: dict[str, Any]) -> dict[str, Any]:
 def kept_notes(notes: Iterable[Any]) -> list[str]:
     """A notebook's notes as the gradebook keeps them: each cleaned and capped
     (:data:`.safetext.NOTE_CHARS`), repeats dropped, at most :data:`MAX_NOTES`."""
-    from .safetext import NOTE_CHARS, clean
+    from ..safetext import NOTE_CHARS, clean
 
     unique = list(dict.fromkeys(clean(note, NOTE_CHARS) for note in notes))
     if len(unique) > MAX_NOTES:
@@ -183,11 +183,11 @@ def discover(submissions: Path, out: Path, *, students: list[str] | None = None,
         or notebook, test modules that define no exercise tests or do not import, a rubric
         that cannot be read.
     """
-    from .assignments import select_notebooks
-    from .errors import GraderProblem
-    from .feedback import tests_folder
+    from ..course.assignments import select_notebooks
+    from ..errors import GraderProblem
+    from ..exercise_tests import tests_folder
     from .outputs import load_rubrics
-    from .rubric import RubricError
+    from ..course.rubric import RubricError
     from .runner import collect_syllabus
 
     config = config or GradingConfig()
@@ -228,7 +228,7 @@ def discover(submissions: Path, out: Path, *, students: list[str] | None = None,
     if shard is not None:
         others = [name for name in roster if not shard.owns(name)] if students else []
         if others:
-            from ..sharding import key_shard
+            from ...sharding import key_shard
 
             raise ValueError(f"student: {label_of(others[0])} belongs to shard {key_shard(others[0], shard.count)}/"
                              f"{shard.count}, not {shard} (a shard grades the students whose folder name it owns)")
@@ -269,8 +269,8 @@ def discover(submissions: Path, out: Path, *, students: list[str] | None = None,
 
 def _import_records(submissions: Path, notes: list[str]) -> list[dict[str, str]]:
     """``submissions/.lms_import.csv``: what ``import`` recorded of each file."""
-    from .csvio import TableError
-    from .lms_import import read_manifest
+    from ..course.csvio import TableError
+    from ..course.lms_import import read_manifest
 
     try:
         return read_manifest(submissions)
@@ -293,7 +293,7 @@ def test_modules(tests_dir: Path | None, hidden_dir: Path | None) -> tuple[dict[
     """``({stem: public test module}, {stem: hidden test module})``: ``test_<stem>.py`` in
     ``tests_dir`` (default: the course's ``tests/exercises``), and the hidden module of the
     same name in ``hidden_dir`` for each."""
-    from .feedback import tests_folder
+    from ..exercise_tests import tests_folder
 
     try:
         folder = Path(tests_dir or tests_folder())
@@ -319,7 +319,7 @@ def preload_names(test_files: Iterable[Path]) -> list[str]:
         names |= set(re.findall(r"['\"]([A-Za-z_]\w*(?:\.\w+)+)['\"]", text))  # BLOCKED names
         names |= set(re.findall(r"^\s*(?:from|import)\s+([\w.]+)", text, re.MULTILINE))
     try:
-        from ..course_root import find_folder
+        from ...course_root import find_folder
 
         exercises = find_folder("exercises")
     except (ValueError, ImportError):
@@ -522,8 +522,8 @@ class Gradebook:
 
     def ledger(self) -> Any:
         """This run's part of the gradebook's record (a :class:`.ledger.Ledger`)."""
-        from .. import __version__
-        from .ledger import Ledger
+        from ... import __version__
+        from ..course.ledger import Ledger
 
         plan = self.plan
         tests: dict[str, dict[str, Any]] = {stem: {"public": plan.public[stem].name, "hidden": stem in plan.hidden}
@@ -569,10 +569,10 @@ def _released(stems: Iterable[str], folder: str = "exercises") -> dict[str, dict
     """The released (blank) notebooks of ``stems``, as JSON: the stubs that prove nothing
     when compared, and the placeholders of answer cells (``folder="solutions"``: the reference
     solutions, on an instructor's machine). Missing ones are left out."""
-    from .extract import NotebookProblem, read_notebook_json
+    from ..notebook.extract import NotebookProblem, read_notebook_json
 
     try:
-        from ..course_root import find_folder
+        from ...course_root import find_folder
 
         found = find_folder(folder)
     except (ValueError, ImportError):
@@ -591,7 +591,7 @@ def reference_fingerprints(stems: Iterable[str], released: Mapping[str, dict]) -
     a hash, so that identical.csv can say which learners handed in the reference solution
     while the solutions themselves never leave the instructor's machine. Empty where there
     are no solutions (a workshop copy)."""
-    from .similarity import fingerprint
+    from ..course.similarity import fingerprint
 
     found = {}
     for stem, nb in _released(stems, "solutions").items():
@@ -606,11 +606,11 @@ def _inspect(plan: Plan, found: Submission, label: str, stem: str, released: dic
     """What the grader reads from a staged notebook without running it: the fingerprint of
     its exercise cells, its written answers (rubric notebooks), when it was submitted.
     Returns ``(facts, answer rows, notes)``; nothing in the notebook can make it raise."""
-    from .answers import answer_rows, collect_answers
-    from .extract import NotebookProblem, read_notebook_json
-    from .lateness import file_time, judge, submitted_record
-    from .notebook_page import cell_record
-    from .similarity import fingerprint
+    from ..course.answers import answer_rows, collect_answers
+    from ..notebook.extract import NotebookProblem, read_notebook_json
+    from ..course.lateness import file_time, judge, submitted_record
+    from ..course.notebook_page import cell_record
+    from ..course.similarity import fingerprint
 
     facts: dict[str, Any] = {"found": stem in found.notebooks, "fingerprint": None, "submitted": None}
     rows: list[dict[str, Any]] = []
@@ -647,7 +647,7 @@ def score(plan: Plan, submissions: list[Submission], outcomes: dict[str, Outcome
           isolation: dict[str, Any] | None = None) -> Gradebook:
     """Every student's rows, completed from the syllabus and gated, with their notes, the
     facts read from each notebook (:func:`_inspect`) and the written answers."""
-    from .filenames import slug
+    from ..course.filenames import slug
 
     results, notes, files, errors, sandboxes = [], {}, {}, [], {}
     facts, answers, evidence, cells = {}, [], {}, {}
@@ -704,7 +704,7 @@ def write(book: Gradebook, instructions: Any = None) -> Any:
     and exports. The files are written by :func:`.outputs.write_outputs`, once every
     learner process is gone. Returns its :class:`.outputs.Written`.
     """
-    from .ledger import ASSIGNED, FORGOTTEN, read_ledger
+    from ..course.ledger import ASSIGNED, FORGOTTEN, read_ledger
     from .outputs import write_outputs
 
     plan = book.plan
