@@ -9,6 +9,8 @@ function runs is still a cycle.
 from __future__ import annotations
 
 import ast
+import functools
+import re
 from pathlib import Path
 
 import pytest
@@ -26,8 +28,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "sandbox": ("shared", "notebook"),
     "authoring": ("shared", "sandbox"),
     "stages": ("shared", "notebook", "course", "sandbox", "authoring"),
-    "check": ("shared", "notebook", "course", "sandbox", "authoring", "stages"),
-    "commands": ("shared", "notebook", "course", "sandbox", "authoring", "stages", "check"),
+    "learner": ("shared", "notebook", "course", "sandbox", "authoring", "stages"),
+    "commands": ("shared", "notebook", "course", "sandbox", "authoring", "stages", "learner"),
 }
 
 #: modules of ``course_utils.grading`` that are not in a sub-package named for their layer
@@ -88,6 +90,7 @@ def imported_modules(name: str, path: Path, modules: dict[str, Path]) -> set[str
     return found
 
 
+@functools.lru_cache
 def import_graph(root: Path, package: str) -> dict[str, set[str]]:
     """``{module: the modules it imports}`` for every module of ``package``."""
     modules = module_files(root, package)
@@ -117,6 +120,53 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
                 on_path.add(following)
                 stack.append(iter(sorted(graph.get(following, ()))))
     return None
+
+
+def unresolved_names(path: Path, name: str, modules: dict[str, Path]) -> list[str]:
+    """What ``path`` (module ``name``; "" outside the package) names in ``course_utils`` that is
+    not there: an import whose module is missing (``from ..heap import x`` one package too
+    shallow), or a string that spells a module path (``"course_utils.grading.child"``, given to
+    the template to preload) naming neither a module nor a name in one."""
+    missing = []
+    is_package = path.name == "__init__.py"
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.ImportFrom) and node.level and name:
+            base = name.split(".") if is_package else name.split(".")[:-1]
+            base = base[:len(base) - (node.level - 1)]
+            dotted = ".".join(base + ([node.module] if node.module else []))
+            if dotted not in modules:
+                missing.append(f"line {node.lineno}: from {'.' * node.level}{node.module or ''} ({dotted})")
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            targets = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            missing += [f"line {node.lineno}: import {target}" for target in targets
+                        if target.split(".")[0] == PACKAGE and target not in modules]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and re.fullmatch(
+                rf"{PACKAGE}(\.[A-Za-z_]\w*)+", node.value):
+            module, rest = node.value, []
+            while module not in modules:
+                module, _, last = module.rpartition(".")
+                rest.insert(0, last)
+            if rest and rest[0] not in defined_names(modules[module]):
+                missing.append(f"line {node.lineno}: {node.value!r}")
+    return missing
+
+
+def defined_names(path: Path) -> set[str]:
+    """The names a module binds at its top level (definitions, assignments, imports), and the
+    strings of one with a module ``__getattr__`` (the names it gives lazily)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {n.id for target in targets for n in ast.walk(target) if isinstance(n, ast.Name)}
+    if "__getattr__" in names:
+        names |= {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    return names
 
 
 def layer_of(module: str) -> str | None:
@@ -149,8 +199,41 @@ def test_each_grading_layer_imports_only_the_layers_below_it():
 def test_the_sandbox_never_imports_the_course_operations_or_the_stages():
     graph = import_graph(ROOT, PACKAGE)
     crossing = [(name, target) for name, targets in graph.items() if layer_of(name) == "sandbox"
-                for target in targets if layer_of(target) in {"course", "stages", "check", "commands"}]
+                for target in targets if layer_of(target) in {"course", "stages", "learner", "commands"}]
     assert crossing == []
+
+
+def test_every_module_path_named_in_the_project_exists():
+    """Imports and module-path strings in course_utils, tests/ and benchmarks/ name modules that
+    are there: a module moved into a sub-package leaves no stale path behind."""
+    modules = module_files(ROOT, PACKAGE)
+    files = {path: name for name, path in modules.items()}
+    files.update({path: "" for folder in ("tests", "benchmarks") for path in sorted((ROOT / folder).rglob("*.py"))})
+    stale = {str(path.relative_to(ROOT)): found for path, name in files.items()
+             if (found := unresolved_names(path, name, modules))}
+    assert stale == {}
+
+
+#: the stages in the order a submission goes through them (course_utils.grading.stages)
+STAGES = ["discover", "extract", "run", "score", "write"]
+
+
+def test_each_stage_imports_only_the_stages_before_it():
+    graph = import_graph(ROOT, PACKAGE)
+    stage = {f"{GRADING}.stages.{name}": number for number, name in enumerate(STAGES)}
+    backwards = [(name, target) for name in stage for target in graph[name]
+                 if target in stage and stage[target] >= stage[name]]
+    assert backwards == []
+
+
+def test_no_module_or_sub_package_of_grading_hides_one_of_its_public_names():
+    """``from course_utils.grading import check`` must give the function, not a module of that
+    name: importing a submodule sets it as an attribute of the package."""
+    import course_utils.grading as grading
+
+    names = {path.stem if path.suffix == ".py" else path.name
+             for path in Path(grading.__file__).parent.iterdir() if path.suffix == ".py" or (path / "__init__.py").is_file()}
+    assert names & (set(grading.__all__) | set(grading._LAZY)) == set()
 
 
 def _package(root: Path, files: dict[str, str]) -> None:
@@ -166,6 +249,17 @@ def test_the_cycle_finder_names_a_cycle_closed_by_an_import_inside_a_function(tm
                         "pkg/sub/b.py": "def later():\n    from ..c import value\n",
                         "pkg/c.py": "from pkg import a\nvalue = 1\n"})
     assert find_cycle(import_graph(tmp_path, "pkg")) == ["pkg.a", "pkg.sub.b", "pkg.c", "pkg.a"]
+
+
+def test_a_relative_import_one_package_too_shallow_is_found(tmp_path):
+    _package(tmp_path, {"course_utils/__init__.py": "", "course_utils/heap.py": "",
+                        "course_utils/grading/__init__.py": "", "course_utils/grading/sandbox/__init__.py": "",
+                        "course_utils/grading/sandbox/template.py": "from ..heap import keep\nfrom ...heap import keep\n"
+                                                                    "NAMES = ['course_utils.grading.child']\n"})
+    modules = module_files(tmp_path, PACKAGE)
+    path = tmp_path / "course_utils/grading/sandbox/template.py"
+    assert unresolved_names(path, "course_utils.grading.sandbox.template", modules) == [
+        "line 1: from ..heap (course_utils.grading.heap)", "line 3: 'course_utils.grading.child'"]
 
 
 def test_the_cycle_finder_accepts_a_graph_that_only_goes_down(tmp_path):

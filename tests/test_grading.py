@@ -305,7 +305,7 @@ def test_check_snapshots_every_exercise_the_kernel_defined_but_warns_only_about_
     """One exercise may call another, so check("add") must carry mean and scale too."""
     import linecache
 
-    from course_utils.grading.check import feedback
+    from course_utils.grading.learner import feedback
 
     monkeypatch.setenv(feedback.ENV_TESTS, str(TINY.parent))
     namespace: dict = {}

@@ -256,7 +256,7 @@ def test_the_answer_status_of_an_untouched_copy_does_not_depend_on_its_name(tmp_
 def test_check_on_the_capstone_says_it_is_marked_by_a_person_against_its_rubric(tmp_path):
     """Its name is right and it has no tests on purpose: check says how it is marked instead of
     telling the learner to rename it (issue 22)."""
-    from course_utils.grading.check.feedback import check_notebooks
+    from course_utils.grading.learner.feedback import check_notebooks
 
     for path in (ROOT.exercises / f"{CAPSTONE}.ipynb", tmp_path / f"{CAPSTONE}-Copy1.ipynb"):
         if not path.exists():

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from course_utils.course_root import find_course_root
-from course_utils.grading.check import demo
-from course_utils.grading.check.demo import skip_if_unfinished
+from course_utils.grading.learner import demo
+from course_utils.grading.learner.demo import skip_if_unfinished
 
 ROOT = find_course_root()
 

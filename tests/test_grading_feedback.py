@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from course_utils.grading.notebook.extract import extract_cells
-from course_utils.grading.check.feedback import check_notebooks
+from course_utils.grading.learner.feedback import check_notebooks
 from course_utils.grading.notebook.names import exercise_stem, missing_notebook_message, rename_note
 
 

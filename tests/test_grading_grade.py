@@ -207,10 +207,10 @@ def test_a_grader_error_is_never_an_empty_result(klass, monkeypatch):
 def test_the_score_stage_applies_the_scoring_gates(klass, monkeypatch):
     """Every student's rows pass through scoring.apply_gates before they are written (here a
     stand-in gate that zeroes the exercise 'mean': ada's total drops from 6 to 4)."""
-    from course_utils.grading.stages import pipeline
+    from course_utils.grading.stages import score
 
     subs, out = klass
-    monkeypatch.setattr(pipeline, "apply_gates",
+    monkeypatch.setattr(score, "apply_gates",
                         lambda rows: [{**row, "points": 0.0} if row["exercise"] == "mean" else row for row in rows])
     grade_class(subs, out, tests_dir=FIXTURE, progress=False)
     assert _rows(out)["ada"]["mean"] == "0" and _rows(out)["ada"]["total"] == "4"
@@ -221,7 +221,7 @@ def test_grade_does_not_import_the_command_line_module():
     import subprocess
     import sys
 
-    code = ("import sys, course_utils.grading.commands.grade, course_utils.grading.stages.pipeline\n"
+    code = ("import sys, course_utils.grading.commands.grade, course_utils.grading.stages.write\n"
             "print('course_utils.grading.commands.cli' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
 

@@ -279,7 +279,7 @@ def degenerate_notebook(source: Path, destination: Path, body: str) -> None:
 
 def _grade_with_hidden(folder: Path) -> list[dict]:
     """Every public and hidden test on the notebooks of ``folder`` (gates applied)."""
-    from course_utils.grading.check.feedback import run_group
+    from course_utils.grading.learner.feedback import run_group
 
     notebooks = {path.stem: str(path) for path in sorted(folder.glob("*.ipynb"))}
     files = [str(TESTS / f"test_{stem}.py") for stem in notebooks]

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import matplotlib
 import pytest
 
-from course_utils.grading.check.checkreport import CheckReport
+from course_utils.grading.learner.checkreport import CheckReport
 from course_utils.grading.course.csvio import parse_table
 from course_utils.grading.course.lateness import (LateRule, Submitted, due_dates, late_csv, late_flags, parse_due,
                                            parse_late_rule, parse_time, penalty_rows)

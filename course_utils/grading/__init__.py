@@ -5,7 +5,7 @@ Public names
 ``exercise``
     decorator for tests in ``tests/exercises/test_<notebook>.py``.
 ``check(name)``, ``check_all()``
-    instant feedback inside an exercise notebook (a :class:`~.check.checkreport.CheckReport`).
+    instant feedback inside an exercise notebook (a :class:`~.learner.checkreport.CheckReport`).
 ``skip_if_unfinished``
     ``with skip_if_unfinished():`` around a demo cell: an unwritten exercise stops it quietly.
 ``StudentError``, ``StudentTimeout``, ``NotImplementedYet``, ``ExerciseMissing``...
@@ -14,7 +14,7 @@ Public names
 Its parts, one sub-package each (ARCHITECTURE.md draws the layers): :mod:`.notebook` reads a
 notebook without running it; :mod:`.sandbox` runs learner code behind the process boundary;
 :mod:`.course` holds an instructor's files and tables; :mod:`.stages` grades a class as
-discover -> extract -> run -> score -> write; :mod:`.check` gives a learner instant feedback;
+discover -> extract -> run -> score -> write; :mod:`.learner` gives a learner instant feedback;
 :mod:`.commands` implements the subcommands ``release``, ``start``, ``check``, ``grade``,
 ``merge-grades``, ``import`` and ``export`` of ``python -m course_utils``. The modules that
 exercise tests import stay here: :mod:`.compare`, :mod:`.credit`, :mod:`.plugin`,
@@ -33,9 +33,9 @@ from .errors import (BadReturn, ExerciseMissing, NotebookProblem, NotImplemented
 
 _LAZY = {
     "exercise": "plugin",
-    "check": "check.feedback",
-    "check_all": "check.feedback",
-    "skip_if_unfinished": "check.demo",
+    "check": "learner.feedback",
+    "check_all": "learner.feedback",
+    "skip_if_unfinished": "learner.demo",
     "add_arguments": "commands.cli",
     "run_command": "commands.cli",
     "Student": "sandbox.proxy",

@@ -231,7 +231,7 @@ def _expect(out: Path, student: str, lost: dict[str, float], reason: str) -> Non
 
 
 def _label(name: bytes) -> str:
-    from course_utils.grading.stages.pipeline import label_of
+    from course_utils.grading.stages.discover import label_of
 
     return label_of(os.fsdecode(name))
 

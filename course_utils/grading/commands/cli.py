@@ -166,7 +166,7 @@ def _tested_stems(tests_dir: Path | None) -> tuple[Path, list[str]]:
 def _check_targets(paths: list[Path], tests_dir: Path | None) -> list[Path]:
     """The notebooks ``check`` was asked for; ValueError (exit 2) for a path that is no notebook
     with tests (a lesson, a notebook a person marks against a rubric, a missing file)."""
-    from ..check.feedback import rubric_note
+    from ..learner.feedback import rubric_note
     from ..notebook.names import exercise_stem
     from ..course.rubric import exercise_notebooks, find_rubrics
 
@@ -195,7 +195,7 @@ def _check_targets(paths: list[Path], tests_dir: Path | None) -> list[Path]:
 
 def _check_exercises(chosen: list[str] | None, notebooks: list[Path], tests_dir: Path | None) -> None:
     """ValueError (exit 2) for an ``--exercise`` that none of the notebooks has."""
-    from ..check.feedback import exercises_of
+    from ..learner.feedback import exercises_of
     from ..notebook.names import exercise_stem
 
     if not chosen:
@@ -212,7 +212,7 @@ def _check(args: argparse.Namespace) -> int:
     """Exit 0 when every test passed, 1 when any failed (or a notebook could not be graded),
     2 when check cannot run (see :mod:`course_utils.commandline`)."""
     from ...commandline import EXIT_FAILED
-    from ..check.feedback import check_notebooks
+    from ..learner.feedback import check_notebooks
     from ..course.report import format_results
 
     notebooks = _check_targets(args.notebooks, args.tests)

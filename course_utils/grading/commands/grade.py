@@ -4,8 +4,8 @@
 ``tests/exercises/test_<notebook>.py`` and the hidden tests in the course root's
 ``tests/hidden/test_<notebook>.py`` (see :mod:`course_utils.course_root`); a notebook with a
 rubric (``tests/exercises/rubric_<notebook>.toml``) has its written answers collected. The
-work is done in the named stages of :mod:`.pipeline`; learner code runs in the sandbox of
-:mod:`.sandbox`, forked from the clean template of :mod:`.template`.
+work is done in the named stages of :mod:`course_utils.grading.stages`; learner code runs in the
+sandbox of :mod:`.isolation`, forked from the clean template of :mod:`.template`.
 
 ``--notebook STEM`` grades one assignment (repeatable) and ``--student NAME`` one learner:
 only those (student, notebook) results are replaced, everything else in the gradebook is
@@ -34,8 +34,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..sandbox.child import THREAD_VARS, environment
 from ..config import GradingConfig, positive_integer, positive_number
+from ..sandbox.child import THREAD_VARS, environment
 from ..sandbox.isolation import ISOLATION_LEVELS, Level
 from .gradebook_lines import identical_line, late_line, plural
 
@@ -165,7 +165,11 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
                  hidden_dir: Path | None, config: GradingConfig, progress: bool, notebooks: list[str] | None,
                  instructions: Any, shard: Any, require_isolation: str | None) -> dict[str, Any]:
     from ...course_root import CourseRootError, find_course_root
-    from ..stages import pipeline
+    from ..stages.discover import discover, preload_names, test_modules
+    from ..stages.extract import extract, private_folder
+    from ..stages.run import run
+    from ..stages.score import score
+    from ..stages.write import write
     from ..errors import GraderProblem
     from ..course.ledger import SUBMISSIONS, read_ledger
     from ..stages.outputs import load_rubrics
@@ -177,7 +181,7 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
     check_apart(submissions, out)
     check_out_folder(out, shard)
     previous = read_ledger(out)
-    public, hidden_tests = pipeline.test_modules(tests_dir, hidden_dir)
+    public, hidden_tests = test_modules(tests_dir, hidden_dir)
     notes: list[str] = []
     assigning = bool(notebooks)
     if not notebooks:
@@ -198,17 +202,17 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
     except CourseRootError:
         course_root = ""
     graded_seconds = 0.0
-    with pipeline.private_folder() as staging:
+    with private_folder() as staging:
         hidden = [course_root, str(submissions.resolve()), str(out.resolve()), staging,
                   *(str(p.parent.resolve()) for p in [*public.values(), *hidden_tests.values()])]
         template = None
         if sys.platform.startswith("linux") and public:  # a fresh interpreter: it imports while we collect
             from ..sandbox.template import Template
 
-            template = Template.spawn(pipeline.preload_names([*public.values(), *hidden_tests.values()]), hidden,
+            template = Template.spawn(preload_names([*public.values(), *hidden_tests.values()]), hidden,
                                       sandbox=config.sandbox, wait=False)
         try:
-            plan = pipeline.discover(submissions, out, students=students, notebooks=notebooks, tests_dir=tests_dir,
+            plan = discover(submissions, out, students=students, notebooks=notebooks, tests_dir=tests_dir,
                                      hidden_dir=hidden_dir, config=config, shard=shard)
             plan.assigning = assigning
             plan.recorded = {label: entry.get(SUBMISSIONS, {}) for label, entry in previous.students.items()}
@@ -225,9 +229,9 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
                 out.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise ValueError(f"out: cannot create {out} ({exc.strerror})") from None
-            found = pipeline.extract(plan, Path(staging))
+            found = extract(plan, Path(staging))
             run_started = time.perf_counter()
-            outcomes = pipeline.run(plan, found, launcher=template, jobs=jobs, progress=progress)
+            outcomes = run(plan, found, launcher=template, jobs=jobs, progress=progress)
             graded_seconds = time.perf_counter() - run_started
         finally:
             if template is not None:
@@ -239,8 +243,8 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
         else:
             isolation = {"level": "limits", "mechanisms": [], "note": f"no sandbox on {sys.platform}: only the "
                                                                       f"limits apply"}
-        book = pipeline.score(plan, found, outcomes, isolation)
-    written = pipeline.write(book, instructions)
+        book = score(plan, found, outcomes, isolation)
+    written = write(book, instructions)
     elapsed = time.perf_counter() - started
     return {"students": len(plan.students), "notebooks": len(plan.stems), "written_answers": len(plan.notebooks)
             - len(plan.stems), "seconds": elapsed, "grading_seconds": graded_seconds, "ignored": plan.ignored,

@@ -7,7 +7,7 @@ makes the K-th copy grade the students whose folder name it owns: shard 1 + (fir
 of SHA-256 of the folder name) mod N, so a re-run or a retry grades the same students.
 Each shard's gradebook records, in ``manifest.json``, which shard it is and the class it
 was cut from (the number of student folders and a SHA-256 of their names,
-:func:`.pipeline.class_identity`).
+:func:`.discover.class_identity`).
 
 :func:`merge_shards` reads every shard's record (:func:`.ledger.read_ledger`), checks that
 the shards belong together, combines them (:meth:`.ledger.Ledger.merged`) and rebuilds every
@@ -55,7 +55,7 @@ from typing import Any, Mapping, Sequence
 
 from ...sharding import Shard, ShardError
 from ..course.ledger import (ANSWERS, ASSIGNED, EXTENSIONS, FORGOTTEN, MANIFEST, PREDICTION_TABLE, RESULTS, Ledger, read_ledger,
-                     record_problem)
+                             record_problem)
 from ..sandbox.isolation import ISOLATION_LEVELS
 
 MERGE_COMMAND = "python -m course_utils merge-grades"

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from ..notebook.extract import NotebookProblem, cell_tags, read_notebook_json
-from .rubric import Rubric
 from ..safetext import FOLDER_CHARS, NOTE_CHARS, html_block, html_text
+from .rubric import Rubric
 
 ANSWER_TAG = "answer"
 QUESTION_TAG_PREFIX = "question:"

@@ -25,16 +25,16 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from ..notebook.calls import bound_names, free_names
-from .checkreport import CheckReport
-from ..sandbox.child import ENV_CHILD
 from ..config import GradingConfig
-from ..exercise_tests import ENV_TESTS, tests_folder  # noqa: F401 (ENV_TESTS: feedback's name for it)
-from ..notebook.extract import (EXERCISE_TAG, SETUP_TAG, NotebookProblem, cell_tags, definitions_only, load_submission,
-                      read_notebook_json, top_level_functions)
-from ..notebook.names import exercise_stem, rename_note
 from ..course.rubric import find_rubrics
+from ..exercise_tests import ENV_TESTS, tests_folder  # noqa: F401 (ENV_TESTS: feedback's name for it)
+from ..notebook.calls import bound_names, free_names
+from ..notebook.extract import (EXERCISE_TAG, SETUP_TAG, NotebookProblem, cell_tags, definitions_only, load_submission,
+                                read_notebook_json, top_level_functions)
+from ..notebook.names import exercise_stem, rename_note
+from ..sandbox.child import ENV_CHILD
 from ..scoring import apply_gates, literal_constant
+from .checkreport import CheckReport
 
 DEFAULT_TIMEOUT = GradingConfig.timeout
 

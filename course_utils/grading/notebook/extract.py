@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from .calls import Definition, bound_names, definitions, free_names, has_star_import
 from ..errors import NotebookProblem, NotebookRefused
+from .calls import Definition, bound_names, definitions, free_names, has_star_import
 
 SETUP_TAG = "setup"
 EXERCISE_TAG = "exercise"

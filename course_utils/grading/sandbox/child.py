@@ -24,8 +24,8 @@ import sys
 import traceback
 from typing import Any, Iterator
 
-from .blocking import block
 from ..errors import BadReturn
+from .blocking import block
 from .plaindata import WireError, dumps, loads, to_plain
 from .protocol import MAX_FUNCTIONS, MAX_MESSAGE_BYTES, NAME_CHARS, VERSION, Channel
 

@@ -40,16 +40,16 @@ import time
 from pathlib import Path
 from typing import Any, Iterable, NoReturn, Protocol
 
+from ..config import GradingConfig
+from ..errors import (BadReturn, ExerciseMissing, GraderProblem, NotebookProblem, NotImplementedYet,
+                      StudentCrashed, StudentProblem, StudentTimeout, StudentTooSlow, student_error)
+from ..notebook.extract import Extraction, load_submission
 from . import protocol
 from .blocking import preload_names
 from .child import child_main
-from ..config import GradingConfig
-from ..errors import (BadReturn, ExerciseMissing, GraderProblem, NotebookProblem, NotImplementedYet,
-                     StudentCrashed, StudentProblem, StudentTimeout, StudentTooSlow, student_error)
-from ..notebook.extract import Extraction, load_submission
+from .isolation import Limits
 from .plaindata import WireError, dumps, loads, to_plain
 from .protocol import MAX_MESSAGE_BYTES, Channel, Stalled, TooLarge, Violation
-from .isolation import Limits
 
 DEFAULT_TIMEOUT = GradingConfig.timeout  # seconds per call
 DEFAULT_MEMORY_MB = GradingConfig.memory_mb  # address space the learner's code may add

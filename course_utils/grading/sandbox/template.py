@@ -32,9 +32,9 @@ from dataclasses import asdict
 from typing import Any, Iterable
 
 from ..errors import GraderProblem
-from .protocol import Channel
 from .isolation import (Isolation, Layout, Level, Limits, Request, kill_descendants, landlock_abi,
-                      remove_tree, run_outer, set_child_subreaper, die_with_parent)
+                        remove_tree, run_outer, set_child_subreaper, die_with_parent)
+from .protocol import Channel
 
 ENV_FD = "COURSE_TEMPLATE_FD"
 #: environment variable: the best isolation level to try (to test the fallbacks), e.g. "limits"

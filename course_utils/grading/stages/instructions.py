@@ -131,12 +131,12 @@ class Instructions:
     # ------------------------------------------------------------------ before grading
 
     def check(self, plan: Any, previous: Ledger) -> list[str]:
-        """Check everything against the class (``plan``, a :class:`.pipeline.Plan`) and the
+        """Check everything against the class (``plan``, a :class:`.discover.Plan`) and the
         gradebook already there; returns notes. Raises ValueError, saying why, before any
         grading."""
         from ..course.lateness import due_dates
         from ..course.overrides import OverrideError, parse_overrides
-        from .pipeline import class_identity, label_of
+        from .discover import class_identity, label_of
         from ..course.roster import compare_with_folders
         from ..course.rubric import RubricError, merge_marks
 

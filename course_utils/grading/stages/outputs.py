@@ -53,18 +53,18 @@ from ..course.assignments import gradebook_csv
 from ..course.csvio import TableError, read_table
 from ..course.filenames import INDEX, index_csv, learner_files
 from ..course.lateness import (LateFlag, late_csv, late_flags, parse_late_rule, parse_time, penalty_rows,
-                       submitted_from_record)
+                               submitted_from_record)
 from ..course.ledger import (ANSWERS, DERIVED_STATUSES, EXTENSIONS, MANIFEST, PREDICTION_TABLE, RECORD, RESULTS, Ledger,
-                     jsonl_text, read_ledger, text_sha256)
+                             jsonl_text, read_ledger, text_sha256)
 from ..course.notebook_page import CELLS, cells_file, notebook_page, read_cells
 from ..course.overrides import reapply_overrides
 from ..course.predictions import TABLE_FILE as PREDICTION_TABLE_FILE, Standing, class_table, feedback_lines, standings
 from ..course.report import format_results, score as total_of
 from ..course.rubric import (MARKED_STATUS, UNMARKED_STATUS, Rubric, find_rubrics, load_rubric, marking_sheet_csv, part_marked,
-                     rubric_questions, unmarked_rows)
-from ..safetext import FOLDER_CHARS, NOTE_CHARS, markdown
+                             rubric_questions, unmarked_rows)
 from ..course.similarity import identical_csv, identical_groups
 from ..course.summary import histogram_png_bytes, summary_csv
+from ..safetext import FOLDER_CHARS, NOTE_CHARS, markdown
 
 EXPORT_KINDS = ("canvas", "moodle", "gradescope")
 _RANK = {"marked": 1, "unmarked": 1, "override": 2, "late penalty": 3}

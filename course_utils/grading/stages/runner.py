@@ -23,12 +23,12 @@ from typing import Any, Callable, Iterable, Iterator
 import pytest
 
 from .. import credit
-from ..sandbox.child import environment
 from ..config import GradingConfig, Status
 from ..errors import GraderProblem, StudentError, StudentProblem
 from ..plugin import SESSION_KEY, exercise_info
-from ..sandbox.proxy import process_context
 from ..safetext import clean
+from ..sandbox.child import environment
+from ..sandbox.proxy import process_context
 
 
 @dataclass
