@@ -139,7 +139,7 @@ def grade_class(submissions: Path, out: Path, *, students: list[str] | None = No
     ``shard`` (:class:`course_utils.sharding.Shard`) grades the students that shard owns (with
     ``students``: those of them, each of which it must own) into ``out``, which must be empty
     or hold that same shard (:func:`.shards.check_out_folder`). ``require_isolation`` (a
-    :class:`.sandbox.Level` value) stops before any learner code runs when the sandbox this
+    :class:`.isolation.Level` value) stops before any learner code runs when the sandbox this
     machine allows is weaker.
 
     Raises
@@ -298,7 +298,7 @@ def check_apart(submissions: Path, out: Path) -> None:
 
 def check_isolation(level: str, required: str) -> None:
     """Raise ValueError when isolation ``level`` is weaker than ``required`` (both
-    :class:`.sandbox.Level` values)."""
+    :class:`.isolation.Level` values)."""
     if ISOLATION_LEVELS.index(level) > ISOLATION_LEVELS.index(required):
         raise ValueError(f"isolation: this machine allows '{level}', weaker than --require-isolation {required} "
                          f"; nothing was graded (the README's 'At scale: grading a large class' says how to allow "

@@ -254,7 +254,7 @@ def _kernel_helpers(sources: list[str], namespace: dict, known: set[str], limit:
     """Untagged cells holding what the exercise ``sources`` use from elsewhere in the kernel:
     the cell that defined a helper function or class, an import of a module, a constant.
 
-    The grader takes only the definitions it needs from them (see :mod:`.extract`), as it
+    The grader takes only the definitions it needs from them (see :mod:`course_utils.grading.notebook.extract`), as it
     does from the saved notebook's other cells.
     """
     import types

@@ -6,12 +6,12 @@ memory) that imports numpy, scipy, torch and the course modules the exercises us
 waits. It never receives a learner's code either, so nothing a learner could find in the
 memory it inherits belongs to anyone else. For every notebook to run, a grading worker
 sends the template two socket ends (:meth:`Template.start_child`): the template forks,
-the fork enters the sandbox (:func:`.sandbox.run_outer`) and only then receives the cells
+the fork enters the sandbox (:func:`.isolation.run_outer`) and only then receives the cells
 from the worker on the first socket. The second socket is the lifeline (see
-:mod:`.sandbox`).
+:mod:`.isolation`).
 
 Before serving, the template tries the sandbox once (:func:`probe`) and reports what it
-achieved (:class:`~.sandbox.Isolation`). It is a child subreaper and, when told to stop or
+achieved (:class:`~.isolation.Isolation`). It is a child subreaper and, when told to stop or
 when the grader dies, kills every process it started, so :meth:`Template.close` returning
 means no learner process is left.
 """
@@ -300,7 +300,7 @@ def _try_level(level: Level, layout: Layout, limits: Limits, mountpoint: str, sc
 
 
 def probe(layout: Layout, limits: Limits, mountpoint: str, scratch: str, sandbox: bool = True) -> Isolation:
-    """The best isolation that works here, tried for real (see :class:`~.sandbox.Level`)."""
+    """The best isolation that works here, tried for real (see :class:`~.isolation.Level`)."""
     if not sandbox:
         return Isolation(Level.OFF, ("hard rlimits",), "the sandbox is off (--no-sandbox): learner code can "
                                                        "read and write what the grader can")

@@ -63,7 +63,7 @@ def imported_record(rows: Iterable[dict[str, str]], folder: str, source: Path, s
 @dataclass
 class Gradebook:
     """What one run found (output of :func:`score`): :meth:`ledger` turns it into the
-    gradebook's record, which :func:`write` merges into the gradebook folder."""
+    gradebook's record, which :func:`.write.write` merges into the gradebook folder."""
 
     plan: Plan
     results: list[dict[str, Any]]  # one row per test per student (label in "student")
