@@ -1,18 +1,23 @@
 """Training throughput of the scaling lab as a fraction of this CPU's fp32 matmul peak.
 
-Run: python benchmarks/bench_lab.py [threads]
+Run: python benchmarks/bench_lab.py [threads] [--repeats 3]
      python benchmarks/bench_lab.py --estimate [preset]   (default preset: quick)
 
 Prints, measured side by side in one run, for models of ~100k, ~300k and ~1M
-non-embedding parameters:
+non-embedding parameters, ``--repeats`` rounds of:
 
 * the fp32 matmul peak with ``threads`` threads (2048² matrices) just before each model;
 * the training throughput of one process using ``threads`` threads, as 6·N·tokens/s over
   that peak (the issue's reference, a plain implementation: 0.28, 0.42 and 0.47 on 2 cores);
 * the throughput of ``threads`` single-thread worker processes training side by side, as
-  the sweep runs them, over the same peak, and its ratio to the one-process figure.
+  the sweep runs them (``course_utils.heap`` set as the sweep's workers set it), over the
+  same round's peak, and its ratio to the one-process figure.
 
-Shared machines make the absolute numbers noisy; the fractions and ratios are the point.
+Each figure is the median of the rounds, with the spread (lowest–highest) beside it: a
+shared machine makes single figures noisy, and the peak and the throughputs of one round
+see the same load. The targets of issue 24 for the workers' median: 0.5, 0.65 and 0.75.
+Correctness check: each model has exactly the parameters its ``ModelConfig`` counts, and
+every timed step's loss is finite.
 
 ``--estimate`` checks ``lab sweep --dry-run`` against a real sweep, side by side in one run:
 the estimate (:func:`course_utils.lab.estimate_seconds`, a few timed steps per shape), then
@@ -21,17 +26,22 @@ time of the sweep's worker processes divided by the workers: what the wall time 
 idle cores), and the ratio of the estimate to each.
 """
 
+import argparse
+import math
 import multiprocessing
-import sys
+import os
+import statistics
 import time
 
 import torch
 
+from course_utils.heap import keep_freed_memory
 from course_utils.lab.model import ModelConfig, TinyTransformer
 from course_utils.lab.train import TrainSettings, _optimizer
 
 SHAPES = [(2, 64), (3, 96), (5, 128)]  # ~100k, ~335k, ~990k non-embedding parameters
 SETTINGS = TrainSettings()  # the batch size the sweep trains with
+TARGETS = (0.5, 0.65, 0.75)  # issue 24: the workers' median fraction of the peak, per shape
 
 
 def matmul_peak(n: int = 2048, reps: int = 8) -> float:
@@ -44,16 +54,22 @@ def matmul_peak(n: int = 2048, reps: int = 8) -> float:
 
 
 def train_throughput(config: ModelConfig, steps: int = 20, barrier=None) -> float:
-    """Tokens per second of the sweep's training step (after three warm-up steps)."""
+    """Tokens per second of the sweep's training step (after three warm-up steps).
+
+    Raises AssertionError when the model's parameters are not those its config counts, or a
+    step's loss is not finite (the correctness check)."""
     model = TinyTransformer(config)
+    assert sum(p.numel() for p in model.parameters()) == config.params_total, "the model is not the one counted"
     optimizer = _optimizer(model, SETTINGS)
     x = torch.randint(0, config.vocab_size, (SETTINGS.batch_size, config.n_ctx + 1))
+    losses = []
 
     def step():
         loss = model(x[:, :-1], x[:, 1:])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
+        losses.append(loss.detach())
 
     for _ in range(3):
         step()
@@ -62,7 +78,9 @@ def train_throughput(config: ModelConfig, steps: int = 20, barrier=None) -> floa
     start = time.perf_counter()
     for _ in range(steps):
         step()
-    return steps * SETTINGS.batch_size * config.n_ctx / (time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    assert all(math.isfinite(float(loss)) for loss in losses), "a training step's loss is not finite"
+    return steps * SETTINGS.batch_size * config.n_ctx / seconds
 
 
 _BARRIER = None
@@ -72,6 +90,7 @@ def _init(barrier) -> None:
     global _BARRIER
     _BARRIER = barrier
     torch.set_num_threads(1)
+    keep_freed_memory()  # as the sweep's workers do
 
 
 def _one_worker(config: ModelConfig) -> float:
@@ -86,21 +105,33 @@ def workers_throughput(config: ModelConfig, workers: int) -> float:
         return sum(pool.map(_one_worker, [config] * workers))
 
 
-def main(threads: int = 2) -> None:
+def _spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+
+
+def main(threads: int = 2, repeats: int = 3) -> None:
     torch.set_num_threads(threads)
-    print(f"{'N (non-emb.)':>12} {'peak GFLOP/s':>12} {'1 process':>10} {f'{threads} workers':>10} {'ratio':>6}")
-    for n_layer, d_model in SHAPES:
+    keep_freed_memory()
+    print(f"{repeats} rounds per model, medians (lowest-highest); load average {os.getloadavg()[0]:.1f}")
+    print(f"{'N (non-emb.)':>12} {'peak GFLOP/s':>14} {'1 process':>16} {f'{threads} workers':>16} {'ratio':>6} "
+          f"{'target':>7}")
+    for (n_layer, d_model), target in zip(SHAPES, TARGETS):
         config = ModelConfig(n_layer, d_model)
         six_n = 6 * config.params_non_embedding
-        peak = matmul_peak()
-        one = six_n * train_throughput(config) / peak
-        many = six_n * workers_throughput(config, threads) / peak
-        print(f"{config.params_non_embedding:12,d} {peak / 1e9:12.1f} {one:10.2f} {many:10.2f} {many / one:6.2f}")
-    print("columns 3-4: 6·N·tokens/s as a fraction of the matmul peak; ratio: workers over one process")
+        peaks, ones, manys = [], [], []
+        for _ in range(repeats):
+            peaks.append(matmul_peak())
+            ones.append(six_n * train_throughput(config) / peaks[-1])
+            manys.append(six_n * workers_throughput(config, threads) / peaks[-1])
+        met = "met" if statistics.median(manys) >= target else "NOT met"
+        print(f"{config.params_non_embedding:12,d} {statistics.median(peaks) / 1e9:14.1f} {_spread(ones):>16} "
+              f"{_spread(manys):>16} {statistics.median(manys) / statistics.median(ones):6.2f} "
+              f"{target:5.2f} {met}")
+    print("columns 3-4: 6·N·tokens/s as a fraction of the matmul peak; ratio: workers over one process; "
+          f"load average after: {os.getloadavg()[0]:.1f}")
 
 
 def check_estimate(preset: str = "quick") -> None:
-    import os
     import resource
     import tempfile
 
@@ -123,7 +154,13 @@ def check_estimate(preset: str = "quick") -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--estimate":
-        check_estimate(sys.argv[2] if len(sys.argv) > 2 else "quick")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("threads", nargs="?", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3, help="rounds per model (medians are printed)")
+    parser.add_argument("--estimate", nargs="?", const="quick", metavar="PRESET",
+                        help="check lab sweep --dry-run against a real sweep of PRESET (default quick)")
+    args = parser.parse_args()
+    if args.estimate:
+        check_estimate(args.estimate)
     else:
-        main(int(sys.argv[1]) if len(sys.argv) > 1 else 2)
+        main(args.threads, args.repeats)

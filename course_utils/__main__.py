@@ -44,8 +44,10 @@ class Subcommand(NamedTuple):
 SUBCOMMANDS: dict[str, Subcommand] = {
     "doctor": Subcommand("course_utils.doctor", "check Python, packages and data files",
                          "doctor --json"),
-    "run-all": Subcommand("course_utils.nbtools", "execute every lesson notebook (optionally writing HTML)",
-                          "run-all --html html"),
+    "run-all": Subcommand("course_utils.nbtools", "execute every lesson notebook, showing progress and a table",
+                          "run-all notebooks/04_chinchilla.ipynb"),
+    "site": Subcommand("course_utils.website", "build the course website (the lessons executed, the exercises, "
+                       "the guides, the API reference) from a checkout", "site --out _build/site"),
     "lab": Subcommand("course_utils.lab", "train tiny transformers and run scaling sweeps",
                       "lab sweep --preset quick --out my_results.csv"),
     "start": Subcommand("course_utils.grading", "make your course folder: the lessons and your copies of the "

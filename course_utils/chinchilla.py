@@ -209,7 +209,8 @@ class ChinchillaFit:
     n_starts : int
         Initialisations tried (4,500 for Hoffmann's grid).
     n_polished : int
-        How many of the best were polished to convergence with BFGS.
+        How many of the best were polished to convergence (Newton steps on the exact
+        Hessian, see :func:`course_utils.powerlaw.fit_log_sum_exp`).
     """
 
     law: ChinchillaLaw
@@ -274,7 +275,7 @@ def chinchilla_objective(params: ArrayLike, N: ArrayLike, D: ArrayLike, L: Array
     ``reduction="mean"``. The minimum is in the same place either way, but an optimiser
     whose stopping tests are absolute stops earlier on the smaller mean objective: scipy's
     BFGS stops when the largest gradient component is below ``gtol``, and L-BFGS-B adds a
-    test on the decrease divided by max(|f_k|, |f_k+1|, 1), which for objectives below 1
+    test on the decrease divided by ``max(|f_k|, |f_k+1|, 1)``, which for objectives below 1
     is absolute too. Besiroglu et al. (2024) trace Hoffmann's biased fit to this "poor
     choice of loss scale".
 
@@ -300,12 +301,12 @@ def fit_chinchilla(N: ArrayLike, D: ArrayLike, L: ArrayLike, delta: float = lit.
     b − β log D_i, e) − log L_i) over (a, b, e, α, β), then A, B, E = exp(a, b, e)
     (App. D.2, δ = 1e-3). The search starts from every point of their 4,500-point grid,
     as they did, but instead of running L-BFGS separately from each start it takes a
-    damped Gauss-Newton step from all starts at once (numpy, exact derivatives), keeps
-    the 300 best, takes nine more steps on those, 40 more on the six best distinct ones,
-    and polishes those six with scipy BFGS to a tight tolerance
-    (:func:`course_utils.powerlaw.fit_log_sum_exp`). It
-    reaches the same optimum as the one-optimiser-per-start loop (see
-    ``benchmarks/bench_fit.py``) in a fraction of a second. Deterministic.
+    damped Gauss-Newton step from all starts at once (numpy, exact derivatives, single
+    precision), keeps the 300 best, takes nine more steps on those, and polishes the six
+    best distinct ones with damped Newton steps until none can go lower
+    (:func:`course_utils.powerlaw.fit_log_sum_exp`). It reaches the same optimum as the
+    one-optimiser-per-start loop (see ``benchmarks/bench_fit.py``) in well under a tenth
+    of a second. Deterministic.
 
     Parameters
     ----------

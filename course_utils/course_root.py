@@ -2,8 +2,9 @@
 
 A *course root* is a folder that holds some of ``notebooks/`` (the lessons), ``exercises/``
 (the learners' notebooks), ``solutions/`` (reference answers, instructors only),
-``tests/exercises/`` (the public exercise tests) and ``tests/hidden/`` (hidden tests and
-held-out data, instructors only). :func:`find_course_root` looks, in this order, at
+``tests/exercises/`` (the public exercise tests), ``tests/hidden/`` (hidden tests and
+held-out data, instructors only) and ``docs/`` (the website's source, in a checkout).
+:func:`find_course_root` looks, in this order, at
 
 1. an explicit folder (a command-line option or an argument);
 2. the environment variable ``SCALING_COURSE_ROOT``;
@@ -42,6 +43,7 @@ FOLDERS = {
     "solutions": Path("solutions"),
     "exercise_tests": Path("tests") / "exercises",
     "hidden_tests": Path("tests") / "hidden",
+    "docs": Path("docs"),  # the course website's source (a checkout only; see course_utils.website)
 }
 
 

@@ -5,23 +5,19 @@ Tests, ``python -m course_utils run-all`` and the grader all execute notebooks t
 :func:`strip_outputs`, so there is exactly one definition of "runs top to bottom" and of
 "stored without outputs".
 
-:func:`export_html` writes pages that need no network: no script, style sheet or font is
-loaded from elsewhere, and each widget (an explorer, a progress bar) is replaced by a static
-snapshot of its first view, drawn from the widget state the executor saved (see
-:mod:`course_utils.widget_snapshot`).
+The executed lessons become the course website (:mod:`course_utils.website`).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Callable, Iterable, TextIO
 
@@ -193,77 +189,6 @@ def execute_notebook(
     return ExecutionResult(nb, time.perf_counter() - start, path)
 
 
-#: nbconvert's lab template without the blocks that load scripts from a CDN (require.js,
-#: MathJax, mermaid and the widget renderer); widgets are snapshots instead (see export_html).
-_OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
-{%- block html_head_js -%}{%- endblock html_head_js -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
-"""
-
-
-def offline_html(nb: NotebookNode) -> str:
-    """An executed notebook as one HTML page that loads nothing from the network.
-
-    Widget outputs become static snapshots of their first view (:func:`.widget_snapshot.snapshot_widgets`,
-    applied to a copy); math in markdown is shown as typed (no MathJax).
-    """
-    import copy
-
-    from jinja2 import DictLoader
-    from nbconvert import HTMLExporter
-
-    from .widget_snapshot import snapshot_widgets
-
-    page = snapshot_widgets(copy.deepcopy(nb))
-    exporter = HTMLExporter(template_name="lab", template_file="course_offline.html.j2",
-                            extra_loaders=[DictLoader({"course_offline.html.j2": _OFFLINE_TEMPLATE})])
-    body, _ = exporter.from_notebook_node(page)
-    return body
-
-
-_MARKDOWN_LINK = re.compile(r"(\]\()([^)\s]+)(\))")
-
-
-def relink(nb: NotebookNode, notebook_folder: str | os.PathLike, page_folder: str | os.PathLike) -> NotebookNode:
-    """Rewrite relative links in markdown cells so they point, from ``page_folder``, where they
-    pointed from the notebook's own folder (a copy; links with a scheme or an anchor are kept).
-
-    The lessons link to the learner's copies as ``../my_work/…``; in an HTML page written
-    elsewhere that link must still reach ``my_work/``.
-    """
-    import copy
-
-    page = copy.deepcopy(nb)
-    here, there = Path(notebook_folder).resolve(), Path(page_folder).resolve()
-
-    def moved(match: re.Match) -> str:
-        target = match.group(2)
-        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^[#/]", target):
-            return match.group(0)
-        path, _, anchor = target.partition("#")
-        new = Path(os.path.relpath(here / path, there)).as_posix() + (f"#{anchor}" if anchor else "")
-        return f"{match.group(1)}{new}{match.group(3)}"
-
-    for cell in page.cells:
-        if cell.cell_type == "markdown":
-            cell.source = _MARKDOWN_LINK.sub(moved, cell.source)
-    return page
-
-
-def export_html(nb: NotebookNode, path: str | os.PathLike, *, source: str | os.PathLike | None = None) -> Path:
-    """Write a readable, self-contained HTML copy of an executed notebook (:func:`offline_html`).
-
-    ``source``, the notebook's file, keeps its relative links working from the page (:func:`relink`).
-    """
-    path = Path(path)
-    body = offline_html(relink(nb, Path(source).parent, path.parent) if source is not None else nb)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(body, encoding="utf-8")
-    return path
-
-
 def lesson_notebooks(folder: str | os.PathLike | None = None) -> list[Path]:
     """The lesson notebooks in course order (their names start with a two-digit number).
 
@@ -278,11 +203,13 @@ def lesson_notebooks(folder: str | os.PathLike | None = None) -> list[Path]:
 
 @dataclass(frozen=True)
 class NotebookRun:
-    """One notebook of :func:`run_all`: its wall time and, if it failed, why (one line)."""
+    """One notebook of :func:`run_all`: its wall time, the notebook as it ran (outputs and
+    widget state included, as far as it got) and, if it failed, why (one line)."""
 
     path: Path
     seconds: float
     error: str | None = None
+    notebook: NotebookNode | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -294,10 +221,12 @@ class Progress:
 
     In a terminal the line is redrawn in place every second; in a log (not a terminal) a new
     line is written every ``log_every`` seconds, so a long cell still shows signs of life.
+    Before the first cell (or for work without cells) the line says ``waiting``.
     """
 
-    def __init__(self, name: str, stream: TextIO | None = None, log_every: float = 15.0) -> None:
-        self.name, self.stream = name, stream or sys.stdout
+    def __init__(self, name: str, stream: TextIO | None = None, log_every: float = 15.0,
+                 waiting: str = "starting") -> None:
+        self.name, self.stream, self.waiting = name, stream or sys.stdout, waiting
         self.live = self.stream.isatty()
         self.log_every = log_every
         self.done = self.total = 0
@@ -307,7 +236,7 @@ class Progress:
         self._ticker = threading.Thread(target=self._tick, daemon=True)
 
     def line(self) -> str:
-        cells = f"{self.done}/{self.total} cells" if self.total else "starting"
+        cells = f"{self.done}/{self.total} cells" if self.total else self.waiting
         return f"{self.name:<32} {cells:<12} {time.monotonic() - self.start:6.0f} s"
 
     def _write(self) -> None:
@@ -367,7 +296,6 @@ def _failing_cell(nb: NotebookNode) -> int | None:
 def run_all(
     notebooks: Iterable[Path],
     *,
-    html_dir: str | os.PathLike | None = None,
     timeout: float = 600,
     stream: TextIO | None = None,
 ) -> list[NotebookRun]:
@@ -392,13 +320,11 @@ def run_all(
                 try:
                     result = execute_notebook(nb, timeout=timeout, cwd=scratch, on_cell=progress.cell,
                                               kernel_stderr=kernel_stderr)
-                    run = NotebookRun(path, result.seconds)
+                    run = NotebookRun(path, result.seconds, notebook=nb)
                 except Exception as error:  # any failure of one notebook is reported, then the next runs
                     cell = _failing_cell(nb) or (progress.done + 1 if progress.total else None)
                     where = f"cell {cell}: " if cell else ""
-                    run = NotebookRun(path, time.perf_counter() - start, where + _failure(error, log))
-        if html_dir is not None:
-            export_html(nb, Path(html_dir) / (path.stem + ".html"), source=path)
+                    run = NotebookRun(path, time.perf_counter() - start, where + _failure(error, log), nb)
         runs.append(run)
         stream.write(f"{path.name:<32} {'ok' if run.ok else 'FAILED':<12} {run.seconds:6.1f} s"
                      f"{'' if run.ok else '  ' + run.error}\n")
@@ -425,8 +351,7 @@ def summary_table(runs: list[NotebookRun]) -> str:
 def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
     parser.add_argument("notebooks", nargs="*", type=Path,
                         help="notebooks to run (default: every lesson in notebooks/)")
-    parser.add_argument("--html", type=Path, metavar="DIR",
-                        help="also write a readable HTML copy of each executed notebook to DIR")
+    parser.add_argument("--html", type=Path, metavar="DIR", help=argparse.SUPPRESS)  # replaced by `site`
     parser.add_argument("--timeout", type=float, default=600, help="seconds allowed per cell")
 
 
@@ -435,6 +360,10 @@ def run_command(command: str, args: argparse.Namespace) -> int:
     from .commandline import EXIT_FAILED
     from .course_root import CourseRootError, find_folder
 
+    if args.html is not None:
+        print("error: run-all --html is replaced by the course website: scaling-course site --out DIR "
+              "(from a checkout of the course's repository)", file=sys.stderr)
+        return 2
     try:
         folder = None if args.notebooks else find_folder("notebooks")
     except CourseRootError as exc:
@@ -448,9 +377,7 @@ def run_command(command: str, args: argparse.Namespace) -> int:
     if missing:
         print(f"error: no such notebook: {', '.join(missing)}", file=sys.stderr)
         return 2
-    runs = run_all(notebooks, html_dir=args.html, timeout=args.timeout)
+    runs = run_all(notebooks, timeout=args.timeout)
     print()
     print(summary_table(runs))
-    if args.html:
-        print(f"HTML copies written to {args.html}")
     return 0 if all(run.ok for run in runs) else EXIT_FAILED

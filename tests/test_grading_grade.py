@@ -195,8 +195,8 @@ def test_a_grader_error_is_never_an_empty_result(klass, monkeypatch):
 
     subs, out = klass
     real = runner.run_pytest
-    monkeypatch.setattr(runner, "run_pytest", lambda args, plugins: real(args, plugins) if "--collect-only" in args
-                        else (3, "INTERNALERROR> TypeError: unhashable"))
+    monkeypatch.setattr(runner, "run_pytest", lambda args, plugins, **options: real(args, plugins, **options)
+                        if "--collect-only" in args else (3, "INTERNALERROR> TypeError: unhashable"))
     summary = grade_class(subs, out, tests_dir=FIXTURE, progress=False)
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert rows and {row["status"] for row in rows} == {"grader error"}

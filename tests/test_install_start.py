@@ -258,21 +258,6 @@ def test_every_lesson_links_to_the_learners_copy_of_its_exercise():
         assert f"`exercises/{exercise.name}`" not in text, lesson.name
 
 
-def test_the_offline_html_of_a_course_folder_links_to_files_that_exist(tmp_path):
-    from course_utils.nbtools import export_html, read_notebook
-
-    folder = tmp_path / "course"
-    start_course(folder)
-    html = tmp_path / "elsewhere" / "html"
-    hrefs = []
-    for lesson in sorted((folder / "notebooks").glob("0[1-6]_*.ipynb")):
-        page = export_html(read_notebook(lesson), html / f"{lesson.stem}.html", source=lesson)
-        hrefs += [href for href in re.findall(r'href="([^"#]+\.ipynb)"', page.read_text(encoding="utf-8"))
-                  if "://" not in href]
-    assert len(hrefs) >= 6
-    assert [href for href in hrefs if not (html / href).resolve().is_file()] == []
-
-
 def test_start_inside_a_course_folder_without_dir_updates_that_folder(tmp_path):
     folder = tmp_path / "course"
     start_course(folder, version="0.1.0")

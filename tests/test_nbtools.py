@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from nbclient.exceptions import CellExecutionError
 
-from course_utils import nbtools, widgets
+from course_utils import nbtools, website, widgets
 from course_utils.widget_snapshot import WIDGET_STATE, WIDGET_VIEW, snapshot_widgets
 
 
@@ -80,13 +80,19 @@ def test_execute_notebook_stops_at_the_first_error_and_names_it(tmp_path):
 
 
 @pytest.mark.slow
-def test_run_all_command_writes_an_html_copy(tmp_path, capsys):
+def test_run_all_command_executes_and_prints_the_table(tmp_path, capsys):
     path = nbtools.write_notebook(_notebook("print('hello course')"), tmp_path / "00_demo.ipynb")
-    args = type("Args", (), {"notebooks": [path], "html": tmp_path / "html", "timeout": 60})()
+    args = type("Args", (), {"notebooks": [path], "html": None, "timeout": 60})()
     assert nbtools.run_command("run-all", args) == 0
-    html = (tmp_path / "html" / "00_demo.html").read_text()
-    assert "hello course" in html
     assert "00_demo.ipynb" in capsys.readouterr().out
+
+
+def test_run_all_html_points_to_the_website_that_replaced_it(tmp_path, capsys):
+    """The index-less HTML copies are gone (issue 25): the old option says what replaced them
+    and executes nothing."""
+    args = type("Args", (), {"notebooks": [], "html": tmp_path / "html", "timeout": 60})()
+    assert nbtools.run_command("run-all", args) == 2
+    assert "scaling-course site" in capsys.readouterr().err and not (tmp_path / "html").exists()
 
 
 def _run_all(*paths, cwd) -> subprocess.CompletedProcess:
@@ -142,18 +148,6 @@ def test_progress_in_a_log_writes_whole_lines():
     with nbtools.Progress("03_scaling_lab.ipynb", log, log_every=3600):
         pass
     assert log.getvalue().endswith("\n") and "starting" in log.getvalue()
-
-
-def test_offline_html_keeps_a_relative_link_pointing_at_the_same_file(tmp_path):
-    (tmp_path / "my_work").mkdir()
-    (tmp_path / "my_work" / "ex01_demo.ipynb").write_text("{}")
-    nb = _notebook("1")
-    nb.cells.insert(0, nbformat.v4.new_markdown_cell(
-        "Open [`my_work/ex01_demo.ipynb`](../my_work/ex01_demo.ipynb), or [this](#top), or [that](https://example.org)."))
-    page = nbtools.export_html(nb, tmp_path / "out" / "html" / "00.html", source=tmp_path / "notebooks" / "00.ipynb")
-    hrefs = re.findall(r'href="([^"]+)"', page.read_text())
-    assert "../../my_work/ex01_demo.ipynb" in hrefs and "#top" in hrefs and "https://example.org" in hrefs
-    assert (page.parent / "../../my_work/ex01_demo.ipynb").resolve().is_file()
 
 
 # ------------------------------------------------------------ offline HTML (issue 12, item 5)
@@ -265,9 +259,9 @@ def test_the_load_finder_sees_what_a_browser_would_fetch():
 
 
 @pytest.mark.slow
-def test_offline_html_shows_every_explorer_and_progress_bar_and_loads_nothing(tmp_path):
+def test_the_website_shows_every_explorer_and_progress_bar_as_a_snapshot_that_loads_nothing(tmp_path):
     """Every explorer of course_utils.widgets, a tqdm bar (the lab's) and the doctor's slider,
-    executed and exported: no network URL, and each widget output shows its first view."""
+    executed and made a website's page: no network URL, and each widget output shows its first view."""
     explorers = [name for name in widgets.__all__ if name.endswith("_explorer")]
     nb = _notebook(*[f"from course_utils.widgets import {name}\n{name}()" for name in explorers],
                    "from tqdm.auto import tqdm\nfor _ in tqdm(range(3), desc='sweep'):\n    pass",
@@ -275,7 +269,8 @@ def test_offline_html_shows_every_explorer_and_progress_bar_and_loads_nothing(tm
                    "from course_utils.doctor import doctor\ndoctor();")
     executed = nbtools.execute_notebook(nb, cwd=tmp_path, timeout=120).notebook
     assert executed.metadata.get("widgets")  # the executor saved the widget state
-    page = nbtools.export_html(executed, tmp_path / "page.html").read_text(encoding="utf-8")
+    page = "".join("".join(output.get("data", {}).get("text/html", ""))
+                   for cell in website.site_notebook(executed).cells for output in cell.get("outputs", []))
     assert external_loads(page) == []
     snapshots = page.split('<div class="cu-widget-snapshot">')[1:]
     assert len(snapshots) == len(explorers) + 2

@@ -7,6 +7,9 @@ browser test runs it), all lessons under 180 s together, on a 2-core machine. Th
 each test is twice its lesson's budget, so a test fails only when a lesson has clearly
 outgrown it; `benchmarks/bench_lessons.py` measures the times against the budgets.
 
+The executed lessons are kept in ``test-artifacts/executed/``: the course website is built from
+them (tests/test_website.py, ``scaling-course site --executed``), so CI executes no lesson twice.
+
 Figures (issue 23): every image a lesson shows is a PNG of at least 150 dpi with its text
 alternative and a visible caption, and every figure it draws (its explorers' included) passes
 :func:`course_utils.figure_audit.figure_problems`; the figures are kept for the contact sheet.
@@ -38,6 +41,8 @@ BUDGET_S = {
 #: All lessons together (issue 23).
 TOTAL_BUDGET_S = 180
 LESSONS = [ROOT / "notebooks" / f"{name}.ipynb" for name in BUDGET_S]
+#: where each executed lesson is kept, for the website (tests/test_website.py)
+EXECUTED = ROOT / "test-artifacts" / "executed"
 
 
 def test_every_lesson_has_a_budget():
@@ -54,7 +59,9 @@ def _lesson_case(path: Path):
 def test_lesson_runs_top_to_bottom_and_shows_its_figures_in_the_course_style(path: Path, tmp_path: Path):
     """The lesson runs without an error in a scratch folder (nothing may depend on the cwd), and
     each figure it shows follows the course style (see the module docstring)."""
+    (EXECUTED / path.name).unlink(missing_ok=True)  # a lesson that fails now leaves no copy
     nb, figures = execute_capturing(path, tmp_path, timeout=2 * BUDGET_S[path.stem])
+    nbtools.write_notebook(nb, EXECUTED / path.name)
     assert all(cell.get("outputs") is not None for cell in nb.cells if cell.cell_type == "code")
     failures = figure_failures(nb, figures)
     assert not failures, "\n".join(failures)

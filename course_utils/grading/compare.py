@@ -40,7 +40,7 @@ import numpy as np
 
 _NUMERIC_KINDS = "iuf"  # integers and floats; never bool, complex, strings or objects
 
-#: the ways a result can miss, as :attr:`Mismatch.kind` names them
+#: the ways a result can miss, as the ``kind`` of a :class:`Mismatch` names them
 KINDS = ("wrong sign", "too large", "too small", "close", "zero", "not zero", "wrong type", "wrong shape",
          "not finite", "did not raise", "raised another error")
 

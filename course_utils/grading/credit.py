@@ -52,8 +52,8 @@ class PartialCredit(Mismatch):
 def accuracy_credit(error: float, tolerance: float, zero_at: float = 3.0) -> float:
     """The fraction of a test's points an error earns.
 
-    credit = 1 for |error| <= tolerance, 0 for |error| >= zero_at·tolerance, and
-    (zero_at − |error|/tolerance) / (zero_at − 1) in between; a NaN or infinite error earns 0.
+    ``credit = 1`` for ``|error| <= tolerance``, ``0`` for ``|error| >= zero_at·tolerance``, and
+    ``(zero_at − |error|/tolerance) / (zero_at − 1)`` in between; a NaN or infinite error earns 0.
 
     Parameters
     ----------

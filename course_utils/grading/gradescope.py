@@ -91,6 +91,8 @@ def gradescope_results(rows: Sequence[Mapping], *, visibility: str = "visible",
     output
         Text shown above the tests (notes on the notebook); the score line is added.
 
+    Notes
+    -----
     Each test is named ``<exercise>: <test>`` (prefixed by the notebook when the rows span
     several), scores ``points`` of ``max_points`` (a prediction scored by accuracy may earn a
     fraction: it is then ``failed`` with its share) and is ``passed`` only when the grader said

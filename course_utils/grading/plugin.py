@@ -236,7 +236,7 @@ def student(request: pytest.FixtureRequest):
         config=limits,
         launcher=getattr(session, "launcher", None),
     )
-    if proxies is not None:  # closed by the session at its end (Session.pytest_sessionfinish)
+    if proxies is not None:  # closed by the session after the notebook's last test (Session._finish)
         proxies[stem] = proxy
         yield proxy
         return

@@ -16,7 +16,7 @@ train(config, corpus, tokens, seed=0, settings=TrainSettings(), device="cpu")
 run_sweep(preset, out, device="cpu", workers=None, shard=None), PRESETS, plan(preset), estimate_seconds(preset)
     Sweeps that append each finished run to ``out`` and resume by run id; two single-thread
     worker processes on a CPU with two or more cores; one writer per results file (a lock);
-    ``shard="K/N"`` or ``"auto"`` trains one part (:func:`shard_runs`, :mod:`course_utils.sharding`).
+    ``shard="K/N"`` or ``"auto"`` trains one part (:func:`.sweep.shard_runs`, :mod:`course_utils.sharding`).
 course_utils.lab.query.SweepQueries(flop_budget, runs=None, max_run_flops=None)
     A sweep served one configuration at a time, each charged its 6ND (exercise 3's prediction task).
 course_utils.lab.figures
@@ -31,24 +31,51 @@ conflicts), 2 for a bad argument, 130 after Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+import types
+from typing import Any
 
 from course_utils.lab.language import SyntheticLanguage
-from course_utils.lab.model import ModelConfig, TinyTransformer
-from course_utils.lab.presets import PRESETS, Preset
-from course_utils.lab.sweep import default_workers, estimate_seconds, plan, run_sweep, shard_runs
 from course_utils.lab.text import PydocCorpus
-from course_utils.lab.train import TrainReport, TrainSettings, train
 
 __all__ = ["SyntheticLanguage", "PydocCorpus", "ModelConfig", "TinyTransformer", "TrainSettings",
            "TrainReport", "train", "run_sweep", "plan", "estimate_seconds", "default_workers", "shard_runs", "PRESETS",
            "Preset",
            "add_arguments", "run_command"]
 
+#: the names that need PyTorch, and their modules: imported on first use, so that the
+#: language, the text and ``course_utils.lab.query`` (which the grader loads) stay free of it
+_WITH_TORCH = {"ModelConfig": "model", "TinyTransformer": "model", "PRESETS": "presets", "Preset": "presets",
+               "default_workers": "sweep", "estimate_seconds": "sweep", "plan": "sweep", "run_sweep": "sweep",
+               "shard_runs": "sweep", "TrainReport": "train", "TrainSettings": "train", "train": "train"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WITH_TORCH:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WITH_TORCH[name]}"), name)
+    setattr(sys.modules[__name__], name, value)
+    return value
+
+
+class _Package(types.ModuleType):
+    """``course_utils.lab.train`` is the function: importing the submodule of that name binds
+    the module here, which would hide the function it holds."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "train" and isinstance(value, types.ModuleType):
+            value = value.train
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
 
 def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
     """``lab sweep`` and ``lab merge``, each a subcommand with its own options and example."""
     from course_utils.commandline import HelpFormatter, example_epilog
+    from course_utils.lab.presets import PRESETS
 
     actions = parser.add_subparsers(dest="action", required=True, metavar="{sweep,merge}")
     sweep = actions.add_parser(
@@ -114,7 +141,8 @@ def _merge(args: argparse.Namespace) -> int:
 
 
 def _preset_run_ids(name: str) -> set[str]:
-    from course_utils.lab.train import run_id
+    from course_utils.lab.presets import PRESETS
+    from course_utils.lab.train import TrainSettings, run_id
 
     preset = PRESETS[name]
     language = SyntheticLanguage(seed=0, vocab_size=preset.vocab_size)
@@ -122,6 +150,7 @@ def _preset_run_ids(name: str) -> set[str]:
 
 
 def run_command(command: str, args: argparse.Namespace) -> int:
+    from course_utils.lab.sweep import default_workers, estimate_seconds, plan, run_sweep, shard_runs
     from course_utils.results import ResultsLocked
     from course_utils.sharding import ShardError, parse_shard
 

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import torch
 
+from course_utils.heap import keep_freed_memory
 from course_utils.lab.language import SyntheticLanguage
 from course_utils.lab.model import ModelConfig, TinyTransformer
 from course_utils.lab.presets import PRESETS, Preset
@@ -146,6 +147,7 @@ def _worker(jobs: multiprocessing.Queue, messages: multiprocessing.Queue) -> Non
     """Train jobs until a ``None`` arrives; report progress, results and errors as messages."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C stops
     signal.signal(signal.SIGTERM, _stop_worker)
+    keep_freed_memory()  # a step's activations reuse the last step's pages (course_utils.heap)
     while (item := jobs.get()) is not None:
         index, (language_seed, config, tokens, run_seed, settings, device) = item
         per_step = config.training_flops_per_token() * settings.batch_size * config.n_ctx

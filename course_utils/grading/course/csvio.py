@@ -222,7 +222,7 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 
 def parse_number(text: str, what: str) -> float:
-    """A number a person typed: ``7``, ``7.5``, ``7,5`` (decimal comma), `` 7 ``.
+    """A number a person typed: ``7``, ``7.5``, ``7,5`` (decimal comma), ``7`` between spaces.
 
     Raises
     ------

@@ -14,7 +14,7 @@ instructor and never penalised.
 A due date is an ISO 8601 time, ``2025-03-07T23:59+01:00``; one without a zone is read in the
 grading machine's local zone. ``--due ex02_power_laws=2025-03-07T23:59`` sets one notebook's,
 ``--due 2025-03-07T23:59`` every notebook's; an extension (``--extensions FILE``,
-:func:`read_extensions`) moves one learner's due date for one notebook.
+:func:`.instructions.read_extensions`) moves one learner's due date for one notebook.
 
 A late rule (:func:`parse_late_rule`) reads like ``10%/day``, ``5% per hour, grace 15min,
 max 50%``: the percentage of the notebook's possible points deducted per *started* period
@@ -197,6 +197,12 @@ def judge(recorded: Mapping | None, imported: Mapping[str, str] | None, seen: da
           now: datetime | None = None) -> tuple[Submitted | None, dict | None]:
     """The evidence of when one notebook's content was submitted, and the record to keep for it.
 
+    The import's time wins over a recorded file time (an import can come after a first
+    grading); otherwise the recorded time stands, whatever the file's time is now; a file
+    time is recorded only when nothing else is known. A recorded file time that differs
+    from the file's time now by :data:`COPY_WINDOW` or more is kept, with a doubt: the file
+    was copied since, so file times here do not say when work was submitted.
+
     Parameters
     ----------
     recorded
@@ -206,12 +212,8 @@ def judge(recorded: Mapping | None, imported: Mapping[str, str] | None, seen: da
         The import's record of a file with this content in the learner's folder, or None.
     seen
         The file's modification time now (:func:`file_time`).
-
-    The import's time wins over a recorded file time (an import can come after a first
-    grading); otherwise the recorded time stands, whatever the file's time is now; a file
-    time is recorded only when nothing else is known. A recorded file time that differs
-    from the file's time now by :data:`COPY_WINDOW` or more is kept, with a doubt: the file
-    was copied since, so file times here do not say when work was submitted.
+    now
+        The time to record as the judgement's (default: now).
     """
     now = now or datetime.now().astimezone()
     earlier = submitted_from_record(recorded)

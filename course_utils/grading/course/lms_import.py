@@ -372,10 +372,13 @@ def import_submissions(download: str | os.PathLike, out: str | os.PathLike, rost
         Replace a file that already exists with different content. Without it such a file
         is an error and nothing is written.
 
-    Returns the plan that was applied. ``out/.lms_import.csv`` records, per file, its source,
-    Canvas's LATE marker, the time the download recorded for it (a folder's file time, or a
-    zip entry's local time, which carries no time zone) and the SHA-256 of its content, by
-    which ``grade`` finds the record again after the file is renamed or copied.
+    Returns
+    -------
+    ImportPlan
+        The plan that was applied. ``out/.lms_import.csv`` records, per file, its source,
+        Canvas's LATE marker, the time the download recorded for it (a folder's file time, or a
+        zip entry's local time, which carries no time zone) and the SHA-256 of its content, by
+        which ``grade`` finds the record again after the file is renamed or copied.
 
     Raises
     ------

@@ -21,7 +21,7 @@ Headers are matched without regard to case, spaces or dashes. A Canvas gradebook
 (Grades, Export) is a roster as it is (checked against Canvas's ``lib/gradebook_exporter.rb``):
 its headers (``Student``, ``ID``, ``SIS User ID``, ``SIS Login ID``, ``Section``) are understood,
 the assignment and score columns ignored, and the rows that are not students skipped, each
-with a note (:attr:`Roster.notes`): ``Points Possible``, the ``Manual Posting`` row of
+with a note (``Roster.notes``): ``Points Possible``, the ``Manual Posting`` row of
 assignments posted by hand, and Canvas's test student (``Student, Test``, whom "Student
 View" adds). Without a ``folder`` column, each learner's folder is their SIS Login ID when
 every learner has one, else their Canvas ID. Extra columns are ignored. A roster holds

@@ -121,7 +121,7 @@ def identical_groups(fingerprints: Mapping[tuple[str, str], str | None],
 
 def identical_csv(groups: Sequence[IdenticalGroup]) -> str:
     """``notebook, group, students, fingerprint, matches``: one row per group, students joined
-    by ``; ``; ``matches`` says "the reference solution" for a group that handed it in."""
+    by ``"; "``; ``matches`` says "the reference solution" for a group that handed it in."""
     return csv_text(("notebook", "group", "students", "fingerprint", "matches"),
                     ([g.notebook, number, "; ".join(g.students), g.fingerprint[:16],
                       "the reference solution" if g.reference else ""]

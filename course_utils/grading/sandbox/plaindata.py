@@ -12,20 +12,20 @@ an assertion, and it never runs code named by the data (there is no pickle here)
 The format (version 1), one value after a version byte ``0x01``; integers in the format are
 unsigned big-endian, ``u32`` of 4 bytes, ``u64`` of 8:
 
-====================  =============================================================
-``N`` / ``T`` / ``F``  None, True, False
-``i`` + 8 bytes       an int from -2**63 to 2**63 - 1 (signed, big-endian)
-``I`` + u32 + bytes   a larger int (signed, big-endian; at most :data:`MAX_INT_BYTES`)
-``f`` + 8 bytes       a float (IEEE 754 binary64, big-endian)
-``c`` + 16 bytes      a complex (real, then imaginary)
-``s`` + u32 + bytes   a str (UTF-8; lone surrogates kept)
-``b`` + u32 + bytes   bytes
-``l`` / ``t`` + u32   a list / tuple of that many values
-``d`` + u32           a dict of that many key, value pairs (keys: hashable values)
-``a`` + u8 + dtype    a NumPy array: its dtype as ``numpy.dtype.str`` (``<f8``, ``|b1``,
-+ u8 + u64 × ndim     ``<U5``; kinds ``biufcUS`` only), the number of dimensions, each
-+ bytes               dimension, then its C-ordered bytes
-====================  =============================================================
+============================================  ====================================================================
+``N`` / ``T`` / ``F``                         None, True, False
+``i`` + 8 bytes                               an int from -2**63 to 2**63 - 1 (signed, big-endian)
+``I`` + u32 + bytes                           a larger int (signed, big-endian; at most :data:`MAX_INT_BYTES`)
+``f`` + 8 bytes                               a float (IEEE 754 binary64, big-endian)
+``c`` + 16 bytes                              a complex (real, then imaginary)
+``s`` + u32 + bytes                           a str (UTF-8; lone surrogates kept)
+``b`` + u32 + bytes                           bytes
+``l`` / ``t`` + u32                           a list / tuple of that many values
+``d`` + u32                                   a dict of that many key, value pairs (keys: hashable values)
+``a`` + u8 + dtype + u8 + u64 × ndim + bytes  a NumPy array: its dtype as ``numpy.dtype.str`` (``<f8``,
+                                              ``|b1``, ``<U5``; kinds ``biufcUS`` only), the number of dimensions,
+                                              each dimension, then its C-ordered bytes
+============================================  ====================================================================
 
 :func:`loads` trusts nothing in the data. Before it allocates anything it checks that the
 bytes it was given can hold what a header promises: a list of a billion items, or an array

@@ -11,26 +11,26 @@ else raises :class:`Violation`; the proxy then stops that process and the learne
 fail as their own crash, never the grader's.
 
 A :class:`Channel` carries each message as a length (8 bytes, big-endian) and that many
-bytes of plain data. The conversation, one learner process per notebook:
+bytes of plain data. The conversation, one learner process per notebook::
 
-=========================================  ===========================================
-learner -> grader                          grader -> learner
-=========================================  ===========================================
-``("hello", VERSION)``, before any learner
-code has run
-                                           ``("cells", [(label, source)], skip,
-                                           blocked)``
-per cell run: ``("start", index)``, then
-``("done", index, error or None)``
-``("ready", [function names])``
-                                           ``("call", id, name, args, kwargs)``
-one reply per call, carrying its ``id``:
-``("ok", id, value)``, ``("error", id,
-type, message, where)``,
-``("notimplemented", id, message, stub)``,
-``("badreturn", id, message)``,
-``("missing", id, name)``
-=========================================  ===========================================
+    =========================================  ===========================================
+    learner -> grader                          grader -> learner
+    =========================================  ===========================================
+    ("hello", VERSION), before any learner
+    code has run
+                                               ("cells", [(label, source)], skip,
+                                               blocked)
+    per cell run: ("start", index), then
+    ("done", index, error or None)
+    ("ready", [function names])
+                                               ("call", id, name, args, kwargs)
+    one reply per call, carrying its id:
+    ("ok", id, value), ("error", id,
+    type, message, where),
+    ("notimplemented", id, message, stub),
+    ("badreturn", id, message),
+    ("missing", id, name)
+    =========================================  ===========================================
 
 What the sandbox enforces (the isolation record) never travels on this channel: the
 sandbox reports it on its lifeline (:mod:`.template`), which learner code cannot reach.

@@ -14,7 +14,7 @@ message is checked, and one that is not the next message of the protocol stops t
 and fails the call as the learner's crash.
 
 The child is started lazily and restarted when it dies or is killed. A cell that runs past
-its limit or ends the process is skipped on restart (and named in :attr:`notes`), so one
+its limit or ends the process is skipped on restart (and named in its ``notes``), so one
 bad cell costs only the exercises that need it. All cells of a notebook share one start-up
 budget (:attr:`~.config.GradingConfig.startup_seconds`, all starts together). After a
 function has timed out once, further calls to it fail at once: each exercise gets one time
@@ -53,6 +53,7 @@ from .protocol import MAX_MESSAGE_BYTES, Channel, Stalled, TooLarge, Violation
 
 DEFAULT_TIMEOUT = GradingConfig.timeout  # seconds per call
 DEFAULT_MEMORY_MB = GradingConfig.memory_mb  # address space the learner's code may add
+_FROM_CONFIG: Any = object()  # Student's memory_mb when not given: its config's
 GRADER_SECONDS = 60.0  # the grader's own work in the child between cells (start-up, imports)
 
 
@@ -180,9 +181,11 @@ class Student:
 
     def __init__(self, notebook: str | os.PathLike, *, expected: Iterable[str] = (),
                  blocked: Iterable[str] = (), timeout: float | None = None,
-                 timeouts: dict[str, float] | None = None, memory_mb: float | None = DEFAULT_MEMORY_MB,
+                 timeouts: dict[str, float] | None = None, memory_mb: float | None = _FROM_CONFIG,
                  config: GradingConfig | None = None, launcher: Launcher | None = None) -> None:
         config = config or GradingConfig()
+        if memory_mb is _FROM_CONFIG:  # not DEFAULT_MEMORY_MB: a config's own limit would be overridden
+            memory_mb = config.memory_mb
         timeout = config.timeout if timeout is None else timeout
         limits = {"timeout": timeout, "memory_mb": 1 if memory_mb is None else memory_mb}
         limits.update({f"timeouts[{name!r}]": value for name, value in (timeouts or {}).items()})

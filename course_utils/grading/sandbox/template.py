@@ -254,13 +254,17 @@ class Template:
 
 
 def _preload(names: Iterable[str]) -> None:
+    from ...heap import keep_freed_memory
     from .blocking import preload_names
     from .child import single_thread_env
 
     single_thread_env()
+    keep_freed_memory()  # every learner process forked from here reuses what numpy frees
     import numpy  # noqa: F401
 
-    preload_names(["course_utils.grading.sandbox.child", "course_utils.grading.sandbox.plaindata", *names])
+    # and what every exercise notebook's setup cell imports (check, check_all, skip_if_unfinished)
+    preload_names(["course_utils.grading.sandbox.child", "course_utils.grading.sandbox.plaindata",
+                   "course_utils.grading.learner.feedback", "course_utils.grading.learner.demo", *names])
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)
 

@@ -66,7 +66,7 @@ class Plan:
         return [str(path) for stem in stems for path in (self.public.get(stem), self.hidden.get(stem)) if path]
 
     def deadline(self, stems: Iterable[str]) -> float:
-        """The one deadline formula (:meth:`GradingConfig.deadline`) for these notebooks."""
+        """The one deadline formula (:meth:`.GradingConfig.deadline`) for these notebooks."""
         per_notebook = []
         for stem in stems:
             timeouts: dict[str, float | None] = {}
@@ -117,7 +117,7 @@ def discover(submissions: Path, out: Path, *, students: list[str] | None = None,
     from ..exercise_tests import tests_folder
     from .outputs import load_rubrics
     from ..course.rubric import RubricError
-    from .runner import collect_syllabus
+    from .runner import collect_syllabi
 
     config = config or GradingConfig()
     submissions, out = Path(submissions), Path(out)
@@ -172,12 +172,13 @@ def discover(submissions: Path, out: Path, *, students: list[str] | None = None,
     if not public and not rubrics:
         raise ValueError(f"tests: no test_<notebook>.py files in {tests_dir}")
     chosen = select_notebooks(sorted({*public, *rubrics}), notebooks)
-    syllabus = {}
-    for stem in (stem for stem in chosen if stem in public):
-        try:
-            syllabus[stem] = collect_syllabus(public[stem], *([hidden[stem]] if stem in hidden else []))
-        except GraderProblem as exc:
-            raise ValueError(f"tests: {exc}") from None
+    tested = [stem for stem in chosen if stem in public]
+    try:  # one session for every module; they stay imported for the grading workers (runner.run_pytest)
+        found = collect_syllabi([path for stem in tested for path in (public[stem], hidden.get(stem)) if path],
+                                keep_modules=True)
+    except GraderProblem as exc:
+        raise ValueError(f"tests: {exc}") from None
+    syllabus = {stem: found.get(stem, []) for stem in tested}
     stems = [stem for stem in syllabus if syllabus[stem]]
     if not stems and not any(stem in rubrics for stem in chosen):
         raise ValueError(f"tests: the modules in {tests_dir} define no exercise tests "

@@ -33,7 +33,7 @@ def grade_student(test_files: list[str], notebooks: dict[str, str], config: Grad
     from .runner import run_tests
 
     session = run_tests(test_files, notebooks=notebooks, config=config, launcher=launcher, student=student,
-                        timeout=config.timeout, memory_mb=config.memory_mb)
+                        timeout=config.timeout, memory_mb=config.memory_mb, modules="reuse")
     rows: dict[str, list[dict]] = {stem: [] for stem in notebooks}
     for row in session.results:
         rows.setdefault(row.notebook, []).append(row.to_dict())

@@ -18,6 +18,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Callable, Iterable, Iterator
 
 import pytest
@@ -90,6 +91,23 @@ class Session:
             config.hook.pytest_deselected(items=dropped)
         items[:] = keep
 
+    @pytest.hookimpl(specname="pytest_runtest_makereport", tryfirst=True)
+    def pytest_brief_report(self, item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport | None:
+        """A failure's report without pytest's traceback: pytest formats one with the source of
+        every frame (about 20 ms a failure, most of a failing learner's grading), and the grader
+        reads the exception itself (:func:`describe_failure`), never the traceback. Passes and
+        skips keep pytest's own report."""
+        excinfo = call.excinfo
+        if excinfo is None or isinstance(excinfo.value, (pytest.skip.Exception, BaseExceptionGroup)):
+            return None
+        try:
+            brief = excinfo.exconly()
+        except Exception:  # an exception whose str() raises
+            brief = excinfo.typename
+        call_fields = SimpleNamespace(when=call.when, duration=call.duration, start=call.start, stop=call.stop,
+                                      excinfo=clean(brief, 300))  # not an ExceptionInfo: pytest keeps it as text
+        return pytest.TestReport.from_item_and_call(item, call_fields)
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
         report = yield
@@ -100,7 +118,7 @@ class Session:
             status, points = credit.outcome(status, max_points, call.excinfo.value if call.excinfo else None)
             hint = (info.get("hints") or {}).get(kind) or info.get("hint", "")
             self.results.append(TestResult(
-                notebook=Path(str(item.path)).stem.removeprefix("test_"), exercise=info.get("name", "?"),
+                notebook=_notebook_of(item), exercise=info.get("name", "?"),
                 test=describe_test(item.name, info.get("name", "")), status=status,
                 points=points, max_points=max_points,
                 message=message, hint=hint, seconds=round(report.duration, 3),
@@ -108,16 +126,37 @@ class Session:
                 hidden=bool(info.get("hidden", False)), prediction=credit.prediction_of(report.user_properties)))
         return report
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+        """After a notebook's last test (its public and hidden modules run one after the
+        other), stop its learner process: a learner's run holds one sandbox at a time, not one
+        per notebook."""
+        result = yield
+        if nextitem is None or _notebook_of(nextitem) != _notebook_of(item):
+            self._finish(_notebook_of(item))
+        return result
+
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Stop every learner process of this run (the proxies outlive their modules), and
-        point each failure at the failing exercises its code uses."""
-        for stem, proxy in list(self.proxies.items()):
-            proxy.close()
-            self.notes.setdefault(stem, []).extend(proxy.notes)
-            if proxy.isolation:
-                self.isolation[stem] = list(proxy.isolation)
-            attribute_failures(self.results, stem, proxy.uses)
-        self.proxies.clear()
+        """Stop every learner process still running (a run stopped early)."""
+        for stem in list(self.proxies):
+            self._finish(stem)
+
+    def _finish(self, stem: str) -> None:
+        """Stop the learner process of notebook ``stem``, keep its notes and what isolated it,
+        and point each failure at the failing exercises its code uses."""
+        proxy = self.proxies.pop(stem, None)
+        if proxy is None:
+            return
+        proxy.close()
+        self.notes.setdefault(stem, []).extend(proxy.notes)
+        if proxy.isolation:
+            self.isolation[stem] = list(proxy.isolation)
+        attribute_failures(self.results, stem, proxy.uses)
+
+
+def _notebook_of(item: pytest.Item) -> str:
+    """``ex02_power_laws`` for a test of ``test_ex02_power_laws.py`` (public or hidden)."""
+    return Path(str(item.path)).stem.removeprefix("test_")
 
 
 #: two numbers joined by one underscore in a test's name are one number with a decimal point
@@ -229,38 +268,68 @@ def attribute_failures(results: list[TestResult], notebook: str, uses: dict[str,
 
 
 #: pytest plugins the engine switches off: together they cost ~0.3 s per notebook
-#: (unraisableexception runs gc.collect twice); third-party plugins are not loaded at all.
-_UNNEEDED_PLUGINS = ("cacheprovider", "unraisableexception", "threadexception", "faulthandler")
+#: (unraisableexception runs gc.collect twice; logging adds and removes its handlers around
+#: every phase of every test; the terminal reporter writes a line per test and a summary
+#: nobody reads: :class:`_Errors` keeps what it would say about a module that does not
+#: load); third-party plugins are not loaded at all.
+_UNNEEDED_PLUGINS = ("cacheprovider", "unraisableexception", "threadexception", "faulthandler", "logging", "terminal")
 
 
-def run_pytest(args: list[str], plugins: list[Any]) -> tuple[int, str]:
+class _Errors:
+    """What pytest's terminal reporter would have written about a test module that cannot be
+    collected (the message :func:`check_exit_code` quotes)."""
+
+    def __init__(self, out: io.StringIO) -> None:
+        self.out = out
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.out.write(f"ERROR collecting {report.nodeid}\n{report.longrepr}\n")
+
+
+def run_pytest(args: list[str], plugins: list[Any], *, modules: str = "fresh") -> tuple[int, str]:
     """Run pytest here with its output captured: ``(exit code, output)``.
 
     The grading plugin (:mod:`.plugin`) is registered whatever the tests' folder holds, so
     its options exist even where no ``conftest.py`` imports it.
+
+    pytest reuses a test module of the same name that is already imported (its import modes
+    name a module after its path). ``modules`` says what to do about that:
+
+    ``"fresh"``
+        set aside every test module for the run, forget what the run imported, and put the
+        others back (a process that runs tests more than once: ``check``, the tests);
+    ``"keep"``
+        import the test modules afresh and leave them imported: the collection of a class's
+        grading, in the process that then forks a grading worker per learner;
+    ``"reuse"``
+        use the test modules already imported as they are: a grading worker, a fork of the
+        process that collected (and hashed) them, which then need not import and compile
+        every test module again for every learner.
     """
     from .. import plugin
 
+    if modules not in ("fresh", "keep", "reuse"):
+        raise ValueError(f"modules must be 'fresh', 'keep' or 'reuse', not {modules!r}")
     out = io.StringIO()
-    # pytest reuses a module of the same name that is already imported (its import modes
-    # name a module after its path): set aside every test module for the run, forget what
-    # the run imported, and put the others back.
-    aside = {name: module for name, module in sys.modules.items() if _is_test_module(name)}
+    aside = {} if modules == "reuse" else {name: module for name, module in sys.modules.items()
+                                           if _is_test_module(name)}
     for name in aside:
         del sys.modules[name]
     known = set(sys.modules)
     with environment(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1"), \
             contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         try:
-            code = pytest.main(args, plugins=[plugin, *plugins])
+            code = pytest.main(args, plugins=[plugin, _Errors(out), *plugins])
         except Exception as exc:  # pytest itself raised: the same as an internal error
             out.write(f"\n{type(exc).__name__}: {exc}")
             code = pytest.ExitCode.INTERNAL_ERROR
         finally:
-            for name in set(sys.modules) - known:
-                if _is_test_module(name):
-                    del sys.modules[name]
-            sys.modules.update(aside)
+            if modules == "fresh":
+                for name in set(sys.modules) - known:
+                    if _is_test_module(name):
+                        del sys.modules[name]
+                sys.modules.update(aside)
     return int(code), out.getvalue()
 
 
@@ -290,22 +359,26 @@ def pytest_args(*test_files: str | os.PathLike, target: str | os.PathLike = "sol
     """The pytest command line the engine uses for some test modules and a target.
 
     ``--import-mode=importlib``: a hidden test module has the same file name as its public
-    one (``tests/hidden/test_ex02.py``, ``tests/exercises/test_ex02.py``). ``-o addopts=``: the
-    project's own ``addopts`` (e.g. ``--mpl``) name plugins the grader does not load.
+    one (``tests/hidden/test_ex02.py``, ``tests/exercises/test_ex02.py``). ``-o addopts=``:
+    the engine's options are the whole command line, whatever an ini file adds (the project's
+    ``--mpl`` names a plugin the grader does not load; ``-ra`` would need the terminal
+    reporter, which is off).
     """
-    return [*map(str, test_files), "--target", str(target), "-q", "--assert=plain", "-W", "ignore",
-            "--import-mode=importlib", "-o", "addopts=",
+    return [*map(str, test_files), "--target", str(target), "-o", "addopts=", "--assert=plain", "-W", "ignore",
+            "--import-mode=importlib",
             *(arg for plugin in _UNNEEDED_PLUGINS for arg in ("-p", f"no:{plugin}")), *extra]
 
 
 def run_tests(test_files: Iterable[str | os.PathLike], target: str | os.PathLike = "solutions", *,
               notebooks: dict[str, str] | None = None, exercises: Iterable[str] | None = None,
               timeout: float | None = None, memory_mb: float | None = None,
-              config: GradingConfig | None = None, launcher: Any = None, student: str | None = None) -> Session:
+              config: GradingConfig | None = None, launcher: Any = None, student: str | None = None,
+              modules: str = "fresh") -> Session:
     """Run the exercise tests of ``test_files`` here, against ``target`` or ``notebooks``.
 
     Call it in a disposable process (see :func:`run_isolated`): pytest imports the test
-    modules, and a second run in the same process would reuse them.
+    modules, and a second run in the same process would reuse them. ``modules`` is
+    :func:`run_pytest`'s (``"reuse"`` in a grading worker).
 
     Raises
     ------
@@ -314,30 +387,44 @@ def run_tests(test_files: Iterable[str | os.PathLike], target: str | os.PathLike
     """
     session = Session(dict(notebooks or {}), frozenset(exercises) if exercises is not None else None,
                       timeout, memory_mb, config=config, launcher=launcher, student=student)
-    code, output = run_pytest(pytest_args(*test_files, target=target), [session])
+    code, output = run_pytest(pytest_args(*test_files, target=target), [session], modules=modules)
     check_exit_code(code, output, allow_no_tests=exercises is not None)
     return session
 
 
-def collect_syllabus(*test_files: str | os.PathLike) -> list[dict[str, Any]]:
-    """Every exercise test in ``test_files`` (collected together): ``{exercise, test,
-    max_points, hint, hidden, timeout, requires_value}`` in order. A module that does not import is a
+def collect_syllabi(test_files: Iterable[str | os.PathLike], *, keep_modules: bool = False
+                    ) -> dict[str, list[dict[str, Any]]]:
+    """Every exercise test in ``test_files``, collected in one pytest session, by the notebook
+    its module grades (``test_<stem>.py``: ``stem``): ``{exercise, test, max_points, hint,
+    hidden, timeout, requires_value}`` in order. With ``keep_modules`` the test modules stay
+    imported (:func:`run_pytest`'s ``"keep"``). A module that does not import is a
     :class:`GraderProblem`."""
-    rows: list[dict[str, Any]] = []
+    test_files = list(test_files)
+    syllabi: dict[str, list[dict[str, Any]]] = {}
+    if not test_files:  # pytest would collect the ini file's testpaths instead
+        return syllabi
 
     class _Collector:
         def pytest_collection_finish(self, session: pytest.Session) -> None:
             for item in session.items:
                 info = exercise_info(item)
                 if info is not None:
-                    rows.append({"exercise": info["name"], "test": describe_test(item.name, info["name"]),
-                                 "max_points": float(info["points"]), "hint": info.get("hint", ""),
-                                 "hidden": bool(info.get("hidden", False)), "timeout": info.get("timeout"),
-                                 "requires_value": bool(info.get("requires_value", False))})
+                    syllabi.setdefault(_notebook_of(item), []).append({
+                        "exercise": info["name"], "test": describe_test(item.name, info["name"]),
+                        "max_points": float(info["points"]), "hint": info.get("hint", ""),
+                        "hidden": bool(info.get("hidden", False)), "timeout": info.get("timeout"),
+                        "requires_value": bool(info.get("requires_value", False))})
 
-    code, output = run_pytest(pytest_args(*test_files, extra=["--collect-only"]), [_Collector()])
+    code, output = run_pytest(pytest_args(*test_files, extra=["--collect-only"]), [_Collector()],
+                              modules="keep" if keep_modules else "fresh")
     check_exit_code(code, output, allow_no_tests=True)
-    return rows
+    return syllabi
+
+
+def collect_syllabus(*test_files: str | os.PathLike) -> list[dict[str, Any]]:
+    """Every exercise test in ``test_files`` (collected together), in order: see
+    :func:`collect_syllabi`."""
+    return [row for rows in collect_syllabi(test_files).values() for row in rows]
 
 
 # ---------------------------------------------------------------- isolated workers

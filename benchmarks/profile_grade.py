@@ -1,0 +1,272 @@
+"""Where one learner's grading spends its CPU time: the profile behind ``bench_grade.py``.
+
+Grades one learner (the reference solutions, every notebook, public and hidden tests) the
+way a grading worker does, in this process, with the sandbox's template, and charges every
+CPU-second to one part:
+
+====================================  ====================================================
+part                                  what is timed
+====================================  ====================================================
+pytest start and finish               ``pytest.main`` outside collection and the test loop
+                                      (options, plugins, closing the learner's processes)
+collecting the tests                  importing the test modules and building the items
+reading the notebooks                 parsing each notebook and choosing its cells
+per-test machinery                    pytest's hooks, fixtures and reports around each test
+test code                             the tests' own computations (references, inputs)
+comparisons                           :mod:`course_utils.grading.compare` and ``credit``
+round trips, grader side              a call to the learner's process: encoding, the
+                                      socket, decoding and checking the reply
+starting the learner's processes      grader side of each start: the cells sent, the
+                                      events read
+learner processes, start-up           the sandboxes of a blank learner: fork, namespaces,
+                                      the notebook's cells
+learner processes, learner code       the rest of the sandboxes' CPU: the learner's code
+====================================  ====================================================
+
+Every part of the grader's own process is timed exclusively (a round trip inside a test
+is charged to the round trips, not to the test code). The learner processes are charged
+from the template's accounting of its reaped children. Round trips are also counted and
+timed on the wall clock, and :func:`round_trip_cost` measures one on its own: a learner
+function that returns at once, called 300 times.
+
+    python benchmarks/profile_grade.py [--repeats 3]
+
+prints the table (medians over the repeats, and the load average beside it). Correctness
+check: the profiled learner must earn every point of every notebook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PARTS = ("pytest start and finish", "collecting the tests", "reading the notebooks", "per-test machinery",
+         "test code", "comparisons", "round trips, grader side", "starting the learner's processes",
+         "learner processes, start-up", "learner processes, learner code")
+
+
+class Ledger:
+    """CPU-seconds charged to parts, each part's time exclusive of the parts timed inside it."""
+
+    def __init__(self) -> None:
+        self.cpu: dict[str, float] = defaultdict(float)
+        self.count: Counter = Counter()
+        self.wall: dict[str, float] = defaultdict(float)
+        self._nested: list[float] = []
+
+    @contextlib.contextmanager
+    def part(self, label: str) -> Iterator[None]:
+        start, wall = time.process_time(), time.perf_counter()
+        self._nested.append(0.0)
+        try:
+            yield
+        finally:
+            spent = time.process_time() - start
+            self.cpu[label] += spent - self._nested.pop()
+            self.wall[label] += time.perf_counter() - wall
+            self.count[label] += 1
+            if self._nested:
+                self._nested[-1] += spent
+
+    def wrap(self, label: str, function: Callable) -> Callable:
+        @functools.wraps(function)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            with self.part(label):
+                return function(*args, **kwargs)
+        return timed
+
+
+class _Phases:
+    """pytest hooks that charge collection, the test loop and each test's body."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_collection(self, session: Any) -> Iterator[None]:
+        with self.ledger.part("collecting the tests"):
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtestloop(self, session: Any) -> Iterator[None]:
+        with self.ledger.part("per-test machinery"):
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_pyfunc_call(self, pyfuncitem: Any) -> Iterator[None]:
+        with self.ledger.part("test code"):
+            return (yield)
+
+
+@contextlib.contextmanager
+def instrumented(ledger: Ledger) -> Iterator[list]:
+    """Patch the grader's parts to charge ``ledger``; yields the list the test session
+    plugin is added to. Undone on exit."""
+    from course_utils.grading import compare, credit, proxy, runner
+
+    saved: list[tuple[Any, str, Any]] = []
+
+    def patch(owner: Any, name: str, label: str) -> None:
+        saved.append((owner, name, getattr(owner, name)))
+        setattr(owner, name, ledger.wrap(label, getattr(owner, name)))
+
+    for name in ("assert_close", "number", "numbers", "array", "items", "fields", "assert_all", "how_far"):
+        patch(compare, name, "comparisons")
+    for name in ("award", "accuracy_credit"):
+        patch(credit, name, "comparisons")
+    patch(proxy.Student, "_call", "round trips, grader side")
+    patch(proxy.Student, "_ensure_started", "starting the learner's processes")
+    patch(proxy, "load_submission", "reading the notebooks")
+    original_run = runner.run_pytest
+    plugins: list = [_Phases(ledger)]
+
+    def run_pytest(args: list[str], extra: list[Any], **options: Any) -> tuple[int, str]:
+        with ledger.part("pytest start and finish"):
+            return original_run(args, [*extra, *plugins], **options)
+
+    saved.append((runner, "run_pytest", original_run))
+    runner.run_pytest = run_pytest
+    try:
+        yield plugins
+    finally:
+        for owner, name, value in reversed(saved):
+            setattr(owner, name, value)
+
+
+def _children_cpu(pid: int) -> float:
+    """CPU-seconds of the reaped children of process ``pid`` (its sandboxes), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
+
+def _sandboxes_cpu(template: Any, before: float) -> float:
+    """The CPU its sandboxes used since ``before``, once the template has reaped them all
+    (it reaps every half second)."""
+    time.sleep(1.2)
+    return _children_cpu(template._process.pid) - before
+
+
+def _instrumented_grading(test_files: list[str], notebooks: dict[str, str], config: Any, template: Any,
+                          student: str) -> dict[str, Any]:
+    """In a grading worker: one learner graded as ``grade`` grades it, the parts charged."""
+    from course_utils.grading import pipeline
+
+    ledger = Ledger()
+    with instrumented(ledger):
+        outcome = pipeline.grade_student(test_files, notebooks, config, template, student)
+    return {"cpu": dict(ledger.cpu), "count": dict(ledger.count), "wall": dict(ledger.wall), "rows": outcome["rows"]}
+
+
+def _one_learner(plan: Any, found: Any, template: Any) -> tuple[dict[str, Any], float]:
+    """One learner graded in a fresh grading worker, forked from this process after the tests
+    were collected, as ``grade`` does (:func:`course_utils.grading.stages.runner.run_isolated`):
+    the worker's parts, and the CPU of the learner's processes."""
+    from course_utils.grading.stages.runner import Job, run_isolated
+
+    stems = [stem for stem in found.notebooks if stem in plan.syllabus]
+    before = _children_cpu(template._process.pid)
+    job = Job(found.student, _instrumented_grading, (plan.test_files(stems), {s: str(found.notebooks[s]) for s in stems},
+                                                     plan.config, template, found.student))
+    [(_key, status, value)] = list(run_isolated([job]))
+    if status != "ok":
+        raise SystemExit(f"profile: the grading worker failed: {value}")
+    return value, _sandboxes_cpu(template, before)
+
+
+def round_trip_cost(template: Any, notebook: Path, calls: int = 300) -> tuple[float, float, float]:
+    """One round trip on its own: ``training_flops`` of the solutions' exercise 1 (two
+    multiplications) called ``calls`` times through the proxy. Returns (wall seconds, grader
+    CPU-seconds, learner-process CPU-seconds), each per call."""
+    from course_utils.grading.sandbox.proxy import Student
+
+    with Student(notebook, expected=["training_flops"], launcher=template) as student:
+        student.training_flops(1e9, 2e10)  # started
+        before = _children_cpu(template._process.pid)
+        cpu, wall = time.process_time(), time.perf_counter()
+        for _ in range(calls):
+            student.training_flops(1e9, 2e10)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    child = _sandboxes_cpu(template, before)  # the child is reaped once the proxy closed it
+    return wall / calls, cpu / calls, child / calls
+
+
+def profile(repeats: int = 3) -> dict[str, Any]:
+    """The profile of one learner, medians over ``repeats`` gradings of the same learner."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_grade import build_class
+
+    from course_utils.grading import pipeline
+    from course_utils.grading.sandbox.template import Template
+
+    scratch = Path(tempfile.mkdtemp(prefix="profile-grade-"))
+    try:
+        build_class(scratch / "class", 2)  # student00000: the solutions; student00001: blank notebooks
+        tests, hidden = ROOT / "tests" / "exercises", ROOT / "tests" / "hidden"
+        public, hidden_modules = pipeline.test_modules(tests, hidden)
+        template = Template.spawn(pipeline.preload_names([*public.values(), *hidden_modules.values()]),
+                                  [str(scratch), str(ROOT)])
+        try:
+            plan = pipeline.discover(scratch / "class", scratch / "out", tests_dir=tests, hidden_dir=hidden)
+            solved, blank = pipeline.extract(plan, scratch / "staging")
+            _one_learner(plan, solved, template)  # warm: the first forks
+            runs = [_one_learner(plan, solved, template) for _ in range(repeats)]
+            blanks = [_one_learner(plan, blank, template)[1] for _ in range(repeats)]
+            trip = [round_trip_cost(template, solved.notebooks["ex01_history_compute"]) for _ in range(repeats)]
+        finally:
+            template.close()
+        earned = {row["status"] for rows in runs[0][0]["rows"].values() for row in rows}
+        if earned != {"passed"}:
+            raise SystemExit(f"profile: the reference solutions did not pass every test ({sorted(earned)})")
+        parts = {label: statistics.median(run["cpu"].get(label, 0.0) for run, _ in runs) for label in PARTS[:8]}
+        startup = statistics.median(blanks)
+        parts["learner processes, start-up"] = startup
+        parts["learner processes, learner code"] = max(0.0, statistics.median(cpu for _, cpu in runs) - startup)
+        label = "round trips, grader side"
+        return {"parts": parts, "round_trips": runs[0][0]["count"].get(label, 0),
+                "round_trip_wall": statistics.median(run["wall"][label] / max(run["count"][label], 1) for run, _ in runs),
+                "bare_round_trip": tuple(statistics.median(t[i] for t in trip) for i in range(3)),
+                "tests": sum(len(rows) for rows in runs[0][0]["rows"].values()),
+                "notebooks": len(runs[0][0]["rows"]), "load": os.getloadavg()[0]}
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def print_profile(result: dict[str, Any]) -> None:
+    parts, total = result["parts"], sum(result["parts"].values())
+    print(f"one learner (the reference solutions: {result['notebooks']} notebooks, {result['tests']} tests), "
+          f"CPU-seconds by part (load average {result['load']:.1f}):")
+    width = max(map(len, parts))
+    for label in PARTS:
+        print(f"  {label:<{width}}  {parts[label]:6.3f}  {parts[label] / total:4.0%}")
+    print(f"  {'total':<{width}}  {total:6.3f}")
+    wall, grader, child = result["bare_round_trip"]
+    print(f"round trips: {result['round_trips']} per learner, {result['round_trip_wall'] * 1e3:.2f} ms each on the "
+          f"wall clock with the learner's work; a bare one (a function that returns at once) costs "
+          f"{wall * 1e6:.0f} µs: {grader * 1e6:.0f} µs of the grader's CPU and {child * 1e6:.0f} µs of the "
+          f"learner process's")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    print_profile(profile(args.repeats))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
