@@ -107,8 +107,6 @@ def extract(plan: Plan, staging: Path) -> list[Submission]:
     return submissions
 
 
-
-
 def private_folder() -> tempfile.TemporaryDirectory:
     """A folder only the grader can read, for the staged notebooks."""
     return tempfile.TemporaryDirectory(prefix="course-grade-")
