@@ -20,7 +20,7 @@ PACKAGE = "course_utils"
 GRADING = "course_utils.grading"
 
 #: the grader's layers, lowest first, and the layers each may import (besides itself); every
-#: module of ``course_utils.grading`` belongs to exactly one (ARCHITECTURE.md, "Layers")
+#: module of ``course_utils.grading`` belongs to exactly one (ARCHITECTURE.md, "The grader's layers")
 LAYERS: dict[str, tuple[str, ...]] = {
     "shared": (),
     "notebook": ("shared",),
