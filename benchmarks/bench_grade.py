@@ -109,7 +109,7 @@ def _mixed(solution: Path, blank: Path, destination: Path) -> None:
 
 
 def build_class(folder: Path, students: int) -> None:
-    from course_utils.grading.rubric import exercise_notebooks, find_rubrics
+    from course_utils.grading.course.rubric import exercise_notebooks, find_rubrics
 
     solutions = exercise_notebooks(ROOT / "solutions", ROOT / "tests" / "exercises")
     answers = [ROOT / "exercises" / f"{stem}.ipynb" for stem in find_rubrics(ROOT / "tests" / "exercises")
@@ -256,7 +256,7 @@ def main() -> int:
                         help="do not grade the class a second time with --no-sandbox (halves a long run)")
     parser.add_argument("--no-profile", action="store_true", help="skip the breakdown of one learner's CPU")
     args = parser.parse_args()
-    from course_utils.grading.rubric import exercise_notebooks
+    from course_utils.grading.course.rubric import exercise_notebooks
 
     notebooks = len(exercise_notebooks(ROOT / "solutions", ROOT / "tests" / "exercises"))
     print(f"{args.students} students x {notebooks} notebooks, --jobs {args.jobs}, {os.cpu_count()} CPU(s), "
@@ -288,7 +288,7 @@ def main() -> int:
                   f"the grader's processes: PSS {run['pss_mb']:.0f} MiB{unread} (RSS summed over them "
                   f"{run['peak_mb']:.0f} MiB)", flush=True)
         # the write stage alone: every output rebuilt from the gradebook's record (what merge-grades runs)
-        from course_utils.grading.outputs import rebuild
+        from course_utils.grading.stages.outputs import rebuild
 
         start = time.perf_counter()
         rebuild(scratch / "out-sandbox-0", tests_dir=ROOT / "tests" / "exercises")

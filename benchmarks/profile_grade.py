@@ -173,9 +173,9 @@ def _instrumented_grading(test_files: list[str], notebooks: dict[str, str], conf
 
 def _one_learner(plan: Any, found: Any, template: Any) -> tuple[dict[str, Any], float]:
     """One learner graded in a fresh grading worker, forked from this process after the tests
-    were collected, as ``grade`` does (:func:`course_utils.grading.runner.run_isolated`):
+    were collected, as ``grade`` does (:func:`course_utils.grading.stages.runner.run_isolated`):
     the worker's parts, and the CPU of the learner's processes."""
-    from course_utils.grading.runner import Job, run_isolated
+    from course_utils.grading.stages.runner import Job, run_isolated
 
     stems = [stem for stem in found.notebooks if stem in plan.syllabus]
     before = _children_cpu(template._process.pid)
@@ -191,7 +191,7 @@ def round_trip_cost(template: Any, notebook: Path, calls: int = 300) -> tuple[fl
     """One round trip on its own: ``training_flops`` of the solutions' exercise 1 (two
     multiplications) called ``calls`` times through the proxy. Returns (wall seconds, grader
     CPU-seconds, learner-process CPU-seconds), each per call."""
-    from course_utils.grading.proxy import Student
+    from course_utils.grading.sandbox.proxy import Student
 
     with Student(notebook, expected=["training_flops"], launcher=template) as student:
         student.training_flops(1e9, 2e10)  # started
@@ -210,7 +210,7 @@ def profile(repeats: int = 3) -> dict[str, Any]:
     from bench_grade import build_class
 
     from course_utils.grading import pipeline
-    from course_utils.grading.template import Template
+    from course_utils.grading.sandbox.template import Template
 
     scratch = Path(tempfile.mkdtemp(prefix="profile-grade-"))
     try:

@@ -301,7 +301,7 @@ def _course_root(notes: list[str]) -> str | None:
         notes.append(f"no course folder: {exc}")
         return None
     if root.found_by == "started folder":
-        from course_utils.grading.workcopy import folder_version, read_marker
+        from course_utils.grading.commands.workcopy import folder_version, read_marker
 
         version = folder_version(read_marker(root.path))
         if version and version != __version__:

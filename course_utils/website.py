@@ -145,19 +145,26 @@ def executed_lessons(lessons: Iterable[Path], folder: Path) -> list[tuple[Path, 
     return pairs
 
 
+#: how the line starts by which a module stands in for another under its old name
+ALIAS_LINE = "sys.modules[__name__] = "
+
+
 def api_modules(package: Path) -> list[str]:
     """The public modules below the package in folder ``package`` (its subpackages and their
     modules, not the package itself), by dotted name, sorted.
 
     Found from the files, not by importing: a name or folder that starts with ``_`` is
-    private (``_validation``, the wheel's ``_course``, ``__main__``) and has no page.
+    private (``_validation``, the wheel's ``_course``, ``__main__``) and has no page; nor has a
+    module kept under an old name (``course_utils.grading.rubric``, which the capstone notebook
+    imports), which stands in ``sys.modules`` for the module it names: that module has the page.
     """
     names = []
     for path in package.rglob("*.py"):
         parts = path.relative_to(package.parent).with_suffix("").parts
         if parts[-1] == "__init__":
             parts = parts[:-1]
-        if len(parts) > 1 and not any(part.startswith("_") for part in parts):
+        if (len(parts) > 1 and not any(part.startswith("_") for part in parts)
+                and not any(line.startswith(ALIAS_LINE) for line in path.read_text(encoding="utf-8").splitlines())):
             names.append(".".join(parts))
     return sorted(names)
 

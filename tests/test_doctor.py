@@ -292,7 +292,7 @@ def test_in_a_headless_kernel_it_skips_the_widget_and_otherwise_shows_it():
 
 def test_a_course_folder_older_than_the_course_is_noted_with_the_command_that_updates_it(tmp_path, monkeypatch):
     from course_utils.course_root import ENV_ROOT
-    from course_utils.grading.workcopy import start_course
+    from course_utils.grading.commands.workcopy import start_course
 
     monkeypatch.delenv(ENV_ROOT, raising=False)
     start_course(tmp_path / "course", version="0.1.0")

@@ -16,14 +16,14 @@ import pytest
 from course_utils.grading import (BadReturn, ExerciseMissing, NotebookProblem, NotImplementedYet,
                                   StudentError, StudentTimeout, exercise)
 from course_utils.grading.errors import student_error
-from course_utils.grading.extract import extract_cells, read_notebook_json
-from course_utils.grading.plaindata import WireError, dumps, loads, to_plain
+from course_utils.grading.notebook.extract import extract_cells, read_notebook_json
+from course_utils.grading.sandbox.plaindata import WireError, dumps, loads, to_plain
 from course_utils.course_root import find_course_root
 from course_utils.grading.plugin import target_notebook
-from course_utils.grading.proxy import Student
-from course_utils.grading.release import strip_solutions
-from course_utils.grading.report import format_results
-from course_utils.grading.runner import describe_test
+from course_utils.grading.sandbox.proxy import Student
+from course_utils.grading.commands.release import strip_solutions
+from course_utils.grading.course.report import format_results
+from course_utils.grading.stages.runner import describe_test
 
 REPO_ROOT = find_course_root().path
 
@@ -251,7 +251,7 @@ def test_a_report_shows_the_hint_of_a_failure_and_the_score():
 
 
 def test_definitions_only_drops_demo_calls_but_keeps_helpers():
-    from course_utils.grading.extract import definitions_only
+    from course_utils.grading.notebook.extract import definitions_only
 
     source = "import math\nK = 2\ndef f(x):\n    return K * x\nprint(f(3))\ncheck('f')\nfor i in range(3):\n    f(i)\n"
     assert definitions_only(source) == "import math\nK = 2\ndef f(x):\n    return K * x\n"
@@ -267,7 +267,7 @@ def test_a_learners_endless_loop_stops_when_its_grading_worker_is_killed(tmp_pat
     import os
     import time
 
-    from course_utils.grading.runner import Job, run_isolated
+    from course_utils.grading.stages.runner import Job, run_isolated
 
     pid_file = tmp_path / "pid"
     path = _notebook(tmp_path, _code(f"import os\ndef f():\n    open({str(pid_file)!r}, 'w').write(str(os.getpid()))"
@@ -305,7 +305,7 @@ def test_check_snapshots_every_exercise_the_kernel_defined_but_warns_only_about_
     """One exercise may call another, so check("add") must carry mean and scale too."""
     import linecache
 
-    from course_utils.grading import feedback
+    from course_utils.grading.learner import feedback
 
     monkeypatch.setenv(feedback.ENV_TESTS, str(TINY.parent))
     namespace: dict = {}
@@ -327,7 +327,7 @@ def test_the_proxy_rejects_non_positive_limits(kwargs):
 
 def test_without_the_resource_module_the_grader_says_memory_is_not_limited(monkeypatch, tmp_path):
     """Windows has no ``resource``: the note says so, and the time limit still holds."""
-    from course_utils.grading.child import memory_limit_note
+    from course_utils.grading.sandbox.child import memory_limit_note
 
     assert memory_limit_note() is None  # this platform has it
     monkeypatch.setitem(__import__("sys").modules, "resource", None)  # import resource -> ImportError

@@ -12,10 +12,10 @@ from html.parser import HTMLParser
 import pytest
 
 from course_utils.course_root import find_course_root
-from course_utils.grading.answers import (Answers, answer_status, answers_html, collect_answers,
+from course_utils.grading.course.answers import (Answers, answer_status, answers_html, collect_answers,
                                           collect_answers_from_file, write_answer_pages)
-from course_utils.grading.csvio import parse_table
-from course_utils.grading.rubric import (RubricError, exercise_notebooks, find_rubrics, is_rubric_only,
+from course_utils.grading.course.csvio import parse_table
+from course_utils.grading.course.rubric import (RubricError, exercise_notebooks, find_rubrics, is_rubric_only,
                                          load_rubric, marking_sheet_csv, merge_marks, parse_rubric, replace_marks)
 
 ROOT = find_course_root()
@@ -256,7 +256,7 @@ def test_the_answer_status_of_an_untouched_copy_does_not_depend_on_its_name(tmp_
 def test_check_on_the_capstone_says_it_is_marked_by_a_person_against_its_rubric(tmp_path):
     """Its name is right and it has no tests on purpose: check says how it is marked instead of
     telling the learner to rename it (issue 22)."""
-    from course_utils.grading.feedback import check_notebooks
+    from course_utils.grading.learner.feedback import check_notebooks
 
     for path in (ROOT.exercises / f"{CAPSTONE}.ipynb", tmp_path / f"{CAPSTONE}-Copy1.ipynb"):
         if not path.exists():

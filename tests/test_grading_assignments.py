@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from course_utils.grading.assignments import gradebook_csv, gradebook_table, merge_results, select_notebooks
+from course_utils.grading.course.assignments import gradebook_csv, gradebook_table, merge_results, select_notebooks
 
 
 def _row(student, notebook, exercise, points, max_points, status="passed"):

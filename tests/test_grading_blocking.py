@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.grading.blocking import split_entry, stub_code
-from course_utils.grading.proxy import Student
+from course_utils.grading.sandbox.blocking import split_entry, stub_code
+from course_utils.grading.sandbox.proxy import Student
 
 NOT_AVAILABLE = "not available while grading: write it yourself"
 

@@ -57,7 +57,7 @@ def test_check_grades_the_code_the_kernel_ran_and_warns_that_the_saved_file_diff
 
 def test_check_is_silent_inside_the_grader(tmp_path):
     """The grader runs only tagged cells, but a check() placed in one must not recurse."""
-    from course_utils.grading.proxy import Student
+    from course_utils.grading.sandbox.proxy import Student
 
     nb = nbformat.read(FIXTURE / "tiny.ipynb", as_version=4)
     nb.cells[2].source += '\n\ncheck("add")\ncheck_all()'

@@ -97,7 +97,7 @@ def test_marks_and_overrides_survive_a_regrade_and_the_override_follows_the_new_
 
 
 def test_rebuilding_from_the_record_gives_the_same_files(course):
-    from course_utils.grading.outputs import rebuild
+    from course_utils.grading.stages.outputs import rebuild
 
     tmp_path, grade = course
     assert grade("--merge-rubric", _sheet(tmp_path, "ada,essay,why,5,4,good\n")) == 0

@@ -23,13 +23,13 @@ import pytest
 from course_utils.grading.compare import Mismatch
 from course_utils.grading.credit import (PartialCredit, accuracy_credit, award, outcome, prediction_of,
                                          prediction_record)
-from course_utils.grading.grade import grade_class
+from course_utils.grading.commands.grade import grade_class
 from course_utils.grading.gradescope import gradescope_results
-from course_utils.grading.instructions import Instructions
-from course_utils.grading.lms_export import Assignment, moodle_grades_csv
-from course_utils.grading.predictions import prediction_sentence, pseudonym
-from course_utils.grading.roster import parse_roster
-from course_utils.grading.shards import merge_shards
+from course_utils.grading.stages.instructions import Instructions
+from course_utils.grading.course.lms_export import Assignment, moodle_grades_csv
+from course_utils.grading.course.predictions import prediction_sentence, pseudonym
+from course_utils.grading.course.roster import parse_roster
+from course_utils.grading.commands.shards import merge_shards
 from course_utils.sharding import parse_shard
 from vendor_formats import RESULTS_SCHEMA
 

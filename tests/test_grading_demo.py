@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from course_utils.course_root import find_course_root
-from course_utils.grading import demo
-from course_utils.grading.demo import skip_if_unfinished
+from course_utils.grading.learner import demo
+from course_utils.grading.learner.demo import skip_if_unfinished
 
 ROOT = find_course_root()
 
@@ -88,7 +88,7 @@ def test_run_all_on_every_blank_exercise_notebook_reaches_check_all(tmp_path):
     """Each blank notebook, copied under its own name (so check finds the saved file), runs
     top to bottom with no error; its last cell, ``check_all()``, shows a score of 0 as one
     table (HTML) with a plain-text twin, and every demo cell said which function to finish."""
-    from course_utils.grading.rubric import exercise_notebooks
+    from course_utils.grading.course.rubric import exercise_notebooks
     from course_utils.nbtools import execute_notebook, read_notebook, write_notebook
 
     notebooks = exercise_notebooks(ROOT.exercises, ROOT.exercise_tests)

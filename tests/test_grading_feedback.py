@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.grading.extract import extract_cells
-from course_utils.grading.feedback import check_notebooks
-from course_utils.grading.names import exercise_stem, missing_notebook_message, rename_note
+from course_utils.grading.notebook.extract import extract_cells
+from course_utils.grading.learner.feedback import check_notebooks
+from course_utils.grading.notebook.names import exercise_stem, missing_notebook_message, rename_note
 
 
 def _code(source: str, *tags: str) -> dict:

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from course_utils.grading.filenames import MAX_NAME_BYTES, learner_files, slug
+from course_utils.grading.course.filenames import MAX_NAME_BYTES, learner_files, slug
 
 
 @pytest.mark.parametrize("label, name", [("ada", "ada"), ("rené", "rené"), ("李雷", "李雷"), ("josé", "josé"),

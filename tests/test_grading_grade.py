@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.grading.grade import grade_class
+from course_utils.grading.commands.grade import grade_class
 
 FIXTURE = Path(__file__).parent / "hostile" / "fixture"
 
@@ -173,7 +173,7 @@ def test_a_regrade_cannot_be_influenced_by_the_regraded_learners_code(klass):
 def test_the_session_plugin_is_hashable_as_pytest_needs():
     """pytest keeps plugins in sets: a dataclass with eq=True is unhashable (pytest 9.0.3 then
     wrote no result and exited 0)."""
-    from course_utils.grading.runner import Session
+    from course_utils.grading.stages.runner import Session
 
     session = Session()
     assert hash(session) == hash(session) and session != Session()
@@ -181,7 +181,7 @@ def test_the_session_plugin_is_hashable_as_pytest_needs():
 
 def test_pytest_stopping_with_an_internal_error_is_a_grader_error_with_its_message(tmp_path):
     from course_utils.grading.errors import GraderProblem
-    from course_utils.grading.runner import run_tests
+    from course_utils.grading.stages.runner import run_tests
 
     (tmp_path / "test_tiny.py").write_text("import no_such_module_anywhere\n")
     with pytest.raises(GraderProblem, match=r"exit code 2 \(interrupted\).*no_such_module_anywhere"):
@@ -191,7 +191,7 @@ def test_pytest_stopping_with_an_internal_error_is_a_grader_error_with_its_messa
 def test_a_grader_error_is_never_an_empty_result(klass, monkeypatch):
     """The worker's pytest fails (here: an internal error): every test is a 'grader error' row
     with pytest's message, the totals are written, and the summary names the student."""
-    from course_utils.grading import runner
+    from course_utils.grading.stages import runner
 
     subs, out = klass
     real = runner.run_pytest
@@ -207,10 +207,10 @@ def test_a_grader_error_is_never_an_empty_result(klass, monkeypatch):
 def test_the_score_stage_applies_the_scoring_gates(klass, monkeypatch):
     """Every student's rows pass through scoring.apply_gates before they are written (here a
     stand-in gate that zeroes the exercise 'mean': ada's total drops from 6 to 4)."""
-    from course_utils.grading import pipeline
+    from course_utils.grading.stages import score
 
     subs, out = klass
-    monkeypatch.setattr(pipeline, "apply_gates",
+    monkeypatch.setattr(score, "apply_gates",
                         lambda rows: [{**row, "points": 0.0} if row["exercise"] == "mean" else row for row in rows])
     grade_class(subs, out, tests_dir=FIXTURE, progress=False)
     assert _rows(out)["ada"]["mean"] == "0" and _rows(out)["ada"]["total"] == "4"
@@ -221,14 +221,14 @@ def test_grade_does_not_import_the_command_line_module():
     import subprocess
     import sys
 
-    code = ("import sys, course_utils.grading.grade, course_utils.grading.pipeline\n"
-            "print('course_utils.grading.cli' in sys.modules)")
+    code = ("import sys, course_utils.grading.commands.grade, course_utils.grading.stages.write\n"
+            "print('course_utils.grading.commands.cli' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
 
 
 @pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="the sandbox is Linux-only")
 def test_the_manifest_says_which_sandbox_each_student_was_graded_in(klass):
-    from course_utils.grading.template import probe_isolation
+    from course_utils.grading.sandbox.template import probe_isolation
 
     subs, out = klass
     grade_class(subs, out, tests_dir=FIXTURE, progress=False)

@@ -32,8 +32,8 @@ import pytest
 
 from course_utils.course_root import find_course_root
 from course_utils.grading.plugin import MARKER, blocked_names, student_seed_for
-from course_utils.grading.release import release
-from course_utils.grading.rubric import exercise_notebooks, is_rubric_only
+from course_utils.grading.commands.release import release
+from course_utils.grading.course.rubric import exercise_notebooks, is_rubric_only
 from course_utils.grading.scoring import GATED
 
 ROOT = find_course_root()
@@ -175,7 +175,7 @@ class _Recorder:
     def __getattr__(self, name: str):
         import pickle
 
-        from course_utils.grading.plaindata import to_plain
+        from course_utils.grading.sandbox.plaindata import to_plain
 
         def call(*args, **kwargs):
             self.calls.add(pickle.dumps((name, to_plain(args), to_plain(kwargs))))
@@ -202,7 +202,7 @@ def test_hidden_inputs_differ_per_student_and_from_every_public_case(stem):
 
 def _serve_seeds(stem: str, notebook: Path, seeds: list[int]) -> list[str]:
     """Call every hidden test of ``stem`` once per seed on ``notebook``, one child process."""
-    from course_utils.grading.proxy import Student
+    from course_utils.grading.sandbox.proxy import Student
 
     path = HIDDEN / f"test_{stem}.py"
     module = _import(path)
@@ -222,7 +222,7 @@ def _serve_seeds(stem: str, notebook: Path, seeds: list[int]) -> list[str]:
 
 def _serve_all(folder: Path, seeds: list[int]) -> dict[str, list[str]]:
     """``{stem: failures}`` for every notebook of ``folder``, two notebooks at a time."""
-    from course_utils.grading.runner import Job, run_isolated
+    from course_utils.grading.stages.runner import Job, run_isolated
 
     jobs = [Job(path.stem, _serve_seeds, (path.stem, path, seeds), deadline=600)
             for path in sorted(folder.glob("*.ipynb")) if (HIDDEN / f"test_{path.stem}.py").is_file()]
@@ -279,7 +279,7 @@ def degenerate_notebook(source: Path, destination: Path, body: str) -> None:
 
 def _grade_with_hidden(folder: Path) -> list[dict]:
     """Every public and hidden test on the notebooks of ``folder`` (gates applied)."""
-    from course_utils.grading.feedback import run_group
+    from course_utils.grading.learner.feedback import run_group
 
     notebooks = {path.stem: str(path) for path in sorted(folder.glob("*.ipynb"))}
     files = [str(TESTS / f"test_{stem}.py") for stem in notebooks]
@@ -291,7 +291,7 @@ def _grade_with_hidden(folder: Path) -> list[dict]:
 def degenerate_rows(tmp_path_factory) -> dict[str, list[dict]]:
     """``{student: result rows}`` for each degenerate student, every public and hidden test
     of every notebook that tests grade (rubric-only ones have none), gates applied."""
-    from course_utils.grading.runner import Job, run_isolated
+    from course_utils.grading.stages.runner import Job, run_isolated
 
     root = tmp_path_factory.mktemp("degenerate")
     for kind in DEGENERATE:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from course_utils.grading.lateness import (COPY_WINDOW, LateFlag, Submitted, copied_together, judge, late_csv,
+from course_utils.grading.course.lateness import (COPY_WINDOW, LateFlag, Submitted, copied_together, judge, late_csv,
                                            late_flags, parse_late_rule, penalty_rows)
 
 UTC = timezone.utc

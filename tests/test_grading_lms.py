@@ -1,7 +1,7 @@
 """LMS imports and exports: Canvas and Moodle downloads, Canvas/Moodle CSVs, Gradescope.
 
 Formats were checked against the vendors' own code and documentation (cited in
-course_utils/grading/lms_import.py, lms_export.py and gradescope.py); the checks below
+course_utils/grading/course/lms_import.py, lms_export.py and gradescope.py); the checks below
 re-state the rules the vendors apply when they read what we write.
 """
 
@@ -23,14 +23,14 @@ import jsonschema
 import pytest
 
 from course_utils.course_root import find_course_root
-from course_utils.grading.csvio import parse_table
+from course_utils.grading.course.csvio import parse_table
 from course_utils.grading.gradescope import (error_results, find_submitted, gradescope_results, student_folder,
                                              write_bundle)
-from course_utils.grading.lms_export import (Assignment, canvas_gradebook_csv, moodle_grades_csv,
+from course_utils.grading.course.lms_export import (Assignment, canvas_gradebook_csv, moodle_grades_csv,
                                              parse_assignment)
-from course_utils.grading.lms_import import (MANIFEST, LMSImportError, import_submissions, parse_canvas_filename,
+from course_utils.grading.course.lms_import import (MANIFEST, LMSImportError, import_submissions, parse_canvas_filename,
                                              plan_canvas, plan_moodle, read_manifest, strip_duplicate_suffix)
-from course_utils.grading.roster import RosterError, parse_roster
+from course_utils.grading.course.roster import RosterError, parse_roster
 from vendor_formats import RESULTS_SCHEMA, canvas_reads
 
 ROOT = find_course_root()

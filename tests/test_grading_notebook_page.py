@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from course_utils.grading.notebook_page import cell_record, cells_file, notebook_page
+from course_utils.grading.course.notebook_page import cell_record, cells_file, notebook_page
 
 
 def _row(exercise: str, test: str, status: str, points: float, max_points: float, **extra) -> dict:

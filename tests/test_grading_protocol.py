@@ -1,6 +1,6 @@
 """The grader's channel as a trust boundary (issue 21, items 1 and 2): the wire format of
-plain data (:mod:`course_utils.grading.plaindata`), the checks on every message
-(:mod:`course_utils.grading.protocol`), deadlines on every read, and the status each kind of
+plain data (:mod:`course_utils.grading.sandbox.plaindata`), the checks on every message
+(:mod:`course_utils.grading.sandbox.protocol`), deadlines on every read, and the status each kind of
 learner failure earns.
 
 Every refused input here is a few bytes a learner's process can write on its own channel;
@@ -22,8 +22,8 @@ import pytest
 
 from course_utils.grading import errors
 from course_utils.grading.config import Status
-from course_utils.grading.plaindata import MAX_DEPTH, WireError, dumps, loads
-from course_utils.grading.protocol import (MAX_MESSAGE_BYTES, Channel, Stalled, TooLarge, Violation, cell_event, hello,
+from course_utils.grading.sandbox.plaindata import MAX_DEPTH, WireError, dumps, loads
+from course_utils.grading.sandbox.protocol import (MAX_MESSAGE_BYTES, Channel, Stalled, TooLarge, Violation, cell_event, hello,
                                            reply)
 from course_utils.grading.safetext import MESSAGE_CHARS
 

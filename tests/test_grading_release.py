@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from course_utils.course_root import find_course_root
-from course_utils.grading.release import BEGIN, END, release, workshop_copy
-from course_utils.grading.workcopy import start
+from course_utils.grading.commands.release import BEGIN, END, release, workshop_copy
+from course_utils.grading.commands.workcopy import start
 
 ROOT = find_course_root()
 REPO_ROOT = ROOT.path

@@ -7,9 +7,9 @@ import io
 
 import pytest
 
-from course_utils.grading.csvio import (TableError, csv_text, format_points, parse_number, parse_table,
+from course_utils.grading.course.csvio import (TableError, csv_text, format_points, parse_number, parse_table,
                                         read_table, safe_cell)
-from course_utils.grading.roster import RosterError, compare_with_folders, parse_roster, read_roster
+from course_utils.grading.course.roster import RosterError, compare_with_folders, parse_roster, read_roster
 
 ROSTER = """folder,name,canvas_id,sis_user_id,sis_login_id,section,email,idnumber
 ada,Ada Lovelace,101,S1,ada.l,A,ada@example.org,1001

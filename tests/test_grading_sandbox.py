@@ -18,9 +18,9 @@ import pytest
 
 from course_utils.course_root import find_course_root
 from course_utils.grading.config import GradingConfig
-from course_utils.grading.proxy import Student
-from course_utils.grading.sandbox import SANDBOX_UID_BASE, Level, Layout
-from course_utils.grading.template import ENV_LEVEL, Template, probe_isolation
+from course_utils.grading.sandbox.proxy import Student
+from course_utils.grading.sandbox.isolation import SANDBOX_UID_BASE, Level, Layout
+from course_utils.grading.sandbox.template import ENV_LEVEL, Template, probe_isolation
 
 linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the sandbox is Linux-only")
 COURSE = find_course_root().path
@@ -191,7 +191,7 @@ def _spin_forever(notebook: str, launcher: Template) -> None:
 
 def test_the_sandbox_dies_with_its_grading_worker(template, tmp_path):
     """A worker past its deadline is killed: its end of the lifeline closes, and the sandbox goes."""
-    from course_utils.grading.runner import Job, run_isolated
+    from course_utils.grading.stages.runner import Job, run_isolated
 
     path = _notebook(tmp_path, SPAWNER)
     [(_, status, reason)] = list(run_isolated([Job("k", _spin_forever, (str(path), template), deadline=3.0)]))
@@ -218,7 +218,7 @@ def test_without_namespaces_grade_falls_back_says_so_and_keeps_the_limits(tmp_pa
 
 
 @linux
-@pytest.mark.skipif(not __import__("course_utils.grading.sandbox", fromlist=["x"]).landlock_abi(),
+@pytest.mark.skipif(not __import__("course_utils.grading.sandbox.isolation", fromlist=["x"]).landlock_abi(),
                     reason="this kernel has no Landlock")
 def test_landlock_alone_still_keeps_the_course_out_of_reach(tmp_path, monkeypatch):
     monkeypatch.setenv(ENV_LEVEL, "landlock")
@@ -267,7 +267,7 @@ def _remove_locked_tree() -> bool:
     remove it with ``remove_tree``; True when it is gone and the link's target kept its mode."""
     import tempfile
 
-    from course_utils.grading.sandbox import remove_tree
+    from course_utils.grading.sandbox.isolation import remove_tree
 
     base = Path(tempfile.mkdtemp())
     tree, target = base / "scratch", base / "elsewhere"

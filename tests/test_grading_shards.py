@@ -19,8 +19,8 @@ from unittest import mock
 import pytest
 
 from course_utils.__main__ import main
-from course_utils.grading.ledger import read_ledger
-from course_utils.grading.outputs import write_outputs
+from course_utils.grading.course.ledger import read_ledger
+from course_utils.grading.stages.outputs import write_outputs
 from course_utils.sharding import key_shard
 
 FIXTURE = Path(__file__).parent / "hostile" / "fixture"

@@ -12,14 +12,14 @@ from datetime import datetime, timedelta, timezone
 import matplotlib
 import pytest
 
-from course_utils.grading.checkreport import CheckReport
-from course_utils.grading.csvio import parse_table
-from course_utils.grading.lateness import (LateRule, Submitted, due_dates, late_csv, late_flags, parse_due,
+from course_utils.grading.learner.checkreport import CheckReport
+from course_utils.grading.course.csvio import parse_table
+from course_utils.grading.course.lateness import (LateRule, Submitted, due_dates, late_csv, late_flags, parse_due,
                                            parse_late_rule, parse_time, penalty_rows)
-from course_utils.grading.overrides import OverrideError, apply_overrides, parse_overrides
-from course_utils.grading.report import format_results
-from course_utils.grading.similarity import fingerprint, identical_csv, identical_groups, normalise_source
-from course_utils.grading.summary import histogram_png, pass_counts, point_stats, student_totals, summary_csv
+from course_utils.grading.course.overrides import OverrideError, apply_overrides, parse_overrides
+from course_utils.grading.course.report import format_results
+from course_utils.grading.course.similarity import fingerprint, identical_csv, identical_groups, normalise_source
+from course_utils.grading.course.summary import histogram_png, pass_counts, point_stats, student_totals, summary_csv
 
 
 def _row(student, exercise, test, status, points, max_points, notebook="nb1", **extra):

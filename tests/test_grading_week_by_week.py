@@ -33,7 +33,7 @@ import jsonschema
 import pytest
 
 from course_utils.course_root import find_course_root
-from course_utils.grading.csvio import format_points
+from course_utils.grading.course.csvio import format_points
 from vendor_formats import RESULTS_SCHEMA, canvas_reads
 
 ROOT = find_course_root()
@@ -158,7 +158,7 @@ def week(tmp_path_factory):
 def _points(stem: str, exercise: str | None = None) -> float:
     """Points of notebook ``stem``'s public and hidden tests (of one exercise, if named), read
     from the test modules themselves, so the expectations follow the tests."""
-    from course_utils.grading.runner import collect_syllabus
+    from course_utils.grading.stages.runner import collect_syllabus
 
     root = find_course_root()
     rows = [row for folder in (root.exercise_tests, root.hidden_tests)

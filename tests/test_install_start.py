@@ -21,7 +21,7 @@ import nbformat
 import pytest
 
 from course_utils.course_root import ENV_ROOT, MARKER, find_course_root, find_folder
-from course_utils.grading.workcopy import cells_fingerprint, start_course
+from course_utils.grading.commands.workcopy import cells_fingerprint, start_course
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 LESSONS = sorted(p.name for p in (CHECKOUT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -181,7 +181,7 @@ def test_update_replaces_a_lesson_the_learner_only_ran_and_keeps_one_they_edited
 
     from unittest import mock
 
-    from course_utils.grading import workcopy
+    from course_utils.grading.commands import workcopy
 
     real = workcopy.find_folder
     with mock.patch.object(workcopy, "find_folder",

@@ -232,7 +232,7 @@ def test_the_readme_counts_the_exercise_tests_and_points_right():
     their points; counted here from the test modules, so the sentence cannot go stale."""
     import re
 
-    from course_utils.grading.runner import collect_syllabus
+    from course_utils.grading.stages.runner import collect_syllabus
 
     def counted(folder: str) -> tuple[int, int]:
         rows = [row for path in sorted((ROOT / folder).glob("test_*.py")) for row in collect_syllabus(path)]

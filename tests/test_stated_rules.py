@@ -135,7 +135,7 @@ def _wrong_notebook(stem: str, exercise: str, old: str, new: str, folder: Path) 
 
 
 def test_every_stated_rule_catches_its_plausible_wrong_version(tmp_path):
-    from course_utils.grading.feedback import check_notebooks
+    from course_utils.grading.learner.feedback import check_notebooks
 
     paths = [_wrong_notebook(stem, exercise, old, new, tmp_path / str(number))
              for number, (stem, exercise, _words, old, new) in enumerate(WRONG)]

@@ -57,6 +57,13 @@ def test_the_api_reference_has_a_page_per_public_module_and_none_for_private_one
     assert not [name for name in modules if "._" in name or name == "course_utils"]
 
 
+def test_a_module_kept_under_an_old_name_has_no_page_of_its_own():
+    """``course_utils.grading.rubric`` is ``course_utils.grading.course.rubric`` under the name the
+    capstone notebook imports: one page, the module's own."""
+    modules = website.api_modules(ROOT / "course_utils")
+    assert "course_utils.grading.course.rubric" in modules and "course_utils.grading.rubric" not in modules
+
+
 def test_the_command_will_not_replace_a_folder_of_someone_else_s_files(tmp_path, capsys):
     (tmp_path / "thesis.tex").write_text("years of work")
     assert main(["site", "--out", str(tmp_path)]) == 2

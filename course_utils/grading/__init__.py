@@ -5,19 +5,20 @@ Public names
 ``exercise``
     decorator for tests in ``tests/exercises/test_<notebook>.py``.
 ``check(name)``, ``check_all()``
-    instant feedback inside an exercise notebook (a :class:`~.checkreport.CheckReport`).
+    instant feedback inside an exercise notebook (a :class:`~.learner.checkreport.CheckReport`).
 ``skip_if_unfinished``
     ``with skip_if_unfinished():`` around a demo cell: an unwritten exercise stops it quietly.
 ``StudentError``, ``StudentTimeout``, ``NotImplementedYet``, ``ExerciseMissing``...
     what the ``student`` proxy raises (see :mod:`.errors`).
 
-Subcommands ``release``, ``start``, ``check``, ``grade``, ``merge-grades``, ``import`` and
-``export`` of ``python -m course_utils`` are implemented in :mod:`.cli`. ``grade`` runs the stages of
-:mod:`.pipeline` (discover, extract, run, score, write) under one
-:class:`~.config.GradingConfig`; learner code runs in the sandbox of :mod:`.sandbox`,
-forked from the clean template of :mod:`.template`. The write stage merges the run into the
-gradebook's record (:mod:`.ledger`) with an instructor's additions (:mod:`.instructions`)
-and rebuilds every output from it (:func:`.outputs.write_outputs`).
+Its parts, one sub-package each (ARCHITECTURE.md draws the layers): :mod:`.notebook` reads a
+notebook without running it; :mod:`.sandbox` runs learner code behind the process boundary;
+:mod:`.course` holds an instructor's files and tables; :mod:`.stages` grades a class as
+discover -> extract -> run -> score -> write; :mod:`.learner` gives a learner instant feedback;
+:mod:`.commands` implements the subcommands ``release``, ``start``, ``check``, ``grade``,
+``merge-grades``, ``import`` and ``export`` of ``python -m course_utils``. The modules that
+exercise tests import stay here: :mod:`.compare`, :mod:`.credit`, :mod:`.plugin`,
+:mod:`.errors`, with the shared :mod:`.config`, :mod:`.scoring` and :mod:`.safetext`.
 Submodules are imported lazily so that importing this package in a notebook's setup cell
 stays cheap.
 """
@@ -32,12 +33,12 @@ from .errors import (BadReturn, ExerciseMissing, NotebookProblem, NotImplemented
 
 _LAZY = {
     "exercise": "plugin",
-    "check": "feedback",
-    "check_all": "feedback",
-    "skip_if_unfinished": "demo",
-    "add_arguments": "cli",
-    "run_command": "cli",
-    "Student": "proxy",
+    "check": "learner.feedback",
+    "check_all": "learner.feedback",
+    "skip_if_unfinished": "learner.demo",
+    "add_arguments": "commands.cli",
+    "run_command": "commands.cli",
+    "Student": "sandbox.proxy",
 }
 
 __all__ = ["exercise", "check", "check_all", "skip_if_unfinished", "StudentError", "StudentTimeout",

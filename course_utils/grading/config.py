@@ -89,7 +89,7 @@ class GradingConfig:
         past it the notebook is refused with a note. Untagged cells larger than
         ``max_code_kb / 8`` are not searched for lost exercise definitions.
     sandbox
-        Run learner code in the sandbox (Linux namespaces, see :mod:`.sandbox`). Turning it
+        Run learner code in the sandbox (Linux namespaces, see :mod:`.isolation`). Turning it
         off keeps the limits and is recorded in the gradebook.
     """
 

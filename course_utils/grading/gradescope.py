@@ -62,7 +62,7 @@ def _test_output(row: Mapping, *, reveal: bool = False) -> str:
         # hidden tests: their name and points only (grading-trust issue); a prediction test adds
         # how good the prediction was, with the held-out value once results are published
         if isinstance(row.get("prediction"), Mapping):
-            from .predictions import prediction_sentence
+            from .course.predictions import prediction_sentence
 
             return prediction_sentence(row["prediction"], reveal=reveal)
         return ""
@@ -360,7 +360,7 @@ def write_bundle(out_zip: str | os.PathLike, *, wheel: str | os.PathLike, notebo
         archive.writestr(_plain(f"{COURSE_DIR}/pytest.ini"),
                          "# the course root for pytest (its rootdir), as pyproject.toml is in a checkout\n[pytest]\n")
         if email_to_folder:
-            from .csvio import csv_text
+            from .course.csvio import csv_text
 
             archive.writestr(_plain("roster.csv"), csv_text(("email", "folder"), sorted(email_to_folder.items())))
     os.replace(tmp, out_zip)
@@ -394,7 +394,7 @@ def find_submitted(submission: Path, stem: str) -> Path | None:
     """``<stem>.ipynb`` anywhere in the submission, else a renamed copy (``<stem>-1.ipynb``,
     ``<stem> (1).ipynb``, ``Copy of <stem>.ipynb``: :func:`.names.exercise_stem`) when there
     is exactly one."""
-    from .names import exercise_stem
+    from .notebook.names import exercise_stem
 
     notebooks = _notebooks_in(submission)
     found = [path for path in notebooks if path.name == f"{stem}.ipynb"]
@@ -496,7 +496,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             metadata = json.loads(args.metadata.read_text(encoding="utf-8"))
         mapping = None
         if args.roster is not None:
-            from .csvio import read_table
+            from .course.csvio import read_table
 
             mapping = {row["email"].lower(): row["folder"] for row in read_table(args.roster).rows
                        if row.get("email") and row.get("folder")}

@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 import pytest
 
 from ..course_root import FOLDERS
-from .proxy import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Student
+from .sandbox.proxy import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Student
 from .scoring import literal_constant
 
 MARKER = "exercise"

@@ -19,7 +19,7 @@ are derived by ``data/make_ex03_heldout.py`` into ``data/ex03_heldout.json`` fro
 spread of the truth and of a prediction (a seed bootstrap over every configuration's two runs).
 The learner's code could read the shipped sweep directly; only the predictions are graded, and
 the budget is a rule kept by :class:`course_utils.lab.query.SweepQueries`. Each prediction test
-records the prediction for the learner's feedback (:mod:`course_utils.grading.predictions`).
+records the prediction for the learner's feedback (:mod:`course_utils.grading.course.predictions`).
 """
 
 

@@ -328,7 +328,7 @@ ATTACKS: dict[str, tuple[dict, str]] = {
     "memory_thief": (with_add(_attack(_MEMORY_THIEF, "bool(_seen_tests or _emptied), 'found no grader objects'")),
                      "gc.get_objects() on inherited memory: see the tests, empty a classmate's notebook"),
     "course_writer": (with_add(_attack(_COURSE_WRITER, "bool(_written), 'could not write into the course'")),
-                      "append to course_utils/grading/runner.py, solutions/, the tests"),
+                      "append to course_utils/grading/stages/runner.py, solutions/, the tests"),
     "solution_reader": (with_add(_attack(_SOLUTION_READER,
                                          "('add' in _reference), 'no reference found via course_utils.__file__'")
                                  .replace("return a + b\n", "return _reference['add'](a, b)\n")),

@@ -3,7 +3,7 @@
 Each learner has only their own notebook. The learner's process can walk its own stack to
 the code that serves the grader (``child.serve``), find the channel there (``conn``) and the
 id of the call being answered (``call_id``), and write whatever it likes: it can import
-``course_utils.grading.plaindata`` to write well-formed values, or write raw bytes. Every
+``course_utils.grading.sandbox.plaindata`` to write well-formed values, or write raw bytes. Every
 attack is the fixture notebook ``fixture/tiny.ipynb`` (exercises ``add``, ``mean`` and
 ``scale``, 2 points each) with some cells replaced.
 
@@ -27,7 +27,7 @@ TIMEOUT, STARTUP = 2.0, 8.0
 #: the learner's way to the grader's channel: frames of its own process
 _REACH = '''
 import os, struct, sys, time
-from course_utils.grading.plaindata import dumps
+from course_utils.grading.sandbox.plaindata import dumps
 
 def _serving():
     """The locals of the grader's serve() in this process: the channel and the call id."""

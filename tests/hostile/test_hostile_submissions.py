@@ -25,7 +25,7 @@ import pytest
 
 from course_utils.course_root import find_course_root
 from course_utils.grading.config import GradingConfig
-from course_utils.grading.grade import grade_class
+from course_utils.grading.commands.grade import grade_class
 
 sys.path.insert(0, str(Path(__file__).parent))
 import attacks  # noqa: E402  (the dishonest students, shared with the before/after table)
@@ -151,7 +151,7 @@ def _tree_digest(*folders: Path) -> dict[str, str]:
 def _our_processes() -> list[str]:
     """Processes this suite may have left: survivors (by their tag), our children, and sandbox
     uids running this interpreter (another grader on the machine runs its own)."""
-    from course_utils.grading.sandbox import SANDBOX_UID_BASE
+    from course_utils.grading.sandbox.isolation import SANDBOX_UID_BASE
 
     ours = os.fsencode(sys.executable) + b"\0"
     left = []
@@ -231,7 +231,7 @@ def _expect(out: Path, student: str, lost: dict[str, float], reason: str) -> Non
 
 
 def _label(name: bytes) -> str:
-    from course_utils.grading.pipeline import label_of
+    from course_utils.grading.stages.discover import label_of
 
     return label_of(os.fsdecode(name))
 
@@ -414,7 +414,7 @@ def test_formula_like_names_are_written_so_a_spreadsheet_does_not_run_them(grade
 
 def test_a_hostile_class_uses_the_sandbox_where_the_machine_has_it(graded):
     _, summary, _ = graded
-    from course_utils.grading.template import probe_isolation
+    from course_utils.grading.sandbox.template import probe_isolation
 
     assert summary["isolation"]["level"] == probe_isolation().level.value
     if os.environ.get("CI") == "true":  # CI's machine has namespaces: grading must not fall back there
@@ -425,7 +425,7 @@ def test_a_large_untagged_notebook_costs_the_grader_little_memory(tmp_path):
     """Issue 10: a 5 MB notebook of untagged code cost 2.4 GB in the worker. Graded alone in a
     fresh interpreter (default caps), the largest process the grading started stays small."""
     attacks.write_notebook(tmp_path / "subs" / "bulky", attacks.ATTACKS["huge_notebook"][0])
-    code = ("import resource, sys\nfrom pathlib import Path\nfrom course_utils.grading.grade import grade_class\n"
+    code = ("import resource, sys\nfrom pathlib import Path\nfrom course_utils.grading.commands.grade import grade_class\n"
             f"grade_class(Path({str(tmp_path / 'subs')!r}), Path({str(tmp_path / 'out')!r}), "
             f"tests_dir=Path({str(FIXTURE)!r}), progress=False)\n"
             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")

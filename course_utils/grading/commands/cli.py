@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from .config import GradingConfig, positive_integer, positive_number
+from ..config import GradingConfig, positive_integer, positive_number
 
 DEFAULT_TIMEOUT = GradingConfig.timeout
 
@@ -110,7 +110,7 @@ def run_command(command: str, args: argparse.Namespace) -> int:
 
 def _release(args: argparse.Namespace) -> int:
     from .release import release, workshop_copy
-    from ..course_root import find_course_root
+    from ...course_root import find_course_root
 
     root = find_course_root()
     written = release(args.solutions or root.require("solutions"), args.out or root.exercises)
@@ -157,7 +157,7 @@ def _start(args: argparse.Namespace) -> int:
 
 def _tested_stems(tests_dir: Path | None) -> tuple[Path, list[str]]:
     """The tests folder ``check`` uses and the notebooks it has tests for."""
-    from .feedback import tests_folder
+    from ..exercise_tests import tests_folder
 
     tests = Path(tests_dir or tests_folder())
     return tests, sorted(path.stem.removeprefix("test_") for path in tests.glob("test_*.py"))
@@ -166,9 +166,9 @@ def _tested_stems(tests_dir: Path | None) -> tuple[Path, list[str]]:
 def _check_targets(paths: list[Path], tests_dir: Path | None) -> list[Path]:
     """The notebooks ``check`` was asked for; ValueError (exit 2) for a path that is no notebook
     with tests (a lesson, a notebook a person marks against a rubric, a missing file)."""
-    from .feedback import rubric_note
-    from .names import exercise_stem
-    from .rubric import exercise_notebooks, find_rubrics
+    from ..learner.feedback import rubric_note
+    from ..notebook.names import exercise_stem
+    from ..course.rubric import exercise_notebooks, find_rubrics
 
     _, known = _tested_stems(tests_dir)
     marked = sorted(find_rubrics(tests_dir))
@@ -195,8 +195,8 @@ def _check_targets(paths: list[Path], tests_dir: Path | None) -> list[Path]:
 
 def _check_exercises(chosen: list[str] | None, notebooks: list[Path], tests_dir: Path | None) -> None:
     """ValueError (exit 2) for an ``--exercise`` that none of the notebooks has."""
-    from .feedback import exercises_of
-    from .names import exercise_stem
+    from ..learner.feedback import exercises_of
+    from ..notebook.names import exercise_stem
 
     if not chosen:
         return
@@ -211,13 +211,13 @@ def _check_exercises(chosen: list[str] | None, notebooks: list[Path], tests_dir:
 def _check(args: argparse.Namespace) -> int:
     """Exit 0 when every test passed, 1 when any failed (or a notebook could not be graded),
     2 when check cannot run (see :mod:`course_utils.commandline`)."""
-    from ..commandline import EXIT_FAILED
-    from .feedback import check_notebooks
-    from .report import format_results
+    from ...commandline import EXIT_FAILED
+    from ..learner.feedback import check_notebooks
+    from ..course.report import format_results
 
     notebooks = _check_targets(args.notebooks, args.tests)
     _check_exercises(args.exercise, notebooks, args.tests)
-    from .child import memory_limit_note
+    from ..sandbox.child import memory_limit_note
 
     if memory_limit_note():
         print(f"note: {memory_limit_note()}")
@@ -243,9 +243,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from .csvio import read_table
-    from .lms_import import MANIFEST, import_submissions
-    from .roster import read_roster
+    from ..course.csvio import read_table
+    from ..course.lms_import import MANIFEST, import_submissions
+    from ..course.roster import read_roster
 
     roster = read_roster(args.roster)
     for note in roster.notes:
@@ -271,9 +271,9 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .instructions import Instructions
-    from .ledger import RESULTS, read_ledger
-    from .outputs import settle
+    from ..stages.instructions import Instructions
+    from ..course.ledger import RESULTS, read_ledger
+    from ..stages.outputs import settle
 
     if args.kind != "gradescope" and not (args.out / RESULTS).is_file():
         raise ValueError(f"out: {args.out} holds no gradebook yet (no {RESULTS}); grade first: "
@@ -285,7 +285,7 @@ def _export(args: argparse.Namespace) -> int:
     for note in found.notes:
         print(f"note: {note}")
     if args.kind == "gradescope":
-        from .gradescope import bundle_files
+        from ..gradescope import bundle_files
 
         bundle_files(export.course_root, export.notebooks)  # every notebook has tests (else: ValueError)
         path = export.write(args.out, [])

@@ -23,13 +23,13 @@ from typing import Any, Callable, Iterable, Iterator
 
 import pytest
 
-from . import credit
-from .child import environment
-from .config import GradingConfig, Status
-from .errors import GraderProblem, StudentError, StudentProblem
-from .plugin import SESSION_KEY, exercise_info
-from .proxy import process_context
-from .safetext import clean
+from .. import credit
+from ..config import GradingConfig, Status
+from ..errors import GraderProblem, StudentError, StudentProblem
+from ..plugin import SESSION_KEY, exercise_info
+from ..safetext import clean
+from ..sandbox.child import environment
+from ..sandbox.proxy import process_context
 
 
 @dataclass
@@ -243,7 +243,7 @@ def attribute_failures(results: list[TestResult], notebook: str, uses: dict[str,
     fix that first. A check counts as failing when it earns nothing (the scoring gates
     included). Hidden tests show no message, so they are left alone. Changes ``results``.
     """
-    from .scoring import apply_gates
+    from ..scoring import apply_gates
 
     mine = [result for result in results if result.notebook == notebook]
     tally: dict[str, list[int]] = {}
@@ -307,7 +307,7 @@ def run_pytest(args: list[str], plugins: list[Any], *, modules: str = "fresh") -
         process that collected (and hashed) them, which then need not import and compile
         every test module again for every learner.
     """
-    from . import plugin
+    from .. import plugin
 
     if modules not in ("fresh", "keep", "reuse"):
         raise ValueError(f"modules must be 'fresh', 'keep' or 'reuse', not {modules!r}")
@@ -433,13 +433,13 @@ def collect_syllabus(*test_files: str | os.PathLike) -> list[dict[str, Any]]:
 def _worker(conn: Any, fn: Callable, args: tuple, kwargs: dict, memory_mb: float | None = None) -> None:
     if sys.platform.startswith("linux"):  # the worker goes when the grader goes (its sandboxes follow)
         try:
-            from .sandbox import die_with_parent
+            from ..sandbox.isolation import die_with_parent
 
             die_with_parent()
         except OSError:
             pass
     if memory_mb:  # a hard limit: nothing a learner's process sends can make the worker grow past it
-        from .child import apply_memory_limit
+        from ..sandbox.child import apply_memory_limit
 
         apply_memory_limit(memory_mb)
     try:

@@ -4,8 +4,8 @@
 ``tests/exercises/test_<notebook>.py`` and the hidden tests in the course root's
 ``tests/hidden/test_<notebook>.py`` (see :mod:`course_utils.course_root`); a notebook with a
 rubric (``tests/exercises/rubric_<notebook>.toml``) has its written answers collected. The
-work is done in the named stages of :mod:`.pipeline`; learner code runs in the sandbox of
-:mod:`.sandbox`, forked from the clean template of :mod:`.template`.
+work is done in the named stages of :mod:`course_utils.grading.stages`; learner code runs in the
+sandbox of :mod:`.isolation`, forked from the clean template of :mod:`.template`.
 
 ``--notebook STEM`` grades one assignment (repeatable) and ``--student NAME`` one learner:
 only those (student, notebook) results are replaced, everything else in the gradebook is
@@ -34,9 +34,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .child import THREAD_VARS, environment
-from .config import GradingConfig, positive_integer, positive_number
-from .sandbox import ISOLATION_LEVELS, Level
+from ..config import GradingConfig, positive_integer, positive_number
+from ..sandbox.child import THREAD_VARS, environment
+from ..sandbox.isolation import ISOLATION_LEVELS, Level
+from .gradebook_lines import identical_line, late_line, plural
 
 
 def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
@@ -113,7 +114,7 @@ def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
 
 def default_hidden_tests() -> Path | None:
     """The course root's ``tests/hidden`` when it exists."""
-    from ..course_root import CourseRootError, find_course_root
+    from ...course_root import CourseRootError, find_course_root
 
     try:
         root = find_course_root()
@@ -138,7 +139,7 @@ def grade_class(submissions: Path, out: Path, *, students: list[str] | None = No
     ``shard`` (:class:`course_utils.sharding.Shard`) grades the students that shard owns (with
     ``students``: those of them, each of which it must own) into ``out``, which must be empty
     or hold that same shard (:func:`.shards.check_out_folder`). ``require_isolation`` (a
-    :class:`.sandbox.Level` value) stops before any learner code runs when the sandbox this
+    :class:`.isolation.Level` value) stops before any learner code runs when the sandbox this
     machine allows is weaker.
 
     Raises
@@ -163,11 +164,15 @@ def grade_class(submissions: Path, out: Path, *, students: list[str] | None = No
 def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs: int, tests_dir: Path | None,
                  hidden_dir: Path | None, config: GradingConfig, progress: bool, notebooks: list[str] | None,
                  instructions: Any, shard: Any, require_isolation: str | None) -> dict[str, Any]:
-    from ..course_root import CourseRootError, find_course_root
-    from . import pipeline
-    from .errors import GraderProblem
-    from .ledger import SUBMISSIONS, read_ledger
-    from .outputs import load_rubrics
+    from ...course_root import CourseRootError, find_course_root
+    from ..stages.discover import discover, preload_names, test_modules
+    from ..stages.extract import extract, private_folder
+    from ..stages.run import run
+    from ..stages.score import score
+    from ..stages.write import write
+    from ..errors import GraderProblem
+    from ..course.ledger import SUBMISSIONS, read_ledger
+    from ..stages.outputs import load_rubrics
     from .shards import check_out_folder
 
     started = time.perf_counter()
@@ -176,7 +181,7 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
     check_apart(submissions, out)
     check_out_folder(out, shard)
     previous = read_ledger(out)
-    public, hidden_tests = pipeline.test_modules(tests_dir, hidden_dir)
+    public, hidden_tests = test_modules(tests_dir, hidden_dir)
     notes: list[str] = []
     assigning = bool(notebooks)
     if not notebooks:
@@ -197,17 +202,17 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
     except CourseRootError:
         course_root = ""
     graded_seconds = 0.0
-    with pipeline.private_folder() as staging:
+    with private_folder() as staging:
         hidden = [course_root, str(submissions.resolve()), str(out.resolve()), staging,
                   *(str(p.parent.resolve()) for p in [*public.values(), *hidden_tests.values()])]
         template = None
         if sys.platform.startswith("linux") and public:  # a fresh interpreter: it imports while we collect
-            from .template import Template
+            from ..sandbox.template import Template
 
-            template = Template.spawn(pipeline.preload_names([*public.values(), *hidden_tests.values()]), hidden,
+            template = Template.spawn(preload_names([*public.values(), *hidden_tests.values()]), hidden,
                                       sandbox=config.sandbox, wait=False)
         try:
-            plan = pipeline.discover(submissions, out, students=students, notebooks=notebooks, tests_dir=tests_dir,
+            plan = discover(submissions, out, students=students, notebooks=notebooks, tests_dir=tests_dir,
                                      hidden_dir=hidden_dir, config=config, shard=shard)
             plan.assigning = assigning
             plan.recorded = {label: entry.get(SUBMISSIONS, {}) for label, entry in previous.students.items()}
@@ -224,9 +229,9 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
                 out.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise ValueError(f"out: cannot create {out} ({exc.strerror})") from None
-            found = pipeline.extract(plan, Path(staging))
+            found = extract(plan, Path(staging))
             run_started = time.perf_counter()
-            outcomes = pipeline.run(plan, found, launcher=template, jobs=jobs, progress=progress)
+            outcomes = run(plan, found, launcher=template, jobs=jobs, progress=progress)
             graded_seconds = time.perf_counter() - run_started
         finally:
             if template is not None:
@@ -238,8 +243,8 @@ def _grade_class(submissions: Path, out: Path, students: list[str] | None, jobs:
         else:
             isolation = {"level": "limits", "mechanisms": [], "note": f"no sandbox on {sys.platform}: only the "
                                                                       f"limits apply"}
-        book = pipeline.score(plan, found, outcomes, isolation)
-    written = pipeline.write(book, instructions)
+        book = score(plan, found, outcomes, isolation)
+    written = write(book, instructions)
     elapsed = time.perf_counter() - started
     return {"students": len(plan.students), "notebooks": len(plan.stems), "written_answers": len(plan.notebooks)
             - len(plan.stems), "seconds": elapsed, "grading_seconds": graded_seconds, "ignored": plan.ignored,
@@ -293,7 +298,7 @@ def check_apart(submissions: Path, out: Path) -> None:
 
 def check_isolation(level: str, required: str) -> None:
     """Raise ValueError when isolation ``level`` is weaker than ``required`` (both
-    :class:`.sandbox.Level` values)."""
+    :class:`.isolation.Level` values)."""
     if ISOLATION_LEVELS.index(level) > ISOLATION_LEVELS.index(required):
         raise ValueError(f"isolation: this machine allows '{level}', weaker than --require-isolation {required} "
                          f"; nothing was graded (the README's 'At scale: grading a large class' says how to allow "
@@ -302,7 +307,7 @@ def check_isolation(level: str, required: str) -> None:
 
 def too_slow(rows: list[dict[str, Any]]) -> list[str]:
     """The learners with a row whose status is "too slow" (a notebook used its whole time budget)."""
-    from .config import Status
+    from ..config import Status
 
     return sorted({row["student"] for row in rows if row.get("status") == Status.TOO_SLOW.value})
 
@@ -310,36 +315,15 @@ def too_slow(rows: list[dict[str, Any]]) -> list[str]:
 def exercise_means(rows: list[dict[str, Any]], notebooks: list[str]) -> dict[tuple[str, str], tuple[float, float]]:
     """``{(notebook, exercise): (class mean, possible)}`` for ``notebooks`` (what ``summary.csv``
     saves at its ``exercise`` level)."""
-    from .summary import point_stats
+    from ..course.summary import point_stats
 
     by_exercise, _ = point_stats([row for row in rows if row["notebook"] in set(notebooks)])
     return {(stat.notebook, stat.exercise): (stat.mean, stat.max_points) for stat in by_exercise}
 
 
-def late_line(flags: list[Any]) -> str:
-    """What ``grade`` and ``merge-grades`` say of late.csv (:class:`.lateness.LateFlag`)."""
-    doubtful = sum(bool(flag.doubt) for flag in flags)
-    return (f"late submissions: {len(flags)}, listed in late.csv"
-            + (f"; {doubtful} of them on a file time that copying changed: flagged for you, never penalised "
-               f"(import from the learning system, or copy with cp -p, to keep the real times)" if doubtful else ""))
-
-
-def identical_line(groups: list[Any]) -> str:
-    """What ``grade`` and ``merge-grades`` say of identical.csv (:class:`.similarity.IdenticalGroup`)."""
-    reference = [group for group in groups if group.reference]
-    said = "; ".join(f"{len(group.students)} handed in the reference solution of {group.notebook}"
-                     for group in reference)
-    return (f"identical submissions: {_plural(len(groups), 'group')}, listed in identical.csv"
-            f"{f' ({said})' if said else ''}; read them before deciding anything")
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def instructions_from(args: argparse.Namespace) -> Any:
     """The :class:`.instructions.Instructions` of ``grade``'s options (None when there are none)."""
-    from .instructions import Instructions
+    from ..stages.instructions import Instructions
 
     if not any((args.roster, args.merge_rubric, args.overrides, args.due, args.late_rule, args.export,
                 args.assignment, args.wheel, args.prediction_table, args.extensions)):
@@ -361,8 +345,8 @@ def set_aside(out: Path, *, forget: list[str], restore: list[str], tests_dir: Pa
     ValueError
         No gradebook in ``out``, or a notebook that cannot be forgotten or restored.
     """
-    from .ledger import RESULTS, read_ledger
-    from .outputs import load_rubrics, write_outputs
+    from ..course.ledger import RESULTS, read_ledger
+    from ..stages.outputs import load_rubrics, write_outputs
 
     if not (out / RESULTS).is_file():
         raise ValueError(f"out: {out} holds no gradebook ({RESULTS}); there is nothing to forget or restore")
@@ -398,7 +382,7 @@ def _run_set_aside(args: argparse.Namespace) -> int:
 
 
 def run_grade(args: argparse.Namespace) -> int:
-    from ..sharding import parse_shard
+    from ...sharding import parse_shard
 
     if args.forget or args.restore:
         return _run_set_aside(args)
@@ -423,7 +407,7 @@ def run_grade(args: argparse.Namespace) -> int:
         print(f"grader error (regrade with --student): {line}")
     if summary["too_slow"]:
         names = summary["too_slow"]
-        print(f"too slow: {_plural(len(names), 'learner')} used a notebook's whole time budget (the start-up budget "
+        print(f"too slow: {plural(len(names), 'learner')} used a notebook's whole time budget (the start-up budget "
               f"plus each exercise's time limit), so the calls past it earned nothing: "
               f"{', '.join(names[:10])}{', ...' if len(names) > 10 else ''}")
     if summary["exercise_means"]:
@@ -435,13 +419,13 @@ def run_grade(args: argparse.Namespace) -> int:
     answers = summary["written_answers"]
     part = f" (shard {shard}: {count} of the class's {summary['class_size']})" if shard is not None else ""
     if summary["notebooks"]:
-        extra = f" and the written answers of {_plural(answers, 'notebook')}" if answers else ""
-        print(f"graded {_plural(count, 'student')}{part} x {_plural(summary['notebooks'], 'notebook')}{extra} in "
+        extra = f" and the written answers of {plural(answers, 'notebook')}" if answers else ""
+        print(f"graded {plural(count, 'student')}{part} x {plural(summary['notebooks'], 'notebook')}{extra} in "
               f"{seconds:.1f} s (running the tests: {grading:.1f} s, {grading / max(count, 1):.2f} s per student; "
               f"hidden tests in {summary['hidden_tests']} of {summary['notebooks']}; isolation: {isolation['level']})")
     else:
-        print(f"collected the written answers of {_plural(count, 'student')}{part} in "
-              f"{_plural(answers, 'notebook')} in {seconds:.1f} s (no code runs for written answers)")
+        print(f"collected the written answers of {plural(count, 'student')}{part} in "
+              f"{plural(answers, 'notebook')} in {seconds:.1f} s (no code runs for written answers)")
     if summary["identical"]:
         print(identical_line(summary["identical"]))
     if summary["late"]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Mapping, Sequence
 
-from .safetext import NOTE_CHARS, RESULT_CHARS, clean, markdown as markdown_text
+from ..safetext import NOTE_CHARS, RESULT_CHARS, clean, markdown as markdown_text
 
 PASS, FAIL, NOTE, PARTLY, PENDING = "✓", "✗", "•", "◐", "◌"
 #: row statuses that record a person's decision or a rule, not a test

@@ -33,7 +33,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..course_root import MARKER, CourseRootError, find_folder, source_checkout, started_folder
+from ...course_root import MARKER, CourseRootError, find_folder, source_checkout, started_folder
 
 #: the learners' copies of the exercises, inside a checkout or a course folder (git ignores it)
 WORK_FOLDER = "my_work"

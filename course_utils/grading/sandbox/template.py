@@ -6,12 +6,12 @@ memory) that imports numpy, scipy, torch and the course modules the exercises us
 waits. It never receives a learner's code either, so nothing a learner could find in the
 memory it inherits belongs to anyone else. For every notebook to run, a grading worker
 sends the template two socket ends (:meth:`Template.start_child`): the template forks,
-the fork enters the sandbox (:func:`.sandbox.run_outer`) and only then receives the cells
+the fork enters the sandbox (:func:`.isolation.run_outer`) and only then receives the cells
 from the worker on the first socket. The second socket is the lifeline (see
-:mod:`.sandbox`).
+:mod:`.isolation`).
 
 Before serving, the template tries the sandbox once (:func:`probe`) and reports what it
-achieved (:class:`~.sandbox.Isolation`). It is a child subreaper and, when told to stop or
+achieved (:class:`~.isolation.Isolation`). It is a child subreaper and, when told to stop or
 when the grader dies, kills every process it started, so :meth:`Template.close` returning
 means no learner process is left.
 """
@@ -31,10 +31,10 @@ import time
 from dataclasses import asdict
 from typing import Any, Iterable
 
-from .errors import GraderProblem
+from ..errors import GraderProblem
+from .isolation import (Isolation, Layout, Level, Limits, Request, kill_descendants, landlock_abi,
+                        remove_tree, run_outer, set_child_subreaper, die_with_parent)
 from .protocol import Channel
-from .sandbox import (Isolation, Layout, Level, Limits, Request, kill_descendants, landlock_abi,
-                      remove_tree, run_outer, set_child_subreaper, die_with_parent)
 
 ENV_FD = "COURSE_TEMPLATE_FD"
 #: environment variable: the best isolation level to try (to test the fallbacks), e.g. "limits"
@@ -148,7 +148,7 @@ class Template:
         meanwhile collects its tests). Raises :class:`~.errors.GraderProblem` when it cannot
         start.
         """
-        from ..course_root import package_dir
+        from ...course_root import package_dir
         from .child import THREAD_VARS
 
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -157,7 +157,7 @@ class Template:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(package_dir().parent), env.get("PYTHONPATH")]))
         errors = tempfile.TemporaryFile()
         process = subprocess.Popen(
-            [sys.executable, "-c", "from course_utils.grading.template import main; main()"],
+            [sys.executable, "-c", "from course_utils.grading.sandbox.template import main; main()"],
             pass_fds=[theirs.fileno()], env=env, cwd="/", stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=errors)
         theirs.close()
@@ -254,7 +254,7 @@ class Template:
 
 
 def _preload(names: Iterable[str]) -> None:
-    from ..heap import keep_freed_memory
+    from ...heap import keep_freed_memory
     from .blocking import preload_names
     from .child import single_thread_env
 
@@ -263,8 +263,8 @@ def _preload(names: Iterable[str]) -> None:
     import numpy  # noqa: F401
 
     # and what every exercise notebook's setup cell imports (check, check_all, skip_if_unfinished)
-    preload_names(["course_utils.grading.child", "course_utils.grading.plaindata", "course_utils.grading.feedback",
-                   "course_utils.grading.demo", *names])
+    preload_names(["course_utils.grading.sandbox.child", "course_utils.grading.sandbox.plaindata",
+                   "course_utils.grading.learner.feedback", "course_utils.grading.learner.demo", *names])
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)
 
@@ -304,7 +304,7 @@ def _try_level(level: Level, layout: Layout, limits: Limits, mountpoint: str, sc
 
 
 def probe(layout: Layout, limits: Limits, mountpoint: str, scratch: str, sandbox: bool = True) -> Isolation:
-    """The best isolation that works here, tried for real (see :class:`~.sandbox.Level`)."""
+    """The best isolation that works here, tried for real (see :class:`~.isolation.Level`)."""
     if not sandbox:
         return Isolation(Level.OFF, ("hard rlimits",), "the sandbox is off (--no-sandbox): learner code can "
                                                        "read and write what the grader can")

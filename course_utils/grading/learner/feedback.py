@@ -25,30 +25,21 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from .calls import bound_names, free_names
+from ..config import GradingConfig
+from ..course.rubric import find_rubrics
+from ..exercise_tests import ENV_TESTS, tests_folder  # noqa: F401 (ENV_TESTS: feedback's name for it)
+from ..notebook.calls import bound_names, free_names
+from ..notebook.extract import (EXERCISE_TAG, SETUP_TAG, NotebookProblem, cell_tags, definitions_only, load_submission,
+                                read_notebook_json, top_level_functions)
+from ..notebook.names import exercise_stem, rename_note
+from ..sandbox.child import ENV_CHILD
+from ..scoring import apply_gates, literal_constant
 from .checkreport import CheckReport
-from .child import ENV_CHILD
-from .config import GradingConfig
-from .extract import (EXERCISE_TAG, SETUP_TAG, NotebookProblem, cell_tags, definitions_only, load_submission,
-                      read_notebook_json, top_level_functions)
-from .names import exercise_stem, rename_note
-from .rubric import find_rubrics
-from .scoring import apply_gates, literal_constant
 
 DEFAULT_TIMEOUT = GradingConfig.timeout
 
-#: environment variables: another folder of test modules; skip checks (fast notebook runs)
-ENV_TESTS, ENV_SKIP = "COURSE_GRADING_TESTS", "COURSE_SKIP_CHECKS"
-
-
-def tests_folder() -> Path:
-    """The folder of ``test_<notebook>.py`` modules ``check`` uses: ``$COURSE_GRADING_TESTS``,
-    else the course root's ``tests/exercises`` (see :mod:`course_utils.course_root`)."""
-    if os.environ.get(ENV_TESTS):
-        return Path(os.environ[ENV_TESTS])
-    from ..course_root import find_folder
-
-    return find_folder("exercise_tests")
+#: environment variable: skip checks (fast notebook runs)
+ENV_SKIP = "COURSE_SKIP_CHECKS"
 
 
 def test_module_for(stem: str, tests_dir: str | os.PathLike | None = None) -> Path | None:
@@ -105,7 +96,7 @@ def run_group(test_files: list[str], notebooks: dict[str, str], exercises: list[
     With ``exercises``, the exercises they call are graded too (and not reported), so that
     a failure caused by one of them says so.
     """
-    from .runner import run_tests
+    from ..stages.runner import run_tests
 
     chosen = list(exercises) if exercises is not None else None
     folder = Path(tests_dir) if tests_dir else Path(test_files[0]).parent if test_files else None
@@ -141,7 +132,7 @@ def check_notebooks(notebooks: Sequence[str | os.PathLike], *, exercises: Iterab
     for, with a note to rename it; a notebook with no test module gets one note saying so
     and no results.
     """
-    from .runner import Job, run_isolated
+    from ..stages.runner import Job, run_isolated
 
     chosen = list(exercises) if exercises is not None else None
     tests_dir = Path(tests_dir or tests_folder())
@@ -221,7 +212,7 @@ def _snapshot(stem: str, names: list[str], namespace: dict, saved: dict | None,
     warnings = []
     if source_nb is None:
         try:
-            from ..course_root import find_folder
+            from ...course_root import find_folder
 
             source_nb = read_notebook_json(find_folder("exercises") / f"{stem}.ipynb")
         except (NotebookProblem, ValueError):
@@ -263,7 +254,7 @@ def _kernel_helpers(sources: list[str], namespace: dict, known: set[str], limit:
     """Untagged cells holding what the exercise ``sources`` use from elsewhere in the kernel:
     the cell that defined a helper function or class, an import of a module, a constant.
 
-    The grader takes only the definitions it needs from them (see :mod:`.extract`), as it
+    The grader takes only the definitions it needs from them (see :mod:`course_utils.grading.notebook.extract`), as it
     does from the saved notebook's other cells.
     """
     import types

@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from ..errors import NotebookProblem, NotebookRefused
 from .calls import Definition, bound_names, definitions, free_names, has_star_import
-from .errors import NotebookProblem, NotebookRefused
 
 SETUP_TAG = "setup"
 EXERCISE_TAG = "exercise"
@@ -389,7 +389,7 @@ def _which_cell(cells: list, index: int) -> str:
         if isinstance(source, list) else ""
     first = next((line.strip() for line in first.splitlines() if line.strip()), "")
     if first:
-        from .safetext import clean
+        from ..safetext import clean
 
         what += f" starting {clean(first, 40)!r}"
     return f"cell {index + 1} of {len(cells)}, counting from the top ({what}),"

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from .report import FAIL, PASS, by_exercise, format_results, row_mark, score
-from .safetext import LABEL_CHARS, NOTE_CHARS, RESULT_CHARS, html_text
+from ..course.report import FAIL, PASS, by_exercise, format_results, row_mark, score
+from ..safetext import LABEL_CHARS, NOTE_CHARS, RESULT_CHARS, html_text
 
 _STYLE = ("<style>.course-check table{border-collapse:collapse;margin:.3em 0}"
           ".course-check th,.course-check td{padding:.2em .6em;text-align:left;vertical-align:top;"

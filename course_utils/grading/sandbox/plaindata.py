@@ -41,7 +41,7 @@ import re
 import struct
 from typing import Any
 
-from .errors import BadReturn
+from ..errors import BadReturn
 
 VERSION = 1
 #: the most values (scalars and containers together) one message may hold

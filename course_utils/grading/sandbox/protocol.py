@@ -49,7 +49,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .safetext import LABEL_CHARS, MESSAGE_CHARS, clean
+from ..safetext import LABEL_CHARS, MESSAGE_CHARS, clean
 
 VERSION = 1
 #: the longest message either side sends (a larger reply becomes a "bad return" in the

@@ -9,7 +9,7 @@ the cells, reporting each one, and serves calls: ``("call", id, name, args, kwar
 nothing here is trusted by the grader, which checks every message it reads.
 
 Two ways in: :func:`serve_sandboxed`, in a sandbox forked from the grader's template
-(:mod:`.template`, :mod:`.sandbox`), and :func:`child_main`, a plain child of the grading
+(:mod:`.template`, :mod:`.isolation`), and :func:`child_main`, a plain child of the grading
 process (``check``, and systems without the template), which caps its own memory with a
 hard ``RLIMIT_AS`` and moves into its own process group first.
 """
@@ -24,8 +24,8 @@ import sys
 import traceback
 from typing import Any, Iterator
 
+from ..errors import BadReturn
 from .blocking import block
-from .errors import BadReturn
 from .plaindata import WireError, dumps, loads, to_plain
 from .protocol import MAX_FUNCTIONS, MAX_MESSAGE_BYTES, NAME_CHARS, VERSION, Channel
 
@@ -179,7 +179,7 @@ def child_main(sock: Any, memory_mb: float | None, workdir: str) -> None:
 
 
 def serve_sandboxed(sock: Any, info: dict[str, Any]) -> None:
-    """Entry point in a sandbox (:func:`.sandbox.run_outer`), which has already reported what
+    """Entry point in a sandbox (:func:`.isolation.run_outer`), which has already reported what
     isolates it on its lifeline: :func:`serve` the grader."""
     serve(Channel(sock), None)
 

@@ -129,7 +129,7 @@ class Limits:
     def from_config(cls, config: Any = None) -> "Limits":
         """The limits of ``config`` (default: a default :class:`~.config.GradingConfig`)."""
         if config is None:
-            from .config import GradingConfig
+            from ..config import GradingConfig
 
             config = GradingConfig()
         return cls(config.memory_mb, int(config.processes), config.cpu_seconds, config.file_mb,
@@ -154,7 +154,7 @@ class Layout:
     def default(cls, hidden: Iterable[str | os.PathLike] = ()) -> "Layout":
         """System folders, interpreter prefixes, site-packages and the import folders that
         hold nothing ``hidden`` ($HOME is always hidden)."""
-        from ..course_root import package_dir
+        from ...course_root import package_dir
 
         hidden_paths = [os.path.abspath(p) for p in (*hidden, os.path.expanduser("~")) if p]
         always = [*SYSTEM_FOLDERS, sys.base_prefix, sys.base_exec_prefix, sys.prefix, sys.exec_prefix]

@@ -22,8 +22,8 @@ import tokenize
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+from ..notebook.extract import EXERCISE_TAG, cell_tags
 from .csvio import csv_text
-from .extract import EXERCISE_TAG, cell_tags
 
 
 def _strip_docstrings(tree: ast.AST) -> None:

@@ -18,7 +18,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from ..course_root import FOLDERS, find_course_root
+from ...course_root import FOLDERS, find_course_root
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -66,7 +66,7 @@ def strip_solutions(source: str, where: str = "cell") -> str:
 
 def release_notebook(source: str | os.PathLike, destination: str | os.PathLike) -> Path:
     """Write the student version of one solution notebook."""
-    from ..nbtools import read_notebook, strip_outputs, write_notebook
+    from ...nbtools import read_notebook, strip_outputs, write_notebook
 
     nb = strip_outputs(read_notebook(source))
     for index, cell in enumerate(nb.cells):

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from .csvio import Table
-from .ledger import DERIVED_STATUSES, EXTENSIONS, PREDICTION_TABLE, Ledger
+from ..course.csvio import Table
+from ..course.ledger import DERIVED_STATUSES, EXTENSIONS, PREDICTION_TABLE, Ledger
 from .outputs import EXPORT_KINDS, Export
 
 NO_RULE = ("none", "off")
@@ -67,11 +67,11 @@ class Instructions:
             A file that cannot be read or parsed (named, with the line), a due date or late
             rule that cannot be read, options that need another option.
         """
-        from .lateness import parse_due, parse_late_rule
-        from .lms_export import MOODLE_IDENTIFIERS, parse_assignment
-        from .overrides import read_overrides
-        from .roster import read_roster
-        from .rubric import read_marking_sheet
+        from ..course.lateness import parse_due, parse_late_rule
+        from ..course.lms_export import MOODLE_IDENTIFIERS, parse_assignment
+        from ..course.overrides import read_overrides
+        from ..course.roster import read_roster
+        from ..course.rubric import read_marking_sheet
 
         found = cls()
         try:
@@ -131,14 +131,14 @@ class Instructions:
     # ------------------------------------------------------------------ before grading
 
     def check(self, plan: Any, previous: Ledger) -> list[str]:
-        """Check everything against the class (``plan``, a :class:`.pipeline.Plan`) and the
+        """Check everything against the class (``plan``, a :class:`.discover.Plan`) and the
         gradebook already there; returns notes. Raises ValueError, saying why, before any
         grading."""
-        from .lateness import due_dates
-        from .overrides import OverrideError, parse_overrides
-        from .pipeline import class_identity, label_of
-        from .roster import compare_with_folders
-        from .rubric import RubricError, merge_marks
+        from ..course.lateness import due_dates
+        from ..course.overrides import OverrideError, parse_overrides
+        from .discover import class_identity, label_of
+        from ..course.roster import compare_with_folders
+        from ..course.rubric import RubricError, merge_marks
 
         notes = self.notes
         labels = [label_of(name) for name in plan.students]
@@ -206,8 +206,8 @@ class Instructions:
 
     def apply(self, ledger: Ledger) -> Ledger:
         """The merged record with these marks, overrides, due dates, late rule and class table added."""
-        from .overrides import apply_overrides
-        from .rubric import replace_marks
+        from ..course.overrides import apply_overrides
+        from ..course.rubric import replace_marks
 
         rows = replace_marks(ledger.rows, self.marks) if self.marks else list(ledger.rows)
         if self.parsed_overrides is not None:
@@ -236,8 +236,8 @@ def read_extensions(path: str | os.PathLike) -> Table:
         A file that cannot be read, without those columns, or with a due date that cannot be
         read (named with its line).
     """
-    from .csvio import read_table
-    from .lateness import parse_time
+    from ..course.csvio import read_table
+    from ..course.lateness import parse_time
 
     try:
         table = read_table(path, required=("student", "notebook", "due"))
@@ -263,7 +263,7 @@ def check_extensions(table: Table, students: Sequence[str], notebooks: Sequence[
         Every unknown learner or notebook, and a learner given two dates for one notebook,
         each with its line.
     """
-    from .lateness import parse_time
+    from ..course.lateness import parse_time
 
     problems, dates, seen = [], {}, {}
     for row in table.rows:
@@ -295,7 +295,7 @@ def _expected_rows(plan: Any, previous: Ledger, labels: Sequence[str]) -> list[d
 
 
 def _gradescope(wheel: str | os.PathLike | None, notebooks: Sequence[str], roster: Any) -> Export:
-    from ..course_root import find_course_root
+    from ...course_root import find_course_root
 
     if wheel is None:
         raise ValueError("export: the Gradescope bundle installs the course from its wheel; give it with --wheel "
@@ -311,7 +311,7 @@ def _gradescope(wheel: str | os.PathLike | None, notebooks: Sequence[str], roste
 
 def _check_export(export: Export, students: Sequence[str], available: Sequence[str], plan: Any) -> None:
     """Raise ValueError when ``export`` cannot be written for this class (before grading)."""
-    from .roster import RosterError
+    from ..course.roster import RosterError
 
     if export.kind == "gradescope":
         untested = [stem for stem in export.notebooks if stem not in plan.tested]

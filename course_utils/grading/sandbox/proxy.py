@@ -40,16 +40,16 @@ import time
 from pathlib import Path
 from typing import Any, Iterable, NoReturn, Protocol
 
+from ..config import GradingConfig
+from ..errors import (BadReturn, ExerciseMissing, GraderProblem, NotebookProblem, NotImplementedYet,
+                      StudentCrashed, StudentProblem, StudentTimeout, StudentTooSlow, student_error)
+from ..notebook.extract import Extraction, load_submission
 from . import protocol
 from .blocking import preload_names
 from .child import child_main
-from .config import GradingConfig
-from .errors import (BadReturn, ExerciseMissing, GraderProblem, NotebookProblem, NotImplementedYet,
-                     StudentCrashed, StudentProblem, StudentTimeout, StudentTooSlow, student_error)
-from .extract import Extraction, load_submission
+from .isolation import Limits
 from .plaindata import WireError, dumps, loads, to_plain
 from .protocol import MAX_MESSAGE_BYTES, Channel, Stalled, TooLarge, Violation
-from .sandbox import Limits
 
 DEFAULT_TIMEOUT = GradingConfig.timeout  # seconds per call
 DEFAULT_MEMORY_MB = GradingConfig.memory_mb  # address space the learner's code may add
@@ -132,7 +132,7 @@ class LocalChild:
             self._proc.kill()
         self._proc.join(timeout=5)
         self.conn.close()
-        from .sandbox import remove_tree
+        from .isolation import remove_tree
 
         remove_tree(self._scratch.name)
         self._scratch.cleanup()

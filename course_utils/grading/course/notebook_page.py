@@ -25,9 +25,9 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from .extract import EXERCISE_TAG, cell_tags
+from ..notebook.extract import EXERCISE_TAG, cell_tags
+from ..safetext import BLOCK_CHARS, FOLDER_CHARS, LABEL_CHARS, NOTE_CHARS, RESULT_CHARS, html_block, html_text
 from .report import DECISIONS, FAIL, NOTE, PASS, PENDING, by_exercise, row_mark, score
-from .safetext import BLOCK_CHARS, FOLDER_CHARS, LABEL_CHARS, NOTE_CHARS, RESULT_CHARS, html_block, html_text
 
 #: the gradebook's folder of learners' cells, one file per notebook content (its SHA-256)
 CELLS = "cells"

@@ -7,7 +7,7 @@ makes the K-th copy grade the students whose folder name it owns: shard 1 + (fir
 of SHA-256 of the folder name) mod N, so a re-run or a retry grades the same students.
 Each shard's gradebook records, in ``manifest.json``, which shard it is and the class it
 was cut from (the number of student folders and a SHA-256 of their names,
-:func:`.pipeline.class_identity`).
+:func:`.discover.class_identity`).
 
 :func:`merge_shards` reads every shard's record (:func:`.ledger.read_ledger`), checks that
 the shards belong together, combines them (:meth:`.ledger.Ledger.merged`) and rebuilds every
@@ -53,10 +53,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from ..sharding import Shard, ShardError
-from .ledger import (ANSWERS, ASSIGNED, EXTENSIONS, FORGOTTEN, MANIFEST, PREDICTION_TABLE, RESULTS, Ledger, read_ledger,
-                     record_problem)
-from .sandbox import ISOLATION_LEVELS
+from ...sharding import Shard, ShardError
+from ..course.ledger import (ANSWERS, ASSIGNED, EXTENSIONS, FORGOTTEN, MANIFEST, PREDICTION_TABLE, RESULTS, Ledger, read_ledger,
+                             record_problem)
+from ..sandbox.isolation import ISOLATION_LEVELS
 
 MERGE_COMMAND = "python -m course_utils merge-grades"
 GRADE_COMMAND = "python -m course_utils grade"
@@ -417,7 +417,7 @@ def merge_shards(out: str | os.PathLike, folders: Sequence[str | os.PathLike], *
         Every reason the shards cannot be merged, or ``out`` cannot receive them; nothing
         is written then.
     """
-    from .outputs import load_rubrics, settle, write_outputs
+    from ..stages.outputs import load_rubrics, settle, write_outputs
 
     out = Path(out)
     if not folders:
@@ -545,7 +545,7 @@ def add_merge_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_merge(args: argparse.Namespace) -> int:
     """``merge-grades``: 0 when merged, 2 when refused (nothing written) or an export failed."""
-    from .instructions import Instructions
+    from ..stages.instructions import Instructions
 
     bare = [option for option in args.due or () if "=" not in option]
     if bare:
@@ -569,11 +569,11 @@ def run_merge(args: argparse.Namespace) -> int:
     print(f"{len(merged.shards)} shard(s) of {count}, {merged.students} student(s), {how} {merged.out}: "
           f"grades.csv, results.jsonl, feedback/, summary.csv, manifest.json and the rest rebuilt")
     if written.identical:
-        from .grade import identical_line
+        from .gradebook_lines import identical_line
 
         print(identical_line(written.identical))
     if written.late:
-        from .grade import late_line
+        from .gradebook_lines import late_line
 
         print(late_line(written.late))
     for path in written.exports:

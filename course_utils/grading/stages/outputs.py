@@ -48,23 +48,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from .answers import answer_pages, answers_from_rows
-from .assignments import gradebook_csv
-from .csvio import TableError, read_table
-from .filenames import INDEX, index_csv, learner_files
-from .lateness import (LateFlag, late_csv, late_flags, parse_late_rule, parse_time, penalty_rows,
-                       submitted_from_record)
-from .ledger import (ANSWERS, DERIVED_STATUSES, EXTENSIONS, MANIFEST, PREDICTION_TABLE, RECORD, RESULTS, Ledger,
-                     jsonl_text, read_ledger, text_sha256)
-from .notebook_page import CELLS, cells_file, notebook_page, read_cells
-from .overrides import reapply_overrides
-from .predictions import TABLE_FILE as PREDICTION_TABLE_FILE, Standing, class_table, feedback_lines, standings
-from .report import format_results, score as total_of
-from .rubric import (MARKED_STATUS, UNMARKED_STATUS, Rubric, find_rubrics, load_rubric, marking_sheet_csv, part_marked,
-                     rubric_questions, unmarked_rows)
-from .safetext import FOLDER_CHARS, NOTE_CHARS, markdown
-from .similarity import identical_csv, identical_groups
-from .summary import histogram_png_bytes, summary_csv
+from ..course.answers import answer_pages, answers_from_rows
+from ..course.assignments import gradebook_csv
+from ..course.csvio import TableError, read_table
+from ..course.filenames import INDEX, index_csv, learner_files
+from ..course.lateness import (LateFlag, late_csv, late_flags, parse_late_rule, parse_time, penalty_rows,
+                               submitted_from_record)
+from ..course.ledger import (ANSWERS, DERIVED_STATUSES, EXTENSIONS, MANIFEST, PREDICTION_TABLE, RECORD, RESULTS, Ledger,
+                             jsonl_text, read_ledger, text_sha256)
+from ..course.notebook_page import CELLS, cells_file, notebook_page, read_cells
+from ..course.overrides import reapply_overrides
+from ..course.predictions import TABLE_FILE as PREDICTION_TABLE_FILE, Standing, class_table, feedback_lines, standings
+from ..course.report import format_results, score as total_of
+from ..course.rubric import (MARKED_STATUS, UNMARKED_STATUS, Rubric, find_rubrics, load_rubric, marking_sheet_csv, part_marked,
+                             rubric_questions, unmarked_rows)
+from ..course.similarity import identical_csv, identical_groups
+from ..course.summary import histogram_png_bytes, summary_csv
+from ..safetext import FOLDER_CHARS, NOTE_CHARS, markdown
 
 EXPORT_KINDS = ("canvas", "moodle", "gradescope")
 _RANK = {"marked": 1, "unmarked": 1, "override": 2, "late penalty": 3}
@@ -131,7 +131,7 @@ class Export:
 
     def chosen(self, rows: Sequence[Mapping]) -> list:
         """The assignments to export: those given, else one per notebook with results."""
-        from .lms_export import Assignment
+        from ..course.lms_export import Assignment
 
         if self.assignments:
             return list(self.assignments)
@@ -146,7 +146,7 @@ class Export:
             No results for an exported notebook (grade it first), a graded folder the
             roster lacks, a roster without the identity this system matches on.
         """
-        from .lms_export import canvas_gradebook_csv, moodle_grades_csv
+        from ..course.lms_export import canvas_gradebook_csv, moodle_grades_csv
 
         if self.roster is None:
             raise ValueError("needs the class roster (--roster FILE)")
@@ -179,7 +179,7 @@ class Export:
         """Write this export into ``out``; returns the file."""
         target = out / self.file_name
         if self.kind == "gradescope":
-            from .gradescope import write_bundle
+            from ..gradescope import write_bundle
 
             mapping = None
             if self.roster is not None and self.roster.has("email"):
