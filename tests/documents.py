@@ -16,6 +16,8 @@ README = ROOT / "README.md"
 GUIDES = ROOT / "docs" / "guides"
 #: the guides, by the file name each has in docs/guides/
 GUIDE_NAMES = ("learners", "instructors", "scale", "security", "maintainers")
+#: the README and every guide
+DOCUMENTS = (README, *(GUIDES / f"{name}.md" for name in GUIDE_NAMES))
 
 _FENCE = re.compile(r"^(```|~~~)")
 _HEADING = re.compile(r"^(#{1,6}) +(.+?)\s*$")

@@ -13,12 +13,10 @@ import re
 from pathlib import Path
 
 import pytest
-from documents import GUIDE_NAMES, GUIDES, README, ROOT, guide, headings, links, prose_lines, slug
+from documents import DOCUMENTS, GUIDE_NAMES, GUIDES, README, ROOT, guide, headings, links, prose_lines, slug
 
 #: the README's length limit: it stays a page a newcomer reads to the end
 README_MAX_LINES = 200
-
-DOCUMENTS = [README, *(guide(name) for name in GUIDE_NAMES)]
 
 
 def _name(path: Path) -> str:

@@ -10,9 +10,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import documents
 import pytest
-from documents import README, commands, guide
+
+from documents import README, commands, guide, section
 
 try:
     import tomllib
@@ -160,13 +160,13 @@ def test_every_subpackage_is_in_the_distribution():
     assert found == on_disk and {"course_utils", "course_utils.lab", "course_utils.grading"} <= found
 
 
-def _readme_commands(section: str) -> list[str]:
-    return commands(documents.section(README, section))
+def _readme_commands(heading: str) -> list[str]:
+    return commands(section(README, heading))
 
 
 def _manual_steps() -> list[str]:
     """The commands of the learners' guide's manual steps, the README's two scripts by hand."""
-    return commands(documents.section(guide("learners"), "Manual steps"))
+    return commands(section(guide("learners"), "Manual steps"))
 
 
 def _script_commands(path: str) -> list[str]:
@@ -243,7 +243,7 @@ def test_the_instructors_guide_counts_the_exercise_tests_and_points_right():
         rows = [row for path in sorted((ROOT / folder).glob("test_*.py")) for row in collect_syllabus(path)]
         return len(rows), round(sum(row["max_points"] for row in rows))
 
-    text = " ".join(documents.section(guide("instructors"), "The exercise tests").split())
+    text = " ".join(section(guide("instructors"), "The exercise tests").split())
     found = re.search(r"There are (\d+) public tests worth (\d+) points over \w+ exercise notebooks, in "
                       r"`tests/exercises/test_<notebook>.py`, and (\d+) hidden tests worth (\d+) points", text)
     assert found, "the instructors' guide's sentence on the exercise tests has changed shape"

@@ -39,11 +39,11 @@ from pathlib import Path
 
 import pytest
 from conftest import LAB_SETTINGS, _alive, _in_ci
+from documents import guide, section
 from journey import ANSWER, ARTIFACTS, EXERCISES, LESSON_00, SLOW_MS, Journey, side_by_side
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
 
-LEARNERS_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guides" / "learners.md"
 #: the learners, and one whose server runs in an environment without the widget manager
 LEARNERS = 3
 #: packages the split server's environment lacks: the widget manager and what installs it
@@ -64,8 +64,7 @@ def _proxy() -> str | None:
 
 def guide_hub_config() -> str:
     """The administrator's ``jupyterhub_config.py`` block of the learners' guide, verbatim."""
-    section = LEARNERS_GUIDE.read_text(encoding="utf-8").split("\n## A JupyterHub", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    blocks = re.findall(r"```python\n(.*?)```", section(guide("learners"), "A JupyterHub"), re.S)
     config = [block for block in blocks if block.startswith("# jupyterhub_config.py")]
     assert config, "the learners' guide's hub section has no jupyterhub_config.py block"
     return config[0]
