@@ -64,7 +64,8 @@ GREY = "#6E6E6E"
 #: beyond) or ``level`` (a reference value drawn across the axes). ``line_marker`` puts the
 #: marker along a curve too, so that curves of different roles differ without colour;
 #: ``level_style`` is the line style of the role's reference levels; ``open`` draws hollow
-#: markers. ``means`` is the legend of the legend, printed in the README.
+#: markers. ``means`` is the legend of the legend, printed in the learners' guide
+#: (docs/guides/learners.md).
 ROLE_STYLE: dict[str, dict[str, Any]] = {
     "data": dict(color=OKABE_ITO["blue"], marker="o", kind="points",
                  means="measured values: the runs or models a law is fitted to"),

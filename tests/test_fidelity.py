@@ -16,6 +16,7 @@ import pytest
 from course_utils import literature as lit
 from course_utils.course_root import find_course_root
 from course_utils.datasets import notable_models
+from documents import DOCUMENTS
 
 ROOT = find_course_root()
 
@@ -85,7 +86,7 @@ def test_6_twenty_tokens_per_parameter_comes_from_the_fitted_approach_one():
 
 def test_7_scaling_since_chinchilla_is_not_dated_2024_to_2026():
     """Lesson 06 cites work from 2021 (pass@k) and 2022 (routed models, µP, data pruning)."""
-    for text in (_lesson("06_since_chinchilla"), (ROOT.path / "README.md").read_text(encoding="utf-8")):
+    for text in (_lesson("06_since_chinchilla"), *(path.read_text(encoding="utf-8") for path in DOCUMENTS)):
         assert "2024–2026" not in text and "Between 2024 and 2026" not in text
 
 

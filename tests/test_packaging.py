@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from documents import README, commands, guide, section
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
@@ -158,12 +160,13 @@ def test_every_subpackage_is_in_the_distribution():
     assert found == on_disk and {"course_utils", "course_utils.lab", "course_utils.grading"} <= found
 
 
-def _readme_commands(section: str) -> list[str]:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    body = readme.split(f"## {section}", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```(?:bash|sh|console)?\n(.*?)```", body, flags=re.S)
-    return [line.split("#", 1)[0].strip() for block in blocks for line in block.splitlines()
-            if line.split("#", 1)[0].strip()]
+def _readme_commands(heading: str) -> list[str]:
+    return commands(section(README, heading))
+
+
+def _manual_steps() -> list[str]:
+    """The commands of the learners' guide's manual steps, the README's two scripts by hand."""
+    return commands(section(guide("learners"), "Manual steps"))
 
 
 def _script_commands(path: str) -> list[str]:
@@ -177,21 +180,23 @@ def test_the_readme_leads_with_the_two_laptop_commands():
         assert os.access(ROOT / script, os.X_OK), f"{script} is not executable"
 
 
-def test_ci_runs_test_sh_and_test_sh_ends_with_the_readme_test_command():
-    assert _script_commands(".ci/run")[-1] == "bash test.sh"
-    readme_test = [c for c in _readme_commands("Quickstart") if shlex.split(c)[0] == "pytest"]
-    assert readme_test, "the README Quickstart must show the test command"
-    assert _script_commands("test.sh")[-1] == readme_test[-1]
+def test_ci_runs_the_readme_test_command_and_test_sh_ends_with_the_manual_one():
+    """CI runs the README's ``./test.sh``; that script's last line is the test command the
+    learners' guide gives for running the tests by hand."""
+    assert _script_commands(".ci/run")[-1] == "bash test.sh" and "./test.sh" in _readme_commands("Quickstart")
+    manual_test = [c for c in _manual_steps() if shlex.split(c)[0] == "pytest"]
+    assert manual_test, "the learners' guide's manual steps must show the test command"
+    assert _script_commands("test.sh")[-1] == manual_test[-1]
 
 
-def test_setup_installs_cpu_torch_before_the_course_as_the_readme_says():
+def test_setup_installs_cpu_torch_before_the_course_as_the_manual_steps_say():
     setup = (ROOT / "scripts" / "setup-venv.sh").read_text(encoding="utf-8")
     version = re.search(r'torch_version="([\d.]+)"', setup).group(1)
     assert setup.index("torch==${torch_version}") < setup.index('pip install --quiet -e ".[${extras}]"')
-    readme = _readme_commands("Quickstart")
-    torch_line = next(i for i, c in enumerate(readme) if f"torch=={version}" in c)
-    course_line = readme.index('pip install -e ".[dev]"')
-    assert torch_line < course_line and "whl/cpu" in readme[torch_line]
+    manual = _manual_steps()
+    torch_line = next(i for i, c in enumerate(manual) if f"torch=={version}" in c)
+    course_line = manual.index('pip install -e ".[dev]"')
+    assert torch_line < course_line and "whl/cpu" in manual[torch_line]
     assert _script_commands("test.sh")[0] == "set -euo pipefail" and "setup-venv.sh dev" in _script_commands("test.sh")[2]
 
 
@@ -227,8 +232,8 @@ def test_license_and_citation_files_exist():
     assert citation["title"].startswith("Scaling Laws in AI")
 
 
-def test_the_readme_counts_the_exercise_tests_and_points_right():
-    """README's "The exercise tests" states how many public and hidden tests there are and
+def test_the_instructors_guide_counts_the_exercise_tests_and_points_right():
+    """The instructors' guide's "The exercise tests" states how many public and hidden tests there are and
     their points; counted here from the test modules, so the sentence cannot go stale."""
     import re
 
@@ -238,10 +243,10 @@ def test_the_readme_counts_the_exercise_tests_and_points_right():
         rows = [row for path in sorted((ROOT / folder).glob("test_*.py")) for row in collect_syllabus(path)]
         return len(rows), round(sum(row["max_points"] for row in rows))
 
-    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    text = " ".join(section(guide("instructors"), "The exercise tests").split())
     found = re.search(r"There are (\d+) public tests worth (\d+) points over \w+ exercise notebooks, in "
                       r"`tests/exercises/test_<notebook>.py`, and (\d+) hidden tests worth (\d+) points", text)
-    assert found, "README's sentence on the exercise tests has changed shape"
+    assert found, "the instructors' guide's sentence on the exercise tests has changed shape"
     stated = tuple(int(group) for group in found.groups())
     assert stated == (*counted("tests/exercises"), *counted("tests/hidden"))
 
@@ -252,7 +257,7 @@ def test_the_syllabus_links_every_exercise_notebook_from_its_lessons_row():
     import re
 
     rows = {match.group(1): match.group(0) for match in
-            re.finditer(r"^\| (\d\d) \| \[.*$", (ROOT / "README.md").read_text(encoding="utf-8"), re.MULTILINE)}
+            re.finditer(r"^\| (\d\d) \| \[.*$", README.read_text(encoding="utf-8"), re.MULTILINE)}
     for notebook in sorted((ROOT / "exercises").glob("ex*.ipynb")):
         number = notebook.stem[2:4]
         assert number in rows, f"the syllabus has no row {number}"

@@ -198,6 +198,14 @@ def test_every_exercise_and_guide_is_a_page(site):
 
 
 @pytest.mark.slow
+def test_a_guide_s_links_to_the_readme_and_the_architecture_reach_pages_of_the_site(site):
+    maintainers = (site / "guides" / "maintainers.html").read_text(encoding="utf-8")
+    learners = (site / "guides" / "learners.html").read_text(encoding="utf-8")
+    assert 'href="../architecture.html"' in maintainers and 'href="../index.html"' in learners
+    assert "trust boundary" in (site / "architecture.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
 def test_the_api_reference_shows_each_module_s_functions_from_their_docstrings(site):
     page = (site / "api" / "course_utils" / "chinchilla.html").read_text(encoding="utf-8")
     assert 'id="course_utils.chinchilla.fit_chinchilla"' in page

@@ -1,10 +1,11 @@
-"""The course on a real JupyterHub, as the README tells an administrator to set it up (issue 19).
+"""The course on a real JupyterHub, as the learners' guide (docs/guides/learners.md) tells an
+administrator to set it up (issue 19).
 
 A JupyterHub (from PyPI) with its proxy (configurable-http-proxy, from npm), the built-in
 ``dummy`` authenticator allowing everyone, and ``LocalProcessSpawner`` running each learner's
 server as their own system user. The users are created by this test (CI runs as root) and
 removed afterwards, with their homes. The single-user environment is a fresh one with the
-course's wheel installed; the hub's configuration is the README's block, verbatim, plus what
+course's wheel installed; the hub's configuration is the guide's block, verbatim, plus what
 only a test needs (ports, the database, the authenticator).
 
 * Three learners log in side by side. Each gets a course folder of their own at first login,
@@ -38,11 +39,11 @@ from pathlib import Path
 
 import pytest
 from conftest import LAB_SETTINGS, _alive, _in_ci
+from documents import guide, section
 from journey import ANSWER, ARTIFACTS, EXERCISES, LESSON_00, SLOW_MS, Journey, side_by_side
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
 
-README = Path(__file__).resolve().parents[2] / "README.md"
 #: the learners, and one whose server runs in an environment without the widget manager
 LEARNERS = 3
 #: packages the split server's environment lacks: the widget manager and what installs it
@@ -61,12 +62,11 @@ def _proxy() -> str | None:
     return str(local) if local.exists() else shutil.which("configurable-http-proxy")
 
 
-def readme_hub_config() -> str:
-    """The administrator's ``jupyterhub_config.py`` block of the README, verbatim."""
-    section = README.read_text(encoding="utf-8").split("### A JupyterHub", 1)[1].split("\n### ", 1)[0]
-    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+def guide_hub_config() -> str:
+    """The administrator's ``jupyterhub_config.py`` block of the learners' guide, verbatim."""
+    blocks = re.findall(r"```python\n(.*?)```", section(guide("learners"), "A JupyterHub"), re.S)
     config = [block for block in blocks if block.startswith("# jupyterhub_config.py")]
-    assert config, "the README's hub section has no jupyterhub_config.py block"
+    assert config, "the learners' guide's hub section has no jupyterhub_config.py block"
     return config[0]
 
 
@@ -266,7 +266,7 @@ def hub(chromium_path, course_wheel, make_environment):
         port = _free_port()
         hub.url = f"http://127.0.0.1:{port}"
         path = os.pathsep.join([str(course["bin"]), "/usr/local/bin", "/usr/bin", "/bin"])
-        config = readme_hub_config() + f"""
+        config = guide_hub_config() + f"""
 # ---- what only the test needs ----
 c.JupyterHub.bind_url = {hub.url + '/'!r}
 c.JupyterHub.hub_bind_url = "http://127.0.0.1:{_free_port()}"

@@ -1,6 +1,7 @@
-"""A learner's first hour on every route the README offers, taken in a real browser (issue 19).
+"""A learner's first hour on every route the README and the learners' guide offer, taken in a
+real browser (issue 19).
 
-Each journey starts the course the way the README says, then (:class:`journey.Journey`)
+Each journey starts the course the way they say, then (:class:`journey.Journey`)
 opens lesson 00 and runs it: the environment check must end in "All set", which it says only
 once the page's widget manager has answered, and its slider must move its readout; finds
 the learner's copies of the exercises in the file browser; opens exercise 1, runs all its

@@ -301,7 +301,7 @@ def check_isolation(level: str, required: str) -> None:
     :class:`.isolation.Level` values)."""
     if ISOLATION_LEVELS.index(level) > ISOLATION_LEVELS.index(required):
         raise ValueError(f"isolation: this machine allows '{level}', weaker than --require-isolation {required} "
-                         f"; nothing was graded (the README's 'At scale: grading a large class' says how to allow "
+                         f"; nothing was graded (docs/guides/scale.md, 'Isolation on a cluster', says how to allow "
                          f"user namespaces)")
 
 

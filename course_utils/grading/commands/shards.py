@@ -235,8 +235,8 @@ def check_shards(books: Sequence[ShardBook], *, accept_mixed_isolation: bool = F
                       lambda b: b.ledger.run["isolation"].get("level"))
     if len(levels) > 1 and not accept_mixed_isolation:
         problems.append(f"the shards were graded at different isolation levels ({_disagreement(levels, str)}): "
-                        f"learner code was isolated less on some nodes (user namespaces off? see README 'At "
-                        f"scale'); grade those shards again where namespaces work, or pass "
+                        f"learner code was isolated less on some nodes (user namespaces off? see "
+                        f"docs/guides/scale.md); grade those shards again where namespaces work, or pass "
                         f"--accept-mixed-isolation to merge anyway (the gradebook then records the weakest level)")
     problems += _conflicts(books)
     if len(counts) == 1 and books:

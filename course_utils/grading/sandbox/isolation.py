@@ -29,7 +29,7 @@ the sandbox ends. No ``/proc``, no ``/sys``, no ``/home``, nothing else of the c
 
 Where namespaces cannot be created (macOS and Windows have none; a container may forbid
 them) the sandbox falls back, in order, to Landlock alone and to the limits alone, and
-:class:`Isolation` says what is missing in one line. See the README's security section.
+:class:`Isolation` says what is missing in one line. See docs/guides/security.md.
 """
 
 from __future__ import annotations
