@@ -33,29 +33,33 @@ Memory, sampled every half second over the grader's process tree (Linux ``/proc`
 The breakdown of one learner's CPU (``profile_grade.py``: pytest, the tests' own code, the
 round trips to the learner's process and their cost, the sandboxes) is printed last. As
 measured on 2026-12-06 (the reference solutions of the 6 notebooks, 155 tests; medians of
-3; 2 shared cores at a load average of 2.6):
+3; 2 shared cores at a load average of 2.2):
 
 ==================================  =======  =====
 part                                CPU-s    share
 ==================================  =======  =====
-pytest start and finish             0.047    3%
-collecting the tests                0.069    4%
-reading the notebooks               0.061    3%
-per-test machinery                  0.159    9%
-test code                           0.128    7%
-comparisons                         0.007    0%
-round trips, grader side            0.037    2%
-starting the learner's processes    0.010    1%
-learner processes, start-up         0.220    13%
-learner processes, learner code     1.020    58%
-total                               1.758
+pytest start and finish             0.050    4%
+collecting the tests                0.091    7%
+reading the notebooks               0.064    5%
+per-test machinery                  0.187    14%
+test code                           0.154    11%
+comparisons                         0.009    1%
+round trips, grader side            0.045    3%
+starting the learner's processes    0.013    1%
+learner processes, start-up         0.200    15%
+learner processes, learner code     0.560    41%
+total                               1.373
 ==================================  =======  =====
 
 202 round trips per learner; a bare one (a learner function that returns at once) costs
-216 µs of wall time, 118 µs of the grader's CPU and 167 µs of the learner process's. All
-of them together cost about 0.06 CPU-s (3%), so batching a test's calls into fewer round
-trips would not pay; what is left is the learner's own code (the reference solutions'
-fits and bootstraps, at the sizes the tests ask for) and the sandboxes' start-up.
+242 µs of wall time, 128 µs of the grader's CPU and 200 µs of the learner process's. All
+of them together cost about 0.07 CPU-s (5%), so batching a test's calls into fewer round
+trips would not pay. The learner's own code was 1.02 CPU-s before the model answers lost
+their needless cost (the bootstrap refits every resample at once, the saturating fit
+gives BFGS its gradient, the Chinchilla fit's prediction is two nested ``np.logaddexp``);
+what is left of it is spread over the tests, 20-70 ms each, the saturating and the
+Chinchilla fits the largest. A learner whose code is slower than the model answer (a
+bootstrap that loops over ``fit_power_law``) costs more than these figures.
 
 Sizing (issue 15): the cores to grade 1,000 and 10,000 students in 10 minutes,
 

@@ -116,7 +116,9 @@ class _Phases:
 def instrumented(ledger: Ledger) -> Iterator[list]:
     """Patch the grader's parts to charge ``ledger``; yields the list the test session
     plugin is added to. Undone on exit."""
-    from course_utils.grading import compare, credit, proxy, runner
+    from course_utils.grading import compare, credit
+    from course_utils.grading.sandbox import proxy
+    from course_utils.grading.stages import runner
 
     saved: list[tuple[Any, str, Any]] = []
 
@@ -163,11 +165,11 @@ def _sandboxes_cpu(template: Any, before: float) -> float:
 def _instrumented_grading(test_files: list[str], notebooks: dict[str, str], config: Any, template: Any,
                           student: str) -> dict[str, Any]:
     """In a grading worker: one learner graded as ``grade`` grades it, the parts charged."""
-    from course_utils.grading import pipeline
+    from course_utils.grading.stages.run import grade_student
 
     ledger = Ledger()
     with instrumented(ledger):
-        outcome = pipeline.grade_student(test_files, notebooks, config, template, student)
+        outcome = grade_student(test_files, notebooks, config, template, student)
     return {"cpu": dict(ledger.cpu), "count": dict(ledger.count), "wall": dict(ledger.wall), "rows": outcome["rows"]}
 
 
@@ -209,19 +211,20 @@ def profile(repeats: int = 3) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from bench_grade import build_class
 
-    from course_utils.grading import pipeline
     from course_utils.grading.sandbox.template import Template
+    from course_utils.grading.stages.discover import discover, preload_names, test_modules
+    from course_utils.grading.stages.extract import extract
 
     scratch = Path(tempfile.mkdtemp(prefix="profile-grade-"))
     try:
         build_class(scratch / "class", 2)  # student00000: the solutions; student00001: blank notebooks
         tests, hidden = ROOT / "tests" / "exercises", ROOT / "tests" / "hidden"
-        public, hidden_modules = pipeline.test_modules(tests, hidden)
-        template = Template.spawn(pipeline.preload_names([*public.values(), *hidden_modules.values()]),
+        public, hidden_modules = test_modules(tests, hidden)
+        template = Template.spawn(preload_names([*public.values(), *hidden_modules.values()]),
                                   [str(scratch), str(ROOT)])
         try:
-            plan = pipeline.discover(scratch / "class", scratch / "out", tests_dir=tests, hidden_dir=hidden)
-            solved, blank = pipeline.extract(plan, scratch / "staging")
+            plan = discover(scratch / "class", scratch / "out", tests_dir=tests, hidden_dir=hidden)
+            solved, blank = extract(plan, scratch / "staging")
             _one_learner(plan, solved, template)  # warm: the first forks
             runs = [_one_learner(plan, solved, template) for _ in range(repeats)]
             blanks = [_one_learner(plan, blank, template)[1] for _ in range(repeats)]
