@@ -152,6 +152,13 @@ class TrendFit:
         values = 10.0 ** (self.intercept + self.slope * (years - self.reference_year))
         return float(values) if values.ndim == 0 else values
 
+    def band(self, year: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        """The trend at ``year`` under the two ends of ``slope_interval``, lower then upper:
+        10^(intercept + s·(year − ref)) for s at each end, the band a figure draws around the fit."""
+        years = _years(year, "year")
+        fan = [10.0 ** (self.intercept + s * (years - self.reference_year)) for s in self.slope_interval]
+        return np.minimum(*fan), np.maximum(*fan)
+
     def year_reaching(self, value: float) -> float:
         """Decimal year at which the trend reaches ``value``."""
         value = positive_number("value", value)

@@ -25,11 +25,9 @@ def stock_figure(columns: Mapping[str, np.ndarray], trend: Any, start_year: floa
     known = plot_by_source(ax, columns, "tokens")
     years = columns["year"][known]
     grid = np.linspace(years.min(), until, 200)
-    low, high = trend.slope_interval
-    fan = [10 ** (trend.intercept + s * (grid - trend.reference_year)) for s in (low, high)]
     g_low, g_high = trend.growth_interval
     plot_curve(ax, grid, trend.predict(grid), "fit", fitted=(years.min(), years.max()),
-               band=(np.minimum(*fan), np.maximum(*fan)),
+               band=trend.band(grid),
                label=f"fitted here: ×{trend.growth_per_year:.2f}/yr",
                band_label=f"{trend.level:.0%}: ×{g_low:.2f} to ×{g_high:.2f}/yr")
     ahead = np.linspace(start_year, until, 100)

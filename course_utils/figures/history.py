@@ -94,11 +94,9 @@ def trend_figure(columns: Mapping[str, np.ndarray], trend: Any, moore_start: flo
     known = plot_by_source(ax, columns, "flops", markersize=5)
     years = columns["year"][known]
     grid = np.linspace(years.min(), years.max(), 200)
-    low, high = trend.slope_interval
-    fan = [10 ** (trend.intercept + s * (grid - trend.reference_year)) for s in (low, high)]
     g_low, g_high = trend.growth_interval
     plot_curve(ax, grid, trend.predict(grid), "fit", fitted=(years.min(), years.max()),
-               band=(np.minimum(*fan), np.maximum(*fan)),
+               band=trend.band(grid),
                label=f"fitted trend: ×{trend.growth_per_year:.1f}/yr, doubling {trend.doubling_months:.1f} months",
                band_label=f"{trend.level:.0%} interval of the growth, ×{g_low:.1f} to ×{g_high:.1f}/yr")
     plot_curve(ax, moore_years, moore_values, "moore",
