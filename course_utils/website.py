@@ -208,8 +208,6 @@ def stage(root: Path, lessons: Iterable[tuple[Path, NotebookNode]], folder: Path
     for exercise in sorted((root / "exercises").glob("*.ipynb")):
         shutil.copy2(exercise, book / "exercises" / exercise.name)
     write_api_pages(api_modules(root / "course_utils"), book / "api")
-    architecture = (root / "ARCHITECTURE.md").read_text(encoding="utf-8")
-    (book / "architecture.md").write_text(architecture.replace("](docs/", "]("), encoding="utf-8")
     return book
 
 
