@@ -300,10 +300,10 @@ def fit_chinchilla(N: ArrayLike, D: ArrayLike, L: ArrayLike, delta: float = lit.
     Minimises :func:`chinchilla_objective`, Σ_i Huber_δ(LSE(a − α log N_i,
     b − β log D_i, e) − log L_i) over (a, b, e, α, β), then A, B, E = exp(a, b, e)
     (App. D.2, δ = 1e-3). The search starts from every point of their 4,500-point grid,
-    as they did, but instead of running L-BFGS separately from each start it takes a
-    damped Gauss-Newton step from all starts at once (numpy, exact derivatives, single
-    precision), keeps the 300 best, takes nine more steps on those, and polishes the six
-    best distinct ones with damped Newton steps until none can go lower
+    as they did, but instead of running L-BFGS separately from each start it evaluates the
+    objective at all starts at once (numpy, single precision), keeps the 300 lowest, takes
+    ten damped Gauss-Newton steps from those together (exact derivatives), and polishes the
+    six best distinct ones in double precision with damped Newton steps until none can go lower
     (:func:`course_utils.powerlaw.fit_log_sum_exp`). It reaches the same optimum as the
     one-optimiser-per-start loop (see ``benchmarks/bench_fit.py``) in well under a tenth
     of a second. Deterministic.
