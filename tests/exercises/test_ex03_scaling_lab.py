@@ -9,7 +9,6 @@ Cover & Thomas §4.2; Hoffmann et al. 2022 §3.1) on small hand-checkable inputs
 seeded synthetic data.
 """
 
-import bisect
 import math
 
 import numpy as np
@@ -47,12 +46,17 @@ def _binary_entropy(p):
 
 
 def _sample(P, n, seed):
-    """n symbols of the Markov chain P from state 0 (inverse-CDF sampling, seeded)."""
-    cumulative = np.cumsum(P, axis=1).tolist()
-    last = len(P) - 1
+    """n symbols of the Markov chain P from state 0 (inverse-CDF sampling, seeded).
+
+    Step t moves from state s to the first state whose cumulative probability in row s
+    exceeds the t-th uniform draw. That target is looked up for every state and step at
+    once; only the walk through the table is a loop."""
+    cumulative = np.cumsum(P, axis=1)
+    u = np.random.default_rng(seed).random(n)
+    targets = [np.minimum(np.searchsorted(row, u, side="right"), len(P) - 1).tolist() for row in cumulative]
     tokens, state = [], 0
-    for u in np.random.default_rng(seed).random(n).tolist():
-        state = min(bisect.bisect_right(cumulative[state], u), last)
+    for step in range(n):
+        state = targets[state][step]
         tokens.append(state)
     return np.array(tokens, dtype=np.int64)
 

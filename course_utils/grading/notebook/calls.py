@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import symtable
 from dataclasses import dataclass
 
@@ -44,6 +45,15 @@ class Definition:
     source: str
 
 
+@functools.lru_cache(maxsize=128)
+def parse(source: str) -> ast.Module:
+    """``ast.parse(source)``, remembered: grading one notebook asks about each cell several
+    times (its functions, its definitions, its imports). The tree is shared: read it, never
+    change it. Raises what ``ast.parse`` raises (a failure is not remembered)."""
+    return ast.parse(source)
+
+
+@functools.lru_cache(maxsize=128)
 def _table(source: str) -> symtable.SymbolTable | None:
     try:
         return symtable.symtable(source, "<cell>", "exec")
@@ -81,7 +91,7 @@ def _is_constant(value: ast.expr) -> bool:
 def definitions(source: str) -> list[Definition]:
     """The top-level definitions of ``source``, in order (empty when it does not parse)."""
     try:
-        tree = ast.parse(source)
+        tree = parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     lines = source.splitlines(keepends=True)
@@ -114,7 +124,7 @@ def definitions(source: str) -> list[Definition]:
 def has_star_import(source: str) -> bool:
     """Whether ``source`` holds ``from module import *`` (its names cannot be known)."""
     try:
-        tree = ast.parse(source)
+        tree = parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return any(isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)

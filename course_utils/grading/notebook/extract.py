@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..errors import NotebookProblem, NotebookRefused
-from .calls import Definition, bound_names, definitions, free_names, has_star_import
+from .calls import Definition, bound_names, definitions, free_names, has_star_import, parse
 
 SETUP_TAG = "setup"
 EXERCISE_TAG = "exercise"
@@ -99,7 +99,7 @@ def top_level_functions(source: str) -> tuple[tuple[str, ...], str | None]:
     """Names of the functions ``source`` defines at top level (``def`` or ``name = lambda``),
     and its syntax error if any."""
     try:
-        tree = ast.parse(source)
+        tree = parse(source)
     except SyntaxError as exc:
         return tuple(_DEF_LINE.findall(source)), f"SyntaxError: {exc.msg} (line {exc.lineno})"
     except (ValueError, RecursionError) as exc:  # null bytes, absurd nesting
@@ -124,7 +124,7 @@ def definitions_only(source: str) -> str:
     cells a kernel ran, which may hold demo code next to an exercise.
     """
     try:
-        tree = ast.parse(source)
+        tree = parse(source)
     except (SyntaxError, ValueError, RecursionError):
         return source
     lines = source.splitlines(keepends=True)

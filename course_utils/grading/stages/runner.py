@@ -362,10 +362,12 @@ def pytest_args(*test_files: str | os.PathLike, target: str | os.PathLike = "sol
     one (``tests/hidden/test_ex02.py``, ``tests/exercises/test_ex02.py``). ``-o addopts=``:
     the engine's options are the whole command line, whatever an ini file adds (the project's
     ``--mpl`` names a plugin the grader does not load; ``-ra`` would need the terminal
-    reporter, which is off).
+    reporter, which is off). ``--capture=no``: nothing reads what a test prints (learner code
+    prints in its own process, to ``os.devnull``), and capturing costs every test three
+    rounds of redirecting and reading back.
     """
     return [*map(str, test_files), "--target", str(target), "-o", "addopts=", "--assert=plain", "-W", "ignore",
-            "--import-mode=importlib",
+            "--capture=no", "--import-mode=importlib",
             *(arg for plugin in _UNNEEDED_PLUGINS for arg in ("-p", f"no:{plugin}")), *extra]
 
 
