@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import gc
 import os
 import shutil
 import statistics
@@ -225,6 +226,8 @@ def profile(repeats: int = 3) -> dict[str, Any]:
         try:
             plan = discover(scratch / "class", scratch / "out", tests_dir=tests, hidden_dir=hidden)
             solved, blank = extract(plan, scratch / "staging")
+            gc.collect()
+            gc.freeze()  # as grade does before it forks its workers
             _one_learner(plan, solved, template)  # warm: the first forks
             runs = [_one_learner(plan, solved, template) for _ in range(repeats)]
             blanks = [_one_learner(plan, blank, template)[1] for _ in range(repeats)]

@@ -28,7 +28,7 @@ CONFIG = GradingConfig(memory_mb=256, processes=16, cpu_seconds=30, file_mb=8, o
 TAG = "course-sandbox-test-sleeper"
 
 OBSERVE = '''
-import ctypes, os, resource, socket, sys
+import ctypes, gc, os, resource, socket, sys
 from pathlib import Path
 
 def _listing(path):
@@ -62,7 +62,7 @@ def observe():
             "tmp_writable": _writable("/tmp/mine.txt"),
             "interfaces": [name for _, name in socket.if_nameindex()],
             "no_new_privs": libc.prctl(39, 0, 0, 0, 0), "dumpable": libc.prctl(3, 0, 0, 0, 0),
-            "numpy": __import__("numpy").ones(3).sum() == 3.0}
+            "numpy": __import__("numpy").ones(3).sum() == 3.0, "frozen": gc.get_freeze_count()}
 '''
 
 SPAWNER = f'''
@@ -173,6 +173,12 @@ def test_the_learners_address_space_limit_is_hard(seen):
 
 def test_the_learner_can_use_the_preloaded_libraries(seen):
     assert seen["numpy"] is True
+
+
+def test_the_templates_objects_are_out_of_the_learners_garbage_collections(seen):
+    """The template freezes what it loaded (gc.freeze) before it forks: a learner's collections
+    then never touch those objects, whose pages stay shared instead of being copied."""
+    assert seen["frozen"] > 10_000
 
 
 def test_everything_the_learner_started_dies_when_the_proxy_closes(template, tmp_path):

@@ -18,6 +18,7 @@ means no learner process is left.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -267,6 +268,11 @@ def _preload(names: Iterable[str]) -> None:
                    "course_utils.grading.learner.feedback", "course_utils.grading.learner.demo", *names])
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)
+    # Every object loaded so far moves out of the collector's reach: a learner process's garbage
+    # collections then never write to them, so their pages stay shared with this process instead
+    # of being copied into each sandbox (a learner cell building 200,000 dicts: 120 -> 80 CPU-ms).
+    gc.collect()
+    gc.freeze()
 
 
 def _probe_learner(conn: socket.socket, info: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ learner's code in the sandbox (an :class:`Outcome` each: every test's row and th
 
 from __future__ import annotations
 
+import gc
 import sys
 import unicodedata
 from dataclasses import dataclass, field
@@ -64,14 +65,19 @@ def run(plan: Plan, submissions: list[Submission], *, launcher: Any = None, jobs
 
         tqdm.monitor_interval = 0  # no monitor thread in a process that forks
         bar = tqdm(total=len(work), unit="student", desc="grading", file=sys.stderr)
-    for number, status, value in run_isolated(work, workers=jobs):
-        outcome = outcomes[submissions[number].student]
-        if status == "ok":
-            outcome.rows, outcome.notes, outcome.isolation = value["rows"], value["notes"], value["isolation"]
-        else:
-            outcome.error = value
-        if bar is not None:
-            bar.update(1)
+    gc.collect()
+    gc.freeze()  # the workers' collections leave what this process holds alone: its pages stay shared
+    try:
+        for number, status, value in run_isolated(work, workers=jobs):
+            outcome = outcomes[submissions[number].student]
+            if status == "ok":
+                outcome.rows, outcome.notes, outcome.isolation = value["rows"], value["notes"], value["isolation"]
+            else:
+                outcome.error = value
+            if bar is not None:
+                bar.update(1)
+    finally:
+        gc.unfreeze()
     if bar is not None:
         bar.close()
     return outcomes
