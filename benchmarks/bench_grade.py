@@ -32,37 +32,39 @@ Memory, sampled every half second over the grader's process tree (Linux ``/proc`
 
 The breakdown of one learner's CPU (``profile_grade.py``: pytest, the tests' own code, the
 round trips to the learner's process and their cost, the sandboxes) is printed last. As
-measured on 2026-12-06 (the reference solutions of the 6 notebooks, 155 tests; medians of
-3; 2 cores, idle but for the benchmark, at a load average of 1.4):
+measured on 2026-12-06 at 23:06 (the reference solutions of the 6 notebooks, 155 tests;
+medians of 5; 2 cores, idle but for the benchmark, at a load average of 1.0):
 
 ==================================  =======  =====
 part                                CPU-s    share
 ==================================  =======  =====
-pytest start and finish             0.032    3%
-collecting the tests                0.054    6%
-reading the notebooks               0.049    5%
-per-test machinery                  0.141    15%
-test code                           0.116    12%
-comparisons                         0.006    1%
-round trips, grader side            0.040    4%
-starting the learner's processes    0.010    1%
-learner processes, start-up         0.160    17%
-learner processes, learner code     0.340    36%
-total                               0.948
+pytest start and finish             0.050    4%
+collecting the tests                0.089    6%
+reading the notebooks               0.049    3%
+per-test machinery                  0.207    15%
+test code                           0.159    11%
+comparisons                         0.010    1%
+round trips, grader side            0.063    4%
+starting the learner's processes    0.014    1%
+learner processes, start-up         0.230    16%
+learner processes, learner code     0.540    38%
+total                               1.411
 ==================================  =======  =====
 
-202 round trips per learner; a bare one (a learner function that returns at once) costs
-222 µs of wall time, 122 µs of the grader's CPU and 200 µs of the learner process's. All
-of them together cost about 0.06 CPU-s (6%), so batching a test's calls into fewer round
-trips would not pay. The learner's own code was 1.02 CPU-s before the model answers lost
-their needless cost (the bootstrap refits every resample at once, the saturating fit
-gives BFGS its gradient, the Chinchilla fit's prediction is two nested ``np.logaddexp``);
-what is left of it is spread over the tests, 20-70 ms each, the saturating and the
-Chinchilla fits the largest. A learner whose code is slower than the model answer (a
-bootstrap that loops over ``fit_power_law``) costs more than these figures.
-The class's own figure (1.26 CPU-s per student, the same day) is higher than this one
-learner's: it is measured over the whole run (grading workers, the write stage) and a mix of
-learners, not the reference solutions alone.
+The machine's own speed moves by half over a day: earlier the same day, code doing more work
+than this measured 0.948 CPU-s, when a bare round trip (a learner function that returns at
+once) cost 222 µs of wall time; here it cost 297 µs (166 µs of the grader's CPU, 200 µs of
+the learner process's), and up to 608 µs within the hour. Compare parts within one run, or
+versions side by side, never runs of different hours. 202 round trips per learner cost about
+0.06 CPU-s together (4%), so batching a test's calls into fewer round trips would not pay.
+The learner's own code was 1.02 CPU-s before the model answers lost their needless cost (the
+bootstrap refits every resample at once, the saturating fit gives BFGS its gradient, the
+Chinchilla fit's prediction is two nested ``np.logaddexp``); what is left of it is spread
+over the tests, 20-70 ms each, the saturating and the Chinchilla fits the largest. A learner
+whose code is slower than the model answer (a bootstrap that loops over ``fit_power_law``)
+costs more than these figures. The class's own figure (1.09 CPU-s per student beyond the
+fixed cost, the same hour) is lower than this one learner's: the class mixes learners who
+hand in the solutions with blank and half-done notebooks, which cost little.
 
 Sizing (issue 15): the cores to grade 1,000 and 10,000 students in 10 minutes,
 
