@@ -30,41 +30,41 @@ Memory, sampled every half second over the grader's process tree (Linux ``/proc`
   and says how many there were. The sandbox's in-memory /tmp is not in either sum (see the
   memory to ask, below).
 
-The breakdown of one learner's CPU (``profile_grade.py``: pytest, the tests' own code, the
-round trips to the learner's process and their cost, the sandboxes) is printed last. As
-measured on 2026-12-06 at 23:06 (the reference solutions of the 6 notebooks, 155 tests;
-medians of 5; 2 cores, idle but for the benchmark, at a load average of 1.0):
+The breakdown of one learner's CPU (``profile_grade.py``: the tests' own code, pytest's
+per-test machinery, the round trips to the learner's process and their cost, the sandboxes)
+is printed last. pytest starts and collects the tests once per run, before the grader forks a
+worker per learner, so both are in the fixed cost, not here. As measured on 2026-12-06 at
+23:40 (the reference solutions of the 6 notebooks, 155 tests; medians of 3; 2 cores, idle but
+for the benchmark, at a load average of 1.3):
 
 ==================================  =======  =====
 part                                CPU-s    share
 ==================================  =======  =====
-pytest start and finish             0.050    4%
-collecting the tests                0.089    6%
-reading the notebooks               0.049    3%
-per-test machinery                  0.207    15%
-test code                           0.159    11%
+reading the notebooks               0.046    4%
+per-test machinery                  0.201    17%
+test code                           0.151    12%
 comparisons                         0.010    1%
-round trips, grader side            0.063    4%
-starting the learner's processes    0.014    1%
-learner processes, start-up         0.230    16%
-learner processes, learner code     0.540    38%
-total                               1.411
+round trips, grader side            0.059    5%
+starting the learner's processes    0.015    1%
+learner processes, start-up         0.260    21%
+learner processes, learner code     0.470    39%
+total                               1.213
 ==================================  =======  =====
 
 The machine's own speed moves by half over a day: earlier the same day, code doing more work
-than this measured 0.948 CPU-s, when a bare round trip (a learner function that returns at
-once) cost 222 µs of wall time; here it cost 297 µs (166 µs of the grader's CPU, 200 µs of
-the learner process's), and up to 608 µs within the hour. Compare parts within one run, or
-versions side by side, never runs of different hours. 202 round trips per learner cost about
-0.06 CPU-s together (4%), so batching a test's calls into fewer round trips would not pay.
-The learner's own code was 1.02 CPU-s before the model answers lost their needless cost (the
-bootstrap refits every resample at once, the saturating fit gives BFGS its gradient, the
-Chinchilla fit's prediction is two nested ``np.logaddexp``); what is left of it is spread
-over the tests, 20-70 ms each, the saturating and the Chinchilla fits the largest. A learner
-whose code is slower than the model answer (a bootstrap that loops over ``fit_power_law``)
-costs more than these figures. The class's own figure (1.09 CPU-s per student beyond the
-fixed cost, the same hour) is lower than this one learner's: the class mixes learners who
-hand in the solutions with blank and half-done notebooks, which cost little.
+than this measured 0.948 CPU-s when a bare round trip (a learner function that returns at
+once) cost 222 µs of wall time; here it cost 600 µs (244 µs of the grader's CPU, 333 µs of
+the learner process's). Compare parts within one run, or versions side by side, never runs
+of different hours. 202 round trips per learner cost about 0.06 CPU-s together (5%), so
+batching a test's calls into fewer round trips would not pay. The learner's own code was
+1.02 CPU-s before the model answers lost their needless cost (the bootstrap refits every
+resample at once, the saturating fit gives BFGS its gradient, the Chinchilla fit's
+prediction is two nested ``np.logaddexp``); what is left of it is spread over the tests,
+20-70 ms each, the saturating and the Chinchilla fits the largest. A learner whose code is
+slower than the model answer (a bootstrap that loops over ``fit_power_law``) costs more than
+these figures. The class's own figure (1.00 CPU-s per student beyond the fixed cost, the
+same run) is lower than this one learner's: the class mixes learners who hand in the
+solutions with blank and half-done notebooks, which cost little.
 
 Sizing (issue 15): the cores to grade 1,000 and 10,000 students in 10 minutes,
 

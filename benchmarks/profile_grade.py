@@ -7,9 +7,6 @@ CPU-second to one part:
 ====================================  ====================================================
 part                                  what is timed
 ====================================  ====================================================
-pytest start and finish               ``pytest.main`` outside collection and the test loop
-                                      (options, plugins, closing the learner's processes)
-collecting the tests                  importing the test modules and building the items
 reading the notebooks                 parsing each notebook and choosing its cells
 per-test machinery                    pytest's hooks, fixtures and reports around each test
 test code                             the tests' own computations (references, inputs)
@@ -22,6 +19,10 @@ learner processes, start-up           the sandboxes of a blank learner: fork, na
                                       the notebook's cells
 learner processes, learner code       the rest of the sandboxes' CPU: the learner's code
 ====================================  ====================================================
+
+pytest starts and collects the tests once per ``grade`` run, in the grader, before it forks
+a worker per learner (:func:`course_utils.grading.stages.runner.run_collected`): that is
+part of a run's fixed cost (``bench_grade.py``), not of a learner's.
 
 Every part of the grader's own process is timed exclusively (a round trip inside a test
 is charged to the round trips, not to the test code). The learner processes are charged
@@ -55,7 +56,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-PARTS = ("pytest start and finish", "collecting the tests", "reading the notebooks", "per-test machinery",
+PARTS = ("reading the notebooks", "per-test machinery",
          "test code", "comparisons", "round trips, grader side", "starting the learner's processes",
          "learner processes, start-up", "learner processes, learner code")
 
@@ -92,20 +93,10 @@ class Ledger:
 
 
 class _Phases:
-    """pytest hooks that charge collection, the test loop and each test's body."""
+    """A pytest hook that charges each test's body to the ledger of the grading worker it runs
+    in (registered in the grader's session, before the workers are forked)."""
 
-    def __init__(self, ledger: Ledger) -> None:
-        self.ledger = ledger
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_collection(self, session: Any) -> Iterator[None]:
-        with self.ledger.part("collecting the tests"):
-            return (yield)
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtestloop(self, session: Any) -> Iterator[None]:
-        with self.ledger.part("per-test machinery"):
-            return (yield)
+    ledger: Ledger | None = None
 
     @pytest.hookimpl(wrapper=True)
     def pytest_pyfunc_call(self, pyfuncitem: Any) -> Iterator[None]:
@@ -114,12 +105,23 @@ class _Phases:
 
 
 @contextlib.contextmanager
-def instrumented(ledger: Ledger) -> Iterator[list]:
-    """Patch the grader's parts to charge ``ledger``; yields the list the test session
-    plugin is added to. Undone on exit."""
+def plugins_added(plugins: list[Any]) -> Iterator[None]:
+    """Every pytest session the grader starts gets ``plugins`` as well. Undone on exit."""
+    from course_utils.grading.stages import runner
+
+    original_run = runner.run_pytest
+    runner.run_pytest = lambda args, extra, **options: original_run(args, [*extra, *plugins], **options)
+    try:
+        yield
+    finally:
+        runner.run_pytest = original_run
+
+
+@contextlib.contextmanager
+def instrumented(ledger: Ledger) -> Iterator[None]:
+    """Patch the grader's parts to charge ``ledger``. Undone on exit."""
     from course_utils.grading import compare, credit
     from course_utils.grading.sandbox import proxy
-    from course_utils.grading.stages import runner
 
     saved: list[tuple[Any, str, Any]] = []
 
@@ -134,17 +136,8 @@ def instrumented(ledger: Ledger) -> Iterator[list]:
     patch(proxy.Student, "_call", "round trips, grader side")
     patch(proxy.Student, "_ensure_started", "starting the learner's processes")
     patch(proxy, "load_submission", "reading the notebooks")
-    original_run = runner.run_pytest
-    plugins: list = [_Phases(ledger)]
-
-    def run_pytest(args: list[str], extra: list[Any], **options: Any) -> tuple[int, str]:
-        with ledger.part("pytest start and finish"):
-            return original_run(args, [*extra, *plugins], **options)
-
-    saved.append((runner, "run_pytest", original_run))
-    runner.run_pytest = run_pytest
     try:
-        yield plugins
+        yield
     finally:
         for owner, name, value in reversed(saved):
             setattr(owner, name, value)
@@ -163,28 +156,26 @@ def _sandboxes_cpu(template: Any, before: float) -> float:
     return _children_cpu(template._process.pid) - before
 
 
-def _instrumented_grading(test_files: list[str], notebooks: dict[str, str], config: Any, template: Any,
-                          student: str) -> dict[str, Any]:
+def _instrumented_grading(suite: Any, phases: _Phases, notebooks: dict[str, str], student: str) -> dict[str, Any]:
     """In a grading worker: one learner graded as ``grade`` grades it, the parts charged."""
-    from course_utils.grading.stages.run import grade_student
-
     ledger = Ledger()
-    with instrumented(ledger):
-        outcome = grade_student(test_files, notebooks, config, template, student)
+    phases.ledger = ledger
+    with instrumented(ledger), ledger.part("per-test machinery"):
+        outcome = suite.grade(notebooks, student)
     return {"cpu": dict(ledger.cpu), "count": dict(ledger.count), "wall": dict(ledger.wall), "rows": outcome["rows"]}
 
 
-def _one_learner(plan: Any, found: Any, template: Any) -> tuple[dict[str, Any], float]:
-    """One learner graded in a fresh grading worker, forked from this process after the tests
-    were collected, as ``grade`` does (:func:`course_utils.grading.stages.runner.run_isolated`):
-    the worker's parts, and the CPU of the learner's processes."""
+def _one_learner(suite: Any, phases: _Phases, plan: Any, found: Any, template: Any) -> tuple[dict[str, Any], float]:
+    """One learner graded in a fresh grading worker, forked from the grader's pytest session
+    after it collected the tests, as ``grade`` does
+    (:func:`course_utils.grading.stages.runner.run_collected`): the worker's parts, and the
+    CPU of the learner's processes."""
     from course_utils.grading.stages.runner import Job, run_isolated
 
-    stems = [stem for stem in found.notebooks if stem in plan.syllabus]
+    notebooks = {stem: str(path) for stem, path in found.notebooks.items() if stem in plan.syllabus}
     before = _children_cpu(template._process.pid)
-    job = Job(found.student, _instrumented_grading, (plan.test_files(stems), {s: str(found.notebooks[s]) for s in stems},
-                                                     plan.config, template, found.student))
-    [(_key, status, value)] = list(run_isolated([job]))
+    [(_key, status, value)] = list(run_isolated([Job(found.student, _instrumented_grading,
+                                                     (suite, phases, notebooks, found.student))]))
     if status != "ok":
         raise SystemExit(f"profile: the grading worker failed: {value}")
     return value, _sandboxes_cpu(template, before)
@@ -215,6 +206,7 @@ def profile(repeats: int = 3) -> dict[str, Any]:
     from course_utils.grading.sandbox.template import Template
     from course_utils.grading.stages.discover import discover, preload_names, test_modules
     from course_utils.grading.stages.extract import extract
+    from course_utils.grading.stages.runner import run_collected
 
     scratch = Path(tempfile.mkdtemp(prefix="profile-grade-"))
     try:
@@ -226,18 +218,25 @@ def profile(repeats: int = 3) -> dict[str, Any]:
         try:
             plan = discover(scratch / "class", scratch / "out", tests_dir=tests, hidden_dir=hidden)
             solved, blank = extract(plan, scratch / "staging")
-            gc.collect()
-            gc.freeze()  # as grade does before it forks its workers
-            _one_learner(plan, solved, template)  # warm: the first forks
-            runs = [_one_learner(plan, solved, template) for _ in range(repeats)]
-            blanks = [_one_learner(plan, blank, template)[1] for _ in range(repeats)]
+            phases, measured = _Phases(), {}
+
+            def learners(suite: Any) -> None:
+                gc.collect()
+                gc.freeze()  # as grade does before it forks its workers
+                _one_learner(suite, phases, plan, solved, template)  # warm: the first forks
+                measured["runs"] = [_one_learner(suite, phases, plan, solved, template) for _ in range(repeats)]
+                measured["blanks"] = [_one_learner(suite, phases, plan, blank, template)[1] for _ in range(repeats)]
+
+            with plugins_added([phases]):
+                run_collected(plan.test_files(plan.syllabus), learners, config=plan.config, launcher=template)
+            runs, blanks = measured["runs"], measured["blanks"]
             trip = [round_trip_cost(template, solved.notebooks["ex01_history_compute"]) for _ in range(repeats)]
         finally:
             template.close()
         earned = {row["status"] for rows in runs[0][0]["rows"].values() for row in rows}
         if earned != {"passed"}:
             raise SystemExit(f"profile: the reference solutions did not pass every test ({sorted(earned)})")
-        parts = {label: statistics.median(run["cpu"].get(label, 0.0) for run, _ in runs) for label in PARTS[:8]}
+        parts = {label: statistics.median(run["cpu"].get(label, 0.0) for run, _ in runs) for label in PARTS[:6]}
         startup = statistics.median(blanks)
         parts["learner processes, start-up"] = startup
         parts["learner processes, learner code"] = max(0.0, statistics.median(cpu for _, cpu in runs) - startup)

@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..config import GradingConfig
+from ..errors import GraderProblem
 from .discover import Plan
 from .extract import Submission
 
@@ -25,22 +25,6 @@ class Outcome:
     error: str | None = None  # the grading worker failed (a grader error)
 
 
-def grade_student(test_files: list[str], notebooks: dict[str, str], config: GradingConfig,
-                  launcher: Any, student: str) -> dict[str, Any]:
-    """In a grading worker: one pytest run over one student's notebooks (plain data back).
-
-    ``student`` seeds the hidden tests' inputs: the folder name in Unicode NFC, so that a
-    folder unpacked from a macOS zip (NFD) draws what the roster's name draws (Gradescope)."""
-    from .runner import run_tests
-
-    session = run_tests(test_files, notebooks=notebooks, config=config, launcher=launcher, student=student,
-                        timeout=config.timeout, memory_mb=config.memory_mb, modules="reuse")
-    rows: dict[str, list[dict]] = {stem: [] for stem in notebooks}
-    for row in session.results:
-        rows.setdefault(row.notebook, []).append(row.to_dict())
-    return {"rows": rows, "notes": session.notes, "isolation": session.isolation}
-
-
 def run(plan: Plan, submissions: list[Submission], *, launcher: Any = None, jobs: int = 1,
         progress: bool = False) -> dict[str, Outcome]:
     """Every student's tests, ``jobs`` grading workers at a time (student name -> outcome).
@@ -48,36 +32,52 @@ def run(plan: Plan, submissions: list[Submission], *, launcher: Any = None, jobs
     Each worker is a fresh fork of this process; the learner's code runs in processes from
     ``launcher`` (the sandbox's template), never in the worker.
     """
-    from .runner import Job, run_isolated
+    from .runner import Job, run_collected, run_isolated
 
     work = []
     for number, found in enumerate(submissions):
         stems = [stem for stem in found.notebooks if stem in plan.syllabus]
         if stems:
-            work.append(Job(number, grade_student,
-                            (plan.test_files(stems), {s: str(found.notebooks[s]) for s in stems}, plan.config,
-                             launcher, unicodedata.normalize("NFC", found.student)), deadline=plan.deadline(stems),
-                            memory_mb=plan.config.worker_memory_mb))
+            work.append((number, {s: str(found.notebooks[s]) for s in stems}, found.student))
     outcomes = {found.student: Outcome() for found in submissions}
+    if not work:
+        return outcomes
     bar = None
-    if progress and work:
+    if progress:
         from tqdm import tqdm
 
         tqdm.monitor_interval = 0  # no monitor thread in a process that forks
         bar = tqdm(total=len(work), unit="student", desc="grading", file=sys.stderr)
-    gc.collect()
-    gc.freeze()  # the workers' collections leave what this process holds alone: its pages stay shared
+
+    def grade_everyone(suite: Any) -> None:
+        # the hidden tests' inputs are seeded by the folder name in Unicode NFC, so that a folder
+        # unpacked from a macOS zip (NFD) draws what the roster's name draws (Gradescope)
+        jobs_ = [Job(number, suite.grade, (notebooks, unicodedata.normalize("NFC", student)),
+                     deadline=plan.deadline(notebooks), memory_mb=plan.config.worker_memory_mb)
+                 for number, notebooks, student in work]
+        gc.collect()
+        gc.freeze()  # the workers' collections leave what this process holds alone: its pages stay shared
+        try:
+            for number, status, value in run_isolated(jobs_, workers=jobs):
+                outcome = outcomes[submissions[number].student]
+                if status == "ok":
+                    outcome.rows, outcome.notes, outcome.isolation = value["rows"], value["notes"], value["isolation"]
+                else:
+                    outcome.error = value
+                if bar is not None:
+                    bar.update(1)
+        finally:
+            gc.unfreeze()
+
+    stems = list(dict.fromkeys(stem for _number, notebooks, _student in work for stem in notebooks))
     try:
-        for number, status, value in run_isolated(work, workers=jobs):
+        run_collected(plan.test_files(stems), grade_everyone, config=plan.config, launcher=launcher)
+    except GraderProblem as exc:  # pytest itself failed: a grader error for everyone it did not grade
+        for number, _notebooks, _student in work:
             outcome = outcomes[submissions[number].student]
-            if status == "ok":
-                outcome.rows, outcome.notes, outcome.isolation = value["rows"], value["notes"], value["isolation"]
-            else:
-                outcome.error = value
-            if bar is not None:
-                bar.update(1)
+            if not outcome.rows and outcome.error is None:
+                outcome.error = f"{type(exc).__name__}: {exc}"
     finally:
-        gc.unfreeze()
-    if bar is not None:
-        bar.close()
+        if bar is not None:
+            bar.close()
     return outcomes

@@ -303,9 +303,8 @@ def run_pytest(args: list[str], plugins: list[Any], *, modules: str = "fresh") -
         import the test modules afresh and leave them imported: the collection of a class's
         grading, in the process that then forks a grading worker per learner;
     ``"reuse"``
-        use the test modules already imported as they are: a grading worker, a fork of the
-        process that collected (and hashed) them, which then need not import and compile
-        every test module again for every learner.
+        use the test modules already imported as they are: the session of a class's grading
+        (:func:`run_collected`), in the process that collected (and hashed) them.
     """
     from .. import plugin
 
@@ -374,13 +373,9 @@ def pytest_args(*test_files: str | os.PathLike, target: str | os.PathLike = "sol
 def run_tests(test_files: Iterable[str | os.PathLike], target: str | os.PathLike = "solutions", *,
               notebooks: dict[str, str] | None = None, exercises: Iterable[str] | None = None,
               timeout: float | None = None, memory_mb: float | None = None,
-              config: GradingConfig | None = None, launcher: Any = None, student: str | None = None,
-              modules: str = "fresh") -> Session:
-    """Run the exercise tests of ``test_files`` here, against ``target`` or ``notebooks``.
-
-    Call it in a disposable process (see :func:`run_isolated`): pytest imports the test
-    modules, and a second run in the same process would reuse them. ``modules`` is
-    :func:`run_pytest`'s (``"reuse"`` in a grading worker).
+              config: GradingConfig | None = None, launcher: Any = None, student: str | None = None) -> Session:
+    """Run the exercise tests of ``test_files`` here, against ``target`` or ``notebooks``
+    (``check``; ``grade`` collects once and runs each learner in a fork, :func:`run_collected`).
 
     Raises
     ------
@@ -389,9 +384,72 @@ def run_tests(test_files: Iterable[str | os.PathLike], target: str | os.PathLike
     """
     session = Session(dict(notebooks or {}), frozenset(exercises) if exercises is not None else None,
                       timeout, memory_mb, config=config, launcher=launcher, student=student)
-    code, output = run_pytest(pytest_args(*test_files, target=target), [session], modules=modules)
+    code, output = run_pytest(pytest_args(*test_files, target=target), [session])
     check_exit_code(code, output, allow_no_tests=exercises is not None)
     return session
+
+
+class CollectedTests:
+    """A pytest session that collects its tests once and then, instead of running them, hands
+    them to ``body`` (:func:`run_collected`), which forks grading workers: each worker grades
+    one learner on the collected tests (:meth:`grade`), then exits."""
+
+    def __init__(self, session: Session, body: Callable[["CollectedTests"], None]) -> None:
+        self.session = session
+        self.body = body
+        self.items: list[pytest.Item] = []
+        self.pytest_session: pytest.Session | None = None
+        self.raised: BaseException | None = None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
+        if session.testsfailed:  # a module did not import: pytest's own loop stops the run with its errors
+            return None
+        self.items, self.pytest_session = list(session.items), session
+        try:
+            self.body(self)
+        except BaseException as exc:  # Ctrl-C included: raised again once pytest has finished
+            self.raised = exc
+        return True
+
+    def grade(self, notebooks: dict[str, str], student: str) -> dict[str, Any]:
+        """In a grading worker forked by ``body``: the tests of the notebooks in ``notebooks``
+        (stem -> file), run as pytest's own loop runs them; plain data back (each notebook's
+        rows, notes and what isolated it). ``student`` seeds the hidden tests' inputs."""
+        session, pytest_session = self.session, self.pytest_session
+        session.notebooks, session.student = dict(notebooks), student
+        items = [item for item in self.items if _notebook_of(item) in notebooks]
+        pytest_session.items = items  # the student fixture finds a notebook's test modules here
+        for index, item in enumerate(items):
+            nextitem = items[index + 1] if index + 1 < len(items) else None
+            item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+        session.pytest_sessionfinish(pytest_session)  # every learner process stopped
+        rows: dict[str, list[dict]] = {stem: [] for stem in notebooks}
+        for row in session.results:
+            rows.setdefault(row.notebook, []).append(row.to_dict())
+        return {"rows": rows, "notes": session.notes, "isolation": session.isolation}
+
+
+def run_collected(test_files: Iterable[str | os.PathLike], body: Callable[[CollectedTests], None], *,
+                  config: GradingConfig, launcher: Any = None) -> None:
+    """Start pytest and collect ``test_files`` once, then call ``body`` with the collected
+    tests instead of running them; ``body`` forks a grading worker per learner
+    (:func:`run_isolated`) that calls :meth:`CollectedTests.grade`. Every learner is graded
+    as a pytest run of their own would grade them, without starting pytest and collecting
+    the tests again for each (about a tenth of a learner's grading). Test modules imported
+    already (:func:`collect_syllabi` with ``keep_modules``) are used as they are.
+
+    Raises
+    ------
+    GraderProblem
+        When pytest could not collect the tests; and what ``body`` raised.
+    """
+    session = Session(timeout=config.timeout, memory_mb=config.memory_mb, config=config, launcher=launcher)
+    suite = CollectedTests(session, body)
+    code, output = run_pytest(pytest_args(*test_files), [session, suite], modules="reuse")
+    if suite.raised is not None:
+        raise suite.raised
+    check_exit_code(code, output, allow_no_tests=True)
 
 
 def collect_syllabi(test_files: Iterable[str | os.PathLike], *, keep_modules: bool = False
