@@ -236,3 +236,63 @@ def test_the_manifest_says_which_sandbox_each_student_was_graded_in(klass):
     if probe_isolation().active:
         assert {"mount", "pid", "net", "hard rlimits"} <= set(manifest["students"]["ada"]["sandbox"])
     assert manifest["isolation"]["level"] == probe_isolation().level.value
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_in_the_middle_of_grade_stops_every_process_and_exits_130(tmp_path):
+    """An instructor presses Ctrl-C while the class is being graded (every learner's add sleeps,
+    so the learners' processes are running): the terminal's SIGINT reaches the grader's process
+    group; grade says 'interrupted', exits 130, and no process it started (workers, template,
+    sandboxes, learner code) is left."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    nb = json.loads((FIXTURE / "tiny.ipynb").read_text())
+    for cell in nb["cells"]:
+        if "exercise" in cell["metadata"].get("tags", []) and "def add(" in "".join(cell["source"]):
+            cell["source"] = "import time\ndef add(a, b):\n    time.sleep(60)\n    return a + b"
+    for student in ("ada", "bob", "cy"):
+        (tmp_path / "subs" / student).mkdir(parents=True)
+        (tmp_path / "subs" / student / "tiny.ipynb").write_text(json.dumps(nb))
+    grader = subprocess.Popen([sys.executable, "-m", "course_utils", "grade", str(tmp_path / "subs"), "--out",
+                               str(tmp_path / "out"), "--tests", str(FIXTURE), "--jobs", "2"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    started: set[int] = set()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(started) < 8:  # template, 2 workers, 2 sandboxes of 2 processes
+        started |= _descendants(grader.pid)
+        time.sleep(0.2)
+    time.sleep(1.0)  # the learners' add is running
+    started |= _descendants(grader.pid)
+    os.killpg(grader.pid, signal.SIGINT)
+    _out, err = grader.communicate(timeout=60)
+    assert grader.returncode == 130, err[-2000:]
+    assert err.strip().splitlines()[-1] == "interrupted"
+    assert len(started) >= 8
+    time.sleep(1.5)  # the template reaps every half second
+    assert [pid for pid in started if os.path.exists(f"/proc/{pid}")] == []
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (from /proc: children of each of its threads)."""
+    import os
+
+    found, pending = set(), [pid]
+    while pending:
+        parent = pending.pop()
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{parent}/task/{task}/children") as handle:
+                    children = {int(child) for child in handle.read().split()}
+            except OSError:
+                continue
+            pending += children - found
+            found |= children
+    return found
