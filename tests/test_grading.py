@@ -87,6 +87,26 @@ def test_a_syntax_error_still_names_the_exercise_of_its_cell():
     assert "SyntaxError" in found.notes[0]
 
 
+def test_extraction_keeps_no_syntax_tree_of_a_large_cell():
+    """A notebook of twelve 60 KB untagged cells (each about 7 MB of syntax tree and symbol
+    table): once extracted, the grader holds well under one cell's tree of them, while the
+    trees of small graded cells are remembered (notebook.calls.REMEMBERED_CHARS)."""
+    import tracemalloc
+
+    big = "".join(f"def g{i}(a, b):\n    return a + b * {i}\n" for i in range(2200))
+    nb = {"cells": [_code("def f(x):\n    return g0(x, 1)", "exercise")]
+          + [_code(f"{big}\nLABEL = {k}\n") for k in range(12)]}
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        found = extract_cells(nb, ["f"])
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert [cell.kind for cell in found.cells] == ["helper", "exercise"]
+    assert kept < 4 * 2**20
+
+
 @pytest.mark.parametrize("content, reason", [
     (b"", "is empty"), (b"{oops", "not valid JSON"), (b"[1, 2]", "not a Jupyter notebook"),
     (b"\xff\xfe\x00binary", "not a text file"),

@@ -45,16 +45,32 @@ class Definition:
     source: str
 
 
-@functools.lru_cache(maxsize=128)
+#: cells up to this many characters have their tree and symbol table remembered: grading asks
+#: about each graded cell several times (its functions, definitions, imports and names); the
+#: longest graded cell of the course's notebooks is 2,900 characters. A larger cell is parsed
+#: each time, so that a notebook of many large cells cannot make the grader hold their trees
+#: (about 7 MB for a 60 KB cell): at most 64 × ~1 MB are kept.
+REMEMBERED_CHARS = 8192
+
+
 def parse(source: str) -> ast.Module:
-    """``ast.parse(source)``, remembered: grading one notebook asks about each cell several
-    times (its functions, its definitions, its imports). The tree is shared: read it, never
-    change it. Raises what ``ast.parse`` raises (a failure is not remembered)."""
+    """``ast.parse(source)``, remembered for a cell of at most :data:`REMEMBERED_CHARS`
+    characters. The tree may be shared: read it, never change it. Raises what ``ast.parse``
+    raises (a failure is not remembered)."""
+    return _parse(source) if len(source) <= REMEMBERED_CHARS else ast.parse(source)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse(source: str) -> ast.Module:
     return ast.parse(source)
 
 
-@functools.lru_cache(maxsize=128)
 def _table(source: str) -> symtable.SymbolTable | None:
+    return _symbols(source) if len(source) <= REMEMBERED_CHARS else _symbols.__wrapped__(source)
+
+
+@functools.lru_cache(maxsize=64)
+def _symbols(source: str) -> symtable.SymbolTable | None:
     try:
         return symtable.symtable(source, "<cell>", "exec")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
