@@ -8,6 +8,7 @@ module ``test_<stem>.py`` is graded against ``<target>/<stem>.ipynb``, where the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import zlib
@@ -160,13 +161,20 @@ def blocked_names(module: Any) -> list[str]:
     """What the child running a notebook must block for test ``module``: its ``BLOCKED``,
     and for a hidden test module (``tests/hidden/test_<stem>.py``) also the ``BLOCKED`` of
     the public one (``tests/exercises/test_<stem>.py``), so both guard the same code."""
+    return list(_blocked_names(module))
+
+
+@functools.cache
+def _blocked_names(module: Any) -> tuple[str, ...]:
+    """Read once per module object (the public module's text is parsed for a hidden one:
+    about 5 ms). The grader reads them before it forks its workers (:mod:`.stages.runner`)."""
     names = list(getattr(module, "BLOCKED", []))
     path = Path(module.__file__)
     hidden, public = FOLDERS["hidden_tests"].parts, FOLDERS["exercise_tests"]
     if path.parent.parts[-len(hidden):] == hidden:
         root = path.parent.parents[len(hidden) - 1]
         names += [str(name) for name in literal_constant(root / public / path.name, "BLOCKED", [])]
-    return list(dict.fromkeys(names))
+    return tuple(dict.fromkeys(names))
 
 
 def _graded_notebook(request: pytest.FixtureRequest) -> tuple[Path, str, str]:
@@ -213,7 +221,7 @@ def student(request: pytest.FixtureRequest):
         return
     # every module grading this notebook (its public and hidden tests) shares one proxy
     modules = list(dict.fromkeys(item.module for item in request.session.items
-                                 if Path(str(item.path)).stem.removeprefix("test_") == stem)) \
+                                 if item.path.stem.removeprefix("test_") == stem)) \
         if proxies is not None else []
     infos = [info for item in request.session.items
              if (item.module is request.module or item.module in modules) and (info := exercise_info(item))]
