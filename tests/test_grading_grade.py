@@ -216,6 +216,29 @@ def test_the_score_stage_applies_the_scoring_gates(klass, monkeypatch):
     assert _rows(out)["ada"]["mean"] == "0" and _rows(out)["ada"]["total"] == "4"
 
 
+def test_the_workers_are_forked_with_what_the_tests_import_already_imported(tmp_path):
+    """What a test module imports (here a name in its BLOCKED) is imported, and its BLOCKED
+    read, in the grader before it forks a worker per learner, not again in every worker."""
+    import subprocess
+    import sys
+
+    shutil.copy(FIXTURE / "conftest.py", tmp_path)
+    (tmp_path / "test_tiny.py").write_text(
+        (FIXTURE / "test_tiny.py").read_text().replace('BLOCKED = ["statistics.mean"]',
+                                                       'BLOCKED = ["course_utils.data_limits.effective_data"]'))
+    code = ("import sys\n"
+            "from course_utils.grading.config import GradingConfig\n"
+            "from course_utils.grading.plugin import _blocked_names\n"
+            "from course_utils.grading.stages.runner import run_collected\n"
+            "seen = ['course_utils.data_limits' in sys.modules]\n"
+            "run_collected([sys.argv[1]], lambda suite: seen.extend(['course_utils.data_limits' in sys.modules,\n"
+            "              _blocked_names.cache_info().currsize]), config=GradingConfig())\n"
+            "print(*seen)\n")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "test_tiny.py")], capture_output=True,
+                         text=True, timeout=120)
+    assert out.stdout.split() == ["False", "True", "1"], out.stderr[-2000:]
+
+
 def test_grade_does_not_import_the_command_line_module():
     """No import cycle: cli imports grade (lazily), grade never imports cli."""
     import subprocess
