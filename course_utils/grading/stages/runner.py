@@ -440,7 +440,9 @@ def _prepare_workers(items: list[pytest.Item]) -> None:
     """Done here once, before ``body`` forks the grading workers, what each worker would
     otherwise do again for every learner: import the modules the tests import as they run
     (the names :func:`.discover.preload_names` finds, also the template's: about 35 ms a
-    worker without bytecode caches) and read each test module's ``BLOCKED`` names."""
+    worker without bytecode caches), read each test module's ``BLOCKED`` names, and have
+    pytest work out each test's location (a cached path relative to the root that every
+    report carries: 0.2 ms a test)."""
     from ..plugin import blocked_names
     from ..sandbox.blocking import preload_names as import_names
     from .discover import preload_names
@@ -449,6 +451,8 @@ def _prepare_workers(items: list[pytest.Item]) -> None:
     import_names(preload_names(Path(module.__file__) for module in modules))
     for module in modules:
         blocked_names(module)
+    for item in items:
+        item.location  # noqa: B018 (a cached property: computed here, inherited by every worker)
 
 
 def run_collected(test_files: Iterable[str | os.PathLike], body: Callable[[CollectedTests], None], *,
