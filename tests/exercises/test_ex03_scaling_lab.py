@@ -61,6 +61,23 @@ def _sample(P, n, seed):
     return np.array(tokens, dtype=np.int64)
 
 
+def _texts(P, lengths, seeds):
+    """Read-only samples of the chain P, one per (length, seed)."""
+    texts = tuple(_sample(P, n, seed) for n, seed in zip(lengths, seeds))
+    for text in texts:
+        text.setflags(write=False)
+    return texts
+
+
+# The bigram tests' texts, drawn when the module is imported: the grader imports it once per
+# run, before it forks a worker per learner, so no learner's grading draws them again (the
+# walk is a Python loop, about 40 ms for the 95,000 tokens).
+_TWO_STATE = _two_state_chain(0.1, 0.4)
+_TWO_STATE_TRAIN, _TWO_STATE_TEST = _texts(_TWO_STATE, (50_000, 20_000), (0, 1))
+_EIGHT_STATE = np.random.default_rng(5).dirichlet(np.full(8, 0.3), size=8)
+_EIGHT_STATE_TRAIN, _EIGHT_STATE_TEST = _texts(_EIGHT_STATE, (20_000, 5_000), (2, 3))
+
+
 # -------------------------------------------------------- count_non_embedding_params
 
 
@@ -152,9 +169,8 @@ def test_bigram_loss_approaches_the_entropy_rate(student):
     the bigram model's test loss is within 0.03 nats of the entropy rate 0.3947. The
     sampling SD of a 20,000-token test average is about 0.005 nats and the estimation
     bias about V²/(2n) < 1e-4, so 0.03 is a loose bound."""
-    P = _two_state_chain(0.1, 0.4)
     expected = 0.8 * _binary_entropy(0.1) + 0.2 * _binary_entropy(0.4)
-    got = student.bigram_cross_entropy(_sample(P, 50_000, 0), _sample(P, 20_000, 1), 2, 1.0)
+    got = student.bigram_cross_entropy(_TWO_STATE_TRAIN, _TWO_STATE_TEST, 2, 1.0)
     assert_close(got, expected, atol=0.03)
 
 
@@ -165,8 +181,7 @@ def test_more_training_data_lowers_the_test_loss(student):
     """An 8-symbol chain with rows Dirichlet(0.3) (seed 5): 200 training tokens leave most
     pairs poorly estimated, 20,000 do not, so the test loss falls (measured: from 1.396 to
     1.267 nats, entropy rate 1.273). We ask for a drop of at least 0.05."""
-    P = np.random.default_rng(5).dirichlet(np.full(8, 0.3), size=8)
-    train, test = _sample(P, 20_000, 2), _sample(P, 5_000, 3)
+    train, test = _EIGHT_STATE_TRAIN, _EIGHT_STATE_TEST
     small = number(student.bigram_cross_entropy(train[:200], test, 8, 1.0), "the loss after 200 tokens")
     large = number(student.bigram_cross_entropy(train, test, 8, 1.0), "the loss after 20,000 tokens")
     assert large < small - 0.05, "the test loss does not fall with 100× more training text"
