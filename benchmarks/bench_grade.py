@@ -33,38 +33,44 @@ Memory, sampled every half second over the grader's process tree (Linux ``/proc`
 The breakdown of one learner's CPU (``profile_grade.py``: the tests' own code, pytest's
 per-test machinery, the round trips to the learner's process and their cost, the sandboxes)
 is printed last. pytest starts and collects the tests once per run, before the grader forks a
-worker per learner, so both are in the fixed cost, not here. As measured on 2026-12-06 at
-23:40 (the reference solutions of the 6 notebooks, 155 tests; medians of 3; 2 cores, idle but
-for the benchmark, at a load average of 1.3):
+worker per learner, so both are in the fixed cost, not here; so are the modules the tests
+import, each test module's ``BLOCKED`` names and each test's location, which the grader works
+out before it forks (:func:`course_utils.grading.stages.runner.run_collected`). As measured on
+2026-12-07 at 02:15 (the reference solutions of the 6 notebooks, 155 tests; medians of 3; 2
+cores, idle but for the benchmark, at a load average of 1.3):
 
 ==================================  =======  =====
 part                                CPU-s    share
 ==================================  =======  =====
-reading the notebooks               0.046    4%
-per-test machinery                  0.201    17%
-test code                           0.151    12%
-comparisons                         0.010    1%
-round trips, grader side            0.059    5%
-starting the learner's processes    0.015    1%
-learner processes, start-up         0.260    21%
-learner processes, learner code     0.470    39%
-total                               1.213
+reading the notebooks               0.056    5%
+per-test machinery                  0.137    13%
+test code                           0.105    10%
+comparisons                         0.009    1%
+round trips, grader side            0.054    5%
+starting the learner's processes    0.014    1%
+learner processes, start-up         0.220    21%
+learner processes, learner code     0.440    42%
+total                               1.036
 ==================================  =======  =====
 
-The machine's own speed moves by half over a day: earlier the same day, code doing more work
-than this measured 0.948 CPU-s when a bare round trip (a learner function that returns at
-once) cost 222 µs of wall time; here it cost 600 µs (244 µs of the grader's CPU, 333 µs of
-the learner process's). Compare parts within one run, or versions side by side, never runs
-of different hours. 202 round trips per learner cost about 0.06 CPU-s together (5%), so
-batching a test's calls into fewer round trips would not pay. The learner's own code was
-1.02 CPU-s before the model answers lost their needless cost (the bootstrap refits every
-resample at once, the saturating fit gives BFGS its gradient, the Chinchilla fit's
-prediction is two nested ``np.logaddexp``); what is left of it is spread over the tests,
-20-70 ms each, the saturating and the Chinchilla fits the largest. A learner whose code is
-slower than the model answer (a bootstrap that loops over ``fit_power_law``) costs more than
-these figures. The class's own figure (1.00 CPU-s per student beyond the fixed cost, the
-same run) is lower than this one learner's: the class mixes learners who hand in the
-solutions with blank and half-done notebooks, which cost little.
+The machine's own speed moves by half over a day: the same code measured 0.84 to 1.34
+CPU-s for this learner within half an hour, and a bare round trip (a learner function that
+returns at once) cost 222 µs of wall time on one day and up to 600 µs on the next; here it
+cost 292 µs (159 µs of the grader's CPU, 233 µs of the learner process's). Compare parts
+within one run, or versions side by side, never runs of different hours. 201 round trips
+per learner cost about 0.05 CPU-s together (5%), so batching a test's calls into fewer round
+trips would not pay. The learner's own code was 1.02 CPU-s before the model answers lost
+their needless cost (the bootstrap refits every resample at once, the saturating fit gives
+BFGS its gradient, the Chinchilla fit's prediction is two nested ``np.logaddexp``); what is
+left of it is spread over the tests, 20-70 ms each, the saturating and the Chinchilla fits
+the largest (the latter as the exercise prescribes: BFGS without a gradient, whose early
+stop is the point of the exercise). The start-up is six sandboxes, each two forks of an 87
+MB process and their exits: the kernel copying page tables and then the pages the learner
+process writes. A learner whose code is slower than the model answer (a bootstrap that loops
+over ``fit_power_law``) costs more than these figures. The class's own figure (0.89 CPU-s
+per student beyond the fixed cost, the same run) is lower than this one learner's: the class
+mixes learners who hand in the solutions with blank and half-done notebooks, which cost
+little.
 
 Sizing (issue 15): the cores to grade 1,000 and 10,000 students in 10 minutes,
 

@@ -7,8 +7,9 @@ Prints, measured side by side in one run, for models of ~100k, ~300k and ~1M
 non-embedding parameters, ``--repeats`` rounds of:
 
 * the fp32 matmul peak with ``threads`` threads (2048² matrices) just before each model;
-* the training throughput of one process using ``threads`` threads, as 6·N·tokens/s over
-  that peak (the issue's reference, a plain implementation: 0.28, 0.42 and 0.47 on 2 cores);
+* the training throughput of one process using ``threads`` threads (timed over two seconds
+  of steps), as 6·N·tokens/s over that peak (the issue's reference, a plain
+  implementation: 0.28, 0.42 and 0.47 on 2 cores);
 * the throughput of ``threads`` single-thread worker processes training side by side, as
   the sweep runs them (``course_utils.heap`` set as the sweep's workers set it), over the
   same round's peak, and its ratio to the one-process figure.
@@ -53,8 +54,11 @@ def matmul_peak(n: int = 2048, reps: int = 8) -> float:
     return 2 * n**3 * reps / (time.perf_counter() - start)
 
 
-def train_throughput(config: ModelConfig, steps: int = 20, barrier=None) -> float:
-    """Tokens per second of the sweep's training step (after three warm-up steps).
+def train_throughput(config: ModelConfig, seconds: float = 2.0, barrier=None) -> float:
+    """Tokens per second of the sweep's training step over at least ``seconds`` (and ten
+    steps), after three warm-up steps. A fixed 20 steps (a third of a second at 100k
+    parameters) spread the workers' figure over 0.28-0.54 within one run; two seconds keep
+    it within a few hundredths.
 
     Raises AssertionError when the model's parameters are not those its config counts, or a
     step's loss is not finite (the correctness check)."""
@@ -75,12 +79,13 @@ def train_throughput(config: ModelConfig, steps: int = 20, barrier=None) -> floa
         step()
     if barrier is not None:
         barrier.wait()
-    start = time.perf_counter()
-    for _ in range(steps):
+    start, steps = time.perf_counter(), 0
+    while steps < 10 or time.perf_counter() - start < seconds:
         step()
-    seconds = time.perf_counter() - start
+        steps += 1
+    elapsed = time.perf_counter() - start
     assert all(math.isfinite(float(loss)) for loss in losses), "a training step's loss is not finite"
-    return steps * SETTINGS.batch_size * config.n_ctx / seconds
+    return steps * SETTINGS.batch_size * config.n_ctx / elapsed
 
 
 _BARRIER = None
