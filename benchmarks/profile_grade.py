@@ -228,7 +228,9 @@ def profile(repeats: int = 3) -> dict[str, Any]:
                 measured["blanks"] = [_one_learner(suite, phases, plan, blank, template)[1] for _ in range(repeats)]
 
             with plugins_added([phases]):
-                run_collected(plan.test_files(plan.syllabus), learners, config=plan.config, launcher=template)
+                test_files = plan.test_files(plan.syllabus)
+                run_collected(test_files, learners, config=plan.config, launcher=template,
+                              preload=preload_names([Path(path) for path in test_files]))
             runs, blanks = measured["runs"], measured["blanks"]
             trip = [round_trip_cost(template, solved.notebooks["ex01_history_compute"]) for _ in range(repeats)]
         finally:

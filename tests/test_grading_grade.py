@@ -217,8 +217,9 @@ def test_the_score_stage_applies_the_scoring_gates(klass, monkeypatch):
 
 
 def test_the_workers_are_forked_with_what_the_tests_import_already_imported(tmp_path):
-    """What a test module imports (here a name in its BLOCKED) is imported, and its BLOCKED
-    read, in the grader before it forks a worker per learner, not again in every worker."""
+    """What a test module imports (here a name in its BLOCKED, found as the run stage finds it)
+    is imported, and its BLOCKED read, in the grader before it forks a worker per learner,
+    not again in every worker."""
     import subprocess
     import sys
 
@@ -227,12 +228,15 @@ def test_the_workers_are_forked_with_what_the_tests_import_already_imported(tmp_
         (FIXTURE / "test_tiny.py").read_text().replace('BLOCKED = ["statistics.mean"]',
                                                        'BLOCKED = ["course_utils.data_limits.effective_data"]'))
     code = ("import sys\n"
+            "from pathlib import Path\n"
             "from course_utils.grading.config import GradingConfig\n"
             "from course_utils.grading.plugin import _blocked_names\n"
+            "from course_utils.grading.stages.discover import preload_names\n"
             "from course_utils.grading.stages.runner import run_collected\n"
             "seen = ['course_utils.data_limits' in sys.modules]\n"
             "run_collected([sys.argv[1]], lambda suite: seen.extend(['course_utils.data_limits' in sys.modules,\n"
-            "              _blocked_names.cache_info().currsize]), config=GradingConfig())\n"
+            "              _blocked_names.cache_info().currsize]), config=GradingConfig(),\n"
+            "              preload=preload_names([Path(sys.argv[1])]))\n"
             "print(*seen)\n")
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "test_tiny.py")], capture_output=True,
                          text=True, timeout=120)

@@ -8,10 +8,11 @@ import gc
 import sys
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..errors import GraderProblem
-from .discover import Plan
+from .discover import Plan, preload_names
 from .extract import Submission
 
 
@@ -70,8 +71,10 @@ def run(plan: Plan, submissions: list[Submission], *, launcher: Any = None, jobs
             gc.unfreeze()
 
     stems = list(dict.fromkeys(stem for _number, notebooks, _student in work for stem in notebooks))
+    test_files = plan.test_files(stems)
     try:
-        run_collected(plan.test_files(stems), grade_everyone, config=plan.config, launcher=launcher)
+        run_collected(test_files, grade_everyone, config=plan.config, launcher=launcher,
+                      preload=preload_names(Path(path) for path in test_files))
     except GraderProblem as exc:  # pytest itself failed: a grader error for everyone it did not grade
         for number, _notebooks, _student in work:
             outcome = outcomes[submissions[number].student]

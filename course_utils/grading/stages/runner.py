@@ -399,9 +399,10 @@ class CollectedTests:
     them to ``body`` (:func:`run_collected`), which forks grading workers: each worker grades
     one learner on the collected tests (:meth:`grade`), then exits."""
 
-    def __init__(self, session: Session, body: Callable[["CollectedTests"], None]) -> None:
+    def __init__(self, session: Session, body: Callable[["CollectedTests"], None], preload: Iterable[str] = ()) -> None:
         self.session = session
         self.body = body
+        self.preload = list(preload)
         self.items: list[pytest.Item] = []
         self.pytest_session: pytest.Session | None = None
         self.raised: BaseException | None = None
@@ -412,7 +413,7 @@ class CollectedTests:
             return None
         self.items, self.pytest_session = list(session.items), session
         try:
-            _prepare_workers(self.items)
+            _prepare_workers(self.items, self.preload)
             self.body(self)
         except BaseException as exc:  # Ctrl-C included: raised again once pytest has finished
             self.raised = exc
@@ -436,19 +437,17 @@ class CollectedTests:
         return {"rows": rows, "notes": session.notes, "isolation": session.isolation}
 
 
-def _prepare_workers(items: list[pytest.Item]) -> None:
+def _prepare_workers(items: list[pytest.Item], preload: Iterable[str]) -> None:
     """Done here once, before ``body`` forks the grading workers, what each worker would
     otherwise do again for every learner: import the modules the tests import as they run
-    (the names :func:`.discover.preload_names` finds, also the template's: about 35 ms a
-    worker without bytecode caches), read each test module's ``BLOCKED`` names, and have
-    pytest work out each test's location (a cached path relative to the root that every
-    report carries: 0.2 ms a test)."""
+    (``preload``: about 35 ms a worker without bytecode caches), read each test module's
+    ``BLOCKED`` names, and have pytest work out each test's location (a cached path relative
+    to the root that every report carries: 0.2 ms a test)."""
     from ..plugin import blocked_names
-    from ..sandbox.blocking import preload_names as import_names
-    from .discover import preload_names
+    from ..sandbox.blocking import preload_names
 
+    preload_names(preload)
     modules = list(dict.fromkeys(item.module for item in items if getattr(item, "module", None) is not None))
-    import_names(preload_names(Path(module.__file__) for module in modules))
     for module in modules:
         blocked_names(module)
     for item in items:
@@ -456,13 +455,15 @@ def _prepare_workers(items: list[pytest.Item]) -> None:
 
 
 def run_collected(test_files: Iterable[str | os.PathLike], body: Callable[[CollectedTests], None], *,
-                  config: GradingConfig, launcher: Any = None) -> None:
+                  config: GradingConfig, launcher: Any = None, preload: Iterable[str] = ()) -> None:
     """Start pytest and collect ``test_files`` once, then call ``body`` with the collected
     tests instead of running them; ``body`` forks a grading worker per learner
     (:func:`run_isolated`) that calls :meth:`CollectedTests.grade`. Every learner is graded
     as a pytest run of their own would grade them, without starting pytest and collecting
     the tests again for each (about a tenth of a learner's grading). Test modules imported
-    already (:func:`collect_syllabi` with ``keep_modules``) are used as they are.
+    already (:func:`collect_syllabi` with ``keep_modules``) are used as they are. ``preload``
+    names the modules the tests import as they run (:func:`.discover.preload_names`): they
+    are imported here, once, before the workers fork.
 
     Raises
     ------
@@ -470,7 +471,7 @@ def run_collected(test_files: Iterable[str | os.PathLike], body: Callable[[Colle
         When pytest could not collect the tests; and what ``body`` raised.
     """
     session = Session(timeout=config.timeout, memory_mb=config.memory_mb, config=config, launcher=launcher)
-    suite = CollectedTests(session, body)
+    suite = CollectedTests(session, body, preload)
     code, output = run_pytest(pytest_args(*test_files), [session, suite], modules="reuse")
     if suite.raised is not None:
         raise suite.raised
