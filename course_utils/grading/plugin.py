@@ -152,6 +152,11 @@ def target_notebook(target: str | os.PathLike | None, stem: str,
     return path / f"{stem}.ipynb"
 
 
+def notebook_of(item: pytest.Item) -> str:
+    """``ex02_power_laws`` for a test of ``test_ex02_power_laws.py`` (public or hidden)."""
+    return item.path.stem.removeprefix("test_")  # pytest gives every item a pathlib.Path
+
+
 def _module_stem(module: Any) -> str:
     """``ex02_power_laws`` for ``tests/exercises/test_ex02_power_laws.py`` (and ``tests/hidden/``)."""
     return Path(module.__file__).stem.removeprefix("test_")
@@ -221,7 +226,7 @@ def student(request: pytest.FixtureRequest):
         return
     # every module grading this notebook (its public and hidden tests) shares one proxy
     modules = list(dict.fromkeys(item.module for item in request.session.items
-                                 if item.path.stem.removeprefix("test_") == stem)) \
+                                 if notebook_of(item) == stem)) \
         if proxies is not None else []
     infos = [info for item in request.session.items
              if (item.module is request.module or item.module in modules) and (info := exercise_info(item))]

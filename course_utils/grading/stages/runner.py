@@ -27,7 +27,7 @@ import pytest
 from .. import credit
 from ..config import GradingConfig, Status
 from ..errors import GraderProblem, StudentError, StudentProblem
-from ..plugin import SESSION_KEY, exercise_info
+from ..plugin import SESSION_KEY, exercise_info, notebook_of
 from ..safetext import clean
 from ..sandbox.child import environment
 from ..sandbox.proxy import process_context
@@ -123,7 +123,7 @@ class Session:
             status, points = credit.outcome(status, max_points, call.excinfo.value if call.excinfo else None)
             hint = (info.get("hints") or {}).get(kind) or info.get("hint", "")
             self.results.append(TestResult(
-                notebook=_notebook_of(item), exercise=info.get("name", "?"),
+                notebook=notebook_of(item), exercise=info.get("name", "?"),
                 test=describe_test(item.name, info.get("name", "")), status=status,
                 points=points, max_points=max_points,
                 message=message, hint=hint, seconds=round(report.duration, 3),
@@ -137,8 +137,8 @@ class Session:
         other), stop its learner process: a learner's run holds one sandbox at a time, not one
         per notebook."""
         result = yield
-        if nextitem is None or _notebook_of(nextitem) != _notebook_of(item):
-            self._finish(_notebook_of(item))
+        if nextitem is None or notebook_of(nextitem) != notebook_of(item):
+            self._finish(notebook_of(item))
         return result
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -157,11 +157,6 @@ class Session:
         if proxy.isolation:
             self.isolation[stem] = list(proxy.isolation)
         attribute_failures(self.results, stem, proxy.uses)
-
-
-def _notebook_of(item: pytest.Item) -> str:
-    """``ex02_power_laws`` for a test of ``test_ex02_power_laws.py`` (public or hidden)."""
-    return item.path.stem.removeprefix("test_")  # pytest gives every item a pathlib.Path
 
 
 #: two numbers joined by one underscore in a test's name are one number with a decimal point
@@ -399,10 +394,9 @@ class CollectedTests:
     them to ``body`` (:func:`run_collected`), which forks grading workers: each worker grades
     one learner on the collected tests (:meth:`grade`), then exits."""
 
-    def __init__(self, session: Session, body: Callable[["CollectedTests"], None], preload: Iterable[str] = ()) -> None:
+    def __init__(self, session: Session, body: Callable[["CollectedTests"], None]) -> None:
         self.session = session
         self.body = body
-        self.preload = list(preload)
         self.items: list[pytest.Item] = []
         self.pytest_session: pytest.Session | None = None
         self.raised: BaseException | None = None
@@ -413,7 +407,7 @@ class CollectedTests:
             return None
         self.items, self.pytest_session = list(session.items), session
         try:
-            _prepare_workers(self.items, self.preload)
+            _prepare_workers(self.items)
             self.body(self)
         except BaseException as exc:  # Ctrl-C included: raised again once pytest has finished
             self.raised = exc
@@ -425,7 +419,7 @@ class CollectedTests:
         rows, notes and what isolated it). ``student`` seeds the hidden tests' inputs."""
         session, pytest_session = self.session, self.pytest_session
         session.notebooks, session.student = dict(notebooks), student
-        items = [item for item in self.items if _notebook_of(item) in notebooks]
+        items = [item for item in self.items if notebook_of(item) in notebooks]
         pytest_session.items = items  # the student fixture finds a notebook's test modules here
         for index, item in enumerate(items):
             nextitem = items[index + 1] if index + 1 < len(items) else None
@@ -437,16 +431,13 @@ class CollectedTests:
         return {"rows": rows, "notes": session.notes, "isolation": session.isolation}
 
 
-def _prepare_workers(items: list[pytest.Item], preload: Iterable[str]) -> None:
+def _prepare_workers(items: list[pytest.Item]) -> None:
     """Done here once, before ``body`` forks the grading workers, what each worker would
-    otherwise do again for every learner: import the modules the tests import as they run
-    (``preload``: about 35 ms a worker without bytecode caches), read each test module's
-    ``BLOCKED`` names, and have pytest work out each test's location (a cached path relative
-    to the root that every report carries: 0.2 ms a test)."""
+    otherwise do again for every learner: read each test module's ``BLOCKED`` names, and have
+    pytest work out each test's location (a cached path relative to the root that every
+    report carries: 0.2 ms a test)."""
     from ..plugin import blocked_names
-    from ..sandbox.blocking import preload_names
 
-    preload_names(preload)
     modules = list(dict.fromkeys(item.module for item in items if getattr(item, "module", None) is not None))
     for module in modules:
         blocked_names(module)
@@ -463,15 +454,19 @@ def run_collected(test_files: Iterable[str | os.PathLike], body: Callable[[Colle
     the tests again for each (about a tenth of a learner's grading). Test modules imported
     already (:func:`collect_syllabi` with ``keep_modules``) are used as they are. ``preload``
     names the modules the tests import as they run (:func:`.discover.preload_names`): they
-    are imported here, once, before the workers fork.
+    are imported here, once, before the workers fork (about 35 ms a worker otherwise, without
+    bytecode caches).
 
     Raises
     ------
     GraderProblem
         When pytest could not collect the tests; and what ``body`` raised.
     """
+    from ..sandbox.blocking import preload_names
+
+    preload_names(preload)
     session = Session(timeout=config.timeout, memory_mb=config.memory_mb, config=config, launcher=launcher)
-    suite = CollectedTests(session, body, preload)
+    suite = CollectedTests(session, body)
     code, output = run_pytest(pytest_args(*test_files), [session, suite], modules="reuse")
     if suite.raised is not None:
         raise suite.raised
@@ -495,7 +490,7 @@ def collect_syllabi(test_files: Iterable[str | os.PathLike], *, keep_modules: bo
             for item in session.items:
                 info = exercise_info(item)
                 if info is not None:
-                    syllabi.setdefault(_notebook_of(item), []).append({
+                    syllabi.setdefault(notebook_of(item), []).append({
                         "exercise": info["name"], "test": describe_test(item.name, info["name"]),
                         "max_points": float(info["points"]), "hint": info.get("hint", ""),
                         "hidden": bool(info.get("hidden", False)), "timeout": info.get("timeout"),
