@@ -189,6 +189,19 @@ def test_everything_the_learner_started_dies_when_the_proxy_closes(template, tmp
     assert _tagged() == []
 
 
+def test_a_learner_writing_into_an_argument_leaves_the_tests_array_alone(template, tmp_path):
+    """Tests share module-level inputs between learners (the ex03 bigram texts): the learner
+    gets a copy, so a function that zeroes its argument changes nothing the next test sees."""
+    import numpy as np
+
+    source = "def zero(a):\n    a[:] = 0\n    return float(a.sum())\n"
+    shared = np.arange(1.0, 6.0)
+    with Student(_notebook(tmp_path, source), expected=["zero"], config=CONFIG, launcher=template) as student:
+        assert student.zero(shared) == 0.0
+        assert student.zero(shared) == 0.0
+    assert shared.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+
+
 def _spin_forever(notebook: str, launcher: Template) -> None:
     with Student(notebook, expected=["spin"], timeout=600, launcher=launcher) as student:
         student.spawn()
